@@ -1,0 +1,296 @@
+//! The command line: clap derive structs and nothing else.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  in sync / success
+  1  findings: verify found drift, `rewrite --check` would change a file
+  2  error: usage, parse, I/O, registry or authentication";
+
+/// Lock the images a Dockerfile uses to registry digests.
+#[derive(Debug, Parser)]
+#[command(name = "dockerfile-lock", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print less (errors only)
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more (repeat for more detail)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// When to use colour on stderr
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every external image the Dockerfiles use
+    #[command(after_help = EXIT_CODES)]
+    Images(ImagesArgs),
+    /// Resolve image references to digests, like `crane digest`
+    #[command(after_help = EXIT_CODES)]
+    Resolve(ResolveArgs),
+    /// Resolve every image and write `<Dockerfile>.lock` beside each Dockerfile
+    #[command(after_help = EXIT_CODES)]
+    Generate(GenerateArgs),
+    /// Check that each Dockerfile and its lock agree (offline unless --online)
+    #[command(after_help = EXIT_CODES)]
+    Verify(VerifyArgs),
+    /// Pin FROM lines in place as `image:tag@sha256:…` from the lock (or unpin)
+    #[command(after_help = EXIT_CODES)]
+    Rewrite(RewriteArgs),
+    /// Re-resolve tags, update the locks and any pinned Dockerfile lines
+    #[command(after_help = EXIT_CODES)]
+    Update(UpdateArgs),
+    /// Export the locks for BuildKit: source policy, build contexts, bake, JSON
+    #[command(after_help = EXIT_CODES)]
+    Export(ExportArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+    /// Print the man page (roff)
+    #[command(hide = true)]
+    Man,
+}
+
+/// How the Dockerfiles are read: build arguments, target platforms, target stage.
+#[derive(Debug, Clone, Default, Args)]
+pub struct BuildArgs {
+    /// Set a build-time variable, as `docker build --build-arg` (repeatable)
+    #[arg(long = "build-arg", value_name = "KEY=VALUE")]
+    pub build_args: Vec<String>,
+
+    /// Target platform os/arch[/variant] (repeatable; default linux/amd64)
+    #[arg(long = "platform", value_name = "PLATFORM")]
+    pub platforms: Vec<String>,
+
+    /// Only the images needed to build this stage
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+}
+
+/// How registries are reached.
+#[derive(Debug, Clone, Args)]
+pub struct RegistryArgs {
+    /// Allow plain HTTP for this registry (loopback registries always are)
+    #[arg(
+        long = "insecure-registry",
+        value_name = "HOST[:PORT]",
+        env = "DOCKERFILE_LOCK_INSECURE_REGISTRIES",
+        value_delimiter = ','
+    )]
+    pub insecure_registries: Vec<String>,
+
+    /// Resolve REGISTRY's images through a mirror; the lock keeps the original names
+    #[arg(
+        long = "registry-mirror",
+        value_name = "REGISTRY=HOST[:PORT]",
+        env = "DOCKERFILE_LOCK_REGISTRY_MIRRORS",
+        value_delimiter = ','
+    )]
+    pub registry_mirrors: Vec<String>,
+
+    /// Requests in flight at once per registry
+    #[arg(long, short = 'j', default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+
+    /// Timeout for each request, in seconds
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    /// Dockerfiles to read (`-` for stdin)
+    #[arg(value_name = "DOCKERFILE", default_value = "Dockerfile")]
+    pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub build: BuildArgs,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// Image references (`node:18`, `ghcr.io/org/app:1.2`)
+    #[arg(value_name = "IMAGE", required = true)]
+    pub images: Vec<String>,
+
+    /// Also record the child digest for this platform (repeatable)
+    #[arg(long = "platform", value_name = "PLATFORM")]
+    pub platforms: Vec<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Dockerfiles to lock
+    #[arg(value_name = "DOCKERFILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Find Dockerfile, *.Dockerfile and Dockerfile.* below the current directory
+    #[arg(long, short = 'r', conflicts_with = "files")]
+    pub recursive: bool,
+
+    /// Lockfile path (only with a single Dockerfile)
+    #[arg(long, value_name = "PATH")]
+    pub lockfile: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub build: BuildArgs,
+
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Dockerfiles or their locks (`X.lock` means `X`)
+    #[arg(value_name = "DOCKERFILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Check every Dockerfile below the current directory
+    #[arg(long, short = 'r', conflicts_with = "files")]
+    pub recursive: bool,
+
+    /// Lockfile path (only with a single Dockerfile)
+    #[arg(long, value_name = "PATH")]
+    pub lockfile: Option<PathBuf>,
+
+    /// Also ask the registries whether each locked tag has moved
+    #[arg(long)]
+    pub online: bool,
+
+    /// Report literal references that are not pinned by digest in the Dockerfile
+    #[arg(long)]
+    pub require_pinned: bool,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+
+    #[command(flatten)]
+    pub build: BuildArgs,
+
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RewriteArgs {
+    /// Dockerfiles to rewrite
+    #[arg(value_name = "DOCKERFILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Lockfile path (only with a single Dockerfile)
+    #[arg(long, value_name = "PATH")]
+    pub lockfile: Option<PathBuf>,
+
+    /// Print a unified diff and exit 1 if anything would change; write nothing
+    #[arg(long)]
+    pub check: bool,
+
+    /// Remove digests instead of adding them
+    #[arg(long)]
+    pub unpin: bool,
+
+    #[command(flatten)]
+    pub build: BuildArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// Dockerfiles whose locks to update
+    #[arg(value_name = "DOCKERFILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Only re-resolve these images (as written, e.g. `node:18`, or normalized)
+    #[arg(long = "image", value_name = "NAME")]
+    pub images: Vec<String>,
+
+    /// Lockfile path (only with a single Dockerfile)
+    #[arg(long, value_name = "PATH")]
+    pub lockfile: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub build: BuildArgs,
+
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// BuildKit source policy JSON (EXPERIMENTAL_BUILDKIT_SOURCE_POLICY)
+    SourcePolicy,
+    /// `--build-context` arguments for `docker buildx build`
+    BuildContexts,
+    /// A `contexts` block for a bake file
+    Bake,
+    /// The locks as one JSON document
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Dockerfiles whose locks to export
+    #[arg(value_name = "DOCKERFILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Lockfile path (only with a single Dockerfile)
+    #[arg(long, value_name = "PATH")]
+    pub lockfile: Option<PathBuf>,
+
+    /// What to write
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to write completions for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

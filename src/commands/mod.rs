@@ -1,0 +1,74 @@
+//! The subcommands, one file each, and what they share: the console they write to.
+
+use std::io::Write;
+
+use crate::diagnostic::{Diagnostic, Failure};
+
+pub mod completions;
+pub mod export;
+pub mod generate;
+pub mod images;
+pub mod resolve;
+pub mod rewrite;
+pub mod update;
+pub mod verify;
+
+/// How a command that did its job ended: in sync (exit 0) or with findings (exit 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    Findings,
+}
+
+/// The result of a command: a status, or a failure (exit 2).
+pub type Outcome = Result<Status, Failure>;
+
+/// Where a command writes: results to `out`, warnings and progress to `err`.
+pub struct Console<'a> {
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    /// Progress lines only when stderr is a terminal.
+    pub err_is_tty: bool,
+    pub color: bool,
+    /// -1 quiet, 0 normal, 1+ verbose.
+    pub verbosity: i8,
+}
+
+impl Console<'_> {
+    /// Print a warning on stderr (unless quiet).
+    pub fn warn(&mut self, d: &Diagnostic) {
+        if self.verbosity >= 0 {
+            let _ = self
+                .err
+                .write_all(d.render("warning", self.color).as_bytes());
+        }
+    }
+
+    /// Print an error on stderr now (for commands that go on after one item fails).
+    pub fn error(&mut self, d: &Diagnostic) {
+        let _ = self.err.write_all(d.render("error", self.color).as_bytes());
+    }
+
+    /// Print an informational line on stderr (unless quiet).
+    pub fn info(&mut self, line: &str) {
+        if self.verbosity >= 0 {
+            let _ = writeln!(self.err, "{line}");
+        }
+    }
+
+    /// Print a detail line on stderr with `-v`.
+    pub fn debug(&mut self, line: &str) {
+        if self.verbosity >= 1 {
+            let _ = writeln!(self.err, "{line}");
+        }
+    }
+}
+
+/// Write to stdout; a closed pipe is not an error worth a message.
+pub fn write_out(console: &mut Console<'_>, text: &str) -> Result<(), Failure> {
+    match console.out.write_all(text.as_bytes()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Diagnostic::new(format!("cannot write to stdout: {e}")).into()),
+    }
+}

@@ -1,0 +1,18 @@
+//! dockerfile-lock: lock the images a Dockerfile uses to registry digests.
+//!
+//! The library parses Dockerfiles as BuildKit does ([`dockerfile`]), models image
+//! references ([`reference`]), resolves tags to digests over the OCI distribution API
+//! ([`registry`]), and reads and writes `Dockerfile.lock` ([`lockfile`]). It never prints:
+//! the binary decides what a person or a machine sees.
+#![forbid(unsafe_code)]
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod cli;
+pub mod commands;
+pub mod diagnostic;
+pub mod dockerfile;
+pub mod lockfile;
+pub mod platform;
+pub mod reference;
+pub mod registry;
+pub mod report;

@@ -1,0 +1,1 @@
+//! `Dockerfile.lock`: the on-disk schema, strict reading, deterministic atomic writing.

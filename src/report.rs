@@ -1,0 +1,1 @@
+//! Findings and their renderers: text, JSON, GitHub Actions annotations.
