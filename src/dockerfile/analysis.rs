@@ -141,14 +141,30 @@ impl<'a> Ctx<'a> {
                 message: format!("invalid `# syntax=` image `{}`: {e}", d.value),
                 help: None,
             })?;
-            self.pass.uses.push((None, use_of(UseKind::Syntax, d.line, &d.value, Some(d.span.clone()), d.value.clone(), image, None, None)));
+            self.pass.uses.push((
+                None,
+                use_of(
+                    UseKind::Syntax,
+                    d.line,
+                    &d.value,
+                    Some(d.span.clone()),
+                    d.value.clone(),
+                    image,
+                    None,
+                    None,
+                ),
+            ));
         }
         // Global ARGs: a --build-arg wins, else the default expanded with earlier globals.
         for a in &self.p.meta_args {
             self.inheritable.insert(a.key.clone());
             let value = match (self.options.build_args.get(&a.key), &a.default) {
                 (Some(v), _) => Some(v.clone()),
-                (None, Some(d)) => Some(expand(d, esc, &self.globals, false).map_err(|m| expansion_error(a.line, m, d))?.value),
+                (None, Some(d)) => Some(
+                    expand(d, esc, &self.globals, false)
+                        .map_err(|m| expansion_error(a.line, m, d))?
+                        .value,
+                ),
                 (None, None) => None,
             };
             if let Some(v) = value {
@@ -158,15 +174,18 @@ impl<'a> Ctx<'a> {
         let mut persisted: Vec<Vars> = Vec::with_capacity(self.p.stages.len());
         let mut seen_names: HashMap<String, usize> = HashMap::new();
         for (i, st) in self.p.stages.iter().enumerate() {
-            let exp = expand(&st.base.text, esc, &self.globals, false).map_err(|m| expansion_error(st.line, m, &st.base.text))?;
+            let exp = expand(&st.base.text, esc, &self.globals, false)
+                .map_err(|m| expansion_error(st.line, m, &st.base.text))?;
             if let Some(pl) = &st.platform {
-                expand(&pl.text, esc, &self.globals, false).map_err(|m| expansion_error(st.line, m, &pl.text))?;
+                expand(&pl.text, esc, &self.globals, false)
+                    .map_err(|m| expansion_error(st.line, m, &pl.text))?;
             }
             let raw = as_written(&st.base.text, esc);
             let reference = exp.value;
             let mut env = Vars::new();
             let mut base_stage = None;
-            if reference.is_empty() || !exp.unset.is_empty() && ImageRef::parse(&reference).is_err() {
+            if reference.is_empty() || !exp.unset.is_empty() && ImageRef::parse(&reference).is_err()
+            {
                 return Err(self.unset_error(st.line, &raw, &exp.unset));
             }
             if let Some(&j) = seen_names.get(&reference.to_ascii_lowercase()) {
@@ -181,7 +200,16 @@ impl<'a> Ctx<'a> {
                 })?;
                 let span = literal_span(&st.base, &raw);
                 let platform = st.platform.as_ref().map(|w| as_written(&w.text, esc));
-                let u = use_of(UseKind::From, st.line, &raw, span, reference, image, st.name.clone(), platform);
+                let u = use_of(
+                    UseKind::From,
+                    st.line,
+                    &raw,
+                    span,
+                    reference,
+                    image,
+                    st.name.clone(),
+                    platform,
+                );
                 self.pass.uses.push((Some(i), u));
             }
             let mut scope = env.clone();
@@ -201,15 +229,27 @@ impl<'a> Ctx<'a> {
         Ok(self.pass)
     }
 
-    fn dispatch(&mut self, i: usize, cmd: &Cmd, scope: &mut Vars, env: &mut Vars) -> Result<(), Error> {
+    fn dispatch(
+        &mut self,
+        i: usize,
+        cmd: &Cmd,
+        scope: &mut Vars,
+        env: &mut Vars,
+    ) -> Result<(), Error> {
         let esc = self.p.escape;
         match cmd {
             Cmd::Arg(line, pairs) => {
                 for (k, default) in pairs {
                     let value = match (self.options.build_args.get(k), default) {
                         (Some(v), _) => Some(v.clone()),
-                        (None, Some(d)) => Some(expand(d, esc, scope, false).map_err(|m| expansion_error(*line, m, d))?.value),
-                        (None, None) if self.inheritable.contains(k) => self.globals.get(k).cloned(),
+                        (None, Some(d)) => Some(
+                            expand(d, esc, scope, false)
+                                .map_err(|m| expansion_error(*line, m, d))?
+                                .value,
+                        ),
+                        (None, None) if self.inheritable.contains(k) => {
+                            self.globals.get(k).cloned()
+                        }
                         (None, None) => None,
                     };
                     if let Some(v) = value {
@@ -219,7 +259,9 @@ impl<'a> Ctx<'a> {
             }
             Cmd::Env(line, pairs) => {
                 for (k, v) in pairs {
-                    let v = expand(v, esc, scope, false).map_err(|m| expansion_error(*line, m, v))?.value;
+                    let v = expand(v, esc, scope, false)
+                        .map_err(|m| expansion_error(*line, m, v))?
+                        .value;
                     scope.insert(k.clone(), v.clone());
                     env.insert(k.clone(), v);
                 }
@@ -265,18 +307,32 @@ impl<'a> Ctx<'a> {
         }
         let image = ImageRef::parse(name).map_err(|e| Error {
             line,
-            message: format!("COPY --from={name} names no stage, and is not a valid image reference: {e}"),
+            message: format!(
+                "COPY --from={name} names no stage, and is not a valid image reference: {e}"
+            ),
             help: Some(stage_list(self.p)),
         })?;
-        self.pass.warnings.push(Warning {
+        // A bare name (no registry, tag or digest) is most likely a misspelt stage.
+        if !name.contains(['/', ':', '@']) {
+            self.pass.warnings.push(Warning {
+                line,
+                message: format!(
+                    "COPY --from={name} names no stage, so BuildKit pulls the image {}; {}",
+                    image.normalized(),
+                    stage_list(self.p)
+                ),
+            });
+        }
+        let u = use_of(
+            UseKind::CopyFrom,
             line,
-            message: format!(
-                "COPY --from={name} names no stage, so BuildKit pulls the image {}; {}",
-                image.normalized(),
-                stage_list(self.p)
-            ),
-        });
-        let u = use_of(UseKind::CopyFrom, line, name, from.span.clone(), name.clone(), image, self.p.stages[i].name.clone(), None);
+            name,
+            from.span.clone(),
+            name.clone(),
+            image,
+            self.p.stages[i].name.clone(),
+            None,
+        );
         self.pass.uses.push((Some(i), u));
         Ok(())
     }
@@ -290,11 +346,15 @@ impl<'a> Ctx<'a> {
             help: None,
         })?;
         for f in fields {
-            let Some((key, raw)) = f.text.split_once('=') else { continue };
+            let Some((key, raw)) = f.text.split_once('=') else {
+                continue;
+            };
             if !key.eq_ignore_ascii_case("from") {
                 continue;
             }
-            let value = expand(raw, self.p.escape, scope, false).map_err(|e| expansion_error(line, e, raw))?.value;
+            let value = expand(raw, self.p.escape, scope, false)
+                .map_err(|e| expansion_error(line, e, raw))?
+                .value;
             if value.is_empty() {
                 continue;
             }
@@ -304,7 +364,9 @@ impl<'a> Ctx<'a> {
             }
             let image = ImageRef::parse(&value).map_err(|e| Error {
                 line,
-                message: format!("--mount from={value} names no stage, and is not a valid image reference: {e}"),
+                message: format!(
+                    "--mount from={value} names no stage, and is not a valid image reference: {e}"
+                ),
                 help: Some(stage_list(self.p)),
             })?;
             if value.bytes().all(|b| b.is_ascii_digit()) {
@@ -314,11 +376,22 @@ impl<'a> Ctx<'a> {
                 });
             }
             let span = match (&m.span, &f.range) {
-                (Some(s), Some(r)) if value == raw => Some(s.start + r.start + key.len() + 1..s.start + r.end),
+                (Some(s), Some(r)) if value == raw => {
+                    Some(s.start + r.start + key.len() + 1..s.start + r.end)
+                }
                 _ => None,
             };
             let raw = as_written(raw, self.p.escape);
-            let u = use_of(UseKind::MountFrom, line, &raw, span, value, image, self.p.stages[i].name.clone(), None);
+            let u = use_of(
+                UseKind::MountFrom,
+                line,
+                &raw,
+                span,
+                value,
+                image,
+                self.p.stages[i].name.clone(),
+                None,
+            );
             self.pass.uses.push((Some(i), u));
         }
         Ok(())
@@ -331,11 +404,16 @@ impl<'a> Ctx<'a> {
             return Error {
                 line,
                 message: format!("base name `{raw}` is empty after ARG expansion"),
-                help: template_help(raw).or_else(|| Some("give it a value with --build-arg".into())),
+                help: template_help(raw)
+                    .or_else(|| Some("give it a value with --build-arg".into())),
             };
         };
         let declared = self.p.meta_args.iter().any(|a| &a.key == first);
-        let later = self.p.stages.iter().any(|s| s.commands.iter().any(|c| matches!(c, Cmd::Arg(_, pairs) if pairs.iter().any(|(k, _)| k == first))));
+        let later = self.p.stages.iter().any(|s| {
+            s.commands
+                .iter()
+                .any(|c| matches!(c, Cmd::Arg(_, pairs) if pairs.iter().any(|(k, _)| k == first)))
+        });
         let help = if declared {
             format!("pass --build-arg {first}=<value>, or give `ARG {first}` a default")
         } else if later {
@@ -358,8 +436,26 @@ impl<'a> Ctx<'a> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn use_of(kind: UseKind, line: usize, raw: &str, span: Option<std::ops::Range<usize>>, reference: String, image: ImageRef, stage: Option<String>, platform: Option<String>) -> ImageUse {
-    ImageUse { kind, line, raw: raw.to_string(), span, reference, image, stage, platform }
+fn use_of(
+    kind: UseKind,
+    line: usize,
+    raw: &str,
+    span: Option<std::ops::Range<usize>>,
+    reference: String,
+    image: ImageRef,
+    stage: Option<String>,
+    platform: Option<String>,
+) -> ImageUse {
+    ImageUse {
+        kind,
+        line,
+        raw: raw.to_string(),
+        span,
+        reference,
+        image,
+        stage,
+        platform,
+    }
 }
 
 /// The word with quotes removed and variables left as written.
@@ -369,17 +465,23 @@ fn as_written(text: &str, escape: char) -> String {
 
 /// A span only when the source holds exactly the reference, with no variables.
 fn literal_span(w: &Word, raw: &str) -> Option<std::ops::Range<usize>> {
-    w.span.clone().filter(|_| raw == w.text && !raw.contains('$'))
+    w.span
+        .clone()
+        .filter(|_| raw == w.text && !raw.contains('$'))
 }
 
 fn expansion_error(line: usize, message: String, word: &str) -> Error {
+    let message_text = format!("cannot expand `{word}`: {message}");
     Error {
         line,
-        message: format!("cannot expand `{word}`: {message}"),
+        message: message_text,
         help: template_help(word).or_else(|| {
-            word.contains("${").then(|| {
-                "Dockerfile variables are $V, ${V}, ${V:-default}, ${V-default}, ${V:+alt}, ${V+alt}".to_string()
-            })
+            const FORMS: &str = "Dockerfile variables are $V, ${V}, ${V:-default}, ${V-default}, ${V:+alt}, ${V+alt}";
+            if message.starts_with("unsupported modifier") {
+                Some(format!("this is not Dockerfile variable syntax (a template placeholder?); {FORMS}"))
+            } else {
+                word.contains("${").then(|| FORMS.to_string())
+            }
         }),
     }
 }

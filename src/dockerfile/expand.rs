@@ -65,7 +65,12 @@ impl Lexer<'_> {
 
     /// Read until `stop` (consumed) or the end; `raw_escapes` keeps escape characters
     /// (pattern operators need them to tell `\*` from `*`).
-    fn process(&mut self, stop: Option<char>, raw_escapes: bool, depth: usize) -> Result<String, String> {
+    fn process(
+        &mut self,
+        stop: Option<char>,
+        raw_escapes: bool,
+        depth: usize,
+    ) -> Result<String, String> {
         if depth > MAX_DEPTH {
             return Err(format!(
                 "variable substitutions are nested more than {MAX_DEPTH} levels deep"
@@ -242,19 +247,33 @@ impl Lexer<'_> {
                 if self.keep_unset && value.is_none() {
                     return Ok(format!("${{{name}{ops}{word}}}"));
                 }
-                let empty = value.as_deref().is_none_or(|v| null_is_unset && v.is_empty());
+                let empty = value
+                    .as_deref()
+                    .is_none_or(|v| null_is_unset && v.is_empty());
                 match op {
-                    '-' => Ok(if empty { word } else { value.unwrap_or_default() }),
+                    '-' => Ok(if empty {
+                        word
+                    } else {
+                        value.unwrap_or_default()
+                    }),
                     '+' => Ok(if empty { String::new() } else { word }),
                     '?' => match value {
                         Some(v) if !(null_is_unset && v.is_empty()) => Ok(v),
                         Some(_) => Err(format!(
                             "{name}: {}",
-                            if word.is_empty() { "is not allowed to be empty" } else { &word }
+                            if word.is_empty() {
+                                "is not allowed to be empty"
+                            } else {
+                                &word
+                            }
                         )),
                         None => Err(format!(
                             "{name}: {}",
-                            if word.is_empty() { "is not allowed to be unset" } else { &word }
+                            if word.is_empty() {
+                                "is not allowed to be unset"
+                            } else {
+                                &word
+                            }
                         )),
                     },
                     '#' | '%' => {
@@ -296,7 +315,12 @@ impl Lexer<'_> {
     }
 
     /// The word of a `${V<op>word}` up to one of `stops`; reports which stop ended it.
-    fn word_until(&mut self, stops: &[char], raw: bool, depth: usize) -> Result<(String, char), String> {
+    fn word_until(
+        &mut self,
+        stops: &[char],
+        raw: bool,
+        depth: usize,
+    ) -> Result<(String, char), String> {
         let mut out = String::new();
         loop {
             let Some(ch) = self.peek() else {
@@ -378,7 +402,11 @@ mod tests {
             ("${TAG//2/x}", "1.xx"),
         ];
         for (word, want) in cases {
-            assert_eq!(expand(word, '\\', &vars(), false).unwrap().value, want, "{word}");
+            assert_eq!(
+                expand(word, '\\', &vars(), false).unwrap().value,
+                want,
+                "{word}"
+            );
         }
     }
 
@@ -387,7 +415,10 @@ mod tests {
         let e = expand("golang:${GO}-$ALPINE${SET}", '\\', &vars(), false).unwrap();
         assert_eq!(e.value, "golang:-v");
         assert_eq!(e.unset, ["GO", "ALPINE"]);
-        assert!(expand("${X:-d}", '\\', &vars(), false).unwrap().unset.is_empty());
+        assert!(expand("${X:-d}", '\\', &vars(), false)
+            .unwrap()
+            .unset
+            .is_empty());
     }
 
     #[test]
@@ -399,33 +430,53 @@ mod tests {
             ("${SET}", "v"),
         ];
         for (word, want) in cases {
-            assert_eq!(expand(word, '\\', &vars(), true).unwrap().value, want, "{word}");
+            assert_eq!(
+                expand(word, '\\', &vars(), true).unwrap().value,
+                want,
+                "{word}"
+            );
         }
     }
 
     #[test]
     fn errors_match_buildkit() {
         let cases = [
-            ("${templateOption:x}", "unsupported modifier (:x) in substitution"),
+            (
+                "${templateOption:x}",
+                "unsupported modifier (:x) in substitution",
+            ),
             ("${", "syntax error: missing '}'"),
             ("${}", "syntax error: bad substitution"),
             ("${:a}", "syntax error: bad substitution"),
             ("${A:-x", "syntax error: missing '}'"),
             ("${A", "syntax error: missing '}'"),
-            ("'abc", "unexpected end of statement while looking for matching single-quote"),
-            ("\"abc", "unexpected end of statement while looking for matching double-quote"),
+            (
+                "'abc",
+                "unexpected end of statement while looking for matching single-quote",
+            ),
+            (
+                "\"abc",
+                "unexpected end of statement while looking for matching double-quote",
+            ),
             ("${UNSET?}", "UNSET: is not allowed to be unset"),
             ("${EMPTY:?need it}", "EMPTY: need it"),
             ("${A:#x}", "unsupported modifier (:#) in substitution"),
         ];
         for (word, want) in cases {
-            assert_eq!(expand(word, '\\', &vars(), false), Err(want.to_string()), "{word}");
+            assert_eq!(
+                expand(word, '\\', &vars(), false),
+                Err(want.to_string()),
+                "{word}"
+            );
         }
     }
 
     #[test]
     fn backtick_escape() {
-        assert_eq!(expand("c:\\a`$X", '`', &vars(), false).unwrap().value, "c:\\a$X");
+        assert_eq!(
+            expand("c:\\a`$X", '`', &vars(), false).unwrap().value,
+            "c:\\a$X"
+        );
     }
 
     #[test]

@@ -350,7 +350,10 @@ mod tests {
             ("RUN a \\\n  b", &[("RUN a   b", 1, 2)]),
             ("RUN a \\\n# c\n\n  b\n", &[("RUN a   b", 1, 4)]),
             ("RUN a \\  \t\nb", &[("RUN a b", 1, 2)]),
-            ("RUN a \\\\\nRUN b", &[("RUN a \\\\", 1, 1), ("RUN b", 2, 2)]),
+            (
+                "RUN a \\\\\nRUN b",
+                &[("RUN a \\\\", 1, 1), ("RUN b", 2, 2)],
+            ),
             ("  \\\nFROM a", &[("\\", 1, 1), ("FROM a", 2, 2)]),
             ("RUN a \\", &[("RUN a ", 1, 1)]),
             ("RUN a \\\n", &[("RUN a ", 1, 1)]),
@@ -360,7 +363,10 @@ mod tests {
             ("  # c\n\tFROM a", &[("FROM a", 2, 2)]),
         ];
         for (src, want) in cases {
-            let want: Vec<_> = want.iter().map(|(t, s, e)| (t.to_string(), *s, *e)).collect();
+            let want: Vec<_> = want
+                .iter()
+                .map(|(t, s, e)| (t.to_string(), *s, *e))
+                .collect();
             assert_eq!(lines_of(src), want, "{src:?}");
         }
     }
@@ -378,7 +384,8 @@ mod tests {
 
     #[test]
     fn directives_only_at_the_top() {
-        let l = lex(b"# Syntax = docker/dockerfile:1 \n#escape=\\\n# check=skip=all\nFROM a").unwrap();
+        let l =
+            lex(b"# Syntax = docker/dockerfile:1 \n#escape=\\\n# check=skip=all\nFROM a").unwrap();
         let names: Vec<_> = l.directives.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(names, ["syntax", "escape", "check"]);
         assert_eq!(l.directives[0].value, "docker/dockerfile:1");
@@ -392,7 +399,10 @@ mod tests {
             assert!(lex(src.as_bytes()).unwrap().directives.is_empty(), "{src}");
         }
         let e = lex(b"# syntax=a\n# SYNTAX=b\nFROM a").err().unwrap();
-        assert_eq!((e.line, e.message.as_str()), (2, "only one syntax parser directive can be used"));
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (2, "only one syntax parser directive can be used")
+        );
         let e = lex(b"# escape=x\nFROM a").err().unwrap();
         assert_eq!(e.message, "invalid escape token 'x' does not match ` or \\");
     }
@@ -407,9 +417,15 @@ mod tests {
             .map(|i| (i.start_line, i.end_line, i.heredocs.len()))
             .collect();
         assert_eq!(got, [(1, 1, 0), (2, 4, 1), (5, 9, 2), (10, 10, 0)]);
-        assert_eq!(&src[l.instructions[1].heredocs[0].body.clone()], "FROM evil\n");
+        assert_eq!(
+            &src[l.instructions[1].heredocs[0].body.clone()],
+            "FROM evil\n"
+        );
         let e = lex(b"FROM a\nRUN <<EOF\nx\n").err().unwrap();
-        assert_eq!((e.line, e.message.as_str()), (2, "unterminated heredoc `EOF`"));
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (2, "unterminated heredoc `EOF`")
+        );
         // JSON form and other instructions carry no heredocs.
         assert_eq!(lines_of("RUN [\"<<EOF\"]\nENV a=<<EOF\nFROM x").len(), 3);
     }

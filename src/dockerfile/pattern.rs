@@ -6,7 +6,10 @@ enum Tok {
     Star,
     One,
     Lit(char),
-    Class { negate: bool, items: Vec<(char, char)> },
+    Class {
+        negate: bool,
+        items: Vec<(char, char)>,
+    },
 }
 
 fn compile(p: &str) -> Vec<Tok> {
@@ -133,7 +136,9 @@ pub fn replace(v: &str, p: &str, r: &str, all: bool) -> String {
         let hit = if done || toks.is_empty() {
             None
         } else {
-            (i + 1..=cs.len()).rev().find(|&j| matches(&toks, &cs[i..j]))
+            (i + 1..=cs.len())
+                .rev()
+                .find(|&j| matches(&toks, &cs[i..j]))
         };
         match hit {
             Some(j) => {

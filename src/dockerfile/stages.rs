@@ -186,12 +186,18 @@ fn command(ins: &Instruction, escape: char, trigger: bool) -> Result<Option<Cmd>
             (!mounts.is_empty()).then_some(Cmd::Mounts(line, mounts))
         }
         "onbuild" if trigger => {
-            return Err(err(line, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"))
+            return Err(err(
+                line,
+                "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed",
+            ))
         }
         "from" | "maintainer" if trigger => {
             return Err(err(
                 line,
-                format!("{} isn't allowed as an ONBUILD trigger", kw.to_ascii_uppercase()),
+                format!(
+                    "{} isn't allowed as an ONBUILD trigger",
+                    kw.to_ascii_uppercase()
+                ),
             ))
         }
         _ => None,
@@ -202,7 +208,9 @@ fn command(ins: &Instruction, escape: char, trigger: bool) -> Result<Option<Cmd>
 fn valid_stage_name(name: &str) -> bool {
     let mut b = name.bytes();
     b.next().is_some_and(|c| c.is_ascii_lowercase())
-        && b.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.'))
+        && b.all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.')
+        })
 }
 
 fn stage(ins: &Instruction) -> Result<Stage, Error> {
@@ -298,7 +306,10 @@ pub(crate) fn program(df: &Dockerfile) -> Result<Program, Error> {
         };
         if kw == "onbuild" {
             let Some(trigger) = &ins.trigger else {
-                return Err(err(ins.start_line, "ONBUILD requires at least one argument"));
+                return Err(err(
+                    ins.start_line,
+                    "ONBUILD requires at least one argument",
+                ));
             };
             if let Some(cmd) = command(trigger, df.escape, true)? {
                 current.triggers.push(cmd);
@@ -351,8 +362,14 @@ mod tests {
             ("# comment only\n", 1, "the Dockerfile has no instructions", None),
         ];
         for (src, line, message, help) in cases {
-            let e = check(src).err().unwrap_or_else(|| panic!("{src} should fail"));
-            assert_eq!((e.line, e.message.as_str(), e.help.as_deref()), (line, message, help), "{src}");
+            let e = check(src)
+                .err()
+                .unwrap_or_else(|| panic!("{src} should fail"));
+            assert_eq!(
+                (e.line, e.message.as_str(), e.help.as_deref()),
+                (line, message, help),
+                "{src}"
+            );
         }
     }
 
@@ -371,7 +388,9 @@ mod tests {
     #[test]
     fn env_forms() {
         let p = check("FROM a\nENV A=1 B=\"2 3\"\nENV C 4 5").unwrap();
-        let Cmd::Env(_, pairs) = &p.stages[0].commands[1] else { panic!() };
+        let Cmd::Env(_, pairs) = &p.stages[0].commands[1] else {
+            panic!()
+        };
         assert_eq!(pairs, &[("C".to_string(), "4 5".to_string())]);
         assert!(check("FROM a\nENV A=1 B").is_err());
     }

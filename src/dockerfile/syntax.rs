@@ -113,12 +113,7 @@ pub fn parse(source: &[u8]) -> Result<Dockerfile, Error> {
     })
 }
 
-fn build(
-    line: &LogicalLine,
-    from: usize,
-    to: usize,
-    raw: &lexer::RawInstruction,
-) -> Instruction {
+fn build(line: &LogicalLine, from: usize, to: usize, raw: &lexer::RawInstruction) -> Instruction {
     let text = &line.text;
     let split = words::split_command(text, from, to);
     let keyword = String::from_utf8_lossy(&text[split.keyword.clone()]).into_owned();

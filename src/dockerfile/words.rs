@@ -477,7 +477,11 @@ mod tests {
     fn builder_flags_follow_buildkit() {
         let cases: &[(&str, &[&str], &str)] = &[
             ("--from=build /a /b", &["--from=build"], "/a /b"),
-            ("--platform=$BUILDPLATFORM golang", &["--platform=$BUILDPLATFORM"], "golang"),
+            (
+                "--platform=$BUILDPLATFORM golang",
+                &["--platform=$BUILDPLATFORM"],
+                "golang",
+            ),
             ("--chown=\"a b\" x y", &["--chown=a b"], "x y"),
             ("--from='x' --link a", &["--from=x", "--link"], "a"),
             ("--a=b\\ c d", &["--a=b c"], "d"),
