@@ -21,11 +21,19 @@ pub struct Inner {
 }
 
 impl Inner {
+    /// Resolve `image`; every error names it.
     pub async fn resolve(
         &self,
         image: &ImageRef,
         platforms: &[Platform],
     ) -> Result<Resolved, Error> {
+        self.lookup(image, platforms).await.map_err(|mut e| {
+            e.message = format!("cannot resolve {image}: {}", e.message);
+            e
+        })
+    }
+
+    async fn lookup(&self, image: &ImageRef, platforms: &[Platform]) -> Result<Resolved, Error> {
         let ep = self.transport.endpoint(image.domain());
         if let Some(pinned) = image.digest() {
             if platforms.is_empty() {
@@ -87,16 +95,16 @@ impl Inner {
         let claimed = header(&r, "docker-content-digest");
         let content_type = header(&r, CONTENT_TYPE.as_str());
         let bytes = read_capped(ep, r, MANIFEST_CAP, "manifest").await?;
-        let mismatch = |what: &str| {
-            Error {
+        let mismatch = |what: &str| Error {
             message: format!(
-                "{} sent a manifest for {image} whose sha256 does not match {what}; refusing to pin it",
+                "{} sent a manifest whose sha256 does not match {what}; refusing to pin it",
                 ep.host
             ),
             registry: ep.registry.clone(),
             status: None,
-            help: Some("a proxy or the registry altered the manifest; try again or report it".into()),
-        }
+            help: Some(
+                "a proxy or the registry altered the manifest; try again or report it".into(),
+            ),
         };
         if let Some(claimed) = claimed {
             match claimed.parse::<Digest>() {
@@ -112,7 +120,7 @@ impl Inner {
         let declared = manifest::declared_media_type(&bytes).ok_or_else(|| {
             Error::new(
                 &ep.registry,
-                format!("{} sent a manifest for {image} that is not JSON", ep.host),
+                format!("{} sent a manifest that is not JSON", ep.host),
             )
         })?;
         let media_type = content_type
@@ -134,7 +142,7 @@ impl Inner {
         if requested.is_empty() {
             return Ok(Default::default());
         }
-        let fail = |why: String| Error::new(&ep.registry, format!("{image}: {why}"));
+        let fail = |why: String| Error::new(&ep.registry, why);
         match manifest::platforms_of(bytes).map_err(fail)? {
             Platforms::Index(entries) => manifest::select(&entries, requested).map_err(fail),
             Platforms::Single { config } => {
@@ -244,10 +252,7 @@ async fn status_error(image: &ImageRef, ep: &Endpoint, r: Response, head: bool) 
     } else {
         String::new()
     };
-    let message = format!(
-        "cannot resolve {image}: {}{via} answered HTTP {code} {reason}{detail}",
-        ep.registry
-    );
+    let message = format!("{}{via} answered HTTP {code} {reason}{detail}", ep.registry);
     let help = match code {
         401 | 403 => Some(login_help(&ep.registry)),
         404 => Some(format!(

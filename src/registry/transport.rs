@@ -192,7 +192,11 @@ fn transport_error(endpoint: &Endpoint, e: &reqwest::Error, config: &Config) -> 
         format!("request to {} failed: {}", endpoint.host, chain(e))
     };
     let mut err = Error::new(&endpoint.registry, what);
-    if endpoint.base.starts_with("https") && e.is_connect() {
+    // rustls meeting a plain-HTTP server reports a corrupt TLS record.
+    let text = chain(e).to_ascii_lowercase();
+    if endpoint.base.starts_with("https")
+        && (text.contains("corrupt message") || text.contains("tls"))
+    {
         err.help = Some(format!(
             "if {} serves plain HTTP, pass `--insecure-registry {}`",
             endpoint.host, endpoint.host
@@ -201,21 +205,16 @@ fn transport_error(endpoint: &Endpoint, e: &reqwest::Error, config: &Config) -> 
     err
 }
 
-/// An error with its sources, without the URL (it adds nothing the message lacks).
+/// The innermost cause, which says what happened ("Connection refused"); the URL and
+/// the layers above it add nothing the message lacks.
 fn chain(e: &reqwest::Error) -> String {
-    let mut s = String::new();
+    let mut last = e.to_string();
     let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
     while let Some(cause) = source {
-        if !s.is_empty() {
-            s.push_str(": ");
-        }
-        s.push_str(&cause.to_string());
+        last = cause.to_string();
         source = cause.source();
     }
-    if s.is_empty() {
-        s = e.to_string();
-    }
-    s
+    last
 }
 
 /// Read a body of at most `cap` bytes; a longer one is an error, not a truncation.
