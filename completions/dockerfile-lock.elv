@@ -1,0 +1,210 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[dockerfile-lock] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'dockerfile-lock'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'dockerfile-lock'= {
+            cand --color 'When to use colour on stderr'
+            cand -q 'Print less (errors only)'
+            cand --quiet 'Print less (errors only)'
+            cand -v 'Print more (repeat for more detail)'
+            cand --verbose 'Print more (repeat for more detail)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand images 'List every external image the Dockerfiles use'
+            cand resolve 'Resolve image references to digests, like `crane digest`'
+            cand generate 'Resolve every image and write `<Dockerfile>.lock` beside each Dockerfile'
+            cand verify 'Check that each Dockerfile and its lock agree (offline unless --online)'
+            cand rewrite 'Pin FROM lines in place as `image:tag@sha256:…` from the lock (or unpin)'
+            cand update 'Re-resolve tags, update the locks and any pinned Dockerfile lines'
+            cand export 'Export the locks for BuildKit: source policy, build contexts, bake, JSON'
+            cand completions 'Print a shell completion script'
+            cand man 'Print the man page (roff)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'dockerfile-lock;images'= {
+            cand --build-arg 'Set a build-time variable, as `docker build --build-arg` (repeatable)'
+            cand --platform 'Target platform os/arch[/variant] (repeatable; default linux/amd64)'
+            cand --target 'Only the images needed to build this stage'
+            cand --format 'Output format'
+            cand --color 'When to use colour on stderr'
+            cand -q 'Print less (errors only)'
+            cand --quiet 'Print less (errors only)'
+            cand -v 'Print more (repeat for more detail)'
+            cand --verbose 'Print more (repeat for more detail)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dockerfile-lock;resolve'= {
+            cand --platform 'Also record the child digest for this platform (repeatable)'
+            cand --format 'Output format'
+            cand --insecure-registry 'Allow plain HTTP for this registry (loopback registries always are)'
+            cand --registry-mirror 'Resolve REGISTRY''s images through a mirror; the lock keeps the original names'
+            cand -j 'Requests in flight at once per registry'
+            cand --jobs 'Requests in flight at once per registry'
+            cand --timeout 'Timeout for each request, in seconds'
+            cand --color 'When to use colour on stderr'
+            cand -q 'Print less (errors only)'
+            cand --quiet 'Print less (errors only)'
+            cand -v 'Print more (repeat for more detail)'
+            cand --verbose 'Print more (repeat for more detail)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dockerfile-lock;generate'= {
+            cand --lockfile 'Lockfile path (only with a single Dockerfile)'
+            cand --build-arg 'Set a build-time variable, as `docker build --build-arg` (repeatable)'
+            cand --platform 'Target platform os/arch[/variant] (repeatable; default linux/amd64)'
+            cand --target 'Only the images needed to build this stage'
+            cand --insecure-registry 'Allow plain HTTP for this registry (loopback registries always are)'
+            cand --registry-mirror 'Resolve REGISTRY''s images through a mirror; the lock keeps the original names'
+            cand -j 'Requests in flight at once per registry'
+            cand --jobs 'Requests in flight at once per registry'
+            cand --timeout 'Timeout for each request, in seconds'
+            cand --color 'When to use colour on stderr'
+            cand -r 'Find Dockerfile, *.Dockerfile and Dockerfile.* below the current directory'
+            cand --recursive 'Find Dockerfile, *.Dockerfile and Dockerfile.* below the current directory'
+            cand -q 'Print less (errors only)'
+            cand --quiet 'Print less (errors only)'
+            cand -v 'Print more (repeat for more detail)'
+            cand --verbose 'Print more (repeat for more detail)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dockerfile-lock;verify'= {
+            cand --lockfile 'Lockfile path (only with a single Dockerfile)'
+            cand --format 'Output format'
+            cand --build-arg 'Set a build-time variable, as `docker build --build-arg` (repeatable)'
+            cand --platform 'Target platform os/arch[/variant] (repeatable; default linux/amd64)'
+            cand --target 'Only the images needed to build this stage'
+            cand --insecure-registry 'Allow plain HTTP for this registry (loopback registries always are)'
+            cand --registry-mirror 'Resolve REGISTRY''s images through a mirror; the lock keeps the original names'
+            cand -j 'Requests in flight at once per registry'
+            cand --jobs 'Requests in flight at once per registry'
+            cand --timeout 'Timeout for each request, in seconds'
+            cand --color 'When to use colour on stderr'
+            cand -r 'Check every Dockerfile below the current directory'
+            cand --recursive 'Check every Dockerfile below the current directory'
+            cand --online 'Also ask the registries whether each locked tag has moved'
+            cand --require-pinned 'Report literal references that are not pinned by digest in the Dockerfile'
+            cand -q 'Print less (errors only)'
+            cand --quiet 'Print less (errors only)'
+            cand -v 'Print more (repeat for more detail)'
+            cand --verbose 'Print more (repeat for more detail)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dockerfile-lock;rewrite'= {
+            cand --lockfile 'Lockfile path (only with a single Dockerfile)'
+            cand --build-arg 'Set a build-time variable, as `docker build --build-arg` (repeatable)'
+            cand --platform 'Target platform os/arch[/variant] (repeatable; default linux/amd64)'
+            cand --target 'Only the images needed to build this stage'
+            cand --color 'When to use colour on stderr'
+            cand --check 'Print a unified diff and exit 1 if anything would change; write nothing'
+            cand --unpin 'Remove digests instead of adding them'
+            cand -q 'Print less (errors only)'
+            cand --quiet 'Print less (errors only)'
+            cand -v 'Print more (repeat for more detail)'
+            cand --verbose 'Print more (repeat for more detail)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dockerfile-lock;update'= {
+            cand --image 'Only re-resolve these images (as written, e.g. `node:18`, or normalized)'
+            cand --lockfile 'Lockfile path (only with a single Dockerfile)'
+            cand --build-arg 'Set a build-time variable, as `docker build --build-arg` (repeatable)'
+            cand --platform 'Target platform os/arch[/variant] (repeatable; default linux/amd64)'
+            cand --target 'Only the images needed to build this stage'
+            cand --insecure-registry 'Allow plain HTTP for this registry (loopback registries always are)'
+            cand --registry-mirror 'Resolve REGISTRY''s images through a mirror; the lock keeps the original names'
+            cand -j 'Requests in flight at once per registry'
+            cand --jobs 'Requests in flight at once per registry'
+            cand --timeout 'Timeout for each request, in seconds'
+            cand --color 'When to use colour on stderr'
+            cand -q 'Print less (errors only)'
+            cand --quiet 'Print less (errors only)'
+            cand -v 'Print more (repeat for more detail)'
+            cand --verbose 'Print more (repeat for more detail)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dockerfile-lock;export'= {
+            cand --lockfile 'Lockfile path (only with a single Dockerfile)'
+            cand --format 'What to write'
+            cand --color 'When to use colour on stderr'
+            cand -q 'Print less (errors only)'
+            cand --quiet 'Print less (errors only)'
+            cand -v 'Print more (repeat for more detail)'
+            cand --verbose 'Print more (repeat for more detail)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'dockerfile-lock;completions'= {
+            cand --color 'When to use colour on stderr'
+            cand -q 'Print less (errors only)'
+            cand --quiet 'Print less (errors only)'
+            cand -v 'Print more (repeat for more detail)'
+            cand --verbose 'Print more (repeat for more detail)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dockerfile-lock;man'= {
+            cand --color 'When to use colour on stderr'
+            cand -q 'Print less (errors only)'
+            cand --quiet 'Print less (errors only)'
+            cand -v 'Print more (repeat for more detail)'
+            cand --verbose 'Print more (repeat for more detail)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dockerfile-lock;help'= {
+            cand images 'List every external image the Dockerfiles use'
+            cand resolve 'Resolve image references to digests, like `crane digest`'
+            cand generate 'Resolve every image and write `<Dockerfile>.lock` beside each Dockerfile'
+            cand verify 'Check that each Dockerfile and its lock agree (offline unless --online)'
+            cand rewrite 'Pin FROM lines in place as `image:tag@sha256:…` from the lock (or unpin)'
+            cand update 'Re-resolve tags, update the locks and any pinned Dockerfile lines'
+            cand export 'Export the locks for BuildKit: source policy, build contexts, bake, JSON'
+            cand completions 'Print a shell completion script'
+            cand man 'Print the man page (roff)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'dockerfile-lock;help;images'= {
+        }
+        &'dockerfile-lock;help;resolve'= {
+        }
+        &'dockerfile-lock;help;generate'= {
+        }
+        &'dockerfile-lock;help;verify'= {
+        }
+        &'dockerfile-lock;help;rewrite'= {
+        }
+        &'dockerfile-lock;help;update'= {
+        }
+        &'dockerfile-lock;help;export'= {
+        }
+        &'dockerfile-lock;help;completions'= {
+        }
+        &'dockerfile-lock;help;man'= {
+        }
+        &'dockerfile-lock;help;help'= {
+        }
+    ]
+    $completions[$command]
+}
