@@ -4,10 +4,13 @@ use std::io::Write;
 
 use crate::diagnostic::{Diagnostic, Failure};
 
+pub mod common;
 pub mod completions;
 pub mod export;
 pub mod generate;
 pub mod images;
+pub mod online;
+pub mod plan;
 pub mod resolve;
 pub mod rewrite;
 pub mod update;
