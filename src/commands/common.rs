@@ -87,20 +87,22 @@ pub fn find_dockerfiles(root: &Path) -> Result<Vec<PathBuf>, Failure> {
         .sort_by_file_name(|a, b| a.cmp(b))
         .build();
     for entry in walker {
-        let entry = entry.map_err(|e| Diagnostic::new(format!("cannot search {}: {e}", root.display())))?;
-        let is_file = entry.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
+        let entry =
+            entry.map_err(|e| Diagnostic::new(format!("cannot search {}: {e}", root.display())))?;
+        let is_file = entry
+            .file_type()
+            .is_some_and(|t| t.is_file() || t.is_symlink());
         let name = entry.file_name().to_str().unwrap_or("");
         if is_file && is_dockerfile_name(name) {
             found.push(strip_dot(entry.path()));
         }
     }
     if found.is_empty() {
-        return Err(Diagnostic::new(format!(
-            "no Dockerfile found below {}",
-            root.display()
-        ))
-        .with_help("--recursive looks for `Dockerfile`, `*.Dockerfile` and `Dockerfile.*`")
-        .into());
+        return Err(
+            Diagnostic::new(format!("no Dockerfile found below {}", root.display()))
+                .with_help("--recursive looks for `Dockerfile`, `*.Dockerfile` and `Dockerfile.*`")
+                .into(),
+        );
     }
     Ok(found)
 }
@@ -181,7 +183,11 @@ fn parse_build_args(build: &BuildArgs) -> Result<BuildOptions, Diagnostic> {
 
 /// The platforms a lock was generated for (every entry records the same set).
 pub fn locked_platforms(lock: &Lock) -> Vec<Platform> {
-    let names: BTreeSet<&String> = lock.images.values().flat_map(|e| e.platforms.keys()).collect();
+    let names: BTreeSet<&String> = lock
+        .images
+        .values()
+        .flat_map(|e| e.platforms.keys())
+        .collect();
     names.into_iter().filter_map(|n| n.parse().ok()).collect()
 }
 
@@ -204,7 +210,11 @@ pub fn relative_dockerfile(lock: &Path, dockerfile: &Path) -> String {
         .zip(target.components())
         .take_while(|(a, b)| a == b)
         .count();
-    let mut parts: Vec<String> = base.components().skip(common).map(|_| "..".into()).collect();
+    let mut parts: Vec<String> = base
+        .components()
+        .skip(common)
+        .map(|_| "..".into())
+        .collect();
     parts.extend(
         target
             .components()
@@ -239,7 +249,12 @@ mod tests {
 
     #[test]
     fn dockerfile_names() {
-        for yes in ["Dockerfile", "api.Dockerfile", "Dockerfile.dev", "Dockerfile.prod.arm"] {
+        for yes in [
+            "Dockerfile",
+            "api.Dockerfile",
+            "Dockerfile.dev",
+            "Dockerfile.prod.arm",
+        ] {
             assert!(is_dockerfile_name(yes), "{yes}");
         }
         for no in [
@@ -259,15 +274,27 @@ mod tests {
 
     #[test]
     fn lock_paths() {
-        assert_eq!(lock_path(Path::new("a/Dockerfile")), Path::new("a/Dockerfile.lock"));
-        assert_eq!(dockerfile_of(Path::new("a/x.Dockerfile.lock")), Path::new("a/x.Dockerfile"));
-        assert_eq!(dockerfile_of(Path::new("Dockerfile")), Path::new("Dockerfile"));
+        assert_eq!(
+            lock_path(Path::new("a/Dockerfile")),
+            Path::new("a/Dockerfile.lock")
+        );
+        assert_eq!(
+            dockerfile_of(Path::new("a/x.Dockerfile.lock")),
+            Path::new("a/x.Dockerfile")
+        );
+        assert_eq!(
+            dockerfile_of(Path::new("Dockerfile")),
+            Path::new("Dockerfile")
+        );
         assert_eq!(dockerfile_of(Path::new(".lock")), Path::new(".lock"));
     }
 
     #[test]
     fn targets_dedupe_and_check_lockfile() {
-        let files = [PathBuf::from("Dockerfile"), PathBuf::from("Dockerfile.lock")];
+        let files = [
+            PathBuf::from("Dockerfile"),
+            PathBuf::from("Dockerfile.lock"),
+        ];
         let t = targets(&files, false, None).unwrap();
         assert_eq!(t.len(), 1);
         assert_eq!(t[0].lock, Path::new("Dockerfile.lock"));
@@ -280,7 +307,10 @@ mod tests {
 
     #[test]
     fn relative_paths() {
-        assert_eq!(relative_dockerfile(Path::new("Dockerfile.lock"), Path::new("Dockerfile")), "Dockerfile");
+        assert_eq!(
+            relative_dockerfile(Path::new("Dockerfile.lock"), Path::new("Dockerfile")),
+            "Dockerfile"
+        );
         assert_eq!(
             relative_dockerfile(Path::new("a/b.lock"), Path::new("a/./b")),
             "b"

@@ -10,6 +10,7 @@ use super::plan::{self, Source, Want};
 use super::{online, Console, Outcome, Status};
 use crate::cli::{BuildArgs, GenerateArgs};
 use crate::diagnostic::{Diagnostic, Failure};
+use crate::dockerfile::Analysis;
 use crate::lockfile::{self, Key, Lock};
 use crate::platform::Platform;
 
@@ -22,6 +23,9 @@ pub struct Job {
     /// What the new lock records as `build-args`.
     pub build_args: BTreeMap<String, String>,
     pub platforms: Vec<Platform>,
+    /// The Dockerfile as read, for commands that also edit it.
+    pub source: Vec<u8>,
+    pub analysis: Analysis,
 }
 
 pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
@@ -29,7 +33,10 @@ pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
     let jobs = prepare_all(console, &targets, |target| {
         prepare(target, &args.build, None, &|_, _| false)
     })?;
-    let platforms = jobs.first().map(|j| j.platforms.clone()).unwrap_or_default();
+    let platforms = jobs
+        .first()
+        .map(|j| j.platforms.clone())
+        .unwrap_or_default();
     let asks = plan::asks(jobs.iter().map(|j| &j.plan));
     let answers = online::resolve_all(console, &args.registry, &asks, &platforms)?;
     let mut writes = Vec::new();
@@ -41,7 +48,11 @@ pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
             &job.plan,
             &answers,
         );
-        writes.push((job.target.lock.clone(), lockfile::encode(&lock)?, lock.images.len()));
+        writes.push((
+            job.target.lock.clone(),
+            lockfile::encode(&lock)?,
+            lock.images.len(),
+        ));
     }
     let mut errors = Vec::new();
     for (path, text, n) in writes {
@@ -107,7 +118,7 @@ pub fn prepare(
         ))
     })?;
     let options = common::build_options(build, recorded)?;
-    let (_, analysis) = common::read_dockerfile(&target.dockerfile, &options)?;
+    let (source, analysis) = common::read_dockerfile(&target.dockerfile, &options)?;
     let warnings = analysis
         .warnings
         .iter()
@@ -127,6 +138,8 @@ pub fn prepare(
         plan,
         build_args,
         platforms: options.platforms,
+        source,
+        analysis,
     };
     Ok((job, warnings))
 }

@@ -76,7 +76,9 @@ fn diagnostic(e: &registry::Error, image: Option<&ImageRef>) -> Diagnostic {
 fn registry_config(args: &RegistryArgs) -> Result<registry::Config, Diagnostic> {
     let mut mirrors = std::collections::BTreeMap::new();
     for m in &args.registry_mirrors {
-        let Some((from, to)) = m.split_once('=').filter(|(a, b)| !a.is_empty() && !b.is_empty())
+        let Some((from, to)) = m
+            .split_once('=')
+            .filter(|(a, b)| !a.is_empty() && !b.is_empty())
         else {
             return Err(Diagnostic::new(format!("invalid --registry-mirror `{m}`"))
                 .with_help("write --registry-mirror REGISTRY=HOST[:PORT]"));

@@ -92,7 +92,10 @@ fn known_digests_need_no_registry() {
             platforms: BTreeMap::new(),
         }
     );
-    assert!(matches!(p[&key("docker.io/library/alpine:3.20")], Source::Known { .. }));
+    assert!(matches!(
+        p[&key("docker.io/library/alpine:3.20")],
+        Source::Known { .. }
+    ));
     assert!(asks([&p]).is_empty());
 }
 
@@ -102,7 +105,9 @@ fn new_refreshed_and_platform_needs_ask() {
     let p = plan(&w, None, &[], &|_, _| false);
     assert_eq!(asks([&p]), vec![ImageRef::parse("node:18").unwrap()]);
 
-    let p = plan(&w, Some(&old_lock()), &[], &|k, _| k.reference.contains("node"));
+    let p = plan(&w, Some(&old_lock()), &[], &|k, _| {
+        k.reference.contains("node")
+    });
     assert_eq!(asks([&p]), vec![ImageRef::parse("node:18").unwrap()]);
 
     // Refreshing everything still leaves the digest-only reference alone.
@@ -132,7 +137,20 @@ fn lock_is_built_from_plan_and_answers() {
     let lock = build_lock("Dockerfile".into(), BTreeMap::new(), &w, &p, &answers);
     assert_eq!(lock.images.len(), 3);
     assert_eq!(lock.images[&key("docker.io/library/node:18")].digest, d(A));
-    assert_eq!(lock.images[&key("docker.io/library/alpine:3.20")].digest, d(A));
-    let without = build_lock("Dockerfile".into(), BTreeMap::new(), &w, &p, &HashMap::new());
-    assert_eq!(without.images.len(), 2, "an unanswered reference is not invented");
+    assert_eq!(
+        lock.images[&key("docker.io/library/alpine:3.20")].digest,
+        d(A)
+    );
+    let without = build_lock(
+        "Dockerfile".into(),
+        BTreeMap::new(),
+        &w,
+        &p,
+        &HashMap::new(),
+    );
+    assert_eq!(
+        without.images.len(),
+        2,
+        "an unanswered reference is not invented"
+    );
 }
