@@ -12,7 +12,7 @@ use super::{write_out, Console, Outcome, Status};
 use crate::cli::RewriteArgs;
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::dockerfile::Analysis;
-use crate::lockfile::{self, Key, Lock};
+use crate::lockfile::{self, Lock};
 
 /// One Dockerfile's old and new bytes.
 struct Change {
@@ -67,7 +67,7 @@ fn plan_file(
     let options = common::build_options(&args.build, Some(&lock))?;
     let (source, analysis) = common::read_dockerfile(&target.dockerfile, &options)?;
     let edits = if args.unpin {
-        unpin_edits(&source, &analysis)
+        splice::unpin_all(&source, &analysis.images)
     } else {
         pin_edits(console, target, &lock, &source, &analysis)?
     };
@@ -103,68 +103,40 @@ fn pin_edits(
     source: &[u8],
     analysis: &Analysis,
 ) -> Result<Vec<Edit>, Failure> {
-    let mut edits = Vec::new();
-    let mut errors = Vec::new();
-    for u in &analysis.images {
-        // A digest-only reference is as pinned as it gets.
-        if u.image.is_digest_only() {
-            continue;
-        }
-        let (text, range) = match splice::written(source, u) {
-            Ok(w) => w,
-            Err(skip) => {
-                let why = match skip {
-                    Skip::FromArgs => "is built from ARGs and left as written (pinning it would defeat --build-arg); the lock still covers it",
-                    Skip::NotLiteral => "is not written in one piece and is left as written; the lock still covers it",
-                };
-                let note = Diagnostic::new(format!("`{}` {why}", u.raw))
-                    .at(&target.dockerfile, Some(u.line));
-                if console.verbosity >= 0 {
-                    let _ = console
-                        .err
-                        .write_all(note.render("note", console.color).as_bytes());
-                }
-                continue;
-            }
+    let pinning = splice::pin_all(source, &analysis.images, |key| {
+        lock.images.get(key).map(|e| e.digest.clone())
+    });
+    for (u, skip) in &pinning.skipped {
+        let why = match skip {
+            Skip::FromArgs => "is built from ARGs and left as written (pinning it would defeat --build-arg); the lock still covers it",
+            Skip::NotLiteral => "is not written in one piece and is left as written; the lock still covers it",
         };
-        let Some(entry) = lock.images.get(&Key::for_use(&u.image)) else {
-            errors.push(
-                Diagnostic::new(format!(
-                    "`{}` has no entry in {}",
-                    u.raw,
-                    target.lock.display()
-                ))
-                .at(&target.dockerfile, Some(u.line))
-                .with_help(format!(
-                    "run `dockerfile-lock generate {}` to lock it, then rewrite again",
-                    target.dockerfile.display()
-                )),
-            );
-            continue;
-        };
-        if let Some(new) = splice::pinned(text, &entry.digest) {
-            if new != text {
-                edits.push(Edit { range, text: new });
-            }
+        let note =
+            Diagnostic::new(format!("`{}` {why}", u.raw)).at(&target.dockerfile, Some(u.line));
+        if console.verbosity >= 0 {
+            let _ = console
+                .err
+                .write_all(note.render("note", console.color).as_bytes());
         }
     }
-    if errors.is_empty() {
-        Ok(edits)
-    } else {
-        Err(Failure(errors))
+    if pinning.missing.is_empty() {
+        return Ok(pinning.edits);
     }
-}
-
-/// Digests removed from every literal reference that has a tag to fall back to.
-fn unpin_edits(source: &[u8], analysis: &Analysis) -> Vec<Edit> {
-    analysis
-        .images
+    let errors = pinning
+        .missing
         .iter()
-        .filter(|u| u.image.digest().is_some() && !u.image.is_digest_only())
-        .filter_map(|u| splice::written(source, u).ok())
-        .map(|(text, range)| Edit {
-            range,
-            text: splice::unpinned(text).to_string(),
+        .map(|u| {
+            Diagnostic::new(format!(
+                "`{}` has no entry in {}",
+                u.raw,
+                target.lock.display()
+            ))
+            .at(&target.dockerfile, Some(u.line))
+            .with_help(format!(
+                "run `dockerfile-lock generate {}` to lock it, then rewrite again",
+                target.dockerfile.display()
+            ))
         })
-        .collect()
+        .collect();
+    Err(Failure(errors))
 }

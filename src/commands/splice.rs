@@ -5,6 +5,7 @@
 use std::ops::Range;
 
 use crate::dockerfile::ImageUse;
+use crate::lockfile::Key;
 use crate::reference::{Digest, ImageRef};
 
 /// Replace `range` of the source with `text`.
@@ -78,6 +79,60 @@ pub fn apply(source: &[u8], edits: &[Edit]) -> Vec<u8> {
     }
     out.extend_from_slice(&source[at..]);
     out
+}
+
+/// What pinning a Dockerfile from a lock would do.
+#[derive(Debug, Default)]
+pub struct Pinning<'a> {
+    pub edits: Vec<Edit>,
+    /// Uses left as written, and why.
+    pub skipped: Vec<(&'a ImageUse, Skip)>,
+    /// Uses the lock has no entry for.
+    pub missing: Vec<&'a ImageUse>,
+}
+
+/// Pin every literal use to the digest `locked` gives for its key. Digest-only references
+/// are already as pinned as they get and are left alone.
+pub fn pin_all<'a>(
+    source: &[u8],
+    uses: &'a [ImageUse],
+    locked: impl Fn(&Key) -> Option<Digest>,
+) -> Pinning<'a> {
+    let mut out = Pinning::default();
+    for u in uses {
+        if u.image.is_digest_only() {
+            continue;
+        }
+        let (text, range) = match written(source, u) {
+            Ok(w) => w,
+            Err(skip) => {
+                out.skipped.push((u, skip));
+                continue;
+            }
+        };
+        let Some(digest) = locked(&Key::for_use(&u.image)) else {
+            out.missing.push(u);
+            continue;
+        };
+        match pinned(text, &digest) {
+            Some(new) if new != text => out.edits.push(Edit { range, text: new }),
+            Some(_) => {}
+            None => out.skipped.push((u, Skip::NotLiteral)),
+        }
+    }
+    out
+}
+
+/// Digests removed from every literal reference that has a tag to fall back to.
+pub fn unpin_all(source: &[u8], uses: &[ImageUse]) -> Vec<Edit> {
+    uses.iter()
+        .filter(|u| u.image.digest().is_some() && !u.image.is_digest_only())
+        .filter_map(|u| written(source, u).ok())
+        .map(|(text, range)| Edit {
+            range,
+            text: unpinned(text).to_string(),
+        })
+        .collect()
 }
 
 /// A unified diff of two versions of `path`, as `rewrite --check` prints it.
