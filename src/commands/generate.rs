@@ -3,16 +3,18 @@
 //! Everything is read and resolved before anything is written: a bad lock, a parse error
 //! or a registry failure anywhere leaves every lock as it was.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::common::{self, Target};
 use super::plan::{self, Source, Want};
 use super::{online, Console, Outcome, Status};
-use crate::cli::{BuildArgs, GenerateArgs};
+use crate::cli::{BuildArgs, GenerateArgs, RegistryArgs};
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::dockerfile::Analysis;
 use crate::lockfile::{self, Key, Lock};
 use crate::platform::Platform;
+use crate::reference::ImageRef;
+use crate::registry::Resolved;
 
 /// One Dockerfile read and planned, waiting for the registry's answers.
 pub struct Job {
@@ -33,20 +35,16 @@ pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
     let jobs = prepare_all(console, &targets, |target| {
         prepare(target, &args.build, None, &|_, _| false)
     })?;
-    let platforms = jobs
-        .first()
-        .map(|j| j.platforms.clone())
-        .unwrap_or_default();
-    let asks = plan::asks(jobs.iter().map(|j| &j.plan));
-    let answers = online::resolve_all(console, &args.registry, &asks, &platforms)?;
+    let answers = resolve_jobs(console, &args.registry, &jobs)?;
     let mut writes = Vec::new();
+    let none = HashMap::new();
     for job in &jobs {
         let lock = plan::build_lock(
             common::relative_dockerfile(&job.target.lock, &job.target.dockerfile),
             job.build_args.clone(),
             &job.wanted,
             &job.plan,
-            &answers,
+            answers.get(&job.platforms).unwrap_or(&none),
         );
         writes.push((
             job.target.lock.clone(),
@@ -75,6 +73,26 @@ fn images(n: usize) -> &'static str {
     } else {
         "images"
     }
+}
+
+/// Ask the registries everything the jobs need, each reference once per platform set
+/// (files whose locks record different platforms are asked about those platforms).
+pub fn resolve_jobs(
+    console: &mut Console<'_>,
+    registry: &RegistryArgs,
+    jobs: &[Job],
+) -> Result<HashMap<Vec<Platform>, HashMap<ImageRef, Resolved>>, Failure> {
+    let mut groups: BTreeMap<&Vec<Platform>, Vec<&Job>> = BTreeMap::new();
+    for job in jobs {
+        groups.entry(&job.platforms).or_default().push(job);
+    }
+    let mut out = HashMap::new();
+    for (platforms, group) in groups {
+        let asks = plan::asks(group.iter().map(|j| &j.plan));
+        let answers = online::resolve_all(console, registry, &asks, platforms)?;
+        out.insert(platforms.clone(), answers);
+    }
+    Ok(out)
 }
 
 /// Prepare every target; all errors are reported together, none is written.

@@ -3,13 +3,13 @@
 //! already pinned. Digest-only references are left alone; nothing is written unless every
 //! file and every lookup succeeded.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::common;
 use super::generate::{self, Job};
 use super::plan::{self, Want};
 use super::splice::{self, Edit};
-use super::{online, rewrite, write_out, Console, Outcome, Status};
+use super::{rewrite, write_out, Console, Outcome, Status};
 use crate::cli::UpdateArgs;
 use crate::diagnostic::Diagnostic;
 use crate::lockfile::{self, Key, Lock};
@@ -40,22 +40,18 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
                 .into());
         }
     }
-    let platforms = jobs
-        .first()
-        .map(|j| j.platforms.clone())
-        .unwrap_or_default();
-    let asks = plan::asks(jobs.iter().map(|j| &j.plan));
-    let answers = online::resolve_all(console, &args.registry, &asks, &platforms)?;
+    let answers = generate::resolve_jobs(console, &args.registry, &jobs)?;
 
     let mut moved = BTreeSet::new();
     let mut writes: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
+    let none = HashMap::new();
     for job in &jobs {
         let lock = plan::build_lock(
             common::relative_dockerfile(&job.target.lock, &job.target.dockerfile),
             job.build_args.clone(),
             &job.wanted,
             &job.plan,
-            &answers,
+            answers.get(&job.platforms).unwrap_or(&none),
         );
         let old = job.old.clone().unwrap_or_default();
         for (key, entry) in &lock.images {
