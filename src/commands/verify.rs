@@ -260,6 +260,72 @@ fn check_drift(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dockerfile::{Analysis, ImageUse, UseKind};
+    use crate::lockfile::Entry;
+    use crate::reference::ImageRef;
+
+    fn use_of(line: usize, reference: &str) -> ImageUse {
+        ImageUse {
+            kind: UseKind::From,
+            line,
+            raw: reference.into(),
+            span: None,
+            reference: reference.into(),
+            image: ImageRef::parse(reference).unwrap(),
+            stage: None,
+            platform: None,
+        }
+    }
+
+    #[test]
+    fn findings_from_a_hand_made_analysis() {
+        let a = format!("sha256:{}", "a".repeat(64));
+        let b = format!("sha256:{}", "b".repeat(64));
+        let analysis = Analysis {
+            images: vec![
+                use_of(1, "node:18"),
+                use_of(2, &format!("alpine:3.20@{a}")),
+                use_of(3, "redis:7"),
+            ],
+            ..Analysis::default()
+        };
+        let entry = |name: &str, d: &str| Entry {
+            name: name.into(),
+            digest: d.parse().unwrap(),
+            media_type: None,
+            platforms: BTreeMap::new(),
+            used_by: BTreeSet::new(),
+        };
+        let key = |r: &str| Key {
+            reference: r.into(),
+            pinned: None,
+        };
+        let mut lock = Lock::default();
+        lock.images
+            .insert(key("docker.io/library/node:18"), entry("node:18", &a));
+        lock.images.insert(
+            key("docker.io/library/alpine:3.20"),
+            entry("alpine:3.20", &b),
+        );
+        lock.images
+            .insert(key("docker.io/library/nginx:1"), entry("nginx:1", &a));
+        let target = Target {
+            dockerfile: "Dockerfile".into(),
+            lock: "Dockerfile.lock".into(),
+        };
+        let mut found = Vec::new();
+        compare(&target, &lock, b"", &plan::wanted(&analysis), &mut found);
+        let codes: Vec<_> = found.iter().map(|f| (f.code, f.line)).collect();
+        assert_eq!(
+            codes,
+            vec![
+                (Code::DigestMismatch, Some(2)),
+                (Code::MissingLockEntry, Some(3)),
+                (Code::StaleLockEntry, None),
+            ]
+        );
+        assert_eq!(found[2].path, PathBuf::from("Dockerfile.lock"));
+    }
 
     #[test]
     fn stale_entries_point_at_their_line() {
