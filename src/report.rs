@@ -1,1 +1,198 @@
-//! Findings and their renderers: text, JSON, GitHub Actions annotations.
+//! Findings (what `verify` reports) and their renderers: text, JSON, GitHub Actions
+//! annotations. Findings are data, not errors: they make the exit code 1, not 2.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// What kind of disagreement a finding is. The kebab-case names are stable: CI scripts
+/// match on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    /// A Dockerfile has no lock beside it.
+    MissingLockfile,
+    /// The Dockerfile uses a reference the lock does not have.
+    MissingLockEntry,
+    /// The lock has a reference the Dockerfile no longer uses.
+    StaleLockEntry,
+    /// A digest pinned in the Dockerfile differs from the locked one.
+    DigestMismatch,
+    /// The `--build-arg` values given differ from those the lock was made with.
+    BuildArgsMismatch,
+    /// A literal reference is not pinned by digest (`verify --require-pinned`).
+    Unpinned,
+    /// The registry moved a locked tag (`verify --online`).
+    TagDrift,
+}
+
+impl Code {
+    pub const ALL: [Code; 7] = [
+        Code::MissingLockfile,
+        Code::MissingLockEntry,
+        Code::StaleLockEntry,
+        Code::DigestMismatch,
+        Code::BuildArgsMismatch,
+        Code::Unpinned,
+        Code::TagDrift,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::MissingLockfile => "missing-lockfile",
+            Code::MissingLockEntry => "missing-lock-entry",
+            Code::StaleLockEntry => "stale-lock-entry",
+            Code::DigestMismatch => "digest-mismatch",
+            Code::BuildArgsMismatch => "build-args-mismatch",
+            Code::Unpinned => "unpinned",
+            Code::TagDrift => "tag-drift",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One disagreement between a Dockerfile, its lock and (with `--online`) the registry.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Finding {
+    pub code: Code,
+    /// The file the finding is about (the Dockerfile, or the lock for lock-only problems).
+    pub path: PathBuf,
+    /// 1-based line in `path`, when one line is to blame.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn new(
+        code: Code,
+        path: impl Into<PathBuf>,
+        line: Option<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        Finding {
+            code,
+            path: path.into(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+/// `path:line: code: message`, one per line, as compilers print them.
+pub fn render_text(findings: &[Finding]) -> String {
+    let mut s = String::new();
+    for f in findings {
+        s.push_str(&f.path.display().to_string());
+        if let Some(line) = f.line {
+            s.push_str(&format!(":{line}"));
+        }
+        s.push_str(&format!(": {}: {}\n", f.code, f.message));
+    }
+    s
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    findings: &'a [Finding],
+}
+
+/// `{"findings": [{"code", "path", "line", "message"}]}`; `line` is null when unknown.
+pub fn render_json(findings: &[Finding]) -> String {
+    let report = JsonReport { findings };
+    let mut s = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}
+
+/// GitHub Actions workflow commands: `::error file=…,line=…,title=code::message`.
+pub fn render_github(findings: &[Finding]) -> String {
+    let mut s = String::new();
+    for f in findings {
+        s.push_str("::error file=");
+        s.push_str(&escape_property(&f.path.display().to_string()));
+        if let Some(line) = f.line {
+            s.push_str(&format!(",line={line}"));
+        }
+        s.push_str(&format!(",title={}::", f.code));
+        s.push_str(&escape_data(&f.message));
+        s.push('\n');
+    }
+    s
+}
+
+/// The escapes the Actions runner undoes in a command's message.
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Properties also separate on `,` and end at `::`.
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<Finding> {
+        vec![
+            Finding::new(
+                Code::MissingLockEntry,
+                "app/Dockerfile",
+                Some(3),
+                "node:18 is not in the lock",
+            ),
+            Finding::new(
+                Code::MissingLockfile,
+                "a,b:c/Dockerfile",
+                None,
+                "100% missing\nreally",
+            ),
+        ]
+    }
+
+    #[test]
+    fn codes_are_stable_kebab_case() {
+        for code in Code::ALL {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+        assert_eq!(Code::TagDrift.to_string(), "tag-drift");
+    }
+
+    #[test]
+    fn text() {
+        assert_eq!(
+            render_text(&sample()),
+            "app/Dockerfile:3: missing-lock-entry: node:18 is not in the lock\n\
+             a,b:c/Dockerfile: missing-lockfile: 100% missing\nreally\n"
+        );
+    }
+
+    #[test]
+    fn json() {
+        let v: serde_json::Value = serde_json::from_str(&render_json(&sample())).unwrap();
+        assert_eq!(v["findings"][0]["code"], "missing-lock-entry");
+        assert_eq!(v["findings"][0]["line"], 3);
+        assert_eq!(v["findings"][1]["line"], serde_json::Value::Null);
+        assert_eq!(v["findings"][1]["path"], "a,b:c/Dockerfile");
+        assert_eq!(render_json(&[]), "{\n  \"findings\": []\n}\n");
+    }
+
+    #[test]
+    fn github_escapes() {
+        assert_eq!(
+            render_github(&sample()),
+            "::error file=app/Dockerfile,line=3,title=missing-lock-entry::node:18 is not in the lock\n\
+             ::error file=a%2Cb%3Ac/Dockerfile,title=missing-lockfile::100%25 missing%0Areally\n"
+        );
+    }
+}

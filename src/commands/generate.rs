@@ -1,8 +1,180 @@
-//! `dockerfile-lock generate`.
+//! `dockerfile-lock generate`: resolve every image the Dockerfiles use and write each lock.
+//!
+//! Everything is read and resolved before anything is written: a bad lock, a parse error
+//! or a registry failure anywhere leaves every lock as it was.
 
-use super::{Console, Outcome};
-use crate::diagnostic::Diagnostic;
+use std::collections::{BTreeMap, HashMap};
 
-pub fn run(_args: &crate::cli::GenerateArgs, _console: &mut Console<'_>) -> Outcome {
-    Err(Diagnostic::new("`generate` is not available yet").into())
+use super::common::{self, Target};
+use super::plan::{self, Source, Want};
+use super::{online, Console, Outcome, Status};
+use crate::cli::{BuildArgs, GenerateArgs, RegistryArgs};
+use crate::diagnostic::{Diagnostic, Failure};
+use crate::dockerfile::Analysis;
+use crate::lockfile::{self, Key, Lock};
+use crate::platform::Platform;
+use crate::reference::ImageRef;
+use crate::registry::Resolved;
+
+/// One Dockerfile read and planned, waiting for the registry's answers.
+pub struct Job {
+    pub target: Target,
+    pub old: Option<Lock>,
+    pub wanted: BTreeMap<Key, Want>,
+    pub plan: BTreeMap<Key, Source>,
+    /// What the new lock records as `build-args`.
+    pub build_args: BTreeMap<String, String>,
+    pub platforms: Vec<Platform>,
+    /// The Dockerfile as read, for commands that also edit it.
+    pub source: Vec<u8>,
+    pub analysis: Analysis,
+}
+
+pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
+    let targets = common::targets(&args.files, args.recursive, args.lockfile.as_deref())?;
+    let jobs = prepare_all(console, &targets, |target| {
+        prepare(target, &args.build, None, &|_, _| false)
+    })?;
+    let answers = resolve_jobs(console, &args.registry, &jobs)?;
+    let mut writes = Vec::new();
+    let none = HashMap::new();
+    for job in &jobs {
+        let lock = plan::build_lock(
+            common::relative_dockerfile(&job.target.lock, &job.target.dockerfile),
+            job.build_args.clone(),
+            &job.wanted,
+            &job.plan,
+            answers.get(&job.platforms).unwrap_or(&none),
+        );
+        writes.push((
+            job.target.lock.clone(),
+            lockfile::encode(&lock)?,
+            lock.images.len(),
+        ));
+    }
+    let mut errors = Vec::new();
+    for (path, text, n) in writes {
+        match lockfile::write_if_changed(&path, text.as_bytes()) {
+            Ok(true) => console.info(&format!("wrote {} ({n} {})", path.display(), images(n))),
+            Ok(false) => console.info(&format!("{} is up to date", path.display())),
+            Err(e) => errors.push(e.to_diagnostic()),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Status::Ok)
+    } else {
+        Err(Failure(errors))
+    }
+}
+
+fn images(n: usize) -> &'static str {
+    if n == 1 {
+        "image"
+    } else {
+        "images"
+    }
+}
+
+/// Ask the registries everything the jobs need, each reference once per platform set
+/// (files whose locks record different platforms are asked about those platforms).
+pub fn resolve_jobs(
+    console: &mut Console<'_>,
+    registry: &RegistryArgs,
+    jobs: &[Job],
+) -> Result<HashMap<Vec<Platform>, HashMap<ImageRef, Resolved>>, Failure> {
+    let mut groups: BTreeMap<&Vec<Platform>, Vec<&Job>> = BTreeMap::new();
+    for job in jobs {
+        groups.entry(&job.platforms).or_default().push(job);
+    }
+    let mut out = HashMap::new();
+    for (platforms, group) in groups {
+        let asks = plan::asks(group.iter().map(|j| &j.plan));
+        let answers = online::resolve_all(console, registry, &asks, platforms)?;
+        out.insert(platforms.clone(), answers);
+    }
+    Ok(out)
+}
+
+/// Prepare every target; all errors are reported together, none is written.
+pub fn prepare_all(
+    console: &mut Console<'_>,
+    targets: &[Target],
+    mut prepare: impl FnMut(&Target) -> Result<(Job, Vec<Diagnostic>), Diagnostic>,
+) -> Result<Vec<Job>, Failure> {
+    let mut jobs = Vec::new();
+    let mut errors = Vec::new();
+    for target in targets {
+        match prepare(target) {
+            Ok((job, warnings)) => {
+                for w in &warnings {
+                    console.warn(w);
+                }
+                jobs.push(job);
+            }
+            Err(d) => errors.push(d),
+        }
+    }
+    if errors.is_empty() {
+        Ok(jobs)
+    } else {
+        Err(Failure(errors))
+    }
+}
+
+/// Read one Dockerfile and its old lock, and plan the new lock. A lock that cannot be read
+/// is refused rather than replaced: silently re-pinning everything would hide the problem.
+pub fn prepare(
+    target: &Target,
+    build: &BuildArgs,
+    recorded: Option<&Lock>,
+    refresh: &dyn Fn(&Key, &Want) -> bool,
+) -> Result<(Job, Vec<Diagnostic>), Diagnostic> {
+    let old = lockfile::read(&target.lock).map_err(|e| {
+        e.to_diagnostic().with_help(format!(
+            "fix {} or delete it, then run `dockerfile-lock generate` again",
+            target.lock.display()
+        ))
+    })?;
+    let options = common::build_options(build, recorded)?;
+    let (source, analysis) = common::read_dockerfile(&target.dockerfile, &options)?;
+    let warnings = analysis
+        .warnings
+        .iter()
+        .map(|w| Diagnostic::new(w.message.clone()).at(&target.dockerfile, Some(w.line)))
+        .collect();
+    let wanted = plan::wanted(&analysis);
+    check_conflicts(target, &wanted)?;
+    let plan = plan::plan(&wanted, old.as_ref(), &options.platforms, refresh);
+    let build_args = match recorded {
+        Some(lock) if build.build_args.is_empty() => lock.build_args.clone(),
+        _ => common::given_build_args(&options, build),
+    };
+    let job = Job {
+        target: target.clone(),
+        old,
+        wanted,
+        plan,
+        build_args,
+        platforms: options.platforms,
+        source,
+        analysis,
+    };
+    Ok((job, warnings))
+}
+
+/// One image pinned to two digests cannot have one lock entry.
+fn check_conflicts(target: &Target, wanted: &BTreeMap<Key, Want>) -> Result<(), Diagnostic> {
+    for want in wanted.values() {
+        if let (Some((first, first_line)), Some((other, line))) =
+            (&want.pinned, want.conflicts.first())
+        {
+            return Err(Diagnostic::new(format!(
+                "`{}` is pinned to {first} on line {first_line} and to {other} here",
+                want.name
+            ))
+            .at(&target.dockerfile, Some(*line))
+            .with_help("pin every use of an image to the same digest"));
+        }
+    }
+    Ok(())
 }

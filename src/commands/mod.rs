@@ -4,12 +4,16 @@ use std::io::Write;
 
 use crate::diagnostic::{Diagnostic, Failure};
 
+pub mod common;
 pub mod completions;
 pub mod export;
 pub mod generate;
 pub mod images;
+pub mod online;
+pub mod plan;
 pub mod resolve;
 pub mod rewrite;
+pub mod splice;
 pub mod update;
 pub mod verify;
 

@@ -1,8 +1,124 @@
-//! `dockerfile-lock update`.
+//! `dockerfile-lock update`: re-resolve the locked tags (all, or those named with
+//! `--image`), print what moved, and rewrite the locks and any Dockerfile line that was
+//! already pinned. Digest-only references are left alone; nothing is written unless every
+//! file and every lookup succeeded.
 
-use super::{Console, Outcome};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::common;
+use super::generate::{self, Job};
+use super::plan::{self, Want};
+use super::splice::{self, Edit};
+use super::{rewrite, write_out, Console, Outcome, Status};
+use crate::cli::UpdateArgs;
 use crate::diagnostic::Diagnostic;
+use crate::lockfile::{self, Key, Lock};
+use crate::reference::{Digest, ImageRef};
 
-pub fn run(_args: &crate::cli::UpdateArgs, _console: &mut Console<'_>) -> Outcome {
-    Err(Diagnostic::new("`update` is not available yet").into())
+pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
+    let targets = common::targets(&args.files, false, args.lockfile.as_deref())?;
+    let mut locks = Vec::new();
+    for target in &targets {
+        locks.push(rewrite::read_lock(target)?);
+    }
+    let selected = |key: &Key, want: &Want| {
+        args.images.is_empty() || args.images.iter().any(|n| names(n, key, want))
+    };
+    let jobs = generate::prepare_all(console, &targets, |target| {
+        let i = targets.iter().position(|t| t == target).unwrap_or(0);
+        generate::prepare(target, &args.build, locks.get(i), &selected)
+    })?;
+    for name in &args.images {
+        let known = jobs.iter().any(|j| {
+            j.wanted
+                .iter()
+                .any(|(k, w)| k.is_tag() && names(name, k, w))
+        });
+        if !known {
+            return Err(Diagnostic::new(format!("no locked tag matches `{name}`"))
+                .with_help("name an image as the Dockerfile writes it (`node:18`) or as the lock's `reference`")
+                .into());
+        }
+    }
+    let answers = generate::resolve_jobs(console, &args.registry, &jobs)?;
+
+    let mut moved = BTreeSet::new();
+    let mut writes: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
+    let none = HashMap::new();
+    for job in &jobs {
+        let lock = plan::build_lock(
+            common::relative_dockerfile(&job.target.lock, &job.target.dockerfile),
+            job.build_args.clone(),
+            &job.wanted,
+            &job.plan,
+            answers.get(&job.platforms).unwrap_or(&none),
+        );
+        let old = job.old.clone().unwrap_or_default();
+        for (key, entry) in &lock.images {
+            if let Some(before) = old.images.get(key).filter(|e| e.digest != entry.digest) {
+                moved.insert((
+                    key.reference.clone(),
+                    before.digest.clone(),
+                    entry.digest.clone(),
+                ));
+            }
+        }
+        if let Some(bytes) = repinned(job, &old, &lock) {
+            writes.push((job.target.dockerfile.clone(), bytes));
+        }
+        writes.push((
+            job.target.lock.clone(),
+            lockfile::encode(&lock)?.into_bytes(),
+        ));
+    }
+    let mut report = String::new();
+    for (reference, old, new) in &moved {
+        report.push_str(&format!("{reference}: {old} → {new}\n"));
+    }
+    write_out(console, &report)?;
+    if moved.is_empty() {
+        console.info("every locked tag is current");
+    }
+    for (path, bytes) in writes {
+        lockfile::write_if_changed(&path, &bytes).map_err(|e| e.to_diagnostic())?;
+    }
+    Ok(Status::Ok)
+}
+
+/// Whether `--image NAME` means this entry: as written, as normalized, or any spelling
+/// that normalizes to the same reference.
+fn names(name: &str, key: &Key, want: &Want) -> bool {
+    name == want.name
+        || name == key.reference
+        || ImageRef::parse(name).is_ok_and(|r| Key::for_use(&r) == *key)
+}
+
+/// The Dockerfile with each already-pinned line moved to its new digest; `None` when no
+/// pinned line moved. Unpinned lines stay unpinned: that is `rewrite`'s job.
+fn repinned(job: &Job, old: &Lock, new: &Lock) -> Option<Vec<u8>> {
+    let changed: BTreeMap<&Key, &Digest> = new
+        .images
+        .iter()
+        .filter(|(k, e)| k.is_tag() && old.images.get(*k).is_some_and(|o| o.digest != e.digest))
+        .map(|(k, e)| (k, &e.digest))
+        .collect();
+    let pinned_in_file = job.wanted.values().any(|w| w.pinned.is_some());
+    if changed.is_empty() || !pinned_in_file {
+        return None;
+    }
+    let mut edits = Vec::new();
+    for u in &job.analysis.images {
+        let Some(digest) = changed.get(&Key::for_use(&u.image)) else {
+            continue;
+        };
+        if u.image.digest().is_none() || u.image.is_digest_only() {
+            continue;
+        }
+        if let Ok((text, range)) = splice::written(&job.source, u) {
+            if let Some(text) = splice::pinned(text, digest) {
+                edits.push(Edit { range, text });
+            }
+        }
+    }
+    Some(splice::apply(&job.source, &edits))
 }

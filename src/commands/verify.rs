@@ -1,8 +1,351 @@
-//! `dockerfile-lock verify`.
+//! `dockerfile-lock verify`: do the Dockerfiles and their locks agree? Offline unless
+//! `--online`, never writes, and reports disagreements as findings (exit 1), not errors.
 
-use super::{Console, Outcome};
-use crate::diagnostic::Diagnostic;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
-pub fn run(_args: &crate::cli::VerifyArgs, _console: &mut Console<'_>) -> Outcome {
-    Err(Diagnostic::new("`verify` is not available yet").into())
+use super::common::{self, Target};
+use super::plan::{self, Want};
+use super::{online, write_out, Console, Outcome, Status};
+use crate::cli::{ReportFormat, VerifyArgs};
+use crate::diagnostic::{Diagnostic, Failure};
+use crate::lockfile::{self, Key, Lock};
+use crate::report::{self, Code, Finding};
+
+/// A locked tag to ask the registry about with `--online`.
+struct DriftCheck {
+    dockerfile: PathBuf,
+    line: usize,
+    name: String,
+    key: Key,
+    locked: crate::reference::Digest,
+}
+
+pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
+    let targets = common::targets(&args.files, args.recursive, args.lockfile.as_deref())?;
+    let mut findings = Vec::new();
+    let mut errors = Vec::new();
+    let mut drift = Vec::new();
+    for target in &targets {
+        match check(console, target, args, &mut findings, &mut drift) {
+            Ok(()) => {}
+            Err(d) => errors.push(d),
+        }
+    }
+    if errors.is_empty() && args.online {
+        match check_drift(console, args, &drift) {
+            Ok(mut more) => findings.append(&mut more),
+            Err(mut f) => errors.append(&mut f.0),
+        }
+    }
+    let text = match args.format {
+        ReportFormat::Text => report::render_text(&findings),
+        ReportFormat::Json => report::render_json(&findings),
+        ReportFormat::Github => report::render_github(&findings),
+    };
+    write_out(console, &text)?;
+    if !errors.is_empty() {
+        return Err(Failure(errors));
+    }
+    if findings.is_empty() {
+        let n = targets.len();
+        console.debug(&format!(
+            "{n} Dockerfile{} in sync",
+            if n == 1 { "" } else { "s" }
+        ));
+        return Ok(Status::Ok);
+    }
+    if args.format == ReportFormat::Text {
+        let help = if findings.iter().all(|f| f.code == Code::TagDrift) {
+            "run `dockerfile-lock update` to move the locks to the new digests"
+        } else {
+            "run `dockerfile-lock generate` to bring the locks up to date"
+        };
+        console.info(&format!("{} finding(s); {help}", findings.len()));
+    }
+    Ok(Status::Findings)
+}
+
+/// Compare one Dockerfile with its lock, adding findings; an unreadable file is an error.
+fn check(
+    console: &mut Console<'_>,
+    target: &Target,
+    args: &VerifyArgs,
+    findings: &mut Vec<Finding>,
+    drift: &mut Vec<DriftCheck>,
+) -> Result<(), Diagnostic> {
+    let lock_bytes = match std::fs::read(&target.lock) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if !target.dockerfile.exists() {
+                return Err(Diagnostic::new(format!(
+                    "cannot read {}: no such file",
+                    target.dockerfile.display()
+                )));
+            }
+            findings.push(Finding::new(
+                Code::MissingLockfile,
+                &target.dockerfile,
+                None,
+                format!("no lock at {}", target.lock.display()),
+            ));
+            return Ok(());
+        }
+        Err(e) => {
+            return Err(Diagnostic::new(format!(
+                "cannot read {}: {e}",
+                target.lock.display()
+            )))
+        }
+    };
+    let lock = lockfile::parse(&lock_bytes, &target.lock).map_err(|e| e.to_diagnostic())?;
+    let options = common::build_options(&args.build, Some(&lock))?;
+    let mut found = Vec::new();
+    if !args.build.build_args.is_empty() && options.build_args != lock.build_args {
+        found.push(Finding::new(
+            Code::BuildArgsMismatch,
+            &target.lock,
+            None,
+            format!(
+                "--build-arg values {} differ from the lock's {}",
+                show_args(&options.build_args),
+                show_args(&lock.build_args)
+            ),
+        ));
+    }
+    let (_, analysis) = common::read_dockerfile(&target.dockerfile, &options)?;
+    for w in &analysis.warnings {
+        console.warn(&Diagnostic::new(w.message.clone()).at(&target.dockerfile, Some(w.line)));
+    }
+    let wanted = plan::wanted(&analysis);
+    compare(target, &lock, &lock_bytes, &wanted, &mut found);
+    if args.require_pinned {
+        for u in &analysis.images {
+            if u.span.is_some() && u.image.digest().is_none() {
+                found.push(Finding::new(
+                    Code::Unpinned,
+                    &target.dockerfile,
+                    Some(u.line),
+                    format!("`{}` is not pinned by digest", u.raw),
+                ));
+            }
+        }
+    }
+    for (key, want) in &wanted {
+        if let Some(entry) = lock.images.get(key).filter(|_| key.is_tag()) {
+            drift.push(DriftCheck {
+                dockerfile: target.dockerfile.clone(),
+                line: want.line,
+                name: want.name.clone(),
+                key: key.clone(),
+                locked: entry.digest.clone(),
+            });
+        }
+    }
+    found.sort_by(|a, b| (a.line, a.code, &a.message).cmp(&(b.line, b.code, &b.message)));
+    findings.append(&mut found);
+    Ok(())
+}
+
+/// The offline findings: entries missing, stale, or pinned to another digest.
+fn compare(
+    target: &Target,
+    lock: &Lock,
+    lock_text: &[u8],
+    wanted: &BTreeMap<Key, Want>,
+    found: &mut Vec<Finding>,
+) {
+    let lock_name = target.lock.display();
+    for (key, want) in wanted {
+        let Some(entry) = lock.images.get(key) else {
+            found.push(Finding::new(
+                Code::MissingLockEntry,
+                &target.dockerfile,
+                Some(want.line),
+                format!("`{}` is not in {lock_name}", want.name),
+            ));
+            continue;
+        };
+        let pins = want.pinned.iter().chain(&want.conflicts);
+        for (digest, line) in pins {
+            if digest != &entry.digest {
+                found.push(Finding::new(
+                    Code::DigestMismatch,
+                    &target.dockerfile,
+                    Some(*line),
+                    format!(
+                        "`{}` is pinned to {digest} but {lock_name} has {}",
+                        want.name, entry.digest
+                    ),
+                ));
+            }
+        }
+    }
+    for (key, entry) in &lock.images {
+        if !wanted.contains_key(key) {
+            found.push(Finding::new(
+                Code::StaleLockEntry,
+                &target.lock,
+                line_of(lock_text, key, &entry.digest),
+                format!(
+                    "`{}` is locked but {} does not use it",
+                    entry.name,
+                    target.dockerfile.display()
+                ),
+            ));
+        }
+    }
+}
+
+/// The line of an entry's `reference:` in the lock text, for pointing at stale entries.
+fn line_of(text: &[u8], key: &Key, digest: &crate::reference::Digest) -> Option<usize> {
+    let text = std::str::from_utf8(text).ok()?;
+    let needle = format!("reference: {}\n", key.reference);
+    let mut from = 0;
+    while let Some(i) = text[from..].find(&needle) {
+        let at = from + i;
+        let rest = &text[at + needle.len()..];
+        let next = rest.lines().next().unwrap_or("");
+        if key.pinned.is_none() || next.trim() == format!("digest: {digest}") {
+            return Some(text[..at].matches('\n').count() + 1);
+        }
+        from = at + needle.len();
+    }
+    None
+}
+
+fn show_args(args: &BTreeMap<String, String>) -> String {
+    if args.is_empty() {
+        return "(none)".into();
+    }
+    args.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Ask the registry where each locked tag points now; a moved tag is `tag-drift`.
+fn check_drift(
+    console: &mut Console<'_>,
+    args: &VerifyArgs,
+    checks: &[DriftCheck],
+) -> Result<Vec<Finding>, Failure> {
+    let images: Vec<_> = checks
+        .iter()
+        .filter_map(|c| c.key.image())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let answers = online::resolve_all(console, &args.registry, &images, &[])?;
+    let mut findings = Vec::new();
+    for c in checks {
+        let Some(now) = c.key.image().and_then(|i| answers.get(&i)) else {
+            continue;
+        };
+        if now.digest != c.locked {
+            findings.push(Finding::new(
+                Code::TagDrift,
+                &c.dockerfile,
+                Some(c.line),
+                format!(
+                    "`{}` moved: locked {}, registry has {}",
+                    c.name, c.locked, now.digest
+                ),
+            ));
+        }
+    }
+    Ok(findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dockerfile::{Analysis, ImageUse, UseKind};
+    use crate::lockfile::Entry;
+    use crate::reference::ImageRef;
+
+    fn use_of(line: usize, reference: &str) -> ImageUse {
+        ImageUse {
+            kind: UseKind::From,
+            line,
+            raw: reference.into(),
+            span: None,
+            reference: reference.into(),
+            image: ImageRef::parse(reference).unwrap(),
+            stage: None,
+            platform: None,
+        }
+    }
+
+    #[test]
+    fn findings_from_a_hand_made_analysis() {
+        let a = format!("sha256:{}", "a".repeat(64));
+        let b = format!("sha256:{}", "b".repeat(64));
+        let analysis = Analysis {
+            images: vec![
+                use_of(1, "node:18"),
+                use_of(2, &format!("alpine:3.20@{a}")),
+                use_of(3, "redis:7"),
+            ],
+            ..Analysis::default()
+        };
+        let entry = |name: &str, d: &str| Entry {
+            name: name.into(),
+            digest: d.parse().unwrap(),
+            media_type: None,
+            platforms: BTreeMap::new(),
+            used_by: BTreeSet::new(),
+        };
+        let key = |r: &str| Key {
+            reference: r.into(),
+            pinned: None,
+        };
+        let mut lock = Lock::default();
+        lock.images
+            .insert(key("docker.io/library/node:18"), entry("node:18", &a));
+        lock.images.insert(
+            key("docker.io/library/alpine:3.20"),
+            entry("alpine:3.20", &b),
+        );
+        lock.images
+            .insert(key("docker.io/library/nginx:1"), entry("nginx:1", &a));
+        let target = Target {
+            dockerfile: "Dockerfile".into(),
+            lock: "Dockerfile.lock".into(),
+        };
+        let mut found = Vec::new();
+        compare(&target, &lock, b"", &plan::wanted(&analysis), &mut found);
+        let codes: Vec<_> = found.iter().map(|f| (f.code, f.line)).collect();
+        assert_eq!(
+            codes,
+            vec![
+                (Code::DigestMismatch, Some(2)),
+                (Code::MissingLockEntry, Some(3)),
+                (Code::StaleLockEntry, None),
+            ]
+        );
+        assert_eq!(found[2].path, PathBuf::from("Dockerfile.lock"));
+    }
+
+    #[test]
+    fn stale_entries_point_at_their_line() {
+        let a: crate::reference::Digest =
+            "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap();
+        let text = format!(
+            "x\nimages:\n  - name: alpine\n    reference: docker.io/library/alpine\n    digest: {a}\n"
+        );
+        let key = Key {
+            reference: "docker.io/library/alpine".into(),
+            pinned: Some(a.clone()),
+        };
+        assert_eq!(line_of(text.as_bytes(), &key, &a), Some(4));
+        let other = Key {
+            reference: "docker.io/library/node:18".into(),
+            pinned: None,
+        };
+        assert_eq!(line_of(text.as_bytes(), &other, &a), None);
+        assert_eq!(show_args(&BTreeMap::new()), "(none)");
+    }
 }

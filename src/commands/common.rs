@@ -1,0 +1,323 @@
+//! What the lock commands share: which Dockerfiles to work on, where their locks are,
+//! reading a Dockerfile into an [`Analysis`], and build options from the command line.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path, PathBuf};
+
+use crate::cli::BuildArgs;
+use crate::diagnostic::{Diagnostic, Failure};
+use crate::dockerfile::{self, Analysis, BuildOptions};
+use crate::lockfile::Lock;
+use crate::platform::Platform;
+
+/// One Dockerfile and the lock that belongs to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub dockerfile: PathBuf,
+    pub lock: PathBuf,
+}
+
+/// The Dockerfiles a command works on: those named (a lock `X.lock` names `X`), those
+/// found with `--recursive`, or `./Dockerfile`. Each appears once, in the order given.
+pub fn targets(
+    files: &[PathBuf],
+    recursive: bool,
+    lockfile: Option<&Path>,
+) -> Result<Vec<Target>, Failure> {
+    let dockerfiles = if recursive {
+        find_dockerfiles(Path::new("."))?
+    } else if files.is_empty() {
+        vec![PathBuf::from("Dockerfile")]
+    } else {
+        let mut seen = BTreeSet::new();
+        files
+            .iter()
+            .map(|f| dockerfile_of(f))
+            .filter(|f| seen.insert(f.clone()))
+            .collect()
+    };
+    if lockfile.is_some() && dockerfiles.len() != 1 {
+        return Err(Diagnostic::new("--lockfile needs exactly one Dockerfile")
+            .with_help("name one Dockerfile, or drop --lockfile to use `<Dockerfile>.lock`")
+            .into());
+    }
+    Ok(dockerfiles
+        .into_iter()
+        .map(|dockerfile| Target {
+            lock: match lockfile {
+                Some(l) => l.to_path_buf(),
+                None => lock_path(&dockerfile),
+            },
+            dockerfile,
+        })
+        .collect())
+}
+
+/// `Dockerfile` → `Dockerfile.lock`, `api.Dockerfile` → `api.Dockerfile.lock`.
+pub fn lock_path(dockerfile: &Path) -> PathBuf {
+    let mut s = dockerfile.as_os_str().to_os_string();
+    s.push(".lock");
+    PathBuf::from(s)
+}
+
+/// A lock path names its Dockerfile (`X.lock` → `X`), so a hook can pass either.
+pub fn dockerfile_of(path: &Path) -> PathBuf {
+    match path.to_str().and_then(|s| s.strip_suffix(".lock")) {
+        Some(stem) if !stem.is_empty() && !stem.ends_with('/') => PathBuf::from(stem),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Whether a file name is one `--recursive` picks up: `Dockerfile`, `*.Dockerfile`,
+/// `Dockerfile.*`; never a lock, a temp file, or BuildKit's `Dockerfile.dockerignore`.
+pub fn is_dockerfile_name(name: &str) -> bool {
+    let excluded = name.ends_with(".lock") || name.ends_with(".dockerignore");
+    let matches = name == "Dockerfile"
+        || (name.len() > ".Dockerfile".len() && name.ends_with(".Dockerfile"))
+        || (name.len() > "Dockerfile.".len() && name.starts_with("Dockerfile."));
+    matches && !excluded && !name.contains(".lock.tmp-")
+}
+
+/// Dockerfiles below `root`, honouring `.gitignore` (also outside a git repository) and
+/// skipping hidden directories, sorted so output is stable.
+pub fn find_dockerfiles(root: &Path) -> Result<Vec<PathBuf>, Failure> {
+    let mut found = Vec::new();
+    let walker = ignore::WalkBuilder::new(root)
+        .require_git(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build();
+    for entry in walker {
+        let entry =
+            entry.map_err(|e| Diagnostic::new(format!("cannot search {}: {e}", root.display())))?;
+        let is_file = entry
+            .file_type()
+            .is_some_and(|t| t.is_file() || t.is_symlink());
+        let name = entry.file_name().to_str().unwrap_or("");
+        if is_file && is_dockerfile_name(name) {
+            found.push(strip_dot(entry.path()));
+        }
+    }
+    if found.is_empty() {
+        return Err(
+            Diagnostic::new(format!("no Dockerfile found below {}", root.display()))
+                .with_help("--recursive looks for `Dockerfile`, `*.Dockerfile` and `Dockerfile.*`")
+                .into(),
+        );
+    }
+    Ok(found)
+}
+
+fn strip_dot(path: &Path) -> PathBuf {
+    path.strip_prefix(".").unwrap_or(path).to_path_buf()
+}
+
+/// Read and analyze a Dockerfile; errors name the file and line.
+pub fn read_dockerfile(
+    path: &Path,
+    options: &BuildOptions,
+) -> Result<(Vec<u8>, Analysis), Diagnostic> {
+    let source = std::fs::read(path).map_err(|e| {
+        let d = Diagnostic::new(format!("cannot read {}: {e}", path.display()));
+        if e.kind() == std::io::ErrorKind::NotFound {
+            d.with_help("name a Dockerfile, or use --recursive to find them")
+        } else {
+            d
+        }
+    })?;
+    let analysis = dockerfile::analyze(&source, options).map_err(|e| {
+        let d = Diagnostic::new(e.message.clone()).at(path, Some(e.line));
+        match &e.help {
+            Some(h) => d.with_help(h.clone()),
+            None => d,
+        }
+    })?;
+    Ok((source, analysis))
+}
+
+/// Build options from the command line; when no `--build-arg` is given, those recorded in
+/// `recorded` (the lock's) apply, and without `--platform`, the platforms the lock has.
+pub fn build_options(
+    build: &BuildArgs,
+    recorded: Option<&Lock>,
+) -> Result<BuildOptions, Diagnostic> {
+    let mut options = parse_build_args(build)?;
+    if let Some(lock) = recorded {
+        if build.build_args.is_empty() {
+            options.build_args = lock.build_args.clone();
+        }
+        if build.platforms.is_empty() {
+            options.platforms = locked_platforms(lock);
+        }
+    }
+    Ok(options)
+}
+
+/// Until the parser work lands `commands::images::build_options`: `KEY=VALUE`, or `KEY`
+/// alone taking the value from the environment as `docker build` does.
+fn parse_build_args(build: &BuildArgs) -> Result<BuildOptions, Diagnostic> {
+    let mut options = BuildOptions {
+        target: build.target.clone(),
+        ..BuildOptions::default()
+    };
+    for arg in &build.build_args {
+        let (key, value) = match arg.split_once('=') {
+            Some((k, v)) => (k, Some(v.to_string())),
+            None => (arg.as_str(), std::env::var(arg).ok()),
+        };
+        if key.is_empty() {
+            return Err(Diagnostic::new(format!("invalid --build-arg `{arg}`"))
+                .with_help("write --build-arg KEY=VALUE"));
+        }
+        if let Some(value) = value {
+            options.build_args.insert(key.to_string(), value);
+        }
+    }
+    for p in &build.platforms {
+        let platform = p
+            .parse()
+            .map_err(|e: crate::platform::PlatformError| Diagnostic::new(e.to_string()))?;
+        options.platforms.push(platform);
+    }
+    Ok(options)
+}
+
+/// The platforms a lock was generated for (every entry records the same set).
+pub fn locked_platforms(lock: &Lock) -> Vec<Platform> {
+    let names: BTreeSet<&String> = lock
+        .images
+        .values()
+        .flat_map(|e| e.platforms.keys())
+        .collect();
+    names.into_iter().filter_map(|n| n.parse().ok()).collect()
+}
+
+/// Only the `--build-arg` values given on the command line, as the lock records them.
+pub fn given_build_args(options: &BuildOptions, build: &BuildArgs) -> BTreeMap<String, String> {
+    if build.build_args.is_empty() {
+        BTreeMap::new()
+    } else {
+        options.build_args.clone()
+    }
+}
+
+/// The Dockerfile's path as the lock records it: relative to the lock's directory,
+/// `/`-separated, so the lock says nothing about the machine that wrote it.
+pub fn relative_dockerfile(lock: &Path, dockerfile: &Path) -> String {
+    let base = absolute(lock.parent().unwrap_or(Path::new("")));
+    let target = absolute(dockerfile);
+    let common = base
+        .components()
+        .zip(target.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut parts: Vec<String> = base
+        .components()
+        .skip(common)
+        .map(|_| "..".into())
+        .collect();
+    parts.extend(
+        target
+            .components()
+            .skip(common)
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
+/// An absolute, lexically normalized path (no `.` or `..`), without touching the disk.
+fn absolute(path: &Path) -> PathBuf {
+    let joined = match std::env::current_dir() {
+        Ok(cwd) if path.is_relative() => cwd.join(path),
+        _ => path.to_path_buf(),
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dockerfile_names() {
+        for yes in [
+            "Dockerfile",
+            "api.Dockerfile",
+            "Dockerfile.dev",
+            "Dockerfile.prod.arm",
+        ] {
+            assert!(is_dockerfile_name(yes), "{yes}");
+        }
+        for no in [
+            "Dockerfile.lock",
+            "api.Dockerfile.lock",
+            "Dockerfile.dockerignore",
+            ".Dockerfile",
+            "Dockerfile.",
+            "dockerfile",
+            "Containerfile",
+            ".Dockerfile.lock.tmp-abc123",
+            "README.md",
+        ] {
+            assert!(!is_dockerfile_name(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn lock_paths() {
+        assert_eq!(
+            lock_path(Path::new("a/Dockerfile")),
+            Path::new("a/Dockerfile.lock")
+        );
+        assert_eq!(
+            dockerfile_of(Path::new("a/x.Dockerfile.lock")),
+            Path::new("a/x.Dockerfile")
+        );
+        assert_eq!(
+            dockerfile_of(Path::new("Dockerfile")),
+            Path::new("Dockerfile")
+        );
+        assert_eq!(dockerfile_of(Path::new(".lock")), Path::new(".lock"));
+    }
+
+    #[test]
+    fn targets_dedupe_and_check_lockfile() {
+        let files = [
+            PathBuf::from("Dockerfile"),
+            PathBuf::from("Dockerfile.lock"),
+        ];
+        let t = targets(&files, false, None).unwrap();
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].lock, Path::new("Dockerfile.lock"));
+        let two = [PathBuf::from("a"), PathBuf::from("b")];
+        assert!(targets(&two, false, Some(Path::new("x.lock"))).is_err());
+        let t = targets(&[], false, Some(Path::new("locks/x.lock"))).unwrap();
+        assert_eq!(t[0].dockerfile, Path::new("Dockerfile"));
+        assert_eq!(t[0].lock, Path::new("locks/x.lock"));
+    }
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(
+            relative_dockerfile(Path::new("Dockerfile.lock"), Path::new("Dockerfile")),
+            "Dockerfile"
+        );
+        assert_eq!(
+            relative_dockerfile(Path::new("a/b.lock"), Path::new("a/./b")),
+            "b"
+        );
+        assert_eq!(
+            relative_dockerfile(Path::new("locks/x.lock"), Path::new("app/Dockerfile")),
+            "../app/Dockerfile"
+        );
+    }
+}

@@ -1,0 +1,94 @@
+//! Asking registries from the lock commands: one client, one runtime, every reference at
+//! once, a progress line on a terminal, and all-or-nothing results.
+
+use std::collections::HashMap;
+
+use super::Console;
+use crate::cli::RegistryArgs;
+use crate::diagnostic::{Diagnostic, Failure};
+use crate::platform::Platform;
+use crate::reference::ImageRef;
+use crate::registry::{self, Client, Resolved};
+
+/// Resolve every reference; any failure fails the whole call, so that no lock is written
+/// from half an answer. Errors name the reference and keep the registry's hint.
+pub fn resolve_all(
+    console: &mut Console<'_>,
+    args: &RegistryArgs,
+    images: &[ImageRef],
+    platforms: &[Platform],
+) -> Result<HashMap<ImageRef, Resolved>, Failure> {
+    if images.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let config = registry_config(args)?;
+    let client = Client::new(config).map_err(|e| diagnostic(&e, None))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Diagnostic::new(format!("cannot start the async runtime: {e}")))?;
+    let progress = console.err_is_tty && console.verbosity >= 0;
+    if progress {
+        let n = images.len();
+        let s = if n == 1 { "" } else { "s" };
+        let _ = write!(console.err, "resolving {n} image{s}…");
+        let _ = console.err.flush();
+    }
+    let results = runtime.block_on(client.resolve_all(images, platforms));
+    if progress {
+        // Erase the progress line so that what follows starts clean.
+        let _ = write!(console.err, "\r\x1b[K");
+    }
+    let mut answers = HashMap::new();
+    let mut errors = Vec::new();
+    for (image, result) in images.iter().zip(results) {
+        match result {
+            Ok(r) => {
+                console.debug(&format!("{image} → {}", r.digest));
+                answers.insert(image.clone(), r);
+            }
+            Err(e) => errors.push(diagnostic(&e, Some(image))),
+        }
+    }
+    if errors.is_empty() {
+        Ok(answers)
+    } else {
+        Err(Failure(errors))
+    }
+}
+
+/// A registry error as the user sees it, naming the reference it was about.
+fn diagnostic(e: &registry::Error, image: Option<&ImageRef>) -> Diagnostic {
+    let message = match image {
+        Some(i) if !e.message.contains(&i.to_string()) => {
+            format!("cannot resolve {i}: {}", e.message)
+        }
+        _ => e.message.clone(),
+    };
+    let d = Diagnostic::new(message);
+    match &e.help {
+        Some(h) => d.with_help(h.clone()),
+        None => d,
+    }
+}
+
+/// Until the registry work lands `registry::Config::from_args`.
+fn registry_config(args: &RegistryArgs) -> Result<registry::Config, Diagnostic> {
+    let mut mirrors = std::collections::BTreeMap::new();
+    for m in &args.registry_mirrors {
+        let Some((from, to)) = m
+            .split_once('=')
+            .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+        else {
+            return Err(Diagnostic::new(format!("invalid --registry-mirror `{m}`"))
+                .with_help("write --registry-mirror REGISTRY=HOST[:PORT]"));
+        };
+        mirrors.insert(from.to_string(), to.to_string());
+    }
+    Ok(registry::Config {
+        insecure_registries: args.insecure_registries.clone(),
+        mirrors,
+        jobs: usize::from(args.jobs),
+        timeout: std::time::Duration::from_secs(args.timeout),
+    })
+}

@@ -1,1 +1,0 @@
-//! `Dockerfile.lock`: the on-disk schema, strict reading, deterministic atomic writing.

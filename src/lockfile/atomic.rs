@@ -1,0 +1,168 @@
+//! Atomic file replacement: a recognisably named temp file beside the target, fsync,
+//! rename. A reader sees the old bytes or the new ones, never half a file.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::Error;
+
+/// Symlinks followed before giving up (the kernel's own limit is 40).
+const MAX_LINKS: usize = 40;
+
+/// Write `bytes` to `path` unless it already holds exactly them; returns whether it wrote.
+///
+/// A symlink is written through to its target (the link itself stays), the target's mode
+/// is kept, and temp files that a killed run left beside the target are removed first.
+pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
+    let write_error = |source: io::Error| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let target = follow_links(path).map_err(write_error)?;
+    remove_stale_temp_files(&target);
+    let existing = match fs::metadata(&target) {
+        Ok(meta) => Some(meta.permissions()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(write_error(e)),
+    };
+    if existing.is_some() {
+        match fs::read(&target) {
+            Ok(old) if old == bytes => return Ok(false),
+            Ok(_) => {}
+            Err(e) => return Err(write_error(e)),
+        }
+    }
+    let dir = parent_dir(&target);
+    let mut builder = tempfile::Builder::new();
+    let prefix = temp_prefix(&target);
+    builder.prefix(&prefix).rand_bytes(6);
+    #[cfg(unix)]
+    if existing.is_none() {
+        // A new file gets the usual 0666 less the umask, as any other editor would create it.
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(&dir).map_err(write_error)?;
+    tmp.write_all(bytes).map_err(write_error)?;
+    if let Some(perms) = existing {
+        tmp.as_file().set_permissions(perms).map_err(write_error)?;
+    }
+    tmp.as_file().sync_all().map_err(write_error)?;
+    tmp.persist(&target).map_err(|e| write_error(e.error))?;
+    sync_dir(&dir);
+    Ok(true)
+}
+
+/// Remove `.NAME.tmp-*` files beside `target`: what a run killed between creating its temp
+/// file and renaming it leaves behind. Failures are ignored; the next run tries again.
+pub fn remove_stale_temp_files(target: &Path) {
+    let prefix = temp_prefix(target);
+    let Ok(entries) = fs::read_dir(parent_dir(target)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let stale = name
+            .to_str()
+            .is_some_and(|n| n.starts_with(&prefix) && n.len() > prefix.len());
+        if stale && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// `.Dockerfile.lock.tmp-`: hidden, and obviously ours.
+fn temp_prefix(target: &Path) -> String {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!(".{name}.tmp-")
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The file a chain of symlinks ends at (which need not exist yet).
+fn follow_links(path: &Path) -> io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = fs::read_link(&current)?;
+                current = if link.is_absolute() {
+                    link
+                } else {
+                    parent_dir(&current).join(link)
+                };
+            }
+            Ok(_) => return Ok(current),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(current),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
+}
+
+/// Make the rename itself durable. Not every platform can open a directory; that is fine.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_only_when_bytes_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("Dockerfile.lock");
+        assert!(write_if_changed(&p, b"a\n").unwrap());
+        assert!(!write_if_changed(&p, b"a\n").unwrap());
+        assert!(write_if_changed(&p, b"b\n").unwrap());
+        assert_eq!(fs::read(&p).unwrap(), b"b\n");
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert_eq!(names.len(), 1, "no temp file is left behind");
+    }
+
+    #[test]
+    fn stale_temp_files_are_removed_others_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("Dockerfile.lock");
+        fs::write(dir.path().join(".Dockerfile.lock.tmp-Ab12Cd"), "x").unwrap();
+        fs::write(dir.path().join(".other.lock.tmp-Ab12Cd"), "x").unwrap();
+        write_if_changed(&p, b"a\n").unwrap();
+        assert!(!dir.path().join(".Dockerfile.lock.tmp-Ab12Cd").exists());
+        assert!(dir.path().join(".other.lock.tmp-Ab12Cd").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn mode_is_kept_and_symlinks_are_written_through() {
+        use std::os::unix::fs::{symlink, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.lock");
+        fs::write(&real, "old").unwrap();
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.path().join("Dockerfile.lock");
+        symlink("real.lock", &link).unwrap();
+        assert!(write_if_changed(&link, b"new").unwrap());
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read(&real).unwrap(), b"new");
+        let mode = fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+    }
+}
