@@ -471,11 +471,17 @@ fn literal_span(w: &Word, raw: &str) -> Option<std::ops::Range<usize>> {
 }
 
 fn expansion_error(line: usize, message: String, word: &str) -> Error {
-    let message_text = format!("cannot expand `{word}`: {message}");
+    // A pathological word (a 10,000-deep `${A:-${B:-…}}`) is shown by its start only.
+    let shown = match word.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &word[..cut]),
+        None => word.to_string(),
+    };
+    let message_text = format!("cannot expand `{shown}`: {message}");
+    let nested = message.contains("nested more than");
     Error {
         line,
         message: message_text,
-        help: template_help(word).or_else(|| {
+        help: template_help(word).filter(|_| !nested).or_else(|| {
             const FORMS: &str = "Dockerfile variables are $V, ${V}, ${V:-default}, ${V-default}, ${V:+alt}, ${V+alt}";
             if message.starts_with("unsupported modifier") {
                 Some(format!("this is not Dockerfile variable syntax (a template placeholder?); {FORMS}"))

@@ -317,34 +317,37 @@ async fn fetch_token(
         });
     }
     let body = read_capped(&realm_ep, r, TOKEN_CAP, "token response").await?;
+    let (value, expires_in) = parse_token_response(&body).map_err(|why| {
+        Error::new(
+            &ep.registry,
+            format!("the token service for {} sent {why}", ep.host),
+        )
+    })?;
+    // The token spec: a missing or shorter lifetime means 60 s. Renew a little early.
+    let lifetime = expires_in.unwrap_or(60).clamp(60, 86_400 * 365);
+    Ok(Token {
+        value,
+        expires: Instant::now() + Duration::from_secs(lifetime - lifetime / 10),
+    })
+}
+
+/// A token reply (distribution token spec): `token` or `access_token`, and `expires_in`.
+/// Public only so the hardening tests and fuzz targets can reach it.
+#[doc(hidden)]
+pub fn parse_token_response(body: &[u8]) -> Result<(String, Option<u64>), &'static str> {
     #[derive(serde::Deserialize)]
     struct Reply {
         token: Option<String>,
         access_token: Option<String>,
         expires_in: Option<u64>,
     }
-    let reply: Reply = serde_json::from_slice(&body).map_err(|_| {
-        Error::new(
-            &ep.registry,
-            format!("the token service for {} sent no valid JSON", ep.host),
-        )
-    })?;
+    let reply: Reply = serde_json::from_slice(body).map_err(|_| "no valid JSON")?;
     let value = reply
         .token
         .or(reply.access_token)
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| {
-            Error::new(
-                &ep.registry,
-                format!("the token service for {} sent no token", ep.host),
-            )
-        })?;
-    // The token spec: a missing or shorter lifetime means 60 s. Renew a little early.
-    let lifetime = reply.expires_in.unwrap_or(60).max(60);
-    Ok(Token {
-        value,
-        expires: Instant::now() + Duration::from_secs(lifetime - lifetime / 10),
-    })
+        .ok_or("no token")?;
+    Ok((value, reply.expires_in))
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ pub mod credentials;
 pub mod manifest;
 mod transport;
 
-pub use auth::{parse_challenge, Challenge};
+pub use auth::{parse_challenge, parse_token_response, Challenge};
 pub use credentials::{Credential, CredentialStore};
 pub use transport::RetryPolicy;
 
