@@ -141,8 +141,10 @@ fn dockerfile_like() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn check_analyze(bytes: &[u8]) {
-    let mut options = BuildOptions::default();
-    options.build_args = BTreeMap::from([("A".into(), "alpine".into())]);
+    let options = BuildOptions {
+        build_args: BTreeMap::from([("A".into(), "alpine".into())]),
+        ..BuildOptions::default()
+    };
     if let Err(e) = dockerfile::analyze(bytes, &options) {
         let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
         assert!(!e.message.is_empty());
