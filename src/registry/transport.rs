@@ -180,6 +180,20 @@ pub fn parse_retry_after(v: &str, now: SystemTime) -> Option<Duration> {
 }
 
 fn transport_error(endpoint: &Endpoint, e: &reqwest::Error, config: &Config) -> Error {
+    let text = chain(e).to_ascii_lowercase();
+    // rustls refusing the server's certificate: say it is TLS, and how to trust a private CA.
+    if text.contains("certificate") {
+        let mut err = Error::new(
+            &endpoint.registry,
+            format!("TLS handshake with {} failed: {}", endpoint.host, chain(e)),
+        );
+        err.help = Some(format!(
+            "the certificate of {} is not trusted; if a private CA signed it, set \
+             SSL_CERT_FILE to that CA's PEM file (or add it to the system's trust store)",
+            endpoint.host
+        ));
+        return err;
+    }
     let what = if e.is_timeout() {
         format!(
             "{} did not answer within {} s",
@@ -193,7 +207,6 @@ fn transport_error(endpoint: &Endpoint, e: &reqwest::Error, config: &Config) -> 
     };
     let mut err = Error::new(&endpoint.registry, what);
     // rustls meeting a plain-HTTP server reports a corrupt TLS record.
-    let text = chain(e).to_ascii_lowercase();
     if endpoint.base.starts_with("https")
         && (text.contains("corrupt message") || text.contains("tls"))
     {
