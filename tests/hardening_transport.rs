@@ -223,9 +223,7 @@ async fn garbage_and_ten_thousand_headers_are_clear_errors() {
     rec.tried();
     let e = resolve(&long, Duration::from_secs(10)).await.unwrap_err();
     assert!(e.message.contains("failed"), "{}", e.message);
-    for e in [&e] {
-        assert!(e.message.len() < 1024, "{}", e.message.len());
-    }
+    assert!(e.message.len() < 1024, "{}", e.message.len());
     rec.outcome("`request to HOST failed: …` within the timeout, ≤ 3 attempts");
 }
 
