@@ -95,8 +95,8 @@ impl Registry {
             Auth::Token { user, pass } => {
                 let iss = TokenIssuer::start(dir.path(), user, pass);
                 let yaml = format!(
-                    "auth:\n  token:\n    realm: {}\n    service: {SERVICE}\n    issuer: {ISSUER}\n    rootcertbundle: {}\n",
-                    format!("http://{}/token", realm(iss.addr())),
+                    "auth:\n  token:\n    realm: http://{}/token\n    service: {SERVICE}\n    issuer: {ISSUER}\n    rootcertbundle: {}\n",
+                    realm(iss.addr()),
                     iss.cert_path().display()
                 );
                 issuer = Some(iss);
