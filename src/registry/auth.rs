@@ -100,12 +100,15 @@ struct Token {
 /// A token, or why it could not be had (so tasks sharing the scope fail fast, once).
 type Slot = Arc<tokio::sync::Mutex<Option<Result<Token, Error>>>>;
 
+/// One lazily computed value per registry host, computed once however many tasks ask.
+type PerHost<T> = Mutex<HashMap<String, Arc<OnceCell<T>>>>;
+
 /// Challenges, credentials and tokens, per registry host; shared by all tasks.
 pub struct Authenticator {
     store: CredentialStore,
     // Failures are kept too: one unreachable registry costs one ping, not one per image.
-    challenges: Mutex<HashMap<String, Arc<OnceCell<Result<Challenge, Error>>>>>,
-    credentials: Mutex<HashMap<String, Arc<OnceCell<Result<Option<Credential>, Error>>>>>,
+    challenges: PerHost<Result<Challenge, Error>>,
+    credentials: PerHost<Result<Option<Credential>, Error>>,
     tokens: Mutex<HashMap<(String, String), Slot>>,
 }
 
