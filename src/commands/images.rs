@@ -1,8 +1,276 @@
-//! `dockerfile-lock images`.
+//! `dockerfile-lock images`: list every external image the Dockerfiles use, as a table or
+//! JSON. Also home of what `generate` and `verify` share with it: turning `--build-arg`,
+//! `--platform` and `--target` into [`BuildOptions`], and reading one Dockerfile.
 
-use super::{Console, Outcome};
-use crate::diagnostic::Diagnostic;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
-pub fn run(_args: &crate::cli::ImagesArgs, _console: &mut Console<'_>) -> Outcome {
-    Err(Diagnostic::new("`images` is not available yet").into())
+use serde::Serialize;
+
+use super::{write_out, Console, Outcome, Status};
+use crate::cli::{BuildArgs, ImagesArgs, ListFormat};
+use crate::diagnostic::{Diagnostic, Failure};
+use crate::dockerfile::{self, Analysis, BuildOptions};
+use crate::platform::Platform;
+
+/// Validate `--build-arg`, `--platform` and `--target` before any file is read.
+/// `--build-arg K` alone takes K from the environment, as `docker build` does (and is
+/// ignored when K is not set there).
+pub fn build_options(args: &BuildArgs) -> Result<BuildOptions, Diagnostic> {
+    build_options_with(args, |k| std::env::var(k).ok())
+}
+
+/// [`build_options`] with the environment supplied (for tests).
+pub fn build_options_with(
+    args: &BuildArgs,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<BuildOptions, Diagnostic> {
+    let mut build_args = BTreeMap::new();
+    for a in &args.build_args {
+        let (k, v) = match a.split_once('=') {
+            Some((k, v)) => (k, Some(v.to_string())),
+            None => (a.as_str(), env(a)),
+        };
+        if k.is_empty() {
+            return Err(
+                Diagnostic::new(format!("invalid --build-arg `{a}`: the name is empty"))
+                    .with_help("write --build-arg NAME=VALUE"),
+            );
+        }
+        if let Some(v) = v {
+            build_args.insert(k.to_string(), v);
+        }
+    }
+    let mut platforms: Vec<Platform> = Vec::new();
+    for p in &args.platforms {
+        // `--platform a,b` is accepted too, as buildx accepts it.
+        for one in p.split(',') {
+            let platform = one.trim().parse::<Platform>().map_err(|e| {
+                Diagnostic::new(format!("invalid --platform: {e}"))
+                    .with_help("write os/arch[/variant], e.g. linux/arm64 or linux/arm/v7")
+            })?;
+            if !platforms.contains(&platform) {
+                platforms.push(platform);
+            }
+        }
+    }
+    Ok(BuildOptions {
+        build_args,
+        platforms,
+        target: args.target.clone(),
+    })
+}
+
+/// A Dockerfile read from disk (or stdin for `-`) and analysed.
+#[derive(Debug, Clone)]
+pub struct Analyzed {
+    /// The path as given (`-` for stdin).
+    pub path: PathBuf,
+    pub source: Vec<u8>,
+    pub analysis: Analysis,
+}
+
+/// The diagnostic for a Dockerfile error: message, `--> FILE:LINE`, help.
+pub fn error_diagnostic(path: &Path, e: &dockerfile::Error) -> Diagnostic {
+    let d = Diagnostic::new(e.message.clone()).at(path, Some(e.line));
+    match &e.help {
+        Some(h) => d.with_help(h.clone()),
+        None => d,
+    }
+}
+
+/// Read and analyse one Dockerfile.
+pub fn analyze_file(path: &Path, options: &BuildOptions) -> Result<Analyzed, Diagnostic> {
+    let source = if path == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| Diagnostic::new(format!("cannot read stdin: {e}")))?;
+        buf
+    } else {
+        std::fs::read(path).map_err(|e| {
+            Diagnostic::new(format!("cannot read {}: {e}", path.display())).at(path, None)
+        })?
+    };
+    let analysis = dockerfile::analyze(&source, options).map_err(|e| error_diagnostic(path, &e))?;
+    Ok(Analyzed {
+        path: path.to_path_buf(),
+        source,
+        analysis,
+    })
+}
+
+/// One row of `images --format json`.
+#[derive(Debug, Serialize)]
+struct Row {
+    file: String,
+    kind: &'static str,
+    line: usize,
+    raw: String,
+    reference: String,
+    normalized: String,
+    stage: Option<String>,
+    platform: Option<String>,
+}
+
+pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
+    let options = build_options(&args.build)?;
+    let mut done = Vec::new();
+    let mut failures = Vec::new();
+    for path in &args.files {
+        match analyze_file(path, &options) {
+            Ok(a) => done.push(a),
+            Err(d) => failures.push(d),
+        }
+    }
+    if !failures.is_empty() {
+        return Err(Failure(failures));
+    }
+    let mut rows = Vec::new();
+    for a in &done {
+        let file = a.path.display().to_string();
+        for w in &a.analysis.warnings {
+            console.warn(&Diagnostic::new(w.message.clone()).at(&a.path, Some(w.line)));
+        }
+        for u in &a.analysis.images {
+            rows.push(Row {
+                file: file.clone(),
+                kind: u.kind.as_str(),
+                line: u.line,
+                raw: u.raw.clone(),
+                reference: u.reference.clone(),
+                normalized: u.image.normalized(),
+                stage: u.stage.clone(),
+                platform: u.platform.clone(),
+            });
+        }
+    }
+    let text = match args.format {
+        ListFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&rows)
+                .map_err(|e| Diagnostic::new(format!("cannot encode JSON: {e}")))?;
+            s.push('\n');
+            s
+        }
+        ListFormat::Text => table(&rows),
+    };
+    if rows.is_empty() && args.format == ListFormat::Text {
+        console.info("no external images");
+    }
+    write_out(console, &text)?;
+    Ok(Status::Ok)
+}
+
+/// A plain table: location, kind, stage, image as written, fully qualified image.
+fn table(rows: &[Row]) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut cells: Vec<[String; 5]> = vec![[
+        "LOCATION".into(),
+        "KIND".into(),
+        "STAGE".into(),
+        "REFERENCE".into(),
+        "NORMALIZED".into(),
+    ]];
+    for r in rows {
+        let mut reference = r.reference.clone();
+        if let Some(p) = &r.platform {
+            reference.push_str(&format!(" (--platform={p})"));
+        }
+        cells.push([
+            format!("{}:{}", r.file, r.line),
+            r.kind.to_string(),
+            r.stage.clone().unwrap_or_else(|| "-".into()),
+            reference,
+            r.normalized.clone(),
+        ]);
+    }
+    let mut widths = [0usize; 5];
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in &cells {
+        let mut line = String::new();
+        for (i, c) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(c);
+            } else {
+                line.push_str(c);
+                line.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(build: &[&str], platforms: &[&str]) -> BuildArgs {
+        BuildArgs {
+            build_args: build.iter().map(|s| s.to_string()).collect(),
+            platforms: platforms.iter().map(|s| s.to_string()).collect(),
+            target: None,
+        }
+    }
+
+    #[test]
+    fn build_args_like_docker() {
+        let env = |k: &str| (k == "FROM_ENV").then(|| "e".to_string());
+        let o = build_options_with(
+            &args(&["A=1", "B=", "C=x=y", "FROM_ENV", "NOT_SET"], &[]),
+            env,
+        )
+        .unwrap();
+        let got: Vec<_> = o
+            .build_args
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        assert_eq!(got, ["A=1", "B=", "C=x=y", "FROM_ENV=e"]);
+        assert!(build_options_with(&args(&["=v"], &[]), env).is_err());
+    }
+
+    #[test]
+    fn platforms_are_validated_and_deduplicated() {
+        let o = build_options_with(
+            &args(&[], &["linux/arm64", "linux/amd64,linux/arm64"]),
+            |_| None,
+        )
+        .unwrap();
+        let got: Vec<_> = o.platforms.iter().map(ToString::to_string).collect();
+        assert_eq!(got, ["linux/arm64", "linux/amd64"]);
+        let e = build_options_with(&args(&[], &["linux"]), |_| None).unwrap_err();
+        assert_eq!(
+            e.message,
+            "invalid --platform: platform `linux` is not of the form os/arch[/variant]"
+        );
+    }
+
+    #[test]
+    fn table_aligns_columns() {
+        let rows = vec![Row {
+            file: "Dockerfile".into(),
+            kind: "from",
+            line: 2,
+            raw: "alpine".into(),
+            reference: "alpine".into(),
+            normalized: "docker.io/library/alpine:latest".into(),
+            stage: None,
+            platform: Some("$BUILDPLATFORM".into()),
+        }];
+        assert_eq!(
+            table(&rows),
+            "LOCATION      KIND  STAGE  REFERENCE                               NORMALIZED\n\
+             Dockerfile:2  from  -      alpine (--platform=$BUILDPLATFORM)  docker.io/library/alpine:latest\n"
+        );
+    }
 }

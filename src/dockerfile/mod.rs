@@ -1,13 +1,27 @@
 //! Dockerfiles read as BuildKit reads them: directives, instructions, ARG expansion,
 //! stages, and every external image they use, each with its exact byte span.
 //!
-//! CONTRACT (other modules rely on these names; the parser work fills in the bodies).
+//! The layers follow BuildKit's: [`lexer`] (lines, directives, continuations, heredocs) and
+//! `words` give the syntax tree of [`parse`]; `stages` checks it as `instructions.Parse`
+//! does; `analysis` applies `dockerfile2llb`'s rules with `expand` (the shell lexer).
+//! The types below are the contract the commands code against.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 
 use crate::platform::Platform;
 use crate::reference::ImageRef;
+
+mod analysis;
+pub mod expand;
+pub mod lexer;
+mod pattern;
+mod stages;
+mod syntax;
+mod words;
+
+pub use lexer::{Directive, Heredoc};
+pub use syntax::{parse, Dockerfile, FlagValue, Instruction, Word};
 
 /// A Dockerfile error: the 1-based line it is about, the reason, and a hint.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,10 +101,7 @@ pub struct Analysis {
 
 /// Parse `source` and list the external images a build with `options` uses.
 pub fn analyze(source: &[u8], options: &BuildOptions) -> Result<Analysis, Error> {
-    let _ = (source, options);
-    Err(Error {
-        line: 1,
-        message: "the Dockerfile parser is not available yet".into(),
-        help: None,
-    })
+    let dockerfile = parse(source)?;
+    let program = stages::program(&dockerfile)?;
+    analysis::analyze(&program, options)
 }

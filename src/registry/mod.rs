@@ -1,12 +1,27 @@
 //! Resolving tags to digests over the OCI distribution API.
 //!
-//! CONTRACT (other modules rely on these names; the registry work fills in the bodies).
+//! [`Client::resolve_all`] resolves each unique reference once, concurrently, with at most
+//! `jobs` requests in flight per registry; see `client.rs` for the request flow, `auth.rs`
+//! for tokens, `credentials.rs` for the docker config, `transport.rs` for HTTP policy.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::cli::RegistryArgs;
+use crate::diagnostic::Diagnostic;
 use crate::platform::Platform;
 use crate::reference::{Digest, ImageRef};
+
+mod auth;
+mod client;
+pub mod credentials;
+pub mod manifest;
+mod transport;
+
+pub use auth::{parse_challenge, Challenge};
+pub use credentials::{Credential, CredentialStore};
+pub use transport::RetryPolicy;
 
 /// A registry error: host, repository, HTTP status and a hint; never a credential.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,6 +31,34 @@ pub struct Error {
     pub registry: String,
     pub status: Option<u16>,
     pub help: Option<String>,
+}
+
+impl Error {
+    fn new(registry: &str, message: impl Into<String>) -> Self {
+        Error {
+            message: message.into(),
+            registry: registry.to_string(),
+            status: None,
+            help: None,
+        }
+    }
+}
+
+impl From<Error> for Diagnostic {
+    fn from(e: Error) -> Diagnostic {
+        let mut d = Diagnostic::new(e.message);
+        d.help = e.help;
+        d
+    }
+}
+
+/// `docker login HOST` (plain `docker login` for Docker Hub).
+fn login_help(registry: &str) -> String {
+    if registry == crate::reference::DOCKER_HUB {
+        "run `docker login` (credentials are read from the docker config)".into()
+    } else {
+        format!("run `docker login {registry}` (credentials are read from the docker config)")
+    }
 }
 
 /// How registries are reached.
@@ -30,23 +73,121 @@ pub struct Config {
     pub timeout: Duration,
 }
 
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            insecure_registries: Vec::new(),
+            mirrors: BTreeMap::new(),
+            jobs: 16,
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Config {
+    /// Validate the shared registry flags (`--insecure-registry`, `--registry-mirror`,
+    /// `--jobs`, `--timeout`) before any request is made.
+    pub fn from_args(args: &RegistryArgs) -> Result<Config, Diagnostic> {
+        let strip = |s: &str| {
+            let s = s.trim();
+            let s = s
+                .strip_prefix("https://")
+                .or_else(|| s.strip_prefix("http://"))
+                .unwrap_or(s);
+            s.trim_end_matches('/').to_string()
+        };
+        let insecure_registries = args
+            .insecure_registries
+            .iter()
+            .map(|h| strip(h))
+            .filter(|h| !h.is_empty())
+            .collect();
+        let mut mirrors = BTreeMap::new();
+        for m in &args.registry_mirrors {
+            let bad = || {
+                Diagnostic::new(format!("invalid --registry-mirror `{m}`")).with_help(
+                    "write it as REGISTRY=HOST[:PORT], e.g. docker.io=mirror.example:5000",
+                )
+            };
+            let (registry, mirror) = m.split_once('=').ok_or_else(bad)?;
+            let (registry, mirror) = (strip(registry), strip(mirror));
+            if registry.is_empty() || mirror.is_empty() || mirror.contains('/') {
+                return Err(bad());
+            }
+            let registry = match registry.as_str() {
+                "index.docker.io" | "registry-1.docker.io" => {
+                    crate::reference::DOCKER_HUB.to_string()
+                }
+                _ => registry,
+            };
+            mirrors.insert(registry, mirror);
+        }
+        Ok(Config {
+            insecure_registries,
+            mirrors,
+            jobs: usize::from(args.jobs.max(1)),
+            timeout: Duration::from_secs(args.timeout.max(1)),
+        })
+    }
+}
+
 /// What a tag resolved to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
     pub digest: Digest,
+    /// The manifest's media type; empty for a reference pinned by digest (not looked up).
     pub media_type: String,
     /// Only for requested platforms: platform → child manifest digest.
     pub platforms: BTreeMap<String, Digest>,
 }
 
-/// A registry client; cheap to share across tasks.
+/// A registry client; cheap to clone and share across tasks.
+#[derive(Clone)]
 pub struct Client {
-    _config: Config,
+    inner: Arc<client::Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Client { .. }")
+    }
 }
 
 impl Client {
+    /// A client reading credentials as the docker CLI does (see [`CredentialStore::from_env`]).
     pub fn new(config: Config) -> Result<Self, Error> {
-        Ok(Client { _config: config })
+        Client::with_credentials(config, CredentialStore::from_env())
+    }
+
+    /// A client reading credentials from `store`.
+    pub fn with_credentials(config: Config, store: CredentialStore) -> Result<Self, Error> {
+        Client::with_options(config, store, RetryPolicy::default())
+    }
+
+    /// A client with an explicit retry policy.
+    pub fn with_options(
+        config: Config,
+        store: CredentialStore,
+        retry: RetryPolicy,
+    ) -> Result<Self, Error> {
+        let mut transport = transport::Transport::new(config)?;
+        transport.retry = retry;
+        Ok(Client {
+            inner: Arc::new(client::Inner {
+                transport,
+                auth: auth::Authenticator::new(store),
+            }),
+        })
+    }
+
+    /// Resolve one reference. A reference with a digest needs no request unless
+    /// platforms are asked for (then its manifest is fetched by that digest and verified).
+    pub async fn resolve(
+        &self,
+        image: &ImageRef,
+        platforms: &[Platform],
+    ) -> Result<Resolved, Error> {
+        self.inner.resolve(image, platforms).await
     }
 
     /// Resolve each unique reference once, concurrently; results in input order.
@@ -55,17 +196,20 @@ impl Client {
         images: &[ImageRef],
         platforms: &[Platform],
     ) -> Vec<Result<Resolved, Error>> {
-        let _ = platforms;
-        images
+        let mut unique: Vec<&ImageRef> = Vec::new();
+        let mut index: HashMap<&ImageRef, usize> = HashMap::new();
+        let slots: Vec<usize> = images
             .iter()
             .map(|i| {
-                Err(Error {
-                    message: format!("cannot resolve {}: not available yet", i),
-                    registry: String::new(),
-                    status: None,
-                    help: None,
+                *index.entry(i).or_insert_with(|| {
+                    unique.push(i);
+                    unique.len() - 1
                 })
             })
-            .collect()
+            .collect();
+        let results =
+            futures::future::join_all(unique.iter().map(|i| self.inner.resolve(i, platforms)))
+                .await;
+        slots.into_iter().map(|s| results[s].clone()).collect()
     }
 }

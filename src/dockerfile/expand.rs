@@ -1,0 +1,490 @@
+//! Variable expansion and quote removal in one word, as BuildKit's shell lexer
+//! (`frontend/dockerfile/shell`) does it for FROM, ARG, ENV and mount options:
+//! `$V ${V} ${V:-w} ${V-w} ${V:+w} ${V+w} ${V:?m} ${V?m} ${V#p} ${V##p} ${V%p} ${V%%p}
+//! ${V/p/r} ${V//p/r}`, single and double quotes, and the escape character.
+//!
+//! Nesting (`${A:-${B:-…}}`) is bounded, so hostile input cannot exhaust the stack.
+
+use std::collections::HashMap;
+
+use super::pattern;
+
+/// Variables in scope: name → value. A name that is absent is unset.
+pub type Vars = HashMap<String, String>;
+
+/// How deep `${…}` substitutions may nest inside one another.
+pub const MAX_DEPTH: usize = 32;
+
+/// The result of expanding a word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expanded {
+    pub value: String,
+    /// Variables read with `$V` or `${V}` that were unset, in order, once each.
+    pub unset: Vec<String>,
+}
+
+/// Expand `word` with `vars`. With `keep_unset`, unset variables stay as written
+/// (BuildKit's `SkipUnsetEnv`): that gives the reference "as written, quotes removed".
+pub fn expand(word: &str, escape: char, vars: &Vars, keep_unset: bool) -> Result<Expanded, String> {
+    let mut lx = Lexer {
+        chars: word.chars().collect(),
+        pos: 0,
+        escape,
+        vars,
+        keep_unset,
+        unset: Vec::new(),
+    };
+    let value = lx.process(None, false, 0)?;
+    Ok(Expanded {
+        value,
+        unset: lx.unset,
+    })
+}
+
+struct Lexer<'a> {
+    chars: Vec<char>,
+    pos: usize,
+    escape: char,
+    vars: &'a Vars,
+    keep_unset: bool,
+    unset: Vec<String>,
+}
+
+impl Lexer<'_> {
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.pos).copied()
+    }
+
+    fn next(&mut self) -> Option<char> {
+        let c = self.peek();
+        if c.is_some() {
+            self.pos += 1;
+        }
+        c
+    }
+
+    /// Read until `stop` (consumed) or the end; `raw_escapes` keeps escape characters
+    /// (pattern operators need them to tell `\*` from `*`).
+    fn process(
+        &mut self,
+        stop: Option<char>,
+        raw_escapes: bool,
+        depth: usize,
+    ) -> Result<String, String> {
+        if depth > MAX_DEPTH {
+            return Err(format!(
+                "variable substitutions are nested more than {MAX_DEPTH} levels deep"
+            ));
+        }
+        let mut out = String::new();
+        while let Some(ch) = self.peek() {
+            if Some(ch) == stop {
+                self.pos += 1;
+                return Ok(out);
+            }
+            match ch {
+                '\'' => out.push_str(&self.single_quote()?),
+                '"' => out.push_str(&self.double_quote(depth)?),
+                '$' => out.push_str(&self.dollar(depth)?),
+                _ => {
+                    self.pos += 1;
+                    if ch == self.escape {
+                        if raw_escapes {
+                            out.push(ch);
+                        }
+                        match self.next() {
+                            Some(c) => out.push(c),
+                            None => break,
+                        }
+                    } else {
+                        out.push(ch);
+                    }
+                }
+            }
+        }
+        match stop {
+            Some(s) => Err(format!(
+                "unexpected end of statement while looking for matching {s}"
+            )),
+            None => Ok(out),
+        }
+    }
+
+    fn single_quote(&mut self) -> Result<String, String> {
+        self.pos += 1;
+        let mut out = String::new();
+        loop {
+            match self.next() {
+                None => {
+                    return Err(
+                        "unexpected end of statement while looking for matching single-quote"
+                            .into(),
+                    )
+                }
+                Some('\'') => return Ok(out),
+                Some(c) => out.push(c),
+            }
+        }
+    }
+
+    fn double_quote(&mut self, depth: usize) -> Result<String, String> {
+        self.pos += 1;
+        let mut out = String::new();
+        loop {
+            let Some(ch) = self.peek() else {
+                return Err(
+                    "unexpected end of statement while looking for matching double-quote".into(),
+                );
+            };
+            match ch {
+                '"' => {
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                '$' => out.push_str(&self.dollar(depth)?),
+                _ => {
+                    self.pos += 1;
+                    if ch == self.escape {
+                        match self.peek() {
+                            None => continue,
+                            // Only these can be escaped inside double quotes.
+                            Some(n) if n == '"' || n == '$' || n == self.escape => {
+                                self.pos += 1;
+                                out.push(n);
+                                continue;
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                    out.push(ch);
+                }
+            }
+        }
+    }
+
+    /// A variable name: letters, digits and `_`; a leading digit run or one special
+    /// parameter character stands alone.
+    fn name(&mut self) -> String {
+        let mut name = String::new();
+        if let Some(c) = self.peek() {
+            if c.is_ascii_digit() {
+                while let Some(d) = self.peek().filter(char::is_ascii_digit) {
+                    name.push(d);
+                    self.pos += 1;
+                }
+                return name;
+            }
+            if matches!(c, '@' | '*' | '#' | '?' | '-' | '$' | '!') {
+                self.pos += 1;
+                name.push(c);
+                return name;
+            }
+        }
+        while let Some(c) = self.peek().filter(|c| c.is_alphanumeric() || *c == '_') {
+            name.push(c);
+            self.pos += 1;
+        }
+        name
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
+    /// `$V` or `${V}`: the value, recording the name when unset.
+    fn plain(&mut self, name: &str, written: String) -> String {
+        match self.get(name) {
+            Some(v) => v.to_string(),
+            None if self.keep_unset => written,
+            None => {
+                if !self.unset.iter().any(|u| u == name) {
+                    self.unset.push(name.to_string());
+                }
+                String::new()
+            }
+        }
+    }
+
+    fn dollar(&mut self, depth: usize) -> Result<String, String> {
+        self.pos += 1;
+        if self.peek() != Some('{') {
+            let name = self.name();
+            if name.is_empty() {
+                return Ok("$".into());
+            }
+            return Ok(self.plain(&name, format!("${name}")));
+        }
+        self.pos += 1;
+        match self.peek() {
+            None => return Err("syntax error: missing '}'".into()),
+            Some('{' | '}' | ':') => return Err("syntax error: bad substitution".into()),
+            Some(_) => {}
+        }
+        let name = self.name();
+        let Some(mut op) = self.next() else {
+            return Err("syntax error: missing '}'".into());
+        };
+        let mut ops = op.to_string();
+        match op {
+            '}' => Ok(self.plain(&name, format!("${{{name}}}"))),
+            ':' | '+' | '-' | '?' | '#' | '%' => {
+                let null_is_unset = op == ':';
+                if null_is_unset {
+                    match self.next() {
+                        Some(c) => {
+                            op = c;
+                            ops.push(c);
+                        }
+                        None => return Err("syntax error: missing '}'".into()),
+                    }
+                }
+                let raw = op == '#' || op == '%';
+                if null_is_unset && raw {
+                    return Err(format!("unsupported modifier ({ops}) in substitution"));
+                }
+                let word = self.word_until(&['}'], raw, depth)?.0;
+                let value = self.get(&name).map(str::to_string);
+                if self.keep_unset && value.is_none() {
+                    return Ok(format!("${{{name}{ops}{word}}}"));
+                }
+                let empty = value
+                    .as_deref()
+                    .is_none_or(|v| null_is_unset && v.is_empty());
+                match op {
+                    '-' => Ok(if empty {
+                        word
+                    } else {
+                        value.unwrap_or_default()
+                    }),
+                    '+' => Ok(if empty { String::new() } else { word }),
+                    '?' => match value {
+                        Some(v) if !(null_is_unset && v.is_empty()) => Ok(v),
+                        Some(_) => Err(format!(
+                            "{name}: {}",
+                            if word.is_empty() {
+                                "is not allowed to be empty"
+                            } else {
+                                &word
+                            }
+                        )),
+                        None => Err(format!(
+                            "{name}: {}",
+                            if word.is_empty() {
+                                "is not allowed to be unset"
+                            } else {
+                                &word
+                            }
+                        )),
+                    },
+                    '#' | '%' => {
+                        let (greedy, pat) = match word.strip_prefix(op) {
+                            Some(p) => (true, p.to_string()),
+                            None => (false, word),
+                        };
+                        let v = value.unwrap_or_default();
+                        Ok(if op == '#' {
+                            pattern::trim_prefix(&v, &pat, greedy)
+                        } else {
+                            pattern::trim_suffix(&v, &pat, greedy)
+                        })
+                    }
+                    _ => Err(format!("unsupported modifier ({ops}) in substitution")),
+                }
+            }
+            '/' => {
+                let all = self.peek() == Some('/');
+                if all {
+                    self.pos += 1;
+                }
+                let (pat, stopped_at) = self.word_until(&['/', '}'], true, depth)?;
+                let repl = if stopped_at == '/' {
+                    self.word_until(&['}'], false, depth)?.0
+                } else {
+                    String::new()
+                };
+                match self.get(&name).map(str::to_string) {
+                    None if self.keep_unset => {
+                        let slash = if all { "//" } else { "/" };
+                        Ok(format!("${{{name}{slash}{pat}/{repl}}}"))
+                    }
+                    v => Ok(pattern::replace(&v.unwrap_or_default(), &pat, &repl, all)),
+                }
+            }
+            _ => Err(format!("unsupported modifier ({ops}) in substitution")),
+        }
+    }
+
+    /// The word of a `${V<op>word}` up to one of `stops`; reports which stop ended it.
+    fn word_until(
+        &mut self,
+        stops: &[char],
+        raw: bool,
+        depth: usize,
+    ) -> Result<(String, char), String> {
+        let mut out = String::new();
+        loop {
+            let Some(ch) = self.peek() else {
+                return Err("syntax error: missing '}'".into());
+            };
+            if stops.contains(&ch) {
+                self.pos += 1;
+                return Ok((out, ch));
+            }
+            match ch {
+                '$' => {
+                    if depth + 1 > MAX_DEPTH {
+                        return Err(format!(
+                            "variable substitutions are nested more than {MAX_DEPTH} levels deep"
+                        ));
+                    }
+                    out.push_str(&self.dollar(depth + 1)?)
+                }
+                '\'' => out.push_str(&self.single_quote()?),
+                '"' => out.push_str(&self.double_quote(depth + 1)?),
+                _ => {
+                    self.pos += 1;
+                    if ch == self.escape {
+                        if raw {
+                            out.push(ch);
+                        }
+                        if let Some(c) = self.next() {
+                            out.push(c);
+                        }
+                    } else {
+                        out.push(ch);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars() -> Vars {
+        [("SET", "v"), ("EMPTY", ""), ("TAG", "1.22")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn set_empty_and_unset_are_distinguished() {
+        let cases = [
+            ("$SET", "v"),
+            ("${SET}", "v"),
+            ("${SET:-w}", "v"),
+            ("${EMPTY:-w}", "w"),
+            ("${UNSET:-w}", "w"),
+            ("${SET-w}", "v"),
+            ("${EMPTY-w}", ""),
+            ("${UNSET-w}", "w"),
+            ("${SET:+w}", "w"),
+            ("${EMPTY:+w}", ""),
+            ("${UNSET:+w}", ""),
+            ("${SET+w}", "w"),
+            ("${EMPTY+w}", "w"),
+            ("${UNSET+w}", ""),
+            ("golang:${TAG}-alpine", "golang:1.22-alpine"),
+            ("a$", "a$"),
+            ("$1x", "x"),
+            ("${UNSET:-${SET}}", "v"),
+            ("${UNSET:-\"a b\"}", "a b"),
+            ("'$SET'", "$SET"),
+            ("\"$SET\"", "v"),
+            ("\"a\\\"b\"", "a\"b"),
+            ("a\\$SET", "a$SET"),
+            ("${TAG%.*}", "1"),
+            ("${TAG#*.}", "22"),
+            ("${TAG/2/x}", "1.x2"),
+            ("${TAG//2/x}", "1.xx"),
+        ];
+        for (word, want) in cases {
+            assert_eq!(
+                expand(word, '\\', &vars(), false).unwrap().value,
+                want,
+                "{word}"
+            );
+        }
+    }
+
+    #[test]
+    fn unset_names_are_reported() {
+        let e = expand("golang:${GO}-$ALPINE${SET}", '\\', &vars(), false).unwrap();
+        assert_eq!(e.value, "golang:-v");
+        assert_eq!(e.unset, ["GO", "ALPINE"]);
+        assert!(expand("${X:-d}", '\\', &vars(), false)
+            .unwrap()
+            .unset
+            .is_empty());
+    }
+
+    #[test]
+    fn keep_unset_shows_the_word_as_written() {
+        let cases = [
+            ("golang:${V}", "golang:${V}"),
+            ("\"golang:$V\"", "golang:$V"),
+            ("${V:-1}", "${V:-1}"),
+            ("${SET}", "v"),
+        ];
+        for (word, want) in cases {
+            assert_eq!(
+                expand(word, '\\', &vars(), true).unwrap().value,
+                want,
+                "{word}"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_match_buildkit() {
+        let cases = [
+            (
+                "${templateOption:x}",
+                "unsupported modifier (:x) in substitution",
+            ),
+            ("${", "syntax error: missing '}'"),
+            ("${}", "syntax error: bad substitution"),
+            ("${:a}", "syntax error: bad substitution"),
+            ("${A:-x", "syntax error: missing '}'"),
+            ("${A", "syntax error: missing '}'"),
+            (
+                "'abc",
+                "unexpected end of statement while looking for matching single-quote",
+            ),
+            (
+                "\"abc",
+                "unexpected end of statement while looking for matching double-quote",
+            ),
+            ("${UNSET?}", "UNSET: is not allowed to be unset"),
+            ("${EMPTY:?need it}", "EMPTY: need it"),
+            ("${A:#x}", "unsupported modifier (:#) in substitution"),
+        ];
+        for (word, want) in cases {
+            assert_eq!(
+                expand(word, '\\', &vars(), false),
+                Err(want.to_string()),
+                "{word}"
+            );
+        }
+    }
+
+    #[test]
+    fn backtick_escape() {
+        assert_eq!(
+            expand("c:\\a`$X", '`', &vars(), false).unwrap().value,
+            "c:\\a$X"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = "${A:-".repeat(100_000) + &"}".repeat(100_000);
+        let e = expand(&deep, '\\', &vars(), false).unwrap_err();
+        assert!(e.contains("nested more than"), "{e}");
+        let ok = "${A:-".repeat(MAX_DEPTH - 1) + "x" + &"}".repeat(MAX_DEPTH - 1);
+        assert_eq!(expand(&ok, '\\', &vars(), false).unwrap().value, "x");
+    }
+}

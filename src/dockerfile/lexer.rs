@@ -1,0 +1,443 @@
+//! Physical lines to logical instruction lines, as BuildKit's `parser.Parse` reads them:
+//! the BOM, parser directives at the very top, comments, line continuations with the
+//! active escape character, and heredoc bodies that are data, never instructions.
+//!
+//! Lines end at `\n` (a `\r` before it is dropped). A lone `\r` does not end a line:
+//! BuildKit's scanner splits on `\n` only, so a classic-Mac file is one long line there.
+
+use std::ops::Range;
+
+use super::words::{self, leading_ws};
+use super::Error;
+
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// A parser directive (`# syntax=…`, `# escape=…`, `# check=…`) from the top of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    /// Lower-cased name.
+    pub name: String,
+    pub value: String,
+    pub line: usize,
+    /// Byte range of the value in the source.
+    pub span: Range<usize>,
+}
+
+/// An instruction's text with continuations joined, and where each piece came from.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LogicalLine {
+    pub text: Vec<u8>,
+    /// `(offset in text, offset in source)` for each physical piece, in order.
+    segments: Vec<(usize, usize)>,
+}
+
+impl LogicalLine {
+    fn push(&mut self, source_start: usize, piece: &[u8]) {
+        self.segments.push((self.text.len(), source_start));
+        self.text.extend_from_slice(piece);
+    }
+
+    /// The source range of `r` (a range of `text`) when it lies within one physical piece.
+    pub fn source_range(&self, r: Range<usize>) -> Option<Range<usize>> {
+        let idx = self
+            .segments
+            .partition_point(|&(l, _)| l <= r.start)
+            .checked_sub(1)?;
+        let (l, s) = self.segments[idx];
+        let seg_end = self
+            .segments
+            .get(idx + 1)
+            .map_or(self.text.len(), |&(next, _)| next);
+        (r.end <= seg_end && r.start <= r.end).then(|| s + (r.start - l)..s + (r.end - l))
+    }
+}
+
+/// A heredoc attached to an instruction: its name and the source bytes of its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heredoc {
+    pub name: String,
+    /// `<<-`: leading tabs are stripped (from the terminator line, for matching).
+    pub chomp: bool,
+    /// The body's bytes in the source, without the terminator line.
+    pub body: Range<usize>,
+}
+
+/// One instruction as the lexer sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct RawInstruction {
+    pub line: LogicalLine,
+    pub start_line: usize,
+    pub end_line: usize,
+    pub span: Range<usize>,
+    pub heredocs: Vec<Heredoc>,
+}
+
+pub(crate) struct Lexed {
+    pub directives: Vec<Directive>,
+    pub escape: u8,
+    pub instructions: Vec<RawInstruction>,
+}
+
+/// A physical line: its number, where it starts, and where its content ends (before
+/// `\r\n` / `\n`).
+#[derive(Clone, Copy)]
+struct Line {
+    no: usize,
+    start: usize,
+    end: usize,
+}
+
+struct Lines<'a> {
+    src: &'a [u8],
+    pos: usize,
+    no: usize,
+}
+
+impl Iterator for Lines<'_> {
+    type Item = Line;
+
+    fn next(&mut self) -> Option<Line> {
+        if self.pos >= self.src.len() {
+            return None;
+        }
+        let start = self.pos;
+        let rest = &self.src[start..];
+        let (mut end, next) = match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => (start + i, start + i + 1),
+            None => (self.src.len(), self.src.len()),
+        };
+        // BuildKit's trimNewline: drop every trailing \r (and \n).
+        while end > start && self.src[end - 1] == b'\r' {
+            end -= 1;
+        }
+        self.pos = next;
+        self.no += 1;
+        Some(Line {
+            no: self.no,
+            start,
+            end,
+        })
+    }
+}
+
+fn error(line: usize, message: impl Into<String>) -> Error {
+    Error {
+        line,
+        message: message.into(),
+        help: None,
+    }
+}
+
+/// Match BuildKit's directive pattern `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` on a
+/// left-trimmed line; returns the name and the value's range within `t`.
+fn directive(t: &[u8]) -> Option<(String, Range<usize>)> {
+    let ws = |b: u8| matches!(b, b'\t' | b'\n' | 0x0c | b'\r' | b' ');
+    let mut i = 1;
+    if t.first() != Some(&b'#') {
+        return None;
+    }
+    while i < t.len() && ws(t[i]) {
+        i += 1;
+    }
+    let name_start = i;
+    if !t.get(i).is_some_and(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    while i < t.len() && t[i].is_ascii_alphanumeric() {
+        i += 1;
+    }
+    let name = String::from_utf8_lossy(&t[name_start..i]).to_ascii_lowercase();
+    while i < t.len() && ws(t[i]) {
+        i += 1;
+    }
+    if t.get(i) != Some(&b'=') {
+        return None;
+    }
+    i += 1;
+    while i < t.len() && ws(t[i]) {
+        i += 1;
+    }
+    let mut end = t.len();
+    while end > i && ws(t[end - 1]) {
+        end -= 1;
+    }
+    (end > i).then_some((name, i..end))
+}
+
+/// BuildKit's continuation pattern `([^E])E[ \t]*$` for escape character `E`: returns the
+/// length to keep and whether the line continues. An escaped escape does not continue.
+fn trim_continuation(line: &[u8], escape: u8) -> (usize, bool) {
+    let mut i = line.len();
+    while i > 0 && matches!(line[i - 1], b' ' | b'\t') {
+        i -= 1;
+    }
+    if i >= 2 && line[i - 1] == escape && line[i - 2] != escape {
+        (i - 1, true)
+    } else {
+        (line.len(), false)
+    }
+}
+
+/// Whether an instruction can carry heredocs: RUN, COPY and ADD (also as ONBUILD
+/// triggers), and not in JSON form.
+fn can_contain_heredoc(text: &[u8]) -> bool {
+    let s = words::split_command(text, 0, text.len());
+    let mut kw = &text[s.keyword.clone()];
+    let mut args = s.args;
+    if kw.eq_ignore_ascii_case(b"onbuild") {
+        let inner = words::split_command(text, args.start, args.end);
+        kw = &text[inner.keyword];
+        args = inner.args;
+    }
+    let heredoc_kw = [&b"run"[..], b"copy", b"add"]
+        .iter()
+        .any(|k| kw.eq_ignore_ascii_case(k));
+    heredoc_kw && !is_json_array(&text[args])
+}
+
+/// BuildKit's `parseJSON`: the arguments are a JSON array of strings.
+pub(crate) fn is_json_array(args: &[u8]) -> bool {
+    args.first() == Some(&b'[')
+        && args.last() == Some(&b']')
+        && serde_json::from_slice::<Vec<String>>(args).is_ok()
+}
+
+/// Read `src` into directives and instructions.
+pub(crate) fn lex(src: &[u8]) -> Result<Lexed, Error> {
+    let mut lines = Lines { src, pos: 0, no: 0 };
+    let mut directives: Vec<Directive> = Vec::new();
+    let mut directives_done = false;
+    let mut escape = b'\\';
+    let mut instructions = Vec::new();
+    while let Some(first) = lines.next() {
+        let mut start = first.start;
+        if first.no == 1 && src[start..first.end].starts_with(BOM) {
+            start += BOM.len();
+        }
+        let t_start = start + leading_ws(&src[start..first.end]);
+        let t = &src[t_start..first.end];
+        if !directives_done {
+            match directive(t) {
+                Some((name, value)) if matches!(name.as_str(), "syntax" | "escape" | "check") => {
+                    if directives.iter().any(|d| d.name == name) {
+                        return Err(error(
+                            first.no,
+                            format!("only one {name} parser directive can be used"),
+                        ));
+                    }
+                    let v = String::from_utf8_lossy(&t[value.clone()]).into_owned();
+                    if name == "escape" {
+                        escape = match v.as_str() {
+                            "\\" => b'\\',
+                            "`" => b'`',
+                            _ => {
+                                return Err(error(
+                                    first.no,
+                                    format!("invalid escape token '{v}' does not match ` or \\"),
+                                ))
+                            }
+                        };
+                    }
+                    directives.push(Directive {
+                        name,
+                        value: v,
+                        line: first.no,
+                        span: t_start + value.start..t_start + value.end,
+                    });
+                }
+                _ => directives_done = true,
+            }
+        }
+        if t.is_empty() || t[0] == b'#' {
+            continue;
+        }
+        let mut line = LogicalLine::default();
+        let (keep, mut continues) = trim_continuation(t, escape);
+        line.push(t_start, &t[..keep]);
+        let mut end_line = first.no;
+        let mut span_end = first.end;
+        while continues {
+            let Some(next) = lines.next() else { break };
+            end_line = next.no;
+            span_end = next.end;
+            let piece = &src[next.start..next.end];
+            let lead = leading_ws(piece);
+            // Comment lines and empty lines inside a continuation are skipped.
+            if lead == piece.len() || piece[lead] == b'#' {
+                continue;
+            }
+            let (keep, more) = trim_continuation(piece, escape);
+            line.push(next.start, &piece[..keep]);
+            continues = more;
+        }
+        let mut heredocs = Vec::new();
+        if line.text.windows(2).any(|w| w == b"<<") && can_contain_heredoc(&line.text) {
+            let text = String::from_utf8_lossy(&line.text);
+            for marker in words::heredoc_markers(&text) {
+                let body_start = lines.pos.min(src.len());
+                let mut body_end = body_start;
+                let mut terminated = false;
+                while let Some(l) = lines.next() {
+                    end_line = l.no;
+                    span_end = l.end;
+                    let mut candidate = &src[l.start..l.end];
+                    if marker.chomp {
+                        while let [b'\t', rest @ ..] = candidate {
+                            candidate = rest;
+                        }
+                    }
+                    if candidate == marker.name.as_bytes() {
+                        terminated = true;
+                        break;
+                    }
+                    body_end = lines.pos;
+                }
+                if !terminated {
+                    return Err(Error {
+                        line: first.no,
+                        message: format!("unterminated heredoc `{}`", marker.name),
+                        help: Some(format!(
+                            "end the heredoc with a line that is exactly `{}`",
+                            marker.name
+                        )),
+                    });
+                }
+                heredocs.push(Heredoc {
+                    name: marker.name,
+                    chomp: marker.chomp,
+                    body: body_start..body_end,
+                });
+            }
+        }
+        instructions.push(RawInstruction {
+            line,
+            start_line: first.no,
+            end_line,
+            span: t_start..span_end.max(t_start),
+            heredocs,
+        });
+    }
+    Ok(Lexed {
+        directives,
+        escape,
+        instructions,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines_of(src: &str) -> Vec<(String, usize, usize)> {
+        lex(src.as_bytes())
+            .unwrap()
+            .instructions
+            .into_iter()
+            .map(|i| {
+                (
+                    String::from_utf8(i.line.text).unwrap(),
+                    i.start_line,
+                    i.end_line,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn continuations_comments_and_blank_lines() {
+        let cases: &[(&str, &[(&str, usize, usize)])] = &[
+            ("FROM a\nRUN b", &[("FROM a", 1, 1), ("RUN b", 2, 2)]),
+            ("RUN a \\\n  b", &[("RUN a   b", 1, 2)]),
+            ("RUN a \\\n# c\n\n  b\n", &[("RUN a   b", 1, 4)]),
+            ("RUN a \\  \t\nb", &[("RUN a b", 1, 2)]),
+            (
+                "RUN a \\\\\nRUN b",
+                &[("RUN a \\\\", 1, 1), ("RUN b", 2, 2)],
+            ),
+            ("  \\\nFROM a", &[("\\", 1, 1), ("FROM a", 2, 2)]),
+            ("RUN a \\", &[("RUN a ", 1, 1)]),
+            ("RUN a \\\n", &[("RUN a ", 1, 1)]),
+            ("FROM a\r\nRUN b\r\n", &[("FROM a", 1, 1), ("RUN b", 2, 2)]),
+            ("FROM a\rRUN b", &[("FROM a\rRUN b", 1, 1)]),
+            ("\u{feff}FROM a", &[("FROM a", 1, 1)]),
+            ("  # c\n\tFROM a", &[("FROM a", 2, 2)]),
+        ];
+        for (src, want) in cases {
+            let want: Vec<_> = want
+                .iter()
+                .map(|(t, s, e)| (t.to_string(), *s, *e))
+                .collect();
+            assert_eq!(lines_of(src), want, "{src:?}");
+        }
+    }
+
+    #[test]
+    fn escape_directive_changes_continuation() {
+        let src = "# escape=`\nFROM a `\n  AS b\nRUN c:\\\nRUN d";
+        let want = [
+            ("FROM a   AS b".to_string(), 2, 3),
+            ("RUN c:\\".to_string(), 4, 4),
+            ("RUN d".to_string(), 5, 5),
+        ];
+        assert_eq!(lines_of(src), want);
+    }
+
+    #[test]
+    fn directives_only_at_the_top() {
+        let l =
+            lex(b"# Syntax = docker/dockerfile:1 \n#escape=\\\n# check=skip=all\nFROM a").unwrap();
+        let names: Vec<_> = l.directives.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["syntax", "escape", "check"]);
+        assert_eq!(l.directives[0].value, "docker/dockerfile:1");
+        assert_eq!(l.directives[0].span, 11..30);
+        for src in [
+            "# hello\n# syntax=x\nFROM a",
+            "\n# syntax=x\nFROM a",
+            "FROM a\n# syntax=x",
+            "# unknown=1\n# syntax=x\nFROM a",
+        ] {
+            assert!(lex(src.as_bytes()).unwrap().directives.is_empty(), "{src}");
+        }
+        let e = lex(b"# syntax=a\n# SYNTAX=b\nFROM a").err().unwrap();
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (2, "only one syntax parser directive can be used")
+        );
+        let e = lex(b"# escape=x\nFROM a").err().unwrap();
+        assert_eq!(e.message, "invalid escape token 'x' does not match ` or \\");
+    }
+
+    #[test]
+    fn heredoc_bodies_are_data() {
+        let src = "FROM a\nRUN <<EOF\nFROM evil\nEOF\nCOPY <<-A <<B /x\n\tq\n\tA\nr\nB\nRUN x";
+        let l = lex(src.as_bytes()).unwrap();
+        let got: Vec<_> = l
+            .instructions
+            .iter()
+            .map(|i| (i.start_line, i.end_line, i.heredocs.len()))
+            .collect();
+        assert_eq!(got, [(1, 1, 0), (2, 4, 1), (5, 9, 2), (10, 10, 0)]);
+        assert_eq!(
+            &src[l.instructions[1].heredocs[0].body.clone()],
+            "FROM evil\n"
+        );
+        let e = lex(b"FROM a\nRUN <<EOF\nx\n").err().unwrap();
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (2, "unterminated heredoc `EOF`")
+        );
+        // JSON form and other instructions carry no heredocs.
+        assert_eq!(lines_of("RUN [\"<<EOF\"]\nENV a=<<EOF\nFROM x").len(), 3);
+    }
+
+    #[test]
+    fn source_ranges_stay_within_one_piece() {
+        let src = b"FROM a \\\n  bb";
+        let l = lex(src).unwrap();
+        let line = &l.instructions[0].line;
+        assert_eq!(line.text, b"FROM a   bb");
+        assert_eq!(line.source_range(5..6), Some(5..6));
+        assert_eq!(line.source_range(9..11), Some(11..13));
+        assert_eq!(line.source_range(5..9), None);
+    }
+}

@@ -1,0 +1,397 @@
+//! From the syntax tree to build stages, with the checks BuildKit's `instructions.Parse`
+//! makes: known instructions, only ARG before the first FROM, FROM's arguments and stage
+//! names, ONBUILD triggers, and the flags that name images (`--platform`, `--from`,
+//! `--mount`). Nothing is expanded here.
+
+use super::syntax::{Dockerfile, Instruction, Word};
+use super::words::parse_words;
+use super::{Directive, Error};
+
+/// An ARG before the first FROM.
+#[derive(Debug, Clone)]
+pub(crate) struct MetaArg {
+    pub key: String,
+    pub default: Option<String>,
+    pub line: usize,
+}
+
+/// A stage instruction that matters for images: variables, and sources of other stages
+/// or images.
+#[derive(Debug, Clone)]
+pub(crate) enum Cmd {
+    Arg(usize, Vec<(String, Option<String>)>),
+    Env(usize, Vec<(String, String)>),
+    CopyFrom(usize, Word),
+    Mounts(usize, Vec<Word>),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Stage {
+    /// Lower-cased, as BuildKit stores it.
+    pub name: Option<String>,
+    pub line: usize,
+    pub base: Word,
+    pub platform: Option<Word>,
+    pub commands: Vec<Cmd>,
+    /// This stage's own ONBUILD triggers: they run in stages built FROM it.
+    pub triggers: Vec<Cmd>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Program {
+    pub syntax: Option<Directive>,
+    pub escape: char,
+    pub meta_args: Vec<MetaArg>,
+    pub stages: Vec<Stage>,
+}
+
+const INSTRUCTIONS: [&str; 18] = [
+    "add",
+    "arg",
+    "cmd",
+    "copy",
+    "entrypoint",
+    "env",
+    "expose",
+    "from",
+    "healthcheck",
+    "label",
+    "maintainer",
+    "onbuild",
+    "run",
+    "shell",
+    "stopsignal",
+    "user",
+    "volume",
+    "workdir",
+];
+
+fn err(line: usize, message: impl Into<String>) -> Error {
+    Error {
+        line,
+        message: message.into(),
+        help: None,
+    }
+}
+
+/// Template placeholders (`{{ … }}`) are the commonest reason a "Dockerfile" fails.
+pub(crate) fn template_help(text: &str) -> Option<String> {
+    (text.contains("{{") || text.contains("}}")).then(|| {
+        "this looks like a template (`{{ … }}`), not a Dockerfile: render it first".to_string()
+    })
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn unknown_instruction(ins: &Instruction) -> Error {
+    let kw = ins.command();
+    let guess = INSTRUCTIONS
+        .iter()
+        .filter(|k| kw.len() < 20 && edit_distance(&kw, k) <= 2)
+        .min_by_key(|k| edit_distance(&kw, k));
+    let help = template_help(&ins.args.text)
+        .or_else(|| template_help(&ins.keyword))
+        .or_else(|| guess.map(|g| format!("did you mean {}?", g.to_ascii_uppercase())));
+    Error {
+        line: ins.start_line,
+        message: format!("unknown instruction: {}", ins.keyword),
+        help,
+    }
+}
+
+/// The value of a string flag; `--flag` without `=` is an error, as in BuildKit's BFlags.
+fn string_flag(ins: &Instruction, name: &str) -> Result<Vec<Word>, Error> {
+    ins.flag_values(name)
+        .map(|v| match v.value {
+            Some(text) => Ok(Word {
+                text: text.to_string(),
+                span: v.span,
+            }),
+            None => Err(err(
+                ins.start_line,
+                format!("missing a value on flag: {name}"),
+            )),
+        })
+        .collect()
+}
+
+/// ARG's `name[=default]` words.
+fn arg_pairs(ins: &Instruction, escape: char) -> Result<Vec<(String, Option<String>)>, Error> {
+    let words = parse_words(&ins.args.text, escape);
+    if words.is_empty() {
+        return Err(err(ins.start_line, "ARG requires at least one argument"));
+    }
+    Ok(words
+        .into_iter()
+        .map(|w| match w.split_once('=') {
+            Some((k, v)) => (k.to_string(), Some(v.to_string())),
+            None => (w, None),
+        })
+        .collect())
+}
+
+/// ENV's `name=value …` or legacy `name value`.
+fn env_pairs(ins: &Instruction, escape: char) -> Result<Vec<(String, String)>, Error> {
+    let text = &ins.args.text;
+    let words = parse_words(text, escape);
+    let Some(first) = words.first() else {
+        return Err(err(ins.start_line, "ENV must have two arguments"));
+    };
+    if !first.contains('=') {
+        let Some((k, v)) = text.split_once([' ', '\t', '\r', '\x0b', '\x0c']) else {
+            return Err(err(ins.start_line, "ENV must have two arguments"));
+        };
+        return Ok(vec![(k.to_string(), v.trim_start().to_string())]);
+    }
+    words
+        .into_iter()
+        .map(|w| match w.split_once('=') {
+            Some((k, v)) => Ok((k.to_string(), v.to_string())),
+            None => Err(err(
+                ins.start_line,
+                format!("Syntax error - can't find = in {w:?}. Must be of the form: name=value"),
+            )),
+        })
+        .collect()
+}
+
+/// The image-relevant meaning of a stage instruction (or ONBUILD trigger).
+fn command(ins: &Instruction, escape: char, trigger: bool) -> Result<Option<Cmd>, Error> {
+    let line = ins.start_line;
+    let kw = ins.command();
+    if !INSTRUCTIONS.contains(&kw.as_str()) {
+        return Err(unknown_instruction(ins));
+    }
+    Ok(match kw.as_str() {
+        "arg" => Some(Cmd::Arg(line, arg_pairs(ins, escape)?)),
+        "env" => Some(Cmd::Env(line, env_pairs(ins, escape)?)),
+        "copy" => string_flag(ins, "from")?
+            .pop()
+            .filter(|w| !w.text.is_empty())
+            .map(|w| Cmd::CopyFrom(line, w)),
+        "run" => {
+            let mounts = string_flag(ins, "mount")?;
+            (!mounts.is_empty()).then_some(Cmd::Mounts(line, mounts))
+        }
+        "onbuild" if trigger => {
+            return Err(err(
+                line,
+                "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed",
+            ))
+        }
+        "from" | "maintainer" if trigger => {
+            return Err(err(
+                line,
+                format!(
+                    "{} isn't allowed as an ONBUILD trigger",
+                    kw.to_ascii_uppercase()
+                ),
+            ))
+        }
+        _ => None,
+    })
+}
+
+/// BuildKit's stage name rule: `^[a-z][a-z0-9-_.]*$` after lower-casing.
+fn valid_stage_name(name: &str) -> bool {
+    let mut b = name.bytes();
+    b.next().is_some_and(|c| c.is_ascii_lowercase())
+        && b.all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.')
+        })
+}
+
+fn stage(ins: &Instruction) -> Result<Stage, Error> {
+    let line = ins.start_line;
+    for f in &ins.flags {
+        let name = f.text.trim_start_matches('-');
+        let name = name.split_once('=').map_or(name, |(n, _)| n);
+        if name != "platform" {
+            return Err(err(line, format!("unknown flag: {name}")));
+        }
+    }
+    let platform = string_flag(ins, "platform")?.pop();
+    let f = &ins.fields;
+    let name = match f.len() {
+        1 => None,
+        3 if f[1].text.eq_ignore_ascii_case("as") => {
+            let name = f[2].text.to_ascii_lowercase();
+            if !valid_stage_name(&name) {
+                return Err(Error {
+                    line,
+                    message: format!(
+                        "invalid name for build stage: {:?}, name can't start with a number or contain symbols",
+                        f[2].text
+                    ),
+                    help: template_help(&ins.args.text),
+                });
+            }
+            Some(name)
+        }
+        n => {
+            let help = template_help(&ins.args.text).or_else(|| {
+                Some(match n {
+                    0 => "name an image: `FROM alpine:3.20`".to_string(),
+                    2 if f[1].text.eq_ignore_ascii_case("as") => {
+                        "name the stage after AS: `FROM image AS name`".to_string()
+                    }
+                    _ if ins.args.text.contains('\r') => "this file seems to use CR (classic Mac) line endings, which BuildKit reads as one line: convert them to LF".to_string(),
+                    _ => "FROM takes an image and optionally `AS name`".to_string(),
+                })
+            });
+            return Err(Error {
+                line,
+                message: "FROM requires either one or three arguments".into(),
+                help,
+            });
+        }
+    };
+    Ok(Stage {
+        name,
+        line,
+        base: f[0].clone(),
+        platform,
+        commands: Vec::new(),
+        triggers: Vec::new(),
+    })
+}
+
+/// Check the instructions and group them into stages.
+pub(crate) fn program(df: &Dockerfile) -> Result<Program, Error> {
+    if df.instructions.is_empty() {
+        return Err(err(1, "the Dockerfile has no instructions"));
+    }
+    let mut meta_args = Vec::new();
+    let mut stages: Vec<Stage> = Vec::new();
+    for ins in &df.instructions {
+        let kw = ins.command();
+        if kw == "from" {
+            stages.push(stage(ins)?);
+            continue;
+        }
+        let cmd = command(ins, df.escape, false)?;
+        let Some(current) = stages.last_mut() else {
+            match cmd {
+                Some(Cmd::Arg(line, pairs)) => {
+                    meta_args.extend(pairs.into_iter().map(|(key, default)| MetaArg {
+                        key,
+                        default,
+                        line,
+                    }))
+                }
+                _ => {
+                    return Err(Error {
+                        line: ins.start_line,
+                        message: format!(
+                            "{} before the first FROM: no build stage in current context",
+                            ins.keyword.to_ascii_uppercase()
+                        ),
+                        help: Some("only ARG may come before the first FROM".into()),
+                    })
+                }
+            }
+            continue;
+        };
+        if kw == "onbuild" {
+            let Some(trigger) = &ins.trigger else {
+                return Err(err(
+                    ins.start_line,
+                    "ONBUILD requires at least one argument",
+                ));
+            };
+            if let Some(cmd) = command(trigger, df.escape, true)? {
+                current.triggers.push(cmd);
+            }
+        } else if let Some(cmd) = cmd {
+            current.commands.push(cmd);
+        }
+    }
+    if stages.is_empty() {
+        return Err(Error {
+            line: df.instructions.last().map_or(1, |i| i.start_line),
+            message: "the Dockerfile contains no stages to build".into(),
+            help: Some("add a FROM instruction".into()),
+        });
+    }
+    let syntax = df.directives.iter().find(|d| d.name == "syntax").cloned();
+    Ok(Program {
+        syntax,
+        escape: df.escape,
+        meta_args,
+        stages,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::syntax::parse;
+    use super::*;
+
+    fn check(src: &str) -> Result<Program, Error> {
+        program(&parse(src.as_bytes()).unwrap())
+    }
+
+    #[test]
+    fn errors_as_buildkit_gives_them() {
+        let cases = [
+            ("FORM alpine", 1, "unknown instruction: FORM", Some("did you mean FROM?")),
+            ("RUN x\nFROM a", 1, "RUN before the first FROM: no build stage in current context", Some("only ARG may come before the first FROM")),
+            ("FROM a AS", 1, "FROM requires either one or three arguments", Some("name the stage after AS: `FROM image AS name`")),
+            ("FROM a b c d", 1, "FROM requires either one or three arguments", Some("FROM takes an image and optionally `AS name`")),
+            ("FROM a\nONBUILD FROM b", 2, "FROM isn't allowed as an ONBUILD trigger", None),
+            ("FROM a\nONBUILD ONBUILD RUN x", 2, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed", None),
+            ("FROM a AS 1x", 1, "invalid name for build stage: \"1x\", name can't start with a number or contain symbols", None),
+            ("FROM --plaform=x a", 1, "unknown flag: plaform", None),
+            ("FROM a\nCOPY --from x y", 2, "missing a value on flag: from", None),
+            ("ARG A\n", 1, "the Dockerfile contains no stages to build", Some("add a FROM instruction")),
+            ("FROM {{ .Image }}", 1, "FROM requires either one or three arguments", Some("this looks like a template (`{{ … }}`), not a Dockerfile: render it first")),
+            ("FROM a\n{{ if x }}", 2, "unknown instruction: {{", Some("this looks like a template (`{{ … }}`), not a Dockerfile: render it first")),
+            ("FROM a\rRUN b", 1, "FROM requires either one or three arguments", Some("this file seems to use CR (classic Mac) line endings, which BuildKit reads as one line: convert them to LF")),
+            ("# comment only\n", 1, "the Dockerfile has no instructions", None),
+        ];
+        for (src, line, message, help) in cases {
+            let e = check(src)
+                .err()
+                .unwrap_or_else(|| panic!("{src} should fail"));
+            assert_eq!(
+                (e.line, e.message.as_str(), e.help.as_deref()),
+                (line, message, help),
+                "{src}"
+            );
+        }
+    }
+
+    #[test]
+    fn stages_args_and_triggers() {
+        let p = check("ARG A=1 B\nFROM --platform=$P x AS Build\nARG C\nENV D=1\nCOPY --from=0 a b\nRUN --mount=from=x,target=/t y\nONBUILD COPY --from=z a b\nfrom Build").unwrap();
+        assert_eq!(p.meta_args.len(), 2);
+        assert_eq!(p.meta_args[1].default, None);
+        assert_eq!(p.stages[0].name.as_deref(), Some("build"));
+        assert_eq!(p.stages[0].platform.as_ref().unwrap().text, "$P");
+        assert_eq!(p.stages[0].commands.len(), 4);
+        assert_eq!(p.stages[0].triggers.len(), 1);
+        assert_eq!(p.stages[1].base.text, "Build");
+    }
+
+    #[test]
+    fn env_forms() {
+        let p = check("FROM a\nENV A=1 B=\"2 3\"\nENV C 4 5").unwrap();
+        let Cmd::Env(_, pairs) = &p.stages[0].commands[1] else {
+            panic!()
+        };
+        assert_eq!(pairs, &[("C".to_string(), "4 5".to_string())]);
+        assert!(check("FROM a\nENV A=1 B").is_err());
+    }
+}

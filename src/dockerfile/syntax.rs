@@ -1,0 +1,191 @@
+//! The syntax tree BuildKit's parser builds, with byte spans: each instruction's keyword,
+//! flags, arguments, ONBUILD trigger and heredocs. No build semantics here.
+
+use std::ops::Range;
+
+use super::lexer::{self, Directive, Heredoc, LogicalLine};
+use super::words::{self, RawWord};
+use super::Error;
+
+/// A word of an instruction: its text (quotes removed where BuildKit's parser removes them)
+/// and, when it was written literally in one piece, its byte range in the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub text: String,
+    pub span: Option<Range<usize>>,
+}
+
+impl Word {
+    fn from_raw(raw: RawWord, line: &LogicalLine) -> Word {
+        let span = if raw.is_literal() {
+            line.source_range(raw.range.clone())
+        } else {
+            None
+        };
+        Word {
+            text: raw.text,
+            span,
+        }
+    }
+}
+
+/// One instruction as BuildKit's parser returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instruction {
+    /// The keyword as written (`from`, `FROM`, …).
+    pub keyword: String,
+    /// 1-based lines where the instruction starts and ends (heredoc bodies included).
+    pub start_line: usize,
+    pub end_line: usize,
+    /// Bytes from the keyword to the end of the last line (without its newline).
+    pub span: Range<usize>,
+    /// `--name[=value]` flags directly after the keyword, quotes removed.
+    pub flags: Vec<Word>,
+    /// Everything after the flags, trimmed, as written (continuations joined).
+    pub args: Word,
+    /// FROM only: the arguments split on whitespace (quotes kept, as BuildKit keeps them).
+    pub fields: Vec<Word>,
+    /// ONBUILD only: the trigger instruction.
+    pub trigger: Option<Box<Instruction>>,
+    pub heredocs: Vec<Heredoc>,
+}
+
+impl Instruction {
+    /// The keyword in lower case.
+    pub fn command(&self) -> String {
+        self.keyword.to_ascii_lowercase()
+    }
+
+    /// The value of `--name=value` flags named `name` (case-sensitive, as BuildKit's).
+    pub fn flag_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = FlagValue<'a>> + 'a {
+        self.flags.iter().filter_map(move |f| {
+            let rest = f.text.strip_prefix("--")?;
+            let (n, v) = match rest.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (rest, None),
+            };
+            (n == name).then(|| FlagValue {
+                value: v,
+                span: match (&f.span, v) {
+                    (Some(s), Some(v)) => Some(s.end - v.len()..s.end),
+                    _ => None,
+                },
+            })
+        })
+    }
+}
+
+/// A flag's value and, when written literally, its byte range in the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagValue<'a> {
+    /// `None` for a flag written without `=`.
+    pub value: Option<&'a str>,
+    pub span: Option<Range<usize>>,
+}
+
+/// A parsed Dockerfile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dockerfile {
+    pub directives: Vec<Directive>,
+    /// The escape character (`\` unless `# escape=` says otherwise).
+    pub escape: char,
+    pub instructions: Vec<Instruction>,
+}
+
+/// Parse `source` as BuildKit's parser does (no build semantics: unknown instructions are
+/// kept, as BuildKit's parser keeps them).
+pub fn parse(source: &[u8]) -> Result<Dockerfile, Error> {
+    let lexed = lexer::lex(source)?;
+    let instructions = lexed
+        .instructions
+        .into_iter()
+        .map(|raw| {
+            let text = &raw.line.text;
+            let mut ins = build(&raw.line, 0, text.len(), &raw);
+            ins.heredocs = raw.heredocs;
+            ins
+        })
+        .collect();
+    Ok(Dockerfile {
+        directives: lexed.directives,
+        escape: lexed.escape as char,
+        instructions,
+    })
+}
+
+fn build(line: &LogicalLine, from: usize, to: usize, raw: &lexer::RawInstruction) -> Instruction {
+    let text = &line.text;
+    let split = words::split_command(text, from, to);
+    let keyword = String::from_utf8_lossy(&text[split.keyword.clone()]).into_owned();
+    let args_raw = RawWord {
+        text: String::from_utf8_lossy(&text[split.args.clone()]).into_owned(),
+        range: split.args.clone(),
+    };
+    let is = |k: &str| keyword.eq_ignore_ascii_case(k);
+    let fields = if is("from") {
+        words::fields(text, split.args.clone())
+            .into_iter()
+            .map(|w| Word::from_raw(w, line))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let trigger = (is("onbuild") && !split.args.is_empty())
+        .then(|| Box::new(build(line, split.args.start, split.args.end, raw)));
+    Instruction {
+        keyword,
+        start_line: raw.start_line,
+        end_line: raw.end_line,
+        span: raw.span.clone(),
+        flags: split
+            .flags
+            .into_iter()
+            .map(|w| Word::from_raw(w, line))
+            .collect(),
+        args: Word::from_raw(args_raw, line),
+        fields,
+        trigger,
+        heredocs: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_point_at_the_source() {
+        let src = "\u{feff}FROM --platform=$BUILDPLATFORM golang:1.22 AS build\nCOPY --from=build /a /b\n";
+        let df = parse(src.as_bytes()).unwrap();
+        let from = &df.instructions[0];
+        assert_eq!(from.fields[0].text, "golang:1.22");
+        assert_eq!(&src[from.fields[0].span.clone().unwrap()], "golang:1.22");
+        let copy = &df.instructions[1];
+        let v = copy.flag_values("from").next().unwrap();
+        assert_eq!(v.value, Some("build"));
+        assert_eq!(&src[v.span.clone().unwrap()], "build");
+    }
+
+    #[test]
+    fn continued_words_and_quoted_flags_have_no_span() {
+        let src = "FROM \"alpine\"\nFROM al\\\npine\nCOPY --from=\"x\" a b";
+        let df = parse(src.as_bytes()).unwrap();
+        // FROM keeps quotes at this level (BuildKit removes them when expanding).
+        assert_eq!(df.instructions[0].fields[0].text, "\"alpine\"");
+        assert_eq!(df.instructions[1].fields[0].text, "alpine");
+        assert_eq!(df.instructions[1].fields[0].span, None);
+        let v = df.instructions[2].flag_values("from").next().unwrap();
+        assert_eq!((v.value, v.span), (Some("x"), None));
+    }
+
+    #[test]
+    fn onbuild_keeps_its_trigger() {
+        let src = "ONBUILD  copy --from=b x y";
+        let df = parse(src.as_bytes()).unwrap();
+        let t = df.instructions[0].trigger.as_ref().unwrap();
+        assert_eq!(t.command(), "copy");
+        let v = t.flag_values("from").next().unwrap();
+        assert_eq!(&src[v.span.clone().unwrap()], "b");
+        assert_eq!(t.args.text, "x y");
+    }
+}

@@ -1,0 +1,580 @@
+//! Splitting one logical line into words the way BuildKit's parser does: the keyword, the
+//! builder flags (`extractBuilderFlags`), whitespace-delimited fields, ARG/ENV words
+//! (`parseWords`), CSV mount options, and heredoc markers.
+//!
+//! Positions are byte offsets into the logical line, so callers can map a word back to the
+//! source file when it was written literally.
+
+use std::ops::Range;
+
+/// A word cut from a logical line: its text after quote and escape removal, and the range
+/// of the line it was cut from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RawWord {
+    pub text: String,
+    pub range: Range<usize>,
+}
+
+impl RawWord {
+    /// The text is exactly the bytes it came from (no quotes or escapes were removed).
+    pub fn is_literal(&self) -> bool {
+        self.text.len() == self.range.len()
+    }
+}
+
+/// `unicode.IsSpace` applied to a single byte, as `extractBuilderFlags` does (it converts
+/// each byte to a rune, so the Latin-1 spaces 0x85 and 0xA0 count).
+fn is_space_byte(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | 0x85 | 0xa0)
+}
+
+/// The separator of `splitCommand` and `parseStringsWhitespaceDelimited`: `[\t\v\f\r ]`.
+fn is_field_sep(b: u8) -> bool {
+    matches!(b, b'\t' | 0x0b | 0x0c | b'\r' | b' ')
+}
+
+/// Decode one UTF-8 character at the start of `b`.
+fn decode(b: &[u8]) -> Option<(char, usize)> {
+    let n = match *b.first()? {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf7 => 4,
+        _ => return None,
+    };
+    let s = std::str::from_utf8(b.get(..n)?).ok()?;
+    s.chars().next().map(|c| (c, n))
+}
+
+/// Length of the leading Unicode whitespace (Go's `unicode.IsSpace`).
+pub(crate) fn leading_ws(b: &[u8]) -> usize {
+    let mut i = 0;
+    while i < b.len() {
+        match decode(&b[i..]) {
+            Some((c, n)) if c.is_whitespace() => i += n,
+            _ => break,
+        }
+    }
+    i
+}
+
+/// Length of the trailing Unicode whitespace.
+pub(crate) fn trailing_ws(b: &[u8]) -> usize {
+    let mut end = b.len();
+    while end > 0 {
+        let mut start = end - 1;
+        while start > 0 && end - start < 4 && (b[start] & 0xc0) == 0x80 {
+            start -= 1;
+        }
+        match decode(&b[start..end]) {
+            Some((c, n)) if c.is_whitespace() && start + n == end => end = start,
+            _ => break,
+        }
+    }
+    b.len() - end
+}
+
+/// An instruction line cut into keyword, flags and arguments (BuildKit's `splitCommand`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Split {
+    pub keyword: Range<usize>,
+    pub flags: Vec<RawWord>,
+    pub args: Range<usize>,
+}
+
+/// Split `text[from..to]`: trim it, take the keyword up to the first `[\t\v\f\r ]`, then
+/// the `--flags`, then the trimmed rest.
+pub(crate) fn split_command(text: &[u8], from: usize, to: usize) -> Split {
+    let a = from + leading_ws(&text[from..to]);
+    let b = to - trailing_ws(&text[a..to]);
+    let kw_end = text[a..b]
+        .iter()
+        .position(|&c| is_field_sep(c))
+        .map_or(b, |p| a + p);
+    if kw_end == b {
+        return Split {
+            keyword: a..b,
+            flags: Vec::new(),
+            args: b..b,
+        };
+    }
+    let mut p = kw_end;
+    while p < b && is_field_sep(text[p]) {
+        p += 1;
+    }
+    let (flags, rest) = extract_flags(&text[..b], p);
+    let args_start = rest + leading_ws(&text[rest..b]);
+    Split {
+        keyword: a..kw_end,
+        flags,
+        args: args_start..b,
+    }
+}
+
+#[derive(PartialEq, Clone, Copy)]
+enum Phase {
+    Spaces,
+    Word,
+    Quote,
+}
+
+/// BuildKit's `extractBuilderFlags`: `--name=value` words directly after the keyword, with
+/// quotes removed and `\` escaping the next byte (always `\`, whatever `# escape=` says).
+/// Returns the flags and the offset where the arguments start.
+pub(crate) fn extract_flags(line: &[u8], start: usize) -> (Vec<RawWord>, usize) {
+    let n = line.len();
+    let mut words = Vec::new();
+    let mut phase = Phase::Spaces;
+    let mut word: Vec<u8> = Vec::new();
+    let mut word_start = start;
+    let mut quote = 0u8;
+    let mut blank_ok = false;
+    let mut pos = start;
+    let push = |words: &mut Vec<RawWord>, word: &[u8], range: Range<usize>| {
+        words.push(RawWord {
+            text: String::from_utf8_lossy(word).into_owned(),
+            range,
+        })
+    };
+    while pos <= n {
+        let ch = if pos < n { line[pos] } else { 0 };
+        if phase == Phase::Spaces {
+            if pos == n {
+                break;
+            }
+            if is_space_byte(ch) {
+                pos += 1;
+                continue;
+            }
+            if ch != b'-' || pos + 1 == n || line[pos + 1] != b'-' {
+                return (words, pos);
+            }
+            phase = Phase::Word;
+            word_start = pos;
+        }
+        if pos == n {
+            if word != b"--" && (blank_ok || !word.is_empty()) {
+                push(&mut words, &word, word_start..pos);
+            }
+            break;
+        }
+        let mut c = ch;
+        if phase == Phase::Word {
+            if is_space_byte(ch) {
+                phase = Phase::Spaces;
+                if word == b"--" {
+                    return (words, pos);
+                }
+                if blank_ok || !word.is_empty() {
+                    push(&mut words, &word, word_start..pos);
+                }
+                word.clear();
+                blank_ok = false;
+                pos += 1;
+                continue;
+            }
+            if ch == b'\'' || ch == b'"' {
+                quote = ch;
+                blank_ok = true;
+                phase = Phase::Quote;
+                pos += 1;
+                continue;
+            }
+            if ch == b'\\' {
+                if pos + 1 == n {
+                    pos += 1;
+                    continue;
+                }
+                pos += 1;
+                c = line[pos];
+            }
+        } else {
+            if ch == quote {
+                phase = Phase::Word;
+                pos += 1;
+                continue;
+            }
+            if ch == b'\\' {
+                if pos + 1 == n {
+                    phase = Phase::Word;
+                    pos += 1;
+                    continue;
+                }
+                pos += 1;
+                c = line[pos];
+            }
+        }
+        word.push(c);
+        pos += 1;
+    }
+    (words, n)
+}
+
+/// BuildKit's `parseStringsWhitespaceDelimited` (FROM's arguments): fields separated by
+/// runs of `[\t\v\f\r ]`, quotes kept.
+pub(crate) fn fields(text: &[u8], range: Range<usize>) -> Vec<RawWord> {
+    let mut out = Vec::new();
+    let mut i = range.start;
+    while i < range.end {
+        while i < range.end && is_field_sep(text[i]) {
+            i += 1;
+        }
+        let s = i;
+        while i < range.end && !is_field_sep(text[i]) {
+            i += 1;
+        }
+        if i > s {
+            out.push(RawWord {
+                text: String::from_utf8_lossy(&text[s..i]).into_owned(),
+                range: s..i,
+            });
+        }
+    }
+    out
+}
+
+/// BuildKit's `parseWords` (ARG and ENV): whitespace-separated words where quotes group
+/// and stay in the word, and the escape character keeps the next character with it.
+pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut phase = Phase::Spaces;
+    let mut quote = '\0';
+    let mut blank_ok = false;
+    let mut chars = rest.chars().peekable();
+    while let Some(ch) = chars.next() {
+        if phase == Phase::Spaces {
+            if ch.is_whitespace() {
+                continue;
+            }
+            phase = Phase::Word;
+        }
+        if phase == Phase::Word {
+            if ch.is_whitespace() {
+                phase = Phase::Spaces;
+                if blank_ok || !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+                blank_ok = false;
+                continue;
+            }
+            if ch == '\'' || ch == '"' {
+                quote = ch;
+                blank_ok = true;
+                phase = Phase::Quote;
+            }
+            if ch == escape {
+                match chars.next() {
+                    None => continue,
+                    Some(next) => {
+                        word.push(ch);
+                        word.push(next);
+                        continue;
+                    }
+                }
+            }
+            word.push(ch);
+        } else {
+            if ch == quote {
+                phase = Phase::Word;
+            }
+            if ch == escape && quote != '\'' {
+                match chars.next() {
+                    None => {
+                        phase = Phase::Word;
+                        continue;
+                    }
+                    Some(next) => {
+                        word.push(ch);
+                        word.push(next);
+                        continue;
+                    }
+                }
+            }
+            word.push(ch);
+        }
+    }
+    if phase != Phase::Spaces && (blank_ok || !word.is_empty()) {
+        words.push(word);
+    }
+    words
+}
+
+/// One `key=value` field of a `--mount` option list, read as Go's `encoding/csv` reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CsvField {
+    pub text: String,
+    /// Byte range of the field in the input; `None` when it was quoted.
+    pub range: Option<Range<usize>>,
+}
+
+/// Split `s` into CSV fields (`,` separated, `"` quoting with `""` for a quote).
+pub(crate) fn csv_fields(s: &str) -> Result<Vec<CsvField>, String> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    loop {
+        if b.get(i) == Some(&b'"') {
+            let mut text = Vec::new();
+            i += 1;
+            loop {
+                match b.get(i) {
+                    None => return Err("extraneous or missing \" in quoted-field".into()),
+                    Some(b'"') if b.get(i + 1) == Some(&b'"') => {
+                        text.push(b'"');
+                        i += 2;
+                    }
+                    Some(b'"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(&c) => {
+                        text.push(c);
+                        i += 1;
+                    }
+                }
+            }
+            if i < b.len() && b[i] != b',' {
+                return Err("extraneous or missing \" in quoted-field".into());
+            }
+            out.push(CsvField {
+                text: String::from_utf8_lossy(&text).into_owned(),
+                range: None,
+            });
+        } else {
+            let start = i;
+            while i < b.len() && b[i] != b',' {
+                if b[i] == b'"' {
+                    return Err("bare \" in non-quoted-field".into());
+                }
+                i += 1;
+            }
+            out.push(CsvField {
+                text: s[start..i].to_string(),
+                range: Some(start..i),
+            });
+        }
+        if i >= b.len() {
+            return Ok(out);
+        }
+        i += 1; // the comma
+    }
+}
+
+/// A heredoc marker found on an instruction line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Marker {
+    pub name: String,
+    /// `<<-`: leading tabs are stripped before comparing with the terminator.
+    pub chomp: bool,
+}
+
+/// The heredoc markers on a RUN/COPY/ADD line (BuildKit's `heredocsFromLine`): the line is
+/// cut into shell words with quotes kept, and each word of the form `[n]<<[-]NAME` (no
+/// further `<`) names a heredoc; the name is the word with its quotes removed.
+pub(crate) fn heredoc_markers(line: &str) -> Vec<Marker> {
+    let mut out = Vec::new();
+    for word in shell_words_raw(line) {
+        let rest = word.trim_start_matches(|c: char| c.is_ascii_digit());
+        let Some(rest) = rest.strip_prefix("<<") else {
+            continue;
+        };
+        let (chomp, rest) = match rest.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        if rest.is_empty() || rest.contains('<') {
+            continue;
+        }
+        if let Some(name) = unquote_single_word(rest) {
+            out.push(Marker { name, chomp });
+        }
+    }
+    out
+}
+
+/// Shell words with quotes and `\` escapes kept: whitespace outside quotes separates.
+fn shell_words_raw(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut chars = line.chars();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                word.push(c);
+                if c == q {
+                    quote = None;
+                } else if c == '\\' && q == '"' {
+                    if let Some(n) = chars.next() {
+                        word.push(n);
+                    }
+                }
+            }
+            None if c.is_whitespace() => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            None => {
+                word.push(c);
+                if c == '\'' || c == '"' {
+                    quote = Some(c);
+                } else if c == '\\' {
+                    if let Some(n) = chars.next() {
+                        word.push(n);
+                    }
+                }
+            }
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+/// Remove quotes and escapes from a heredoc name; `None` unless it is one word.
+fn unquote_single_word(s: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => loop {
+                match chars.next()? {
+                    '\'' => break,
+                    x => out.push(x),
+                }
+            },
+            '"' => loop {
+                match chars.next()? {
+                    '"' => break,
+                    '\\' => out.push(chars.next()?),
+                    x => out.push(x),
+                }
+            },
+            '\\' => out.push(chars.next()?),
+            c if c.is_whitespace() => return None,
+            c => out.push(c),
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags_of(line: &str) -> (Vec<String>, String) {
+        let (w, rest) = extract_flags(line.as_bytes(), 0);
+        (
+            w.into_iter().map(|w| w.text).collect(),
+            line[rest..].trim().to_string(),
+        )
+    }
+
+    #[test]
+    fn builder_flags_follow_buildkit() {
+        let cases: &[(&str, &[&str], &str)] = &[
+            ("--from=build /a /b", &["--from=build"], "/a /b"),
+            (
+                "--platform=$BUILDPLATFORM golang",
+                &["--platform=$BUILDPLATFORM"],
+                "golang",
+            ),
+            ("--chown=\"a b\" x y", &["--chown=a b"], "x y"),
+            ("--from='x' --link a", &["--from=x", "--link"], "a"),
+            ("--a=b\\ c d", &["--a=b c"], "d"),
+            ("-- --from=x a", &[], "--from=x a"),
+            ("a --from=x", &[], "a --from=x"),
+            ("--link", &["--link"], ""),
+            ("-x", &[], "-x"),
+            ("--m=\"\" z", &["--m="], "z"),
+        ];
+        for (line, flags, rest) in cases {
+            let (f, r) = flags_of(line);
+            assert_eq!(f, *flags, "{line}");
+            assert_eq!(r, *rest, "{line}");
+        }
+    }
+
+    #[test]
+    fn flag_words_know_when_they_are_literal() {
+        let (w, _) = extract_flags(b"--from=a --chown=\"x\" b", 0);
+        assert!(w[0].is_literal());
+        assert_eq!(w[0].range, 0..8);
+        assert!(!w[1].is_literal());
+    }
+
+    #[test]
+    fn split_command_cuts_keyword_flags_args() {
+        let s = split_command(b"  from --platform=x  alpine AS b  ", 0, 34);
+        assert_eq!(s.keyword, 2..6);
+        assert_eq!(s.flags[0].text, "--platform=x");
+        assert_eq!(s.args, 21..32);
+        let s = split_command(b"FROM", 0, 4);
+        assert_eq!((s.keyword, s.args), (0..4, 4..4));
+    }
+
+    #[test]
+    fn fields_split_on_tabs_and_spaces() {
+        let t = b"a\t b  c";
+        let f: Vec<_> = fields(t, 0..t.len()).into_iter().map(|w| w.text).collect();
+        assert_eq!(f, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn parse_words_keeps_quotes() {
+        let cases: &[(&str, &[&str])] = &[
+            ("A=1 B", &["A=1", "B"]),
+            ("A=\"1 2\" B='x y'", &["A=\"1 2\"", "B='x y'"]),
+            ("A=a\\ b", &["A=a\\ b"]),
+            ("  ", &[]),
+            ("X=\"\"", &["X=\"\""]),
+        ];
+        for (input, want) in cases {
+            assert_eq!(parse_words(input, '\\'), *want, "{input}");
+        }
+    }
+
+    #[test]
+    fn csv_fields_like_encoding_csv() {
+        let f = csv_fields("type=cache,from=x,\"target=/a,b\"").unwrap();
+        let t: Vec<_> = f.iter().map(|f| f.text.as_str()).collect();
+        assert_eq!(t, ["type=cache", "from=x", "target=/a,b"]);
+        assert_eq!(f[1].range, Some(11..17));
+        assert_eq!(f[2].range, None);
+        assert!(csv_fields("a=b\"c").is_err());
+        assert!(csv_fields("\"abc").is_err());
+    }
+
+    #[test]
+    fn heredoc_markers_like_buildkit() {
+        let cases: &[(&str, &[(&str, bool)])] = &[
+            ("RUN <<EOF", &[("EOF", false)]),
+            ("RUN <<-EOF", &[("EOF", true)]),
+            ("COPY <<\"A\" <<'B' /x", &[("A", false), ("B", false)]),
+            ("RUN 3<<X cat", &[("X", false)]),
+            ("RUN cat <<EOF > /f", &[("EOF", false)]),
+            ("RUN echo '<<EOF'", &[]),
+            ("RUN a << EOF", &[]),
+            ("RUN a <<<EOF", &[]),
+        ];
+        for (line, want) in cases {
+            let got: Vec<_> = heredoc_markers(line)
+                .into_iter()
+                .map(|m| (m.name, m.chomp))
+                .collect();
+            let want: Vec<_> = want.iter().map(|(n, c)| (n.to_string(), *c)).collect();
+            assert_eq!(got, want, "{line}");
+        }
+    }
+
+    #[test]
+    fn whitespace_is_unicode_aware() {
+        assert_eq!(leading_ws(" \u{a0}x".as_bytes()), 3);
+        assert_eq!(trailing_ws("x \u{3000}".as_bytes()), 4);
+        assert_eq!(trailing_ws(b"x\xff"), 0);
+        assert_eq!(leading_ws(b"\xc2"), 0);
+    }
+}

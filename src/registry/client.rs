@@ -1,0 +1,282 @@
+//! Resolving one reference: HEAD the manifest, GET only when needed, verify every byte.
+//!
+//! Per the OCI distribution spec, `HEAD /v2/<name>/manifests/<tag>` with every manifest
+//! type in `Accept` returns `Docker-Content-Digest` without a body, and does not count as
+//! a pull on Docker Hub. A `GET` happens only when the HEAD has no digest or platform
+//! children are wanted; its bytes are hashed and a digest the registry claims must match.
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use reqwest::{Method, Response};
+
+use super::auth::Authenticator;
+use super::manifest::{self, Platforms};
+use super::transport::{read_capped, Endpoint, Transport, MANIFEST_CAP};
+use super::{login_help, Error, Resolved};
+use crate::platform::Platform;
+use crate::reference::{Digest, ImageRef};
+
+pub struct Inner {
+    pub transport: Transport,
+    pub auth: Authenticator,
+}
+
+impl Inner {
+    /// Resolve `image`; every error names it.
+    pub async fn resolve(
+        &self,
+        image: &ImageRef,
+        platforms: &[Platform],
+    ) -> Result<Resolved, Error> {
+        self.lookup(image, platforms).await.map_err(|mut e| {
+            e.message = format!("cannot resolve {image}: {}", e.message);
+            e
+        })
+    }
+
+    async fn lookup(&self, image: &ImageRef, platforms: &[Platform]) -> Result<Resolved, Error> {
+        let ep = self.transport.endpoint(image.domain());
+        if let Some(pinned) = image.digest() {
+            if platforms.is_empty() {
+                // A digest names its content for good: nothing to ask.
+                return Ok(Resolved {
+                    digest: pinned.clone(),
+                    media_type: String::new(),
+                    platforms: Default::default(),
+                });
+            }
+            let (bytes, media_type) = self
+                .get(image, &ep, &pinned.to_string(), Some(pinned))
+                .await?;
+            let platforms = self
+                .platforms(image, &ep, &bytes, pinned, platforms)
+                .await?;
+            return Ok(Resolved {
+                digest: pinned.clone(),
+                media_type,
+                platforms,
+            });
+        }
+        let tag = image.tag_or_latest();
+        if platforms.is_empty() {
+            let r = self.request(image, &ep, Method::HEAD, tag).await?;
+            let media_type = header(&r, CONTENT_TYPE.as_str());
+            if let Some(digest) = header(&r, "docker-content-digest").and_then(|d| d.parse().ok()) {
+                if let Some(media_type) = media_type {
+                    return Ok(Resolved {
+                        digest,
+                        media_type,
+                        platforms: Default::default(),
+                    });
+                }
+            }
+        }
+        // No usable digest from HEAD, or children wanted: one GET, verified.
+        let (bytes, media_type) = self.get(image, &ep, tag, None).await?;
+        let digest = Digest::sha256_of(&bytes);
+        let platforms = self
+            .platforms(image, &ep, &bytes, &digest, platforms)
+            .await?;
+        Ok(Resolved {
+            digest,
+            media_type,
+            platforms,
+        })
+    }
+
+    /// GET a manifest, capped; the bytes must hash to `expect` and to any digest claimed.
+    async fn get(
+        &self,
+        image: &ImageRef,
+        ep: &Endpoint,
+        reference: &str,
+        expect: Option<&Digest>,
+    ) -> Result<(Vec<u8>, String), Error> {
+        let r = self.request(image, ep, Method::GET, reference).await?;
+        let claimed = header(&r, "docker-content-digest");
+        let content_type = header(&r, CONTENT_TYPE.as_str());
+        let bytes = read_capped(ep, r, MANIFEST_CAP, "manifest").await?;
+        let mismatch = |what: &str| Error {
+            message: format!(
+                "{} sent a manifest whose sha256 does not match {what}; refusing to pin it",
+                ep.host
+            ),
+            registry: ep.registry.clone(),
+            status: None,
+            help: Some(
+                "a proxy or the registry altered the manifest; try again or report it".into(),
+            ),
+        };
+        if let Some(claimed) = claimed {
+            match claimed.parse::<Digest>() {
+                Ok(d) if d.matches(&bytes) => {}
+                _ => return Err(mismatch(&format!("the digest it claimed ({claimed})"))),
+            }
+        }
+        if let Some(expect) = expect {
+            if !expect.matches(&bytes) {
+                return Err(mismatch(&format!("the pinned digest {expect}")));
+            }
+        }
+        let declared = manifest::declared_media_type(&bytes).ok_or_else(|| {
+            Error::new(
+                &ep.registry,
+                format!("{} sent a manifest that is not JSON", ep.host),
+            )
+        })?;
+        let media_type = content_type
+            .filter(|t| !t.starts_with("application/json") && !t.is_empty())
+            .unwrap_or(declared);
+        Ok((bytes, media_type))
+    }
+
+    /// Each requested platform's child digest (from the index), or the image's own digest
+    /// when it is a single image for that platform (its config blob says which).
+    async fn platforms(
+        &self,
+        image: &ImageRef,
+        ep: &Endpoint,
+        bytes: &[u8],
+        digest: &Digest,
+        requested: &[Platform],
+    ) -> Result<std::collections::BTreeMap<String, Digest>, Error> {
+        if requested.is_empty() {
+            return Ok(Default::default());
+        }
+        let fail = |why: String| Error::new(&ep.registry, why);
+        match manifest::platforms_of(bytes).map_err(fail)? {
+            Platforms::Index(entries) => manifest::select(&entries, requested).map_err(fail),
+            Platforms::Single { config } => {
+                let path = format!("{}/v2/{}/blobs/{config}", ep.base, image.repository());
+                let r = self.send(image, ep, Method::GET, &path).await?;
+                let blob = read_capped(ep, r, MANIFEST_CAP, "image config").await?;
+                if !config.matches(&blob) {
+                    return Err(fail(format!(
+                        "the image config does not match its digest {config}"
+                    )));
+                }
+                let platform = manifest::config_platform(&blob).map_err(fail)?;
+                manifest::select_single(&platform, digest, requested).map_err(fail)
+            }
+        }
+    }
+
+    async fn request(
+        &self,
+        image: &ImageRef,
+        ep: &Endpoint,
+        method: Method,
+        reference: &str,
+    ) -> Result<Response, Error> {
+        let url = format!(
+            "{}/v2/{}/manifests/{reference}",
+            ep.base,
+            image.repository()
+        );
+        self.send(image, ep, method, &url).await
+    }
+
+    /// Send with auth; after a `401`, re-authenticate once. A non-2xx answer is an error.
+    async fn send(
+        &self,
+        image: &ImageRef,
+        ep: &Endpoint,
+        method: Method,
+        url: &str,
+    ) -> Result<Response, Error> {
+        let repo = image.repository();
+        let mut retried = false;
+        loop {
+            let auth = self.auth.authorize(&self.transport, ep, repo).await?;
+            let r = self
+                .transport
+                .send(ep, || {
+                    let req = self
+                        .transport
+                        .http
+                        .request(method.clone(), url)
+                        .header(ACCEPT, manifest::ACCEPT);
+                    match &auth {
+                        Some(a) => req.header(AUTHORIZATION, a),
+                        None => req,
+                    }
+                })
+                .await?;
+            let status = r.status().as_u16();
+            if status == 401 && !retried {
+                let www = header(&r, WWW_AUTHENTICATE.as_str());
+                if self
+                    .auth
+                    .rejected(ep, repo, auth.as_deref(), www.as_deref())
+                    .await
+                {
+                    retried = true;
+                    continue;
+                }
+            }
+            if r.status().is_success() {
+                return Ok(r);
+            }
+            return Err(status_error(image, ep, r, method == Method::HEAD).await);
+        }
+    }
+}
+
+fn header(r: &Response, name: &str) -> Option<String> {
+    r.headers()
+        .get(name)?
+        .to_str()
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// Name the image, the registry and the status; add the registry's own error code when
+/// it sent the spec's JSON error body, and never echo anything else it sent.
+async fn status_error(image: &ImageRef, ep: &Endpoint, r: Response, head: bool) -> Error {
+    let status = r.status();
+    let code = status.as_u16();
+    let content_type = header(&r, CONTENT_TYPE.as_str()).unwrap_or_default();
+    let mut detail = String::new();
+    if !head && content_type.contains("json") {
+        if let Ok(body) = read_capped(ep, r, 64 << 10, "error").await {
+            detail = registry_error_code(&body)
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default();
+        }
+    } else if content_type.starts_with("text/html") {
+        detail = " (an HTML page, not a registry response)".into();
+    }
+    let reason = status.canonical_reason().unwrap_or("");
+    let via = if ep.host != ep.registry {
+        format!(" via {}", ep.host)
+    } else {
+        String::new()
+    };
+    let message = format!("{}{via} answered HTTP {code} {reason}{detail}", ep.registry);
+    let help = match code {
+        401 | 403 => Some(login_help(&ep.registry)),
+        404 => Some(format!(
+            "check that {} exists and that you may pull it",
+            image.normalized()
+        )),
+        429 => Some(
+            "the registry is rate-limiting requests; wait, or log in for a higher limit".into(),
+        ),
+        _ => None,
+    };
+    Error {
+        message,
+        registry: ep.registry.clone(),
+        status: Some(code),
+        help,
+    }
+}
+
+/// The first `errors[].code` of a distribution error body.
+fn registry_error_code(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let code = v.get("errors")?.get(0)?.get("code")?.as_str()?;
+    code.chars()
+        .all(|c| c.is_ascii_uppercase() || c == '_')
+        .then(|| code.to_string())
+}

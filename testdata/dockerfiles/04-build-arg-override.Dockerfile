@@ -1,0 +1,3 @@
+ARG PY=3.11
+ARG VARIANT
+FROM python:${PY}-slim${VARIANT:+-$VARIANT}

@@ -1,0 +1,3 @@
+FROM alpine AS base
+ARG GO_VERSION=1.22
+FROM golang:${GO_VERSION}

@@ -1,0 +1,3 @@
+# Build with --build-arg GO_VERSION=...
+ARG GO_VERSION
+FROM golang:${GO_VERSION}-alpine AS build

@@ -1,0 +1,2 @@
+ARG IMAGE=${templateOption:baseImage}
+FROM ${IMAGE}

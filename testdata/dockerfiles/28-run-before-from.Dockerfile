@@ -1,0 +1,2 @@
+RUN apt-get update
+FROM debian

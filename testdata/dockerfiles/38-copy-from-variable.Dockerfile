@@ -1,0 +1,3 @@
+ARG SRC=build
+FROM alpine
+COPY --from=$SRC /a /b

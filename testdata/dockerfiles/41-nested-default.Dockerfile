@@ -1,0 +1,3 @@
+ARG A
+ARG B
+FROM ${A:-${B:-debian:${C:-12}-slim}}

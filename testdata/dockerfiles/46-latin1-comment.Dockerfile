@@ -1,0 +1,2 @@
+# Autor: José
+FROM alpine:3.20
