@@ -4,12 +4,12 @@
 //!
 //! Exporting reads only the locks: the Dockerfile need not parse, and nothing is resolved.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::common::{self, Target};
 use super::{rewrite, write_out, Console, Outcome, Status};
-use crate::cli::{ExportArgs, ExportFormat};
+use crate::cli::{BuildArgs, ExportArgs, ExportFormat};
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::lockfile::Lock;
 use crate::reference::Digest;
@@ -25,6 +25,24 @@ pub use contexts::context_name;
 pub struct Locked {
     pub target: Target,
     pub lock: Lock,
+    /// The Dockerfile's stage names (lower-cased), for the named-context formats.
+    pub stages: BTreeSet<String>,
+}
+
+impl Locked {
+    /// A lock and the stage names its entries record.
+    pub fn new(target: Target, lock: Lock) -> Locked {
+        let stages = lock
+            .images
+            .values()
+            .flat_map(|e| e.used_by.iter().filter_map(|u| u.stage.clone()))
+            .collect();
+        Locked {
+            target,
+            lock,
+            stages,
+        }
+    }
 }
 
 pub fn run(args: &ExportArgs, console: &mut Console<'_>) -> Outcome {
@@ -33,12 +51,20 @@ pub fn run(args: &ExportArgs, console: &mut Console<'_>) -> Outcome {
     let mut errors = Vec::new();
     for target in targets {
         match rewrite::read_lock(&target) {
-            Ok(lock) => locks.push(Locked { target, lock }),
+            Ok(lock) => locks.push(Locked::new(target, lock)),
             Err(d) => errors.push(d),
         }
     }
     if !errors.is_empty() {
         return Err(Failure(errors));
+    }
+    if matches!(
+        args.format,
+        ExportFormat::BuildContexts | ExportFormat::Bake
+    ) {
+        for locked in &mut locks {
+            add_dockerfile_stages(console, locked);
+        }
     }
     let text = render(args.format, &locks)?;
     write_out(console, &text)?;
@@ -49,8 +75,8 @@ pub fn run(args: &ExportArgs, console: &mut Console<'_>) -> Outcome {
 pub fn render(format: ExportFormat, locks: &[Locked]) -> Result<String, Failure> {
     Ok(match format {
         ExportFormat::SourcePolicy => source_policy::render(&pins(locks)?),
-        ExportFormat::BuildContexts => contexts::render_args(&pins(locks)?),
-        ExportFormat::Bake => contexts::render_bake(&pins(locks)?),
+        ExportFormat::BuildContexts => contexts::render_args(&context_pins(locks)?),
+        ExportFormat::Bake => contexts::render_bake(&context_pins(locks)?),
         ExportFormat::Json => json::render(locks),
     })
 }
@@ -111,8 +137,56 @@ fn conflict(reference: &str, first: &Pin, digest: &Digest, lock: &str) -> Diagno
     )
 }
 
+/// The pins for named contexts, refusing any whose name is also a stage's: BuildKit
+/// looks every named stage up among the named contexts first (`dockerfile2llb`,
+/// `buildDispatchStates`), so `--build-context alpine=…` would replace all of
+/// `FROM alpine AS alpine`, its instructions included, not just its base image.
+fn context_pins(locks: &[Locked]) -> Result<BTreeMap<String, Pin>, Failure> {
+    let pins = pins(locks)?;
+    let mut errors = Vec::new();
+    for locked in locks {
+        for reference in pins.keys() {
+            let name = context_name(reference);
+            if locked.stages.contains(&name) {
+                errors.push(
+                    Diagnostic::new(format!(
+                        "the build context `{name}` would replace the stage `{name}`, not only the image it starts from"
+                    ))
+                    .at(&locked.target.dockerfile, None)
+                    .with_help(format!(
+                        "rename the stage, or pin `{name}` with `--format source-policy`, which matches images only"
+                    )),
+                );
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(pins)
+    } else {
+        Err(Failure(errors))
+    }
+}
+
+/// Add the Dockerfile's own stage names to those the lock records (a stage that starts
+/// from another stage uses no image, so the lock does not name it). A Dockerfile that
+/// cannot be read is only a warning: the lock alone is what is exported.
+fn add_dockerfile_stages(console: &mut Console<'_>, locked: &mut Locked) {
+    let analysis = common::build_options(&BuildArgs::default(), Some(&locked.lock))
+        .and_then(|options| common::read_dockerfile(&locked.target.dockerfile, &options));
+    match analysis {
+        Ok((_, analysis)) => locked.stages.extend(analysis.stages.into_iter().flatten()),
+        Err(d) => console.warn(
+            &Diagnostic::new(format!(
+                "cannot check the stage names of {} against the build contexts: {}",
+                locked.target.dockerfile.display(),
+                d.message
+            ))
+            .at(&locked.target.dockerfile, d.line),
+        ),
+    }
+}
+
 /// A path as output shows it: `/`-separated on every platform.
 fn display(path: &Path) -> String {
     path.display().to_string().replace('\\', "/")
 }
-

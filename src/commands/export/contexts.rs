@@ -60,7 +60,12 @@ fn contexts(pins: &BTreeMap<String, Pin>) -> BTreeMap<String, String> {
 pub fn render_args(pins: &BTreeMap<String, Pin>) -> String {
     contexts(pins)
         .into_iter()
-        .map(|(name, value)| format!("--build-context {}\n", shell_quote(&format!("{name}={value}"))))
+        .map(|(name, value)| {
+            format!(
+                "--build-context {}\n",
+                shell_quote(&format!("{name}={value}"))
+            )
+        })
         .collect()
 }
 
