@@ -77,7 +77,9 @@ fn an_unchanged_lock_is_not_rewritten_and_comments_do_not_change_it() {
         .unwrap()
         .set_modified(past)
         .unwrap();
-    fs::write(&df, format!("# a new comment\n\n{}", pinned_dockerfile())).unwrap();
+    // Below the syntax line: a comment above it would end the directives.
+    let commented = pinned_dockerfile().replacen("\n", "\n# a new comment\n\n", 1);
+    fs::write(&df, commented).unwrap();
     bin(dir.path())
         .arg("generate")
         .assert()

@@ -109,7 +109,7 @@ fn pin_edits(
     for (u, skip) in &pinning.skipped {
         let why = match skip {
             Skip::FromArgs => "is built from ARGs and left as written (pinning it would defeat --build-arg); the lock still covers it",
-            Skip::NotLiteral => "is not written in one piece and is left as written; the lock still covers it",
+            Skip::NotLiteral => "is quoted or split across lines and is left as written; the lock still covers it",
         };
         let note =
             Diagnostic::new(format!("`{}` {why}", u.raw)).at(&target.dockerfile, Some(u.line));

@@ -121,7 +121,7 @@ fn check(
     compare(target, &lock, &lock_bytes, &wanted, &mut found);
     if args.require_pinned {
         for u in &analysis.images {
-            if u.span.is_some() && u.image.digest().is_none() {
+            if !u.raw.contains('$') && u.image.digest().is_none() {
                 found.push(Finding::new(
                     Code::Unpinned,
                     &target.dockerfile,

@@ -150,7 +150,12 @@ pub fn encode(lock: &Lock) -> Result<String, serde_saphyr::SerializeError> {
             })
             .collect(),
     };
-    let options = serde_saphyr::ser_options! { compact_list_indent: false };
+    // Plain one-line scalars only: a long build-arg value folded over lines reads badly in
+    // review and diffs.
+    let options = serde_saphyr::ser_options! {
+        compact_list_indent: false,
+        prefer_block_scalars: false,
+    };
     let body = serde_saphyr::to_string_with_options(&file, options)?;
     Ok(format!("{HEADER}\n{body}"))
 }
