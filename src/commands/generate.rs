@@ -52,19 +52,20 @@ pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
             lock.images.len(),
         ));
     }
-    let mut errors = Vec::new();
-    for (path, text, n) in writes {
-        match lockfile::write_if_changed(&path, text.as_bytes()) {
-            Ok(true) => console.info(&format!("wrote {} ({n} {})", path.display(), images(n))),
-            Ok(false) => console.info(&format!("{} is up to date", path.display())),
-            Err(e) => errors.push(e.to_diagnostic()),
+    // All or nothing: a failed write leaves every lock as it was.
+    let files: Vec<(&std::path::Path, &[u8])> = writes
+        .iter()
+        .map(|(p, text, _)| (p.as_path(), text.as_bytes()))
+        .collect();
+    let written = lockfile::write_all_if_changed(&files).map_err(|e| e.to_diagnostic())?;
+    for ((path, _, n), wrote) in writes.iter().zip(written) {
+        if wrote {
+            console.info(&format!("wrote {} ({n} {})", path.display(), images(*n)));
+        } else {
+            console.info(&format!("{} is up to date", path.display()));
         }
     }
-    if errors.is_empty() {
-        Ok(Status::Ok)
-    } else {
-        Err(Failure(errors))
-    }
+    Ok(Status::Ok)
 }
 
 fn images(n: usize) -> &'static str {

@@ -47,8 +47,13 @@ pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
             Status::Findings
         });
     }
+    // All or nothing: a failed write leaves every Dockerfile as it was.
+    let files: Vec<(&std::path::Path, &[u8])> = changes
+        .iter()
+        .map(|c| (c.path.as_path(), c.new.as_slice()))
+        .collect();
+    lockfile::write_all_if_changed(&files).map_err(|e| e.to_diagnostic())?;
     for c in &changes {
-        lockfile::write_if_changed(&c.path, &c.new).map_err(|e| e.to_diagnostic())?;
         let verb = if args.unpin { "unpinned" } else { "pinned" };
         let n = c.edits;
         let s = if n == 1 { "" } else { "s" };

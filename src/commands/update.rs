@@ -79,9 +79,12 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
     if moved.is_empty() {
         console.info("every locked tag is current");
     }
-    for (path, bytes) in writes {
-        lockfile::write_if_changed(&path, &bytes).map_err(|e| e.to_diagnostic())?;
-    }
+    // All or nothing: a failed write leaves every Dockerfile and lock as it was.
+    let files: Vec<(&std::path::Path, &[u8])> = writes
+        .iter()
+        .map(|(p, b)| (p.as_path(), b.as_slice()))
+        .collect();
+    lockfile::write_all_if_changed(&files).map_err(|e| e.to_diagnostic())?;
     Ok(Status::Ok)
 }
 

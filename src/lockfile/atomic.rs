@@ -15,6 +15,38 @@ const MAX_LINKS: usize = 40;
 /// A symlink is written through to its target (the link itself stays), the target's mode
 /// is kept, and temp files that a killed run left beside the target are removed first.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
+    Ok(write_all_if_changed(&[(path, bytes)])?[0])
+}
+
+/// Write several files all or nothing: every changed file is staged (temp file written
+/// and fsynced) before any is renamed into place, so a full disk, a read-only file or
+/// any other write error leaves every file as it was. Returns, per file, whether it was
+/// written. Only a crash between two renames can leave some files new and some old; each
+/// file is still whole.
+pub fn write_all_if_changed(files: &[(&Path, &[u8])]) -> Result<Vec<bool>, Error> {
+    let mut staged = Vec::new();
+    for (path, bytes) in files {
+        staged.push(stage(path, bytes)?);
+    }
+    let mut written = Vec::new();
+    for (stage, (path, _)) in staged.into_iter().zip(files) {
+        let Some((tmp, target)) = stage else {
+            written.push(false);
+            continue;
+        };
+        tmp.persist(&target).map_err(|e| Error::Write {
+            path: path.to_path_buf(),
+            source: e.error,
+        })?;
+        sync_dir(&parent_dir(&target));
+        written.push(true);
+    }
+    Ok(written)
+}
+
+/// The fsynced temp file holding `bytes` beside the file `path` leads to, and that file;
+/// `None` when it already holds exactly `bytes`.
+fn stage(path: &Path, bytes: &[u8]) -> Result<Option<(tempfile::NamedTempFile, PathBuf)>, Error> {
     let write_error = |source: io::Error| Error::Write {
         path: path.to_path_buf(),
         source,
@@ -26,12 +58,21 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(write_error(e)),
     };
+    let read_only = existing.as_ref().is_some_and(|p| p.readonly());
     if existing.is_some() {
         match fs::read(&target) {
-            Ok(old) if old == bytes => return Ok(false),
+            Ok(old) if old == bytes => return Ok(None),
             Ok(_) => {}
             Err(e) => return Err(write_error(e)),
         }
+    }
+    // A rename would replace a read-only file as easily as any other (and root ignores
+    // modes): refuse, as an editor does, rather than overwrite what was made read-only.
+    if read_only {
+        return Err(write_error(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "the file is read-only; make it writable to let dockerfile-lock change it",
+        )));
     }
     let dir = parent_dir(&target);
     let mut builder = tempfile::Builder::new();
@@ -49,9 +90,7 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
         tmp.as_file().set_permissions(perms).map_err(write_error)?;
     }
     tmp.as_file().sync_all().map_err(write_error)?;
-    tmp.persist(&target).map_err(|e| write_error(e.error))?;
-    sync_dir(&dir);
-    Ok(true)
+    Ok(Some((tmp, target)))
 }
 
 /// Remove `.NAME.tmp-*` files beside `target`: what a run killed between creating its temp
@@ -144,6 +183,20 @@ mod tests {
         write_if_changed(&p, b"a\n").unwrap();
         assert!(!dir.path().join(".Dockerfile.lock.tmp-Ab12Cd").exists());
         assert!(dir.path().join(".other.lock.tmp-Ab12Cd").exists());
+    }
+
+    #[test]
+    fn a_read_only_file_is_refused_unless_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("Dockerfile.lock");
+        fs::write(&p, "old").unwrap();
+        let mut perms = fs::metadata(&p).unwrap().permissions();
+        perms.set_readonly(true);
+        fs::set_permissions(&p, perms).unwrap();
+        assert!(!write_if_changed(&p, b"old").unwrap());
+        let e = write_if_changed(&p, b"new").unwrap_err();
+        assert!(e.to_string().contains("read-only"), "{e}");
+        assert_eq!(fs::read(&p).unwrap(), b"old");
     }
 
     #[cfg(unix)]

@@ -12,7 +12,7 @@ use crate::reference::{Digest, ImageRef};
 mod atomic;
 mod schema;
 
-pub use atomic::{remove_stale_temp_files, write_if_changed};
+pub use atomic::{remove_stale_temp_files, write_all_if_changed, write_if_changed};
 pub use schema::{HEADER, VERSION};
 
 /// One lock: the Dockerfile it belongs to, the build args it was made with, its images.
