@@ -639,3 +639,42 @@ async fn a_token_realm_downgrading_to_plain_http_is_never_contacted() {
     assert_eq!(heads, 0);
     rec.outcome("refused before any connection to the realm");
 }
+
+#[tokio::test]
+async fn retries_stop_when_the_time_budget_is_spent() {
+    let mut rec = Record::new(
+        "registry abuse",
+        "connection resets forever with a 1 s retry budget and 10 attempts allowed",
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = listener.local_addr().unwrap().to_string();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let seen = accepted.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            seen.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    let retry = RetryPolicy {
+        attempts: 10,
+        base_delay: Duration::from_millis(300),
+        budget: Duration::from_secs(1),
+    };
+    let client = Client::with_options(Config::default(), CredentialStore::none(), retry).unwrap();
+    let image: ImageRef = format!("{host}/app:1").parse().unwrap();
+    rec.tried();
+    let start = Instant::now();
+    let e = client.resolve(&image, &[]).await.unwrap_err();
+    assert!(start.elapsed() < HANG);
+    assert!(
+        e.message.contains(&format!("request to {host} failed")),
+        "{}",
+        e.message
+    );
+    // 300 ms, 600 ms, 1.2 s backoffs (halved at worst by jitter): the budget ends it
+    // after at most 4 attempts, far below the 10 allowed.
+    let n = accepted.load(Ordering::SeqCst);
+    assert!((2..=4).contains(&n), "{n} attempts");
+    rec.outcome("stops within the budget (≤ 4 of 10 attempts)");
+}
