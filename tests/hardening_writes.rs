@@ -107,7 +107,7 @@ fn assert_old_or_new(dir: &Path, old: &Snapshot, new: &Snapshot, what: &str) {
     }
 }
 
-/// A registry with five images, a Dockerfile using them (padded to 2 MB so writes take
+/// A registry with five images, a Dockerfile using them (padded to 1 MB so writes take
 /// a while), and the three before/after states: generate, update and rewrite.
 struct World {
     registry: Registry,
@@ -124,7 +124,7 @@ fn world() -> World {
         dockerfile.push_str(&format!("FROM {} AS s{i}\n", registry.image(r, "1")));
     }
     let pad = "RUN echo 'padding so that writing this file takes a moment' && true\n";
-    while dockerfile.len() < 2 << 20 {
+    while dockerfile.len() < 1 << 20 {
         dockerfile.push_str(pad);
     }
     let base = tempfile::tempdir().unwrap();
@@ -182,7 +182,7 @@ fn sigkill_at_random_points_leaves_old_or_new_files_and_no_temp_after_the_next_r
     let _keep = &w.registry;
     const ITERATIONS: u32 = 50;
     for (name, args, old, new) in &w.scenarios {
-        let mut rec = Record::new("nothing lost", format!("SIGKILL at a random point during `{name}` (2 MB Dockerfile, 5 images), then a full run"));
+        let mut rec = Record::new("nothing lost", format!("SIGKILL during `{name}` (1 MB Dockerfile, 5 images): half at random times, half as a temp file appears; a full run every 10 kills and after any kill that left a temp file"));
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         // How long an uninterrupted run takes, to spread the kills over it.
@@ -195,8 +195,23 @@ fn sigkill_at_random_points_leaves_old_or_new_files_and_no_temp_after_the_next_r
         for i in 0..ITERATIONS {
             restore(d, old);
             let mut child = cli(d, args).spawn().unwrap();
-            let delay = fastrand::u64(0..span + span / 5);
-            std::thread::sleep(Duration::from_micros(delay));
+            let delay = if i % 2 == 0 {
+                // Anywhere in the run.
+                let delay = fastrand::u64(0..span + span / 5);
+                std::thread::sleep(Duration::from_micros(delay));
+                delay
+            } else {
+                // Aimed at the write: as soon as a temp file shows, plus 0–500 µs.
+                let start = Instant::now();
+                while temp_files(d).is_empty()
+                    && child.try_wait().unwrap().is_none()
+                    && start.elapsed() < Duration::from_secs(60)
+                {
+                    std::hint::spin_loop();
+                }
+                std::thread::sleep(Duration::from_micros(fastrand::u64(0..500)));
+                start.elapsed().as_micros() as u64
+            };
             if child.try_wait().unwrap().is_none() {
                 interrupted += 1;
             }
