@@ -190,3 +190,6 @@ fn add_dockerfile_stages(console: &mut Console<'_>, locked: &mut Locked) {
 fn display(path: &Path) -> String {
     path.display().to_string().replace('\\', "/")
 }
+
+#[cfg(test)]
+mod tests;
