@@ -146,6 +146,18 @@ fn conflict(reference: &str, first: &Pin, digest: &Digest, lock: &str) -> Diagno
 fn context_pins(locks: &[Locked]) -> Result<BTreeMap<String, Pin>, Failure> {
     let pins = pins(locks)?;
     let mut errors = Vec::new();
+    // `dockerfile2llb` (`namedContextFunc`) never looks up `context` or `scratch`.
+    for reference in pins.keys() {
+        let name = context_name(reference);
+        if name.eq_ignore_ascii_case("context") || name.eq_ignore_ascii_case("scratch") {
+            errors.push(
+                Diagnostic::new(format!(
+                    "BuildKit never looks up a build context named `{name}`, so `{reference}` cannot be pinned this way"
+                ))
+                .with_help(format!("pin `{reference}` with `--format source-policy`")),
+            );
+        }
+    }
     for locked in locks {
         for reference in pins.keys() {
             let name = context_name(reference);

@@ -107,3 +107,22 @@ fn a_stage_the_lock_names_blocks_a_context_of_that_name() {
     );
     assert_eq!(context_pins(&[fine]).unwrap().len(), 1);
 }
+
+#[test]
+fn names_buildkit_never_looks_up_are_refused() {
+    let lock = locked(
+        "Dockerfile.lock",
+        &[("docker.io/library/context:latest", false, 1, None)],
+    );
+    let failure = context_pins(&[lock]).unwrap_err();
+    assert!(
+        failure.0[0].message.contains("named `context`"),
+        "{:?}",
+        failure.0
+    );
+    let tagged = locked(
+        "Dockerfile.lock",
+        &[("docker.io/library/context:1", false, 1, None)],
+    );
+    assert_eq!(context_pins(&[tagged]).unwrap().len(), 1);
+}
