@@ -8,7 +8,6 @@ mod lock_support;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::Path;
 
 use dockerfile_lock::dockerfile::{self, BuildOptions, ImageUse};
 use dockerfile_lock::lockfile::{self, Key, Lock};
@@ -563,12 +562,57 @@ fn format_is_required_and_checked() {
 fn digest_only_references_get_no_rule_and_no_context() {
     // gcr.io/distroless/static@sha256:cc… is used by digest alone: BuildKit already sees
     // the digest, so there is nothing to convert or replace.
+    let lock = text(testdata().join(FIXTURE).join("Dockerfile.lock"));
+    assert!(
+        lock.contains("reference: gcr.io/distroless/static\n"),
+        "fixture changed"
+    );
     let policy = export("source-policy");
     let contexts = export("build-contexts");
     assert!(!policy.contains("distroless"), "{policy}");
     assert!(!contexts.contains("distroless"), "{contexts}");
-    assert!(Path::new(&testdata().join(FIXTURE).join("Dockerfile.lock")).exists());
-    assert!(
-        text(testdata().join(FIXTURE).join("Dockerfile.lock")).contains("gcr.io/distroless/static")
+}
+
+#[test]
+fn nothing_to_pin_gives_empty_but_valid_output() {
+    // Only a digest-only reference: already pinned, so no rule and no context.
+    let dir = tempfile::tempdir().unwrap();
+    let d = digest(0x42);
+    fs::write(
+        dir.path().join("Dockerfile"),
+        format!("FROM alpine@{d}\nRUN true\n"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("Dockerfile.lock"),
+        format!(
+            "version: 1\ndockerfile: Dockerfile\nimages:\n  - name: alpine\n    \
+             reference: docker.io/library/alpine\n    digest: {d}\n    used-by:\n      \
+             - {{kind: from}}\n"
+        ),
+    )
+    .unwrap();
+    let run = |format: &str| {
+        let out = bin(dir.path())
+            .args(["export", "--format", format])
+            .assert()
+            .code(0)
+            .stderr("")
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    assert_eq!(
+        run("source-policy"),
+        "{\n  \"version\": 1,\n  \"rules\": []\n}\n"
+    );
+    assert_eq!(run("build-contexts"), "");
+    let bake: serde_json::Value = serde_json::from_str(&run("bake")).unwrap();
+    assert_eq!(bake["target"]["default"]["contexts"], serde_json::json!({}));
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    assert_eq!(
+        json["locks"][0]["images"][0]["reference"],
+        "docker.io/library/alpine"
     );
 }

@@ -2,7 +2,9 @@
 //! rewriting the Dockerfile (a source policy, `--build-context` arguments, a bake
 //! `contexts` block), or as one JSON document for other tools.
 //!
-//! Exporting reads only the locks: the Dockerfile need not parse, and nothing is resolved.
+//! Exporting works from the locks alone and resolves nothing. The named-context formats
+//! also read each Dockerfile's stage names when they can (see [`context_pins`]); run
+//! `dockerfile-lock verify` first to know the locks still match the Dockerfiles.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -18,20 +20,20 @@ mod contexts;
 mod json;
 mod source_policy;
 
-pub use contexts::context_name;
+use contexts::context_name;
 
 /// One lock as read, with the paths it was found at.
 #[derive(Debug, Clone)]
-pub struct Locked {
-    pub target: Target,
-    pub lock: Lock,
+struct Locked {
+    target: Target,
+    lock: Lock,
     /// The Dockerfile's stage names (lower-cased), for the named-context formats.
-    pub stages: BTreeSet<String>,
+    stages: BTreeSet<String>,
 }
 
 impl Locked {
     /// A lock and the stage names its entries record.
-    pub fn new(target: Target, lock: Lock) -> Locked {
+    fn new(target: Target, lock: Lock) -> Locked {
         let stages = lock
             .images
             .values()
@@ -72,7 +74,7 @@ pub fn run(args: &ExportArgs, console: &mut Console<'_>) -> Outcome {
 }
 
 /// The text `format` gives for `locks`; a tag locked to two digests is an error.
-pub fn render(format: ExportFormat, locks: &[Locked]) -> Result<String, Failure> {
+fn render(format: ExportFormat, locks: &[Locked]) -> Result<String, Failure> {
     Ok(match format {
         ExportFormat::SourcePolicy => source_policy::render(&pins(locks)?),
         ExportFormat::BuildContexts => contexts::render_args(&context_pins(locks)?),
@@ -83,10 +85,10 @@ pub fn render(format: ExportFormat, locks: &[Locked]) -> Result<String, Failure>
 
 /// What a tag is locked to, merged across every lock exported together.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pin {
-    pub digest: Digest,
+struct Pin {
+    digest: Digest,
     /// The lock it was first found in, for the conflict message.
-    pub lock: String,
+    lock: String,
 }
 
 /// Every tagged entry of `locks`, by normalized reference (`docker.io/library/node:18`).
@@ -95,7 +97,7 @@ pub struct Pin {
 /// their digest, so neither a policy rule nor a named context has anything to add. Entries
 /// for a tag the Dockerfile also pins (`alpine:3.20@sha256:…`) are kept: the same tag may
 /// be used unpinned elsewhere, and a pinned use never matches the tag's selector or name.
-pub fn pins(locks: &[Locked]) -> Result<BTreeMap<String, Pin>, Failure> {
+fn pins(locks: &[Locked]) -> Result<BTreeMap<String, Pin>, Failure> {
     let mut pins: BTreeMap<String, Pin> = BTreeMap::new();
     let mut errors = Vec::new();
     for locked in locks {
@@ -144,6 +146,18 @@ fn conflict(reference: &str, first: &Pin, digest: &Digest, lock: &str) -> Diagno
 fn context_pins(locks: &[Locked]) -> Result<BTreeMap<String, Pin>, Failure> {
     let pins = pins(locks)?;
     let mut errors = Vec::new();
+    // `dockerfile2llb` (`namedContextFunc`) never looks up `context` or `scratch`.
+    for reference in pins.keys() {
+        let name = context_name(reference);
+        if name.eq_ignore_ascii_case("context") || name.eq_ignore_ascii_case("scratch") {
+            errors.push(
+                Diagnostic::new(format!(
+                    "BuildKit never looks up a build context named `{name}`, so `{reference}` cannot be pinned this way"
+                ))
+                .with_help(format!("pin `{reference}` with `--format source-policy`")),
+            );
+        }
+    }
     for locked in locks {
         for reference in pins.keys() {
             let name = context_name(reference);
@@ -190,3 +204,6 @@ fn add_dockerfile_stages(console: &mut Console<'_>, locked: &mut Locked) {
 fn display(path: &Path) -> String {
     path.display().to_string().replace('\\', "/")
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,9 +7,11 @@
 //! trimmed, first with a `::os/arch` suffix, then without. `dockerfile2llb/convert.go`
 //! asks for every `FROM` base and for the images of `COPY --from` and `RUN --mount
 //! from=` (both become unregistered stages resolved like a `FROM`), and since BuildKit
-//! v0.12 the gateway frontend asks for the `# syntax=` image too (`frontend/gateway/
-//! gateway.go`). The value is the lock's index digest without a platform suffix, so one
-//! context serves every platform a build targets.
+//! v0.12 the gateway frontend asks for the `# syntax=` image too
+//! (`frontend/gateway/gateway.go`, `gatewayFrontend.Solve`). The value is the lock's
+//! index digest without a platform suffix, so one context serves every platform a build
+//! targets. Names no instruction asks for are never looked up, so contexts from several
+//! locks can be passed to one build.
 
 use std::collections::BTreeMap;
 
@@ -21,7 +23,7 @@ use crate::reference::{ImageRef, DOCKER_HUB};
 /// The named-context name BuildKit looks up for a normalized tagged reference:
 /// `docker.io/library/node:18` → `node:18`, `docker.io/library/alpine:latest` → `alpine`,
 /// `ghcr.io/org/app:1` → `ghcr.io/org/app:1`.
-pub fn context_name(reference: &str) -> String {
+pub(super) fn context_name(reference: &str) -> String {
     let (name, tag) = match ImageRef::parse(reference) {
         Ok(r) => (r.name(), r.tag_or_latest().to_string()),
         // Lock references are validated when read; keep anything else as it is.
@@ -57,7 +59,7 @@ fn contexts(pins: &BTreeMap<String, Pin>) -> BTreeMap<String, String> {
 
 /// One `--build-context NAME=VALUE` per line, each word quoted for a POSIX shell when it
 /// needs to be, so the lines can be pasted or spliced with `$(…)` into `docker buildx build`.
-pub fn render_args(pins: &BTreeMap<String, Pin>) -> String {
+pub(super) fn render_args(pins: &BTreeMap<String, Pin>) -> String {
     contexts(pins)
         .into_iter()
         .map(|(name, value)| {
@@ -71,7 +73,7 @@ pub fn render_args(pins: &BTreeMap<String, Pin>) -> String {
 
 /// A bake file in JSON (`docker buildx bake -f docker-bake.json`): a `default` target whose
 /// `contexts` map is what `--build-context` would pass.
-pub fn render_bake(pins: &BTreeMap<String, Pin>) -> String {
+pub(super) fn render_bake(pins: &BTreeMap<String, Pin>) -> String {
     #[derive(Serialize)]
     struct Bake {
         target: BTreeMap<&'static str, Target>,

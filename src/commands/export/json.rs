@@ -51,7 +51,7 @@ struct UseOut<'a> {
     stage: Option<&'a str>,
 }
 
-pub fn render(locks: &[Locked]) -> String {
+pub(super) fn render(locks: &[Locked]) -> String {
     let document = Document {
         version: EXPORT_VERSION,
         locks: locks

@@ -46,7 +46,7 @@ struct Update {
 }
 
 /// The policy JSON, rules sorted by selector, with a final newline.
-pub fn render(pins: &BTreeMap<String, Pin>) -> String {
+pub(super) fn render(pins: &BTreeMap<String, Pin>) -> String {
     let policy = Policy {
         version: POLICY_VERSION,
         rules: pins
