@@ -208,3 +208,32 @@ fn no_output_shows_a_credential() {
         );
     }
 }
+
+#[test]
+fn a_mirror_serves_the_lookup_and_the_output_keeps_the_original_name() {
+    let mirror = Registry::start(Auth::Anonymous);
+    let pushed = mirror.push_image("library/alpine", "3", ImageKind::OciIndex(PLATFORMS));
+    let h = home();
+    let flag = format!("docker.io={}", mirror.host());
+    let (code, out, err) =
+        output(cmd(h.path()).args(["--registry-mirror", &flag, "--format", "json", "alpine:3"]));
+    assert_eq!((code, err.as_str()), (0, ""));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["image"], "alpine:3");
+    assert_eq!(v[0]["normalized"], "docker.io/library/alpine:3");
+    assert_eq!(v[0]["digest"], pushed.digest.as_str());
+}
+
+#[test]
+fn a_bad_mirror_or_platform_flag_is_a_usage_error() {
+    let h = home();
+    let (code, out, err) = output(cmd(h.path()).args(["--registry-mirror", "nonsense", "alpine"]));
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(
+        err.contains("invalid --registry-mirror `nonsense`"),
+        "{err}"
+    );
+    let (code, _, err) = output(cmd(h.path()).args(["--platform", "linux", "alpine"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid --platform"), "{err}");
+}

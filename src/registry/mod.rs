@@ -213,3 +213,33 @@ impl Client {
         slots.into_iter().map(|s| results[s].clone()).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(insecure: &[&str], mirrors: &[&str]) -> RegistryArgs {
+        RegistryArgs {
+            insecure_registries: insecure.iter().map(|s| s.to_string()).collect(),
+            registry_mirrors: mirrors.iter().map(|s| s.to_string()).collect(),
+            jobs: 4,
+            timeout: 7,
+        }
+    }
+
+    #[test]
+    fn config_from_flags() {
+        let c = Config::from_args(&args(
+            &["http://reg.local:5000/", "other"],
+            &["index.docker.io=https://mirror.local:5000", "ghcr.io=m2"],
+        ))
+        .unwrap();
+        assert_eq!(c.insecure_registries, ["reg.local:5000", "other"]);
+        assert_eq!(c.mirrors["docker.io"], "mirror.local:5000");
+        assert_eq!(c.mirrors["ghcr.io"], "m2");
+        assert_eq!((c.jobs, c.timeout), (4, Duration::from_secs(7)));
+        for bad in ["docker.io", "=m", "docker.io=", "docker.io=m/path"] {
+            assert!(Config::from_args(&args(&[], &[bad])).is_err(), "{bad}");
+        }
+    }
+}
