@@ -71,9 +71,7 @@ impl Registry {
     /// As [`Registry::start`], with the token realm at `realm(issuer address)`: e.g. a
     /// proxy in front of the issuer (the benchmark adds latency there).
     pub fn start_with_realm(auth: Auth, realm: impl FnOnce(SocketAddr) -> SocketAddr) -> Registry {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let port = free_port();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let mut dir = tempfile::tempdir().expect("temp dir");
         let storage = dir.path().join("storage");
         std::fs::create_dir_all(&storage).unwrap();
         let mut issuer = None;
@@ -103,30 +101,48 @@ impl Registry {
                 yaml
             }
         };
-        let config = format!(
-            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n{auth_yaml}",
-            storage.display()
-        );
-        let config_path = dir.path().join("config.yml");
-        std::fs::write(&config_path, config).unwrap();
-        let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
-        let child = Command::new(registry_binary())
-            .arg("serve")
-            .arg(&config_path)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("docker-registry must be installed (Debian package docker-registry)");
-        let mut registry = Registry {
-            addr,
-            auth,
-            issuer,
-            child,
-            dir,
-        };
-        registry.wait_ready();
-        registry
+        // A port free a moment ago may be taken by the time the registry binds it; then
+        // the registry exits, and another port is tried.
+        let mut failures = String::new();
+        for _ in 0..5 {
+            let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+            let config = format!(
+                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n{auth_yaml}",
+                storage.display()
+            );
+            let config_path = dir.path().join("config.yml");
+            std::fs::write(&config_path, config).unwrap();
+            let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
+            let child = Command::new(registry_binary())
+                .arg("serve")
+                .arg(&config_path)
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .expect("docker-registry must be installed (Debian package docker-registry)");
+            let mut registry = Registry {
+                addr,
+                auth: auth.clone(),
+                issuer: None,
+                child,
+                dir,
+            };
+            match registry.wait_ready() {
+                Ok(()) => {
+                    registry.issuer = issuer;
+                    return registry;
+                }
+                Err(why) => {
+                    failures.push_str(&why);
+                    let _ = registry.child.kill();
+                    let _ = registry.child.wait();
+                    // Take the temp dir back for the next attempt.
+                    dir = std::mem::replace(&mut registry.dir, tempfile::tempdir().unwrap());
+                }
+            }
+        }
+        panic!("docker-registry did not start:\n{failures}");
     }
 
     /// `127.0.0.1:PORT`, the registry part of image references.
@@ -165,20 +181,24 @@ impl Registry {
         std::fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default()
     }
 
-    fn wait_ready(&mut self) {
+    /// Wait until `GET /v2/` answers, and make sure it is this registry that answered
+    /// (still running a moment later), not another one that got the port first.
+    fn wait_ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("docker-registry exited ({status}):\n{}", self.log());
+                return Err(format!("exited ({status}):\n{}\n", self.log()));
             }
-            if let Some(status) = raw_status(self.addr, "/v2/") {
-                if status == 200 || status == 401 {
-                    return;
-                }
+            if let Some(200 | 401) = raw_status(self.addr, "/v2/") {
+                std::thread::sleep(Duration::from_millis(50));
+                return match self.child.try_wait() {
+                    Ok(None) => Ok(()),
+                    _ => Err(format!("exited after start:\n{}\n", self.log())),
+                };
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("docker-registry not ready in 20 s:\n{}", self.log());
+        Err(format!("not ready in 20 s:\n{}\n", self.log()))
     }
 }
 
@@ -195,10 +215,19 @@ pub fn basic(user: &str, pass: &str) -> String {
     format!("Basic {b64}")
 }
 
-/// A port that was free a moment ago on 127.0.0.1.
+/// A port that was free a moment ago on 127.0.0.1, never the same one twice in a process
+/// (tests start registries in parallel).
 pub fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let mut given = GIVEN.lock().unwrap_or_else(|p| p.into_inner());
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 fn registry_binary() -> String {
