@@ -58,6 +58,8 @@ pub struct Registry {
     pub auth: Auth,
     /// The token issuer (token mode only).
     pub issuer: Option<TokenIssuer>,
+    /// For a TLS registry: the test CA that signed its certificate (PEM), to trust.
+    pub tls_cert: Option<std::path::PathBuf>,
     child: Child,
     dir: tempfile::TempDir,
 }
@@ -65,12 +67,27 @@ pub struct Registry {
 impl Registry {
     /// Start a registry and wait until it answers `GET /v2/`.
     pub fn start(auth: Auth) -> Registry {
-        Registry::start_with_realm(auth, |issuer| issuer)
+        Registry::launch(auth, |issuer| issuer, None)
+    }
+
+    /// A registry serving HTTPS on this machine's first non-loopback IPv4 address (so
+    /// the client does not treat it as insecure), with a self-signed certificate for that
+    /// address in [`Registry::tls_cert`]. Clients trust it through `SSL_CERT_FILE`.
+    pub fn start_tls(auth: Auth) -> Registry {
+        Registry::launch(auth, |issuer| issuer, Some(lan_ip()))
     }
 
     /// As [`Registry::start`], with the token realm at `realm(issuer address)`: e.g. a
     /// proxy in front of the issuer (the benchmark adds latency there).
     pub fn start_with_realm(auth: Auth, realm: impl FnOnce(SocketAddr) -> SocketAddr) -> Registry {
+        Registry::launch(auth, realm, None)
+    }
+
+    fn launch(
+        auth: Auth,
+        realm: impl FnOnce(SocketAddr) -> SocketAddr,
+        tls_ip: Option<std::net::IpAddr>,
+    ) -> Registry {
         let mut dir = tempfile::tempdir().expect("temp dir");
         let storage = dir.path().join("storage");
         std::fs::create_dir_all(&storage).unwrap();
@@ -101,13 +118,55 @@ impl Registry {
                 yaml
             }
         };
+        // webpki refuses a CA certificate as a server's own, so: a test CA (what clients
+        // trust) and a leaf for the address, signed by it.
+        let tls_cert = tls_ip.map(|ip| {
+            let d = dir.path();
+            std::fs::write(
+                d.join("leaf.ext"),
+                format!("subjectAltName=IP:{ip}\nbasicConstraints=CA:FALSE\n"),
+            )
+            .unwrap();
+            let script = "set -e
+                openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca \
+                    -keyout ca-key.pem -out ca.pem
+                openssl req -newkey rsa:2048 -nodes -subj /CN=test-registry \
+                    -keyout tls-key.pem -out leaf.csr
+                openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial \
+                    -days 2 -extfile leaf.ext -out tls-cert.pem";
+            let status = Command::new("sh")
+                .args(["-c", script])
+                .current_dir(d)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("openssl must be installed");
+            assert!(
+                status.success(),
+                "making the test CA and certificate failed"
+            );
+            (
+                d.join("ca.pem"),
+                d.join("tls-cert.pem"),
+                d.join("tls-key.pem"),
+            )
+        });
         // A port free a moment ago may be taken by the time the registry binds it; then
         // the registry exits, and another port is tried.
         let mut failures = String::new();
         for _ in 0..5 {
-            let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+            let ip = tls_ip.unwrap_or(std::net::Ipv4Addr::LOCALHOST.into());
+            let addr = SocketAddr::new(ip, free_port_on(ip));
+            let tls_yaml = match &tls_cert {
+                Some((_, cert, key)) => format!(
+                    "  tls:\n    certificate: {}\n    key: {}\n",
+                    cert.display(),
+                    key.display()
+                ),
+                None => String::new(),
+            };
             let config = format!(
-                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n{auth_yaml}",
+                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n{tls_yaml}{auth_yaml}",
                 storage.display()
             );
             let config_path = dir.path().join("config.yml");
@@ -125,6 +184,7 @@ impl Registry {
                 addr,
                 auth: auth.clone(),
                 issuer: None,
+                tls_cert: tls_cert.as_ref().map(|(ca, _, _)| ca.clone()),
                 child,
                 dir,
             };
@@ -156,7 +216,12 @@ impl Registry {
     }
 
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls_cert.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
     }
 
     pub fn dir(&self) -> &Path {
@@ -189,7 +254,8 @@ impl Registry {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Err(format!("exited ({status}):\n{}\n", self.log()));
             }
-            if let Some(200 | 401) = raw_status(self.addr, "/v2/") {
+            // A TLS registry answers a plain-HTTP request with 400: it is up.
+            if let Some(200 | 401 | 400) = raw_status(self.addr, "/v2/") {
                 std::thread::sleep(Duration::from_millis(50));
                 return match self.child.try_wait() {
                     Ok(None) => Ok(()),
@@ -218,9 +284,14 @@ pub fn basic(user: &str, pass: &str) -> String {
 /// A port that was free a moment ago on 127.0.0.1, never the same one twice in a process
 /// (tests start registries in parallel).
 pub fn free_port() -> u16 {
+    free_port_on(std::net::Ipv4Addr::LOCALHOST.into())
+}
+
+/// As [`free_port`], on `ip`.
+pub fn free_port_on(ip: std::net::IpAddr) -> u16 {
     static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
     loop {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let l = TcpListener::bind(SocketAddr::new(ip, 0)).unwrap();
         let port = l.local_addr().unwrap().port();
         let mut given = GIVEN.lock().unwrap_or_else(|p| p.into_inner());
         if !given.contains(&port) {
@@ -244,4 +315,18 @@ fn raw_status(addr: SocketAddr, path: &str) -> Option<u16> {
     let n = s.read(&mut buf).ok()?;
     let head = std::str::from_utf8(&buf[..n]).ok()?;
     head.split(' ').nth(1)?.parse().ok()
+}
+
+/// This machine's first non-loopback IPv4 address (`hostname -I`).
+pub fn lan_ip() -> std::net::IpAddr {
+    let out = Command::new("hostname")
+        .arg("-I")
+        .output()
+        .expect("hostname -I");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|w| w.parse::<std::net::Ipv4Addr>().ok())
+        .find(|ip| !ip.is_loopback())
+        .expect("a TLS test registry needs a non-loopback IPv4 address on this machine")
+        .into()
 }
