@@ -262,4 +262,5 @@ fn https_registries_are_verified_against_ssl_cert_file() {
         "{err}"
     );
     assert!(err.to_lowercase().contains("certificate"), "{err}");
+    assert!(err.contains("set SSL_CERT_FILE"), "{err}");
 }
