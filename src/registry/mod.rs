@@ -19,7 +19,6 @@ pub mod credentials;
 pub mod manifest;
 mod transport;
 
-pub use auth::{parse_challenge, Challenge};
 pub use credentials::{Credential, CredentialStore};
 pub use transport::RetryPolicy;
 
@@ -55,7 +54,8 @@ impl From<Error> for Diagnostic {
 /// `docker login HOST` (plain `docker login` for Docker Hub).
 fn login_help(registry: &str) -> String {
     if registry == crate::reference::DOCKER_HUB {
-        "run `docker login` (credentials are read from the docker config)".into()
+        // Docker Hub answers 401, not 404, for a repository that does not exist.
+        "check the name, or run `docker login` if the repository is private".into()
     } else {
         format!("run `docker login {registry}` (credentials are read from the docker config)")
     }
