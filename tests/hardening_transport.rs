@@ -584,7 +584,7 @@ fn tls_failures_are_reported_as_such_with_help_on_ssl_cert_file() {
     );
     assert_eq!(code, 2, "{stderr}");
     assert!(!stderr.contains("certificate"), "trusted now: {stderr}");
-    rec.outcome("`TLS … certificate` error + `help: … SSL_CERT_FILE`; trusted once SSL_CERT_FILE names the CA");
+    rec.outcome("`invalid peer certificate` + `help: the TLS certificate … SSL_CERT_FILE`; trusted once SSL_CERT_FILE names the CA");
 }
 
 #[tokio::test]
@@ -597,12 +597,13 @@ async fn a_tls_failure_at_the_token_realm_is_reported_as_such() {
     let (_server, host) = token_registry(&format!("https://{}/token", tls.host)).await;
     rec.tried();
     let e = resolve(&host, Duration::from_secs(10)).await.unwrap_err();
-    assert!(e.message.contains("TLS"), "{}", e.message);
+    assert!(e.message.contains("certificate"), "{}", e.message);
+    let help = e.help.as_deref().unwrap_or("");
     assert!(
-        e.help.as_deref().unwrap_or("").contains("SSL_CERT_FILE"),
+        help.contains("TLS") && help.contains("SSL_CERT_FILE"),
         "{e:?}"
     );
-    rec.outcome("TLS error with `help:` on SSL_CERT_FILE");
+    rec.outcome("`invalid peer certificate` + `help:` on the TLS certificate and SSL_CERT_FILE");
 }
 
 #[tokio::test]

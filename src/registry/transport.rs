@@ -185,20 +185,6 @@ pub fn parse_retry_after(v: &str, now: SystemTime) -> Option<Duration> {
 }
 
 fn transport_error(endpoint: &Endpoint, e: &reqwest::Error, config: &Config) -> Error {
-    let text = chain(e).to_ascii_lowercase();
-    // rustls refusing the server's certificate: say it is TLS, and how to trust a private CA.
-    if text.contains("certificate") {
-        let mut err = Error::new(
-            &endpoint.registry,
-            format!("TLS handshake with {} failed: {}", endpoint.host, chain(e)),
-        );
-        err.help = Some(format!(
-            "the certificate of {} is not trusted; if a private CA signed it, set \
-             SSL_CERT_FILE to that CA's PEM file (or add it to the system's trust store)",
-            endpoint.host
-        ));
-        return err;
-    }
     let what = if e.is_timeout() {
         format!(
             "{} did not answer within {} s",
@@ -211,13 +197,20 @@ fn transport_error(endpoint: &Endpoint, e: &reqwest::Error, config: &Config) -> 
         format!("request to {} failed: {}", endpoint.host, chain(e))
     };
     let mut err = Error::new(&endpoint.registry, what);
-    // rustls meeting a plain-HTTP server reports a corrupt TLS record.
-    if endpoint.base.starts_with("https")
+    let text = chain(e).to_ascii_lowercase();
+    let host = &endpoint.host;
+    if text.contains("certificate") {
+        // Registries and token realms alike (a realm's endpoint has no base URL).
+        err.help = Some(format!(
+            "the TLS certificate of {host} is not trusted; if {host} uses a private CA, \
+             set SSL_CERT_FILE to a PEM bundle that includes it"
+        ));
+    } else if endpoint.base.starts_with("https")
         && (text.contains("corrupt message") || text.contains("tls"))
     {
+        // rustls meeting a plain-HTTP server reports a corrupt TLS record.
         err.help = Some(format!(
-            "if {} serves plain HTTP, pass `--insecure-registry {}`",
-            endpoint.host, endpoint.host
+            "if {host} serves plain HTTP, pass `--insecure-registry {host}`"
         ));
     }
     err
