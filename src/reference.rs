@@ -232,6 +232,11 @@ impl ImageRef {
         } else {
             path
         };
+        // The limit holds for the normalized name, as distribution checks it after
+        // `ParseNormalizedNamed` adds `docker.io/library/` (found by fuzzing).
+        if domain.len() + 1 + repository.len() > NAME_TOTAL_MAX {
+            return Err(ParseError::NameTooLong);
+        }
         Ok(ImageRef {
             domain,
             repository,

@@ -564,3 +564,25 @@ fn nested_expansion_has_no_stack_overflow_in_a_small_stack() {
     }
     rec.outcome("clear error (nested more than 32 levels)");
 }
+
+#[test]
+fn a_name_too_long_once_normalized_is_refused() {
+    // Regression (cargo fuzz `reference`): a 250-character familiar name was accepted, but
+    // its normalized form `docker.io/library/NAME` is past distribution's 255 limit, so
+    // the lock would hold a reference docker itself refuses.
+    let mut rec = Record::new(
+        "parsers",
+        "reference names at the 255-character limit, familiar and normalized (fuzz regression)",
+    );
+    for n in [200usize, 236, 237, 250, 255, 256] {
+        rec.tried();
+        let name = "a".repeat(n);
+        let parsed = ImageRef::parse(&name);
+        let normalized_len = "docker.io/library/".len() + n;
+        assert_eq!(parsed.is_ok(), normalized_len <= 255, "{n}");
+        if let Ok(r) = parsed {
+            assert!(ImageRef::parse(&r.to_string()).is_ok());
+        }
+    }
+    rec.outcome("refused past 255 characters normalized; accepted names re-parse");
+}
