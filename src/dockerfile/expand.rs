@@ -34,7 +34,7 @@ pub fn expand(word: &str, escape: char, vars: &Vars, keep_unset: bool) -> Result
         });
     }
     let mut lx = Lexer {
-        chars: word.chars().collect(),
+        s: word,
         pos: 0,
         escape,
         vars,
@@ -49,7 +49,7 @@ pub fn expand(word: &str, escape: char, vars: &Vars, keep_unset: bool) -> Result
 }
 
 struct Lexer<'a> {
-    chars: Vec<char>,
+    s: &'a str,
     pos: usize,
     escape: char,
     vars: &'a Vars,
@@ -59,15 +59,20 @@ struct Lexer<'a> {
 
 impl Lexer<'_> {
     fn peek(&self) -> Option<char> {
-        self.chars.get(self.pos).copied()
+        self.s.get(self.pos..).and_then(|r| r.chars().next())
     }
 
     fn next(&mut self) -> Option<char> {
         let c = self.peek();
-        if c.is_some() {
-            self.pos += 1;
+        if let Some(c) = c {
+            self.pos += c.len_utf8();
         }
         c
+    }
+
+    /// Step over the character `peek` returned.
+    fn bump(&mut self) {
+        self.next();
     }
 
     /// Read until `stop` (consumed) or the end; `raw_escapes` keeps escape characters
@@ -86,7 +91,7 @@ impl Lexer<'_> {
         let mut out = String::new();
         while let Some(ch) = self.peek() {
             if Some(ch) == stop {
-                self.pos += 1;
+                self.bump();
                 return Ok(out);
             }
             match ch {
@@ -94,7 +99,7 @@ impl Lexer<'_> {
                 '"' => out.push_str(&self.double_quote(depth)?),
                 '$' => out.push_str(&self.dollar(depth)?),
                 _ => {
-                    self.pos += 1;
+                    self.bump();
                     if ch == self.escape {
                         if raw_escapes {
                             out.push(ch);
@@ -118,7 +123,7 @@ impl Lexer<'_> {
     }
 
     fn single_quote(&mut self) -> Result<String, String> {
-        self.pos += 1;
+        self.bump();
         let mut out = String::new();
         loop {
             match self.next() {
@@ -135,7 +140,7 @@ impl Lexer<'_> {
     }
 
     fn double_quote(&mut self, depth: usize) -> Result<String, String> {
-        self.pos += 1;
+        self.bump();
         let mut out = String::new();
         loop {
             let Some(ch) = self.peek() else {
@@ -145,18 +150,18 @@ impl Lexer<'_> {
             };
             match ch {
                 '"' => {
-                    self.pos += 1;
+                    self.bump();
                     return Ok(out);
                 }
                 '$' => out.push_str(&self.dollar(depth)?),
                 _ => {
-                    self.pos += 1;
+                    self.bump();
                     if ch == self.escape {
                         match self.peek() {
                             None => continue,
                             // Only these can be escaped inside double quotes.
                             Some(n) if n == '"' || n == '$' || n == self.escape => {
-                                self.pos += 1;
+                                self.bump();
                                 out.push(n);
                                 continue;
                             }
@@ -177,19 +182,19 @@ impl Lexer<'_> {
             if c.is_ascii_digit() {
                 while let Some(d) = self.peek().filter(char::is_ascii_digit) {
                     name.push(d);
-                    self.pos += 1;
+                    self.bump();
                 }
                 return name;
             }
             if matches!(c, '@' | '*' | '#' | '?' | '-' | '$' | '!') {
-                self.pos += 1;
+                self.bump();
                 name.push(c);
                 return name;
             }
         }
         while let Some(c) = self.peek().filter(|c| c.is_alphanumeric() || *c == '_') {
             name.push(c);
-            self.pos += 1;
+            self.bump();
         }
         name
     }
@@ -213,7 +218,7 @@ impl Lexer<'_> {
     }
 
     fn dollar(&mut self, depth: usize) -> Result<String, String> {
-        self.pos += 1;
+        self.bump();
         if self.peek() != Some('{') {
             let name = self.name();
             if name.is_empty() {
@@ -221,7 +226,7 @@ impl Lexer<'_> {
             }
             return Ok(self.plain(&name, format!("${name}")));
         }
-        self.pos += 1;
+        self.bump();
         match self.peek() {
             None => return Err("syntax error: missing '}'".into()),
             Some('{' | '}' | ':') => return Err("syntax error: bad substitution".into()),
@@ -301,7 +306,7 @@ impl Lexer<'_> {
             '/' => {
                 let all = self.peek() == Some('/');
                 if all {
-                    self.pos += 1;
+                    self.bump();
                 }
                 let (pat, stopped_at) = self.word_until(&['/', '}'], true, depth)?;
                 let repl = if stopped_at == '/' {
@@ -334,7 +339,7 @@ impl Lexer<'_> {
                 return Err("syntax error: missing '}'".into());
             };
             if stops.contains(&ch) {
-                self.pos += 1;
+                self.bump();
                 return Ok((out, ch));
             }
             match ch {
@@ -349,7 +354,7 @@ impl Lexer<'_> {
                 '\'' => out.push_str(&self.single_quote()?),
                 '"' => out.push_str(&self.double_quote(depth + 1)?),
                 _ => {
-                    self.pos += 1;
+                    self.bump();
                     if ch == self.escape {
                         if raw {
                             out.push(ch);

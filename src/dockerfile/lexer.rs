@@ -36,6 +36,12 @@ impl<'a> LogicalLine<'a> {
     }
 
     fn push(&mut self, source_start: usize, piece: &[u8]) {
+        if let Cow::Borrowed(first) = self.text {
+            // Continued lines usually go on for several pieces: grow once, not per piece.
+            let mut owned = Vec::with_capacity(first.len() * 4 + piece.len());
+            owned.extend_from_slice(first);
+            self.text = Cow::Owned(owned);
+        }
         let text = self.text.to_mut();
         self.more.push((text.len(), source_start));
         text.extend_from_slice(piece);
@@ -281,7 +287,8 @@ mod tests {
 
     #[test]
     fn continuations_comments_and_blank_lines() {
-        let cases: &[(&str, &[(&str, usize, usize)])] = &[
+        type Case<'a> = (&'a str, &'a [(&'a str, usize, usize)]);
+        let cases: &[Case] = &[
             ("FROM a\nRUN b", &[("FROM a", 1, 1), ("RUN b", 2, 2)]),
             ("RUN a \\\n  b", &[("RUN a   b", 1, 2)]),
             ("RUN a \\\n# c\n\n  b\n", &[("RUN a   b", 1, 4)]),

@@ -78,7 +78,8 @@ fn stage_or_image() {
 
 #[test]
 fn arg_scopes_and_build_args() {
-    let cases: &[(&str, &[(&str, &str)], &[&str])] = &[
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: &[Case] = &[
         ("ARG T=1\nFROM a:$T", &[], &["from a:1"]),
         ("ARG T=1\nFROM a:$T", &[("T", "2")], &["from a:2"]),
         ("ARG T\nFROM a:${T:-3}", &[], &["from a:3"]),
