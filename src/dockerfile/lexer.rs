@@ -132,14 +132,15 @@ impl Iterator for Lines<'_> {
     }
 }
 
-/// BuildKit's continuation pattern `([^E])E[ \t]*$` for escape character `E`: returns the
+/// BuildKit's continuation rule for escape character `E`: the line ends in `E` (then only
+/// spaces or tabs) not preceded by another `E`; a lone `E` continues too. Returns the
 /// length to keep and whether the line continues. An escaped escape does not continue.
 fn trim_continuation(line: &[u8], escape: u8) -> (usize, bool) {
     let mut i = line.len();
     while i > 0 && matches!(line[i - 1], b' ' | b'\t') {
         i -= 1;
     }
-    if i >= 2 && line[i - 1] == escape && line[i - 2] != escape {
+    if i >= 1 && line[i - 1] == escape && (i == 1 || line[i - 2] != escape) {
         (i - 1, true)
     } else {
         (line.len(), false)
@@ -297,7 +298,7 @@ mod tests {
                 "RUN a \\\\\nRUN b",
                 &[("RUN a \\\\", 1, 1), ("RUN b", 2, 2)],
             ),
-            ("  \\\nFROM a", &[("\\", 1, 1), ("FROM a", 2, 2)]),
+            ("  \\\nFROM a", &[("FROM a", 1, 2)]),
             ("RUN a \\", &[("RUN a ", 1, 1)]),
             ("RUN a \\\n", &[("RUN a ", 1, 1)]),
             ("FROM a\r\nRUN b\r\n", &[("FROM a", 1, 1), ("RUN b", 2, 2)]),
