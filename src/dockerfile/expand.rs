@@ -57,7 +57,7 @@ struct Lexer<'a> {
     unset: Vec<String>,
 }
 
-impl Lexer<'_> {
+impl<'a> Lexer<'a> {
     fn peek(&self) -> Option<char> {
         self.s.get(self.pos..).and_then(|r| r.chars().next())
     }
@@ -176,38 +176,36 @@ impl Lexer<'_> {
 
     /// A variable name: letters, digits and `_`; a leading digit run or one special
     /// parameter character stands alone.
-    fn name(&mut self) -> String {
-        let mut name = String::new();
+    fn name(&mut self) -> &'a str {
+        let start = self.pos;
         if let Some(c) = self.peek() {
             if c.is_ascii_digit() {
-                while let Some(d) = self.peek().filter(char::is_ascii_digit) {
-                    name.push(d);
+                while self.peek().is_some_and(|d| d.is_ascii_digit()) {
                     self.bump();
                 }
-                return name;
+                return &self.s[start..self.pos];
             }
             if matches!(c, '@' | '*' | '#' | '?' | '-' | '$' | '!') {
                 self.bump();
-                name.push(c);
-                return name;
+                return &self.s[start..self.pos];
             }
         }
-        while let Some(c) = self.peek().filter(|c| c.is_alphanumeric() || *c == '_') {
-            name.push(c);
+        while self.peek().is_some_and(|c| c.is_alphanumeric() || c == '_') {
             self.bump();
         }
-        name
+        &self.s[start..self.pos]
     }
 
     fn get(&self, name: &str) -> Option<&str> {
         self.vars.get(name).map(String::as_str)
     }
 
-    /// `$V` or `${V}`: the value, recording the name when unset.
-    fn plain(&mut self, name: &str, written: String) -> String {
+    /// `$V` or `${V}` (`braced`): the value, recording the name when unset.
+    fn plain(&mut self, name: &str, braced: bool) -> String {
         match self.get(name) {
             Some(v) => v.to_string(),
-            None if self.keep_unset => written,
+            None if self.keep_unset && braced => format!("${{{name}}}"),
+            None if self.keep_unset => format!("${name}"),
             None => {
                 if !self.unset.iter().any(|u| u == name) {
                     self.unset.push(name.to_string());
@@ -224,7 +222,7 @@ impl Lexer<'_> {
             if name.is_empty() {
                 return Ok("$".into());
             }
-            return Ok(self.plain(&name, format!("${name}")));
+            return Ok(self.plain(name, false));
         }
         self.bump();
         match self.peek() {
@@ -238,7 +236,7 @@ impl Lexer<'_> {
         };
         let mut ops = op.to_string();
         match op {
-            '}' => Ok(self.plain(&name, format!("${{{name}}}"))),
+            '}' => Ok(self.plain(name, true)),
             ':' | '+' | '-' | '?' | '#' | '%' => {
                 let null_is_unset = op == ':';
                 if null_is_unset {

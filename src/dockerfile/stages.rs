@@ -278,7 +278,7 @@ fn stage(ins: &Instruction) -> Result<Stage, Error> {
 }
 
 /// Instructions the image analysis reads; the others are only checked by keyword.
-const NEEDED: [&str; 6] = ["from", "arg", "env", "copy", "run", "onbuild"];
+const NEEDED: [&str; 4] = ["from", "arg", "env", "onbuild"];
 
 /// Stages and global ARGs, collected one instruction at a time.
 #[derive(Default)]
@@ -352,7 +352,11 @@ pub(crate) fn program(source: &[u8]) -> Result<Program, Error> {
         let text = &raw.line.text;
         let split = split_command(text, 0, text.len());
         let kw = &text[split.keyword.clone()];
-        let needed = NEEDED.iter().any(|k| kw.eq_ignore_ascii_case(k.as_bytes()));
+        let has_flag = |name: &str| split.flags.iter().any(|f| f.text.starts_with(name));
+        // COPY and RUN matter only with --from / --mount; most have neither.
+        let needed = NEEDED.iter().any(|k| kw.eq_ignore_ascii_case(k.as_bytes()))
+            || (kw.eq_ignore_ascii_case(b"copy") && has_flag("--from"))
+            || (kw.eq_ignore_ascii_case(b"run") && has_flag("--mount"));
         let known = INSTRUCTIONS
             .iter()
             .any(|k| kw.eq_ignore_ascii_case(k.as_bytes()));
