@@ -253,7 +253,7 @@ impl<'a> Lexer<'a> {
                     return Err(format!("unsupported modifier ({ops}) in substitution"));
                 }
                 let word = self.word_until(&['}'], raw, depth)?.0;
-                let value = self.get(&name).map(str::to_string);
+                let value = self.get(name).map(str::to_string);
                 if self.keep_unset && value.is_none() {
                     return Ok(format!("${{{name}{ops}{word}}}"));
                 }
@@ -312,7 +312,7 @@ impl<'a> Lexer<'a> {
                 } else {
                     String::new()
                 };
-                match self.get(&name).map(str::to_string) {
+                match self.get(name).map(str::to_string) {
                     None if self.keep_unset => {
                         let slash = if all { "//" } else { "/" };
                         Ok(format!("${{{name}{slash}{pat}/{repl}}}"))
