@@ -43,8 +43,9 @@ pub(crate) fn analyze(p: &Program, options: &BuildOptions) -> Result<Analysis, E
                 images.push(u);
             }
         }
-        for w in pass.warnings {
-            if seen_warnings.insert((w.line, w.message.clone())) {
+        for (stage, w) in pass.warnings {
+            let wanted = keep.as_ref().is_none_or(|k| k[stage]);
+            if wanted && seen_warnings.insert((w.line, w.message.clone())) {
                 warnings.push(w);
             }
         }

@@ -16,7 +16,8 @@ use crate::reference::ImageRef;
 /// Per-platform result: image uses with the stage they belong to, warnings, stage deps.
 pub(crate) struct Pass {
     pub uses: Vec<(Option<usize>, ImageUse)>,
-    pub warnings: Vec<Warning>,
+    /// With the stage they arise in, so `--target` can drop those of unneeded stages.
+    pub warnings: Vec<(usize, Warning)>,
     pub deps: Vec<Vec<usize>>,
 }
 
@@ -239,17 +240,19 @@ impl<'a> Ctx<'a> {
             ),
             help: Some(stage_list(self.p)),
         })?;
-        // A bare name (no registry, tag or digest) is most likely a misspelt stage.
-        if !name.contains(['/', ':', '@']) {
-            self.pass.warnings.push(Warning {
+        // Every such use is reported, as a misspelt stage name (`--from=set` for `setup`)
+        // reads exactly like an image name and BuildKit silently pulls it.
+        self.pass.warnings.push((
+            i,
+            Warning {
                 line,
                 message: format!(
                     "COPY --from={name} names no stage, so BuildKit pulls the image {}; {}",
                     image.normalized(),
                     stage_list(self.p)
                 ),
-            });
-        }
+            },
+        ));
         let u = use_of(
             UseKind::CopyFrom,
             line,
@@ -297,10 +300,10 @@ impl<'a> Ctx<'a> {
                 help: Some(stage_list(self.p)),
             })?;
             if value.bytes().all(|b| b.is_ascii_digit()) {
-                self.pass.warnings.push(Warning {
+                self.pass.warnings.push((i, Warning {
                     line,
                     message: format!("--mount from={value} is not a stage index (only COPY --from takes one), so BuildKit pulls the image {}", image.normalized()),
-                });
+                }));
             }
             let span = match (&m.span, &f.range) {
                 (Some(s), Some(r)) if value == raw => {
