@@ -30,6 +30,8 @@ pub(crate) struct Ctx<'a> {
     inheritable: HashSet<String>,
     /// Stage name → index; later definitions win, as in BuildKit's map.
     names: HashMap<String, usize>,
+    /// `stage_list`, computed once: every COPY --from image repeats it.
+    stage_list: Option<String>,
     pass: Pass,
 }
 
@@ -53,12 +55,19 @@ impl<'a> Ctx<'a> {
             globals,
             inheritable,
             names,
+            stage_list: None,
             pass: Pass {
                 uses: Vec::new(),
                 warnings: Vec::new(),
                 deps: vec![Vec::new(); p.stages.len()],
             },
         }
+    }
+
+    fn stage_list(&mut self) -> String {
+        self.stage_list
+            .get_or_insert_with(|| stage_list(self.p))
+            .clone()
     }
 
     pub fn run(mut self) -> Result<Pass, Error> {
@@ -242,14 +251,14 @@ impl<'a> Ctx<'a> {
         })?;
         // Every such use is reported, as a misspelt stage name (`--from=set` for `setup`)
         // reads exactly like an image name and BuildKit silently pulls it.
+        let stages = self.stage_list();
         self.pass.warnings.push((
             i,
             Warning {
                 line,
                 message: format!(
-                    "COPY --from={name} names no stage, so BuildKit pulls the image {}; {}",
+                    "COPY --from={name} names no stage, so BuildKit pulls the image {}; {stages}",
                     image.normalized(),
-                    stage_list(self.p)
                 ),
             },
         ));

@@ -223,6 +223,21 @@ fn copy_from_typo_warns_with_stage_names() {
 }
 
 #[test]
+fn stage_lists_stay_short() {
+    // Regression: each warning listed every stage, quadratic in a file of many stages.
+    let mut src = String::new();
+    for i in 0..20 {
+        src.push_str(&format!("FROM a AS s{i}\n"));
+    }
+    src.push_str("COPY --from=x / /\n");
+    let a = run(&src, &[], &[], None).unwrap();
+    assert_eq!(
+        a.warnings[0].message,
+        "COPY --from=x names no stage, so BuildKit pulls the image docker.io/library/x:latest; the stages are: s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, and 8 more"
+    );
+}
+
+#[test]
 fn spans_and_raw_text() {
     let src = "# syntax=docker/dockerfile:1\nARG V=3\nFROM alpine:$V AS a\nFROM \"busybox:1\" AS b\nFROM golang:1.22 AS c\nCOPY --from=nginx:1 / /\nRUN --mount=type=bind,from=redis:7,target=/r true\n";
     let a = run(src, &[], &[], None).unwrap();
