@@ -82,8 +82,8 @@ fn measure(name: &str, bytes: usize, mut f: impl FnMut()) {
 }
 
 fn main() {
-    // `cargo test --benches` runs this too: keep that quick.
-    let quick = std::env::args().any(|a| a == "--test");
+    // `cargo test --benches` / `--all-targets` run this too (unoptimized): keep that quick.
+    let quick = cfg!(debug_assertions) || std::env::args().any(|a| a == "--test");
     let src = synthetic(if quick { 200_000 } else { 20_000_000 });
     let options = BuildOptions::default();
     let parsed = parse(src.as_bytes()).expect("the synthetic Dockerfile parses");
