@@ -125,7 +125,7 @@ impl<'a> Ctx<'a> {
             {
                 return Err(self.unset_error(st.line, &raw, &exp.unset));
             }
-            if let Some(&j) = seen_names.get(&reference.to_ascii_lowercase()) {
+            if let Some(&j) = seen_names.get(lower(&reference).as_ref()) {
                 base_stage = Some(j);
                 env = persisted[j].clone();
                 self.pass.deps[i].push(j);
@@ -231,7 +231,7 @@ impl<'a> Ctx<'a> {
                 }),
             };
         }
-        if let Some(&j) = self.names.get(&name.to_ascii_lowercase()) {
+        if let Some(&j) = self.names.get(lower(name).as_ref()) {
             self.pass.deps[i].push(j);
             return Ok(());
         }
@@ -297,7 +297,7 @@ impl<'a> Ctx<'a> {
             if value.is_empty() {
                 continue;
             }
-            if let Some(&j) = self.names.get(&value.to_ascii_lowercase()) {
+            if let Some(&j) = self.names.get(lower(&value).as_ref()) {
                 self.pass.deps[i].push(j);
                 continue;
             }
@@ -371,5 +371,15 @@ impl<'a> Ctx<'a> {
             ),
             help: Some(help),
         }
+    }
+}
+
+/// Stage names are stored lower-cased and looked up case-insensitively; most names are
+/// lower case already, so borrow them.
+fn lower(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
 }

@@ -145,8 +145,12 @@ fn arg_pairs(ins: &Instruction, escape: char) -> Result<Vec<(String, Option<Stri
     }
     Ok(words
         .into_iter()
-        .map(|w| match w.split_once('=') {
-            Some((k, v)) => (k.to_string(), Some(v.to_string())),
+        .map(|mut w| match w.find('=') {
+            Some(i) => {
+                let v = w[i + 1..].to_string();
+                w.truncate(i);
+                (w, Some(v))
+            }
             None => (w, None),
         })
         .collect())
