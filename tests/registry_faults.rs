@@ -196,7 +196,13 @@ async fn reset_connections_are_retried() {
     assert_eq!(accepted.load(Ordering::SeqCst), 4);
 
     let (host, accepted) = flaky_server(usize::MAX);
-    let e = resolve_at(&host, "app:1").await.unwrap_err();
+    let refs: Vec<ImageRef> = (0..5)
+        .map(|i| format!("{host}/app:{i}").parse().unwrap())
+        .collect();
+    let results = client(Duration::from_secs(5)).resolve_all(&refs, &[]).await;
+    // The failed ping is remembered: five images cost one series of attempts.
+    assert_eq!(accepted.load(Ordering::SeqCst), 4);
+    let e = results.into_iter().next().unwrap().unwrap_err();
     assert!(
         e.message.contains(&format!("request to {host} failed")),
         "{}",

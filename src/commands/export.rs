@@ -1,8 +1,209 @@
-//! `dockerfile-lock export`.
+//! `dockerfile-lock export`: the locks in forms BuildKit applies at build time without
+//! rewriting the Dockerfile (a source policy, `--build-context` arguments, a bake
+//! `contexts` block), or as one JSON document for other tools.
+//!
+//! Exporting works from the locks alone and resolves nothing. The named-context formats
+//! also read each Dockerfile's stage names when they can (see [`context_pins`]); run
+//! `dockerfile-lock verify` first to know the locks still match the Dockerfiles.
 
-use super::{Console, Outcome};
-use crate::diagnostic::Diagnostic;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
-pub fn run(_args: &crate::cli::ExportArgs, _console: &mut Console<'_>) -> Outcome {
-    Err(Diagnostic::new("`export` is not available yet").into())
+use super::common::{self, Target};
+use super::{rewrite, write_out, Console, Outcome, Status};
+use crate::cli::{BuildArgs, ExportArgs, ExportFormat};
+use crate::diagnostic::{Diagnostic, Failure};
+use crate::lockfile::Lock;
+use crate::reference::Digest;
+
+mod contexts;
+mod json;
+mod source_policy;
+
+use contexts::context_name;
+
+/// One lock as read, with the paths it was found at.
+#[derive(Debug, Clone)]
+struct Locked {
+    target: Target,
+    lock: Lock,
+    /// The Dockerfile's stage names (lower-cased), for the named-context formats.
+    stages: BTreeSet<String>,
 }
+
+impl Locked {
+    /// A lock and the stage names its entries record.
+    fn new(target: Target, lock: Lock) -> Locked {
+        let stages = lock
+            .images
+            .values()
+            .flat_map(|e| e.used_by.iter().filter_map(|u| u.stage.clone()))
+            .collect();
+        Locked {
+            target,
+            lock,
+            stages,
+        }
+    }
+}
+
+pub fn run(args: &ExportArgs, console: &mut Console<'_>) -> Outcome {
+    let targets = common::targets(&args.files, false, args.lockfile.as_deref())?;
+    let mut locks = Vec::new();
+    let mut errors = Vec::new();
+    for target in targets {
+        match rewrite::read_lock(&target) {
+            Ok(lock) => locks.push(Locked::new(target, lock)),
+            Err(d) => errors.push(d),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Failure(errors));
+    }
+    if matches!(
+        args.format,
+        ExportFormat::BuildContexts | ExportFormat::Bake
+    ) {
+        for locked in &mut locks {
+            add_dockerfile_stages(console, locked);
+        }
+    }
+    let text = render(args.format, &locks)?;
+    write_out(console, &text)?;
+    Ok(Status::Ok)
+}
+
+/// The text `format` gives for `locks`; a tag locked to two digests is an error.
+fn render(format: ExportFormat, locks: &[Locked]) -> Result<String, Failure> {
+    Ok(match format {
+        ExportFormat::SourcePolicy => source_policy::render(&pins(locks)?),
+        ExportFormat::BuildContexts => contexts::render_args(&context_pins(locks)?),
+        ExportFormat::Bake => contexts::render_bake(&context_pins(locks)?),
+        ExportFormat::Json => json::render(locks),
+    })
+}
+
+/// What a tag is locked to, merged across every lock exported together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Pin {
+    digest: Digest,
+    /// The lock it was first found in, for the conflict message.
+    lock: String,
+}
+
+/// Every tagged entry of `locks`, by normalized reference (`docker.io/library/node:18`).
+///
+/// Digest-only entries (`alpine@sha256:…`) are left out: BuildKit already sees them with
+/// their digest, so neither a policy rule nor a named context has anything to add. Entries
+/// for a tag the Dockerfile also pins (`alpine:3.20@sha256:…`) are kept: the same tag may
+/// be used unpinned elsewhere, and a pinned use never matches the tag's selector or name.
+fn pins(locks: &[Locked]) -> Result<BTreeMap<String, Pin>, Failure> {
+    let mut pins: BTreeMap<String, Pin> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for locked in locks {
+        let here = display(&locked.target.lock);
+        for (key, entry) in &locked.lock.images {
+            if !key.is_tag() {
+                continue;
+            }
+            match pins.get(&key.reference) {
+                None => {
+                    let pin = Pin {
+                        digest: entry.digest.clone(),
+                        lock: here.clone(),
+                    };
+                    pins.insert(key.reference.clone(), pin);
+                }
+                Some(pin) if pin.digest == entry.digest => {}
+                Some(pin) => errors.push(conflict(&key.reference, pin, &entry.digest, &here)),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(pins)
+    } else {
+        Err(Failure(errors))
+    }
+}
+
+/// BuildKit applies the first matching rule and one context per name, so two digests for
+/// one tag would silently build with either: refuse instead.
+fn conflict(reference: &str, first: &Pin, digest: &Digest, lock: &str) -> Diagnostic {
+    Diagnostic::new(format!(
+        "`{reference}` is locked to different digests in the locks exported together"
+    ))
+    .with_note(format!("{} in {}", first.digest, first.lock))
+    .with_note(format!("{digest} in {lock}"))
+    .with_help(
+        "run `dockerfile-lock update` on those Dockerfiles so they agree, or export them separately",
+    )
+}
+
+/// The pins for named contexts, refusing any whose name is also a stage's: BuildKit
+/// looks every named stage up among the named contexts first (`dockerfile2llb`,
+/// `buildDispatchStates`), so `--build-context alpine=…` would replace all of
+/// `FROM alpine AS alpine`, its instructions included, not just its base image.
+fn context_pins(locks: &[Locked]) -> Result<BTreeMap<String, Pin>, Failure> {
+    let pins = pins(locks)?;
+    let mut errors = Vec::new();
+    // `dockerfile2llb` (`namedContextFunc`) never looks up `context` or `scratch`.
+    for reference in pins.keys() {
+        let name = context_name(reference);
+        if name.eq_ignore_ascii_case("context") || name.eq_ignore_ascii_case("scratch") {
+            errors.push(
+                Diagnostic::new(format!(
+                    "BuildKit never looks up a build context named `{name}`, so `{reference}` cannot be pinned this way"
+                ))
+                .with_help(format!("pin `{reference}` with `--format source-policy`")),
+            );
+        }
+    }
+    for locked in locks {
+        for reference in pins.keys() {
+            let name = context_name(reference);
+            if locked.stages.contains(&name) {
+                errors.push(
+                    Diagnostic::new(format!(
+                        "the build context `{name}` would replace the stage `{name}`, not only the image it starts from"
+                    ))
+                    .at(&locked.target.dockerfile, None)
+                    .with_help(format!(
+                        "rename the stage, or pin `{name}` with `--format source-policy`, which matches images only"
+                    )),
+                );
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(pins)
+    } else {
+        Err(Failure(errors))
+    }
+}
+
+/// Add the Dockerfile's own stage names to those the lock records (a stage that starts
+/// from another stage uses no image, so the lock does not name it). A Dockerfile that
+/// cannot be read is only a warning: the lock alone is what is exported.
+fn add_dockerfile_stages(console: &mut Console<'_>, locked: &mut Locked) {
+    let analysis = common::build_options(&BuildArgs::default(), Some(&locked.lock))
+        .and_then(|options| common::read_dockerfile(&locked.target.dockerfile, &options));
+    match analysis {
+        Ok((_, analysis)) => locked.stages.extend(analysis.stages.into_iter().flatten()),
+        Err(d) => console.warn(
+            &Diagnostic::new(format!(
+                "cannot check the stage names of {} against the build contexts: {}",
+                locked.target.dockerfile.display(),
+                d.message
+            ))
+            .at(&locked.target.dockerfile, d.line),
+        ),
+    }
+}
+
+/// A path as output shows it: `/`-separated on every platform.
+fn display(path: &Path) -> String {
+    path.display().to_string().replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests;

@@ -269,7 +269,7 @@ mod tests {
         }];
         assert_eq!(
             table(&rows),
-            "LOCATION      KIND  STAGE  REFERENCE                               NORMALIZED\n\
+            "LOCATION      KIND  STAGE  REFERENCE                           NORMALIZED\n\
              Dockerfile:2  from  -      alpine (--platform=$BUILDPLATFORM)  docker.io/library/alpine:latest\n"
         );
     }

@@ -5,49 +5,54 @@
 //! Lines end at `\n` (a `\r` before it is dropped). A lone `\r` does not end a line:
 //! BuildKit's scanner splits on `\n` only, so a classic-Mac file is one long line there.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
-use super::words::{self, leading_ws};
-use super::Error;
+pub use super::directives::Directive;
+use super::directives::Directives;
+use super::words::leading_ws;
+use super::{heredoc, words, Error};
 
 const BOM: &[u8] = b"\xef\xbb\xbf";
 
-/// A parser directive (`# syntax=…`, `# escape=…`, `# check=…`) from the top of the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Directive {
-    /// Lower-cased name.
-    pub name: String,
-    pub value: String,
-    pub line: usize,
-    /// Byte range of the value in the source.
-    pub span: Range<usize>,
-}
-
-/// An instruction's text with continuations joined, and where each piece came from.
+/// An instruction's text with continuations joined, and where each piece came from. A
+/// one-line instruction borrows its text from the source; only continued ones are copied.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct LogicalLine {
-    pub text: Vec<u8>,
-    /// `(offset in text, offset in source)` for each physical piece, in order.
-    segments: Vec<(usize, usize)>,
+pub(crate) struct LogicalLine<'a> {
+    pub text: Cow<'a, [u8]>,
+    /// Source offset of the first piece.
+    first: usize,
+    /// `(offset in text, offset in source)` for each further physical piece, in order.
+    more: Vec<(usize, usize)>,
 }
 
-impl LogicalLine {
+impl<'a> LogicalLine<'a> {
+    fn new(source_start: usize, piece: &'a [u8]) -> Self {
+        LogicalLine {
+            text: Cow::Borrowed(piece),
+            first: source_start,
+            more: Vec::new(),
+        }
+    }
+
     fn push(&mut self, source_start: usize, piece: &[u8]) {
-        self.segments.push((self.text.len(), source_start));
-        self.text.extend_from_slice(piece);
+        let text = self.text.to_mut();
+        self.more.push((text.len(), source_start));
+        text.extend_from_slice(piece);
     }
 
     /// The source range of `r` (a range of `text`) when it lies within one physical piece.
     pub fn source_range(&self, r: Range<usize>) -> Option<Range<usize>> {
-        let idx = self
-            .segments
-            .partition_point(|&(l, _)| l <= r.start)
-            .checked_sub(1)?;
-        let (l, s) = self.segments[idx];
-        let seg_end = self
-            .segments
-            .get(idx + 1)
-            .map_or(self.text.len(), |&(next, _)| next);
+        let len = self.text.len();
+        let (l, s, seg_end) = match self.more.first() {
+            Some(&(m, _)) if r.start >= m => {
+                let idx = self.more.partition_point(|&(l, _)| l <= r.start) - 1;
+                let (l, s) = self.more[idx];
+                (l, s, self.more.get(idx + 1).map_or(len, |&(next, _)| next))
+            }
+            Some(&(m, _)) => (0, self.first, m),
+            None => (0, self.first, len),
+        };
         (r.end <= seg_end && r.start <= r.end).then(|| s + (r.start - l)..s + (r.end - l))
     }
 }
@@ -64,8 +69,10 @@ pub struct Heredoc {
 
 /// One instruction as the lexer sees it.
 #[derive(Debug, Clone)]
-pub(crate) struct RawInstruction {
-    pub line: LogicalLine,
+pub(crate) struct RawInstruction<'a> {
+    /// The escape character in force (directives are all read before any instruction).
+    pub escape: u8,
+    pub line: LogicalLine<'a>,
     pub start_line: usize,
     pub end_line: usize,
     pub span: Range<usize>,
@@ -75,7 +82,6 @@ pub(crate) struct RawInstruction {
 pub(crate) struct Lexed {
     pub directives: Vec<Directive>,
     pub escape: u8,
-    pub instructions: Vec<RawInstruction>,
 }
 
 /// A physical line: its number, where it starts, and where its content ends (before
@@ -120,50 +126,6 @@ impl Iterator for Lines<'_> {
     }
 }
 
-fn error(line: usize, message: impl Into<String>) -> Error {
-    Error {
-        line,
-        message: message.into(),
-        help: None,
-    }
-}
-
-/// Match BuildKit's directive pattern `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` on a
-/// left-trimmed line; returns the name and the value's range within `t`.
-fn directive(t: &[u8]) -> Option<(String, Range<usize>)> {
-    let ws = |b: u8| matches!(b, b'\t' | b'\n' | 0x0c | b'\r' | b' ');
-    let mut i = 1;
-    if t.first() != Some(&b'#') {
-        return None;
-    }
-    while i < t.len() && ws(t[i]) {
-        i += 1;
-    }
-    let name_start = i;
-    if !t.get(i).is_some_and(u8::is_ascii_alphabetic) {
-        return None;
-    }
-    while i < t.len() && t[i].is_ascii_alphanumeric() {
-        i += 1;
-    }
-    let name = String::from_utf8_lossy(&t[name_start..i]).to_ascii_lowercase();
-    while i < t.len() && ws(t[i]) {
-        i += 1;
-    }
-    if t.get(i) != Some(&b'=') {
-        return None;
-    }
-    i += 1;
-    while i < t.len() && ws(t[i]) {
-        i += 1;
-    }
-    let mut end = t.len();
-    while end > i && ws(t[end - 1]) {
-        end -= 1;
-    }
-    (end > i).then_some((name, i..end))
-}
-
 /// BuildKit's continuation pattern `([^E])E[ \t]*$` for escape character `E`: returns the
 /// length to keep and whether the line continues. An escaped escape does not continue.
 fn trim_continuation(line: &[u8], escape: u8) -> (usize, bool) {
@@ -202,13 +164,14 @@ pub(crate) fn is_json_array(args: &[u8]) -> bool {
         && serde_json::from_slice::<Vec<String>>(args).is_ok()
 }
 
-/// Read `src` into directives and instructions.
-pub(crate) fn lex(src: &[u8]) -> Result<Lexed, Error> {
+/// Read `src`, handing each instruction to `each` as it is found (nothing is kept), and
+/// return the directives.
+pub(crate) fn lex<'a>(
+    src: &'a [u8],
+    mut each: impl FnMut(RawInstruction<'a>),
+) -> Result<Lexed, Error> {
     let mut lines = Lines { src, pos: 0, no: 0 };
-    let mut directives: Vec<Directive> = Vec::new();
-    let mut directives_done = false;
-    let mut escape = b'\\';
-    let mut instructions = Vec::new();
+    let mut directives = Directives::default();
     while let Some(first) = lines.next() {
         let mut start = first.start;
         if first.no == 1 && src[start..first.end].starts_with(BOM) {
@@ -216,44 +179,12 @@ pub(crate) fn lex(src: &[u8]) -> Result<Lexed, Error> {
         }
         let t_start = start + leading_ws(&src[start..first.end]);
         let t = &src[t_start..first.end];
-        if !directives_done {
-            match directive(t) {
-                Some((name, value)) if matches!(name.as_str(), "syntax" | "escape" | "check") => {
-                    if directives.iter().any(|d| d.name == name) {
-                        return Err(error(
-                            first.no,
-                            format!("only one {name} parser directive can be used"),
-                        ));
-                    }
-                    let v = String::from_utf8_lossy(&t[value.clone()]).into_owned();
-                    if name == "escape" {
-                        escape = match v.as_str() {
-                            "\\" => b'\\',
-                            "`" => b'`',
-                            _ => {
-                                return Err(error(
-                                    first.no,
-                                    format!("invalid escape token '{v}' does not match ` or \\"),
-                                ))
-                            }
-                        };
-                    }
-                    directives.push(Directive {
-                        name,
-                        value: v,
-                        line: first.no,
-                        span: t_start + value.start..t_start + value.end,
-                    });
-                }
-                _ => directives_done = true,
-            }
-        }
+        directives.line(first.no, t, t_start)?;
         if t.is_empty() || t[0] == b'#' {
             continue;
         }
-        let mut line = LogicalLine::default();
-        let (keep, mut continues) = trim_continuation(t, escape);
-        line.push(t_start, &t[..keep]);
+        let (keep, mut continues) = trim_continuation(t, directives.escape);
+        let mut line = LogicalLine::new(t_start, &t[..keep]);
         let mut end_line = first.no;
         let mut span_end = first.end;
         while continues {
@@ -266,14 +197,14 @@ pub(crate) fn lex(src: &[u8]) -> Result<Lexed, Error> {
             if lead == piece.len() || piece[lead] == b'#' {
                 continue;
             }
-            let (keep, more) = trim_continuation(piece, escape);
+            let (keep, more) = trim_continuation(piece, directives.escape);
             line.push(next.start, &piece[..keep]);
             continues = more;
         }
         let mut heredocs = Vec::new();
         if line.text.windows(2).any(|w| w == b"<<") && can_contain_heredoc(&line.text) {
             let text = String::from_utf8_lossy(&line.text);
-            for marker in words::heredoc_markers(&text) {
+            for marker in heredoc::heredoc_markers(&text) {
                 let body_start = lines.pos.min(src.len());
                 let mut body_end = body_start;
                 let mut terminated = false;
@@ -309,7 +240,8 @@ pub(crate) fn lex(src: &[u8]) -> Result<Lexed, Error> {
                 });
             }
         }
-        instructions.push(RawInstruction {
+        each(RawInstruction {
+            escape: directives.escape,
             line,
             start_line: first.no,
             end_line,
@@ -318,9 +250,8 @@ pub(crate) fn lex(src: &[u8]) -> Result<Lexed, Error> {
         });
     }
     Ok(Lexed {
-        directives,
-        escape,
-        instructions,
+        escape: directives.escape,
+        directives: directives.found,
     })
 }
 
@@ -328,14 +259,19 @@ pub(crate) fn lex(src: &[u8]) -> Result<Lexed, Error> {
 mod tests {
     use super::*;
 
+    fn all(src: &[u8]) -> Result<Vec<RawInstruction<'_>>, Error> {
+        let mut v = Vec::new();
+        lex(src, |i| v.push(i))?;
+        Ok(v)
+    }
+
     fn lines_of(src: &str) -> Vec<(String, usize, usize)> {
-        lex(src.as_bytes())
+        all(src.as_bytes())
             .unwrap()
-            .instructions
             .into_iter()
             .map(|i| {
                 (
-                    String::from_utf8(i.line.text).unwrap(),
+                    String::from_utf8(i.line.text.into_owned()).unwrap(),
                     i.start_line,
                     i.end_line,
                 )
@@ -383,45 +319,16 @@ mod tests {
     }
 
     #[test]
-    fn directives_only_at_the_top() {
-        let l =
-            lex(b"# Syntax = docker/dockerfile:1 \n#escape=\\\n# check=skip=all\nFROM a").unwrap();
-        let names: Vec<_> = l.directives.iter().map(|d| d.name.as_str()).collect();
-        assert_eq!(names, ["syntax", "escape", "check"]);
-        assert_eq!(l.directives[0].value, "docker/dockerfile:1");
-        assert_eq!(l.directives[0].span, 11..30);
-        for src in [
-            "# hello\n# syntax=x\nFROM a",
-            "\n# syntax=x\nFROM a",
-            "FROM a\n# syntax=x",
-            "# unknown=1\n# syntax=x\nFROM a",
-        ] {
-            assert!(lex(src.as_bytes()).unwrap().directives.is_empty(), "{src}");
-        }
-        let e = lex(b"# syntax=a\n# SYNTAX=b\nFROM a").err().unwrap();
-        assert_eq!(
-            (e.line, e.message.as_str()),
-            (2, "only one syntax parser directive can be used")
-        );
-        let e = lex(b"# escape=x\nFROM a").err().unwrap();
-        assert_eq!(e.message, "invalid escape token 'x' does not match ` or \\");
-    }
-
-    #[test]
     fn heredoc_bodies_are_data() {
         let src = "FROM a\nRUN <<EOF\nFROM evil\nEOF\nCOPY <<-A <<B /x\n\tq\n\tA\nr\nB\nRUN x";
-        let l = lex(src.as_bytes()).unwrap();
+        let l = all(src.as_bytes()).unwrap();
         let got: Vec<_> = l
-            .instructions
             .iter()
             .map(|i| (i.start_line, i.end_line, i.heredocs.len()))
             .collect();
         assert_eq!(got, [(1, 1, 0), (2, 4, 1), (5, 9, 2), (10, 10, 0)]);
-        assert_eq!(
-            &src[l.instructions[1].heredocs[0].body.clone()],
-            "FROM evil\n"
-        );
-        let e = lex(b"FROM a\nRUN <<EOF\nx\n").err().unwrap();
+        assert_eq!(&src[l[1].heredocs[0].body.clone()], "FROM evil\n");
+        let e = all(b"FROM a\nRUN <<EOF\nx\n").err().unwrap();
         assert_eq!(
             (e.line, e.message.as_str()),
             (2, "unterminated heredoc `EOF`")
@@ -433,9 +340,9 @@ mod tests {
     #[test]
     fn source_ranges_stay_within_one_piece() {
         let src = b"FROM a \\\n  bb";
-        let l = lex(src).unwrap();
-        let line = &l.instructions[0].line;
-        assert_eq!(line.text, b"FROM a   bb");
+        let l = all(src).unwrap();
+        let line = &l[0].line;
+        assert_eq!(&*line.text, b"FROM a   bb");
         assert_eq!(line.source_range(5..6), Some(5..6));
         assert_eq!(line.source_range(9..11), Some(11..13));
         assert_eq!(line.source_range(5..9), None);

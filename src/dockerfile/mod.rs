@@ -13,11 +13,17 @@ use crate::platform::Platform;
 use crate::reference::ImageRef;
 
 mod analysis;
+mod csv;
+mod directives;
+mod dispatch;
 pub mod expand;
+mod heredoc;
 pub mod lexer;
 mod pattern;
 mod stages;
 mod syntax;
+#[cfg(test)]
+mod tests;
 mod words;
 
 pub use lexer::{Directive, Heredoc};
@@ -101,7 +107,6 @@ pub struct Analysis {
 
 /// Parse `source` and list the external images a build with `options` uses.
 pub fn analyze(source: &[u8], options: &BuildOptions) -> Result<Analysis, Error> {
-    let dockerfile = parse(source)?;
-    let program = stages::program(&dockerfile)?;
+    let program = stages::program(source)?;
     analysis::analyze(&program, options)
 }

@@ -3,8 +3,9 @@
 //! names, ONBUILD triggers, and the flags that name images (`--platform`, `--from`,
 //! `--mount`). Nothing is expanded here.
 
-use super::syntax::{Dockerfile, Instruction, Word};
-use super::words::parse_words;
+use super::lexer;
+use super::syntax::{self, Instruction, Word};
+use super::words::{parse_words, split_command};
 use super::{Directive, Error};
 
 /// An ARG before the first FROM.
@@ -95,6 +96,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// The instruction's canonical (lower-case) name, if BuildKit knows it; no allocation,
+/// since this runs once per instruction.
+fn known(ins: &Instruction) -> Option<&'static str> {
+    INSTRUCTIONS
+        .iter()
+        .find(|k| ins.keyword.eq_ignore_ascii_case(k))
+        .copied()
+}
+
 fn unknown_instruction(ins: &Instruction) -> Error {
     let kw = ins.command();
     let guess = INSTRUCTIONS
@@ -170,11 +180,10 @@ fn env_pairs(ins: &Instruction, escape: char) -> Result<Vec<(String, String)>, E
 /// The image-relevant meaning of a stage instruction (or ONBUILD trigger).
 fn command(ins: &Instruction, escape: char, trigger: bool) -> Result<Option<Cmd>, Error> {
     let line = ins.start_line;
-    let kw = ins.command();
-    if !INSTRUCTIONS.contains(&kw.as_str()) {
+    let Some(kw) = known(ins) else {
         return Err(unknown_instruction(ins));
-    }
-    Ok(match kw.as_str() {
+    };
+    Ok(match kw {
         "arg" => Some(Cmd::Arg(line, arg_pairs(ins, escape)?)),
         "env" => Some(Cmd::Env(line, env_pairs(ins, escape)?)),
         "copy" => string_flag(ins, "from")?
@@ -268,79 +277,131 @@ fn stage(ins: &Instruction) -> Result<Stage, Error> {
     })
 }
 
-/// Check the instructions and group them into stages.
-pub(crate) fn program(df: &Dockerfile) -> Result<Program, Error> {
-    if df.instructions.is_empty() {
-        return Err(err(1, "the Dockerfile has no instructions"));
-    }
-    let mut meta_args = Vec::new();
-    let mut stages: Vec<Stage> = Vec::new();
-    for ins in &df.instructions {
-        let kw = ins.command();
-        if kw == "from" {
-            stages.push(stage(ins)?);
-            continue;
+/// Instructions the image analysis reads; the others are only checked by keyword.
+const NEEDED: [&str; 6] = ["from", "arg", "env", "copy", "run", "onbuild"];
+
+/// Stages and global ARGs, collected one instruction at a time.
+#[derive(Default)]
+struct Builder {
+    meta_args: Vec<MetaArg>,
+    stages: Vec<Stage>,
+    count: usize,
+    last_line: usize,
+}
+
+impl Builder {
+    fn add(&mut self, ins: &Instruction, escape: char) -> Result<(), Error> {
+        if ins.keyword.eq_ignore_ascii_case("from") {
+            self.stages.push(stage(ins)?);
+            return Ok(());
         }
-        let cmd = command(ins, df.escape, false)?;
-        let Some(current) = stages.last_mut() else {
-            match cmd {
+        let cmd = command(ins, escape, false)?;
+        let Some(current) = self.stages.last_mut() else {
+            return match cmd {
                 Some(Cmd::Arg(line, pairs)) => {
-                    meta_args.extend(pairs.into_iter().map(|(key, default)| MetaArg {
-                        key,
-                        default,
-                        line,
-                    }))
+                    let args =
+                        pairs
+                            .into_iter()
+                            .map(|(key, default)| MetaArg { key, default, line });
+                    self.meta_args.extend(args);
+                    Ok(())
                 }
-                _ => {
-                    return Err(Error {
-                        line: ins.start_line,
-                        message: format!(
-                            "{} before the first FROM: no build stage in current context",
-                            ins.keyword.to_ascii_uppercase()
-                        ),
-                        help: Some("only ARG may come before the first FROM".into()),
-                    })
-                }
-            }
-            continue;
+                _ => Err(before_first_from(&ins.keyword, ins.start_line)),
+            };
         };
-        if kw == "onbuild" {
+        if ins.keyword.eq_ignore_ascii_case("onbuild") {
             let Some(trigger) = &ins.trigger else {
                 return Err(err(
                     ins.start_line,
                     "ONBUILD requires at least one argument",
                 ));
             };
-            if let Some(cmd) = command(trigger, df.escape, true)? {
+            if let Some(cmd) = command(trigger, escape, true)? {
                 current.triggers.push(cmd);
             }
         } else if let Some(cmd) = cmd {
             current.commands.push(cmd);
         }
+        Ok(())
     }
-    if stages.is_empty() {
+}
+
+fn before_first_from(keyword: &str, line: usize) -> Error {
+    Error {
+        line,
+        message: format!(
+            "{} before the first FROM: no build stage in current context",
+            keyword.to_ascii_uppercase()
+        ),
+        help: Some("only ARG may come before the first FROM".into()),
+    }
+}
+
+/// Read `source` in one pass, check its instructions as BuildKit's `instructions.Parse`
+/// does, and group them into stages. Errors of the parser proper (anywhere in the file)
+/// come first, as in BuildKit, which parses the whole file before checking instructions.
+pub(crate) fn program(source: &[u8]) -> Result<Program, Error> {
+    let mut b = Builder::default();
+    let mut failed: Option<Error> = None;
+    let lexed = lexer::lex(source, |raw| {
+        if failed.is_some() {
+            return;
+        }
+        b.count += 1;
+        b.last_line = raw.start_line;
+        let text = &raw.line.text;
+        let split = split_command(text, 0, text.len());
+        let kw = &text[split.keyword.clone()];
+        let needed = NEEDED.iter().any(|k| kw.eq_ignore_ascii_case(k.as_bytes()));
+        let known = INSTRUCTIONS
+            .iter()
+            .any(|k| kw.eq_ignore_ascii_case(k.as_bytes()));
+        let result = if needed || !known {
+            let keep_args = !kw.eq_ignore_ascii_case(b"run");
+            let ins = syntax::build(&raw, split, false, keep_args);
+            b.add(&ins, raw.escape as char)
+        } else if b.stages.is_empty() {
+            Err(before_first_from(
+                &String::from_utf8_lossy(kw),
+                raw.start_line,
+            ))
+        } else {
+            Ok(())
+        };
+        failed = result.err();
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if b.count == 0 {
+        return Err(err(1, "the Dockerfile has no instructions"));
+    }
+    if b.stages.is_empty() {
         return Err(Error {
-            line: df.instructions.last().map_or(1, |i| i.start_line),
+            line: b.last_line,
             message: "the Dockerfile contains no stages to build".into(),
             help: Some("add a FROM instruction".into()),
         });
     }
-    let syntax = df.directives.iter().find(|d| d.name == "syntax").cloned();
+    let syntax = lexed
+        .directives
+        .iter()
+        .find(|d| d.name == "syntax")
+        .cloned();
     Ok(Program {
         syntax,
-        escape: df.escape,
-        meta_args,
-        stages,
+        escape: lexed.escape as char,
+        meta_args: b.meta_args,
+        stages: b.stages,
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::syntax::parse;
     use super::*;
 
     fn check(src: &str) -> Result<Program, Error> {
-        program(&parse(src.as_bytes()).unwrap())
+        program(src.as_bytes())
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use super::lexer::{self, Directive, Heredoc, LogicalLine};
-use super::words::{self, RawWord};
+use super::words::{self, RawWord, Split};
 use super::Error;
 
 /// A word of an instruction: its text (quotes removed where BuildKit's parser removes them)
@@ -16,7 +16,7 @@ pub struct Word {
 }
 
 impl Word {
-    fn from_raw(raw: RawWord, line: &LogicalLine) -> Word {
+    fn from_raw(raw: RawWord, line: &LogicalLine<'_>) -> Word {
         let span = if raw.is_literal() {
             line.source_range(raw.range.clone())
         } else {
@@ -95,17 +95,13 @@ pub struct Dockerfile {
 /// Parse `source` as BuildKit's parser does (no build semantics: unknown instructions are
 /// kept, as BuildKit's parser keeps them).
 pub fn parse(source: &[u8]) -> Result<Dockerfile, Error> {
-    let lexed = lexer::lex(source)?;
-    let instructions = lexed
-        .instructions
-        .into_iter()
-        .map(|raw| {
-            let text = &raw.line.text;
-            let mut ins = build(&raw.line, 0, text.len(), &raw);
-            ins.heredocs = raw.heredocs;
-            ins
-        })
-        .collect();
+    let mut instructions = Vec::new();
+    let lexed = lexer::lex(source, |raw| {
+        let split = words::split_command(&raw.line.text, 0, raw.line.text.len());
+        let mut ins = build(&raw, split, false, true);
+        ins.heredocs = raw.heredocs;
+        instructions.push(ins);
+    })?;
     Ok(Dockerfile {
         directives: lexed.directives,
         escape: lexed.escape as char,
@@ -113,12 +109,23 @@ pub fn parse(source: &[u8]) -> Result<Dockerfile, Error> {
     })
 }
 
-fn build(line: &LogicalLine, from: usize, to: usize, raw: &lexer::RawInstruction) -> Instruction {
+/// The instruction `split` describes. Without `keep_args` the arguments' text is left
+/// empty: the image analysis does not need a RUN script, and copying it costs throughput.
+pub(crate) fn build(
+    raw: &lexer::RawInstruction<'_>,
+    split: Split,
+    in_trigger: bool,
+    keep_args: bool,
+) -> Instruction {
+    let line = &raw.line;
     let text = &line.text;
-    let split = words::split_command(text, from, to);
     let keyword = String::from_utf8_lossy(&text[split.keyword.clone()]).into_owned();
     let args_raw = RawWord {
-        text: String::from_utf8_lossy(&text[split.args.clone()]).into_owned(),
+        text: if keep_args {
+            String::from_utf8_lossy(&text[split.args.clone()]).into_owned()
+        } else {
+            String::new()
+        },
         range: split.args.clone(),
     };
     let is = |k: &str| keyword.eq_ignore_ascii_case(k);
@@ -130,8 +137,12 @@ fn build(line: &LogicalLine, from: usize, to: usize, raw: &lexer::RawInstruction
     } else {
         Vec::new()
     };
-    let trigger = (is("onbuild") && !split.args.is_empty())
-        .then(|| Box::new(build(line, split.args.start, split.args.end, raw)));
+    // One level only: `ONBUILD ONBUILD …` is an error later, and a chain of them must not
+    // recurse once per word.
+    let trigger = (is("onbuild") && !in_trigger && !split.args.is_empty()).then(|| {
+        let inner = words::split_command(text, split.args.start, split.args.end);
+        Box::new(build(raw, inner, true, true))
+    });
     Instruction {
         keyword,
         start_line: raw.start_line,
@@ -142,7 +153,14 @@ fn build(line: &LogicalLine, from: usize, to: usize, raw: &lexer::RawInstruction
             .into_iter()
             .map(|w| Word::from_raw(w, line))
             .collect(),
-        args: Word::from_raw(args_raw, line),
+        args: if keep_args {
+            Word::from_raw(args_raw, line)
+        } else {
+            Word {
+                text: String::new(),
+                span: None,
+            }
+        },
         fields,
         trigger,
         heredocs: Vec::new(),

@@ -36,7 +36,7 @@ fn is_field_sep(b: u8) -> bool {
 /// Decode one UTF-8 character at the start of `b`.
 fn decode(b: &[u8]) -> Option<(char, usize)> {
     let n = match *b.first()? {
-        0x00..=0x7f => 1,
+        c @ 0x00..=0x7f => return Some((c as char, 1)),
         0xc0..=0xdf => 2,
         0xe0..=0xef => 3,
         0xf0..=0xf7 => 4,
@@ -300,167 +300,6 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
     words
 }
 
-/// One `key=value` field of a `--mount` option list, read as Go's `encoding/csv` reads it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct CsvField {
-    pub text: String,
-    /// Byte range of the field in the input; `None` when it was quoted.
-    pub range: Option<Range<usize>>,
-}
-
-/// Split `s` into CSV fields (`,` separated, `"` quoting with `""` for a quote).
-pub(crate) fn csv_fields(s: &str) -> Result<Vec<CsvField>, String> {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    loop {
-        if b.get(i) == Some(&b'"') {
-            let mut text = Vec::new();
-            i += 1;
-            loop {
-                match b.get(i) {
-                    None => return Err("extraneous or missing \" in quoted-field".into()),
-                    Some(b'"') if b.get(i + 1) == Some(&b'"') => {
-                        text.push(b'"');
-                        i += 2;
-                    }
-                    Some(b'"') => {
-                        i += 1;
-                        break;
-                    }
-                    Some(&c) => {
-                        text.push(c);
-                        i += 1;
-                    }
-                }
-            }
-            if i < b.len() && b[i] != b',' {
-                return Err("extraneous or missing \" in quoted-field".into());
-            }
-            out.push(CsvField {
-                text: String::from_utf8_lossy(&text).into_owned(),
-                range: None,
-            });
-        } else {
-            let start = i;
-            while i < b.len() && b[i] != b',' {
-                if b[i] == b'"' {
-                    return Err("bare \" in non-quoted-field".into());
-                }
-                i += 1;
-            }
-            out.push(CsvField {
-                text: s[start..i].to_string(),
-                range: Some(start..i),
-            });
-        }
-        if i >= b.len() {
-            return Ok(out);
-        }
-        i += 1; // the comma
-    }
-}
-
-/// A heredoc marker found on an instruction line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Marker {
-    pub name: String,
-    /// `<<-`: leading tabs are stripped before comparing with the terminator.
-    pub chomp: bool,
-}
-
-/// The heredoc markers on a RUN/COPY/ADD line (BuildKit's `heredocsFromLine`): the line is
-/// cut into shell words with quotes kept, and each word of the form `[n]<<[-]NAME` (no
-/// further `<`) names a heredoc; the name is the word with its quotes removed.
-pub(crate) fn heredoc_markers(line: &str) -> Vec<Marker> {
-    let mut out = Vec::new();
-    for word in shell_words_raw(line) {
-        let rest = word.trim_start_matches(|c: char| c.is_ascii_digit());
-        let Some(rest) = rest.strip_prefix("<<") else {
-            continue;
-        };
-        let (chomp, rest) = match rest.strip_prefix('-') {
-            Some(r) => (true, r),
-            None => (false, rest),
-        };
-        if rest.is_empty() || rest.contains('<') {
-            continue;
-        }
-        if let Some(name) = unquote_single_word(rest) {
-            out.push(Marker { name, chomp });
-        }
-    }
-    out
-}
-
-/// Shell words with quotes and `\` escapes kept: whitespace outside quotes separates.
-fn shell_words_raw(line: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut chars = line.chars();
-    let mut quote: Option<char> = None;
-    while let Some(c) = chars.next() {
-        match quote {
-            Some(q) => {
-                word.push(c);
-                if c == q {
-                    quote = None;
-                } else if c == '\\' && q == '"' {
-                    if let Some(n) = chars.next() {
-                        word.push(n);
-                    }
-                }
-            }
-            None if c.is_whitespace() => {
-                if !word.is_empty() {
-                    words.push(std::mem::take(&mut word));
-                }
-            }
-            None => {
-                word.push(c);
-                if c == '\'' || c == '"' {
-                    quote = Some(c);
-                } else if c == '\\' {
-                    if let Some(n) = chars.next() {
-                        word.push(n);
-                    }
-                }
-            }
-        }
-    }
-    if !word.is_empty() {
-        words.push(word);
-    }
-    words
-}
-
-/// Remove quotes and escapes from a heredoc name; `None` unless it is one word.
-fn unquote_single_word(s: &str) -> Option<String> {
-    let mut out = String::new();
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => loop {
-                match chars.next()? {
-                    '\'' => break,
-                    x => out.push(x),
-                }
-            },
-            '"' => loop {
-                match chars.next()? {
-                    '"' => break,
-                    '\\' => out.push(chars.next()?),
-                    x => out.push(x),
-                }
-            },
-            '\\' => out.push(chars.next()?),
-            c if c.is_whitespace() => return None,
-            c => out.push(c),
-        }
-    }
-    (!out.is_empty()).then_some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -534,39 +373,6 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(parse_words(input, '\\'), *want, "{input}");
-        }
-    }
-
-    #[test]
-    fn csv_fields_like_encoding_csv() {
-        let f = csv_fields("type=cache,from=x,\"target=/a,b\"").unwrap();
-        let t: Vec<_> = f.iter().map(|f| f.text.as_str()).collect();
-        assert_eq!(t, ["type=cache", "from=x", "target=/a,b"]);
-        assert_eq!(f[1].range, Some(11..17));
-        assert_eq!(f[2].range, None);
-        assert!(csv_fields("a=b\"c").is_err());
-        assert!(csv_fields("\"abc").is_err());
-    }
-
-    #[test]
-    fn heredoc_markers_like_buildkit() {
-        let cases: &[(&str, &[(&str, bool)])] = &[
-            ("RUN <<EOF", &[("EOF", false)]),
-            ("RUN <<-EOF", &[("EOF", true)]),
-            ("COPY <<\"A\" <<'B' /x", &[("A", false), ("B", false)]),
-            ("RUN 3<<X cat", &[("X", false)]),
-            ("RUN cat <<EOF > /f", &[("EOF", false)]),
-            ("RUN echo '<<EOF'", &[]),
-            ("RUN a << EOF", &[]),
-            ("RUN a <<<EOF", &[]),
-        ];
-        for (line, want) in cases {
-            let got: Vec<_> = heredoc_markers(line)
-                .into_iter()
-                .map(|m| (m.name, m.chomp))
-                .collect();
-            let want: Vec<_> = want.iter().map(|(n, c)| (n.to_string(), *c)).collect();
-            assert_eq!(got, want, "{line}");
         }
     }
 

@@ -97,13 +97,18 @@ struct Token {
     expires: Instant,
 }
 
-type Slot = Arc<tokio::sync::Mutex<Option<Token>>>;
+/// A token, or why it could not be had (so tasks sharing the scope fail fast, once).
+type Slot = Arc<tokio::sync::Mutex<Option<Result<Token, Error>>>>;
+
+/// One lazily computed value per registry host, computed once however many tasks ask.
+type PerHost<T> = Mutex<HashMap<String, Arc<OnceCell<T>>>>;
 
 /// Challenges, credentials and tokens, per registry host; shared by all tasks.
 pub struct Authenticator {
     store: CredentialStore,
-    challenges: Mutex<HashMap<String, Arc<OnceCell<Challenge>>>>,
-    credentials: Mutex<HashMap<String, Arc<OnceCell<Option<Credential>>>>>,
+    // Failures are kept too: one unreachable registry costs one ping, not one per image.
+    challenges: PerHost<Result<Challenge, Error>>,
+    credentials: PerHost<Result<Option<Credential>, Error>>,
     tokens: Mutex<HashMap<(String, String), Slot>>,
 }
 
@@ -133,7 +138,7 @@ impl Authenticator {
         repo: &str,
     ) -> Result<Option<String>, Error> {
         let cell = entry(&self.challenges, ep.host.clone());
-        let challenge = cell.get_or_try_init(|| ping(t, ep)).await?.clone();
+        let challenge = cell.get_or_init(|| ping(t, ep)).await.clone()?;
         match challenge {
             Challenge::None => Ok(None),
             Challenge::Basic => Ok(match self.credential(ep).await? {
@@ -145,14 +150,21 @@ impl Authenticator {
                 let slot = entry(&self.tokens, (ep.host.clone(), scope.clone()));
                 // Holding the slot's lock across the fetch makes concurrent tasks share it.
                 let mut guard = slot.lock().await;
-                if let Some(tok) = guard.as_ref().filter(|t| t.expires > Instant::now()) {
-                    return Ok(Some(format!("Bearer {}", tok.value)));
+                match guard.as_ref() {
+                    Some(Ok(tok)) if tok.expires > Instant::now() => {
+                        return Ok(Some(format!("Bearer {}", tok.value)))
+                    }
+                    Some(Err(e)) => return Err(e.clone()),
+                    _ => {}
                 }
                 let cred = self.credential(ep).await?;
-                let tok = fetch_token(t, ep, &realm, service.as_deref(), &scope, cred).await?;
-                let header = format!("Bearer {}", tok.value);
-                *guard = Some(tok);
-                Ok(Some(header))
+                let fetched = fetch_token(t, ep, &realm, service.as_deref(), &scope, cred).await;
+                let header = match &fetched {
+                    Ok(tok) => Ok(Some(format!("Bearer {}", tok.value))),
+                    Err(e) => Err(e.clone()),
+                };
+                *guard = Some(fetched);
+                header
             }
         }
     }
@@ -167,9 +179,11 @@ impl Authenticator {
         www: Option<&str>,
     ) -> bool {
         let learned = www.and_then(parse_challenge);
-        let old = entry(&self.challenges, ep.host.clone()).get().cloned();
-        if let Some(ch) = learned.clone().filter(|c| Some(c) != old.as_ref()) {
-            let cell = OnceCell::new_with(Some(ch));
+        let old = entry(&self.challenges, ep.host.clone())
+            .get()
+            .and_then(|r| r.as_ref().ok().cloned());
+        if let Some(ch) = learned.filter(|c| Some(c) != old.as_ref()) {
+            let cell = OnceCell::new_with(Some(Ok(ch)));
             self.challenges
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -184,7 +198,7 @@ impl Authenticator {
             (ep.host.clone(), format!("repository:{repo}:pull")),
         );
         let mut guard = slot.lock().await;
-        if guard.as_ref().is_some_and(|t| t.value == sent) {
+        if matches!(guard.as_ref(), Some(Ok(t)) if t.value == sent) {
             *guard = None;
         }
         true
@@ -197,10 +211,9 @@ impl Authenticator {
         } else {
             ep.host.as_str()
         };
-        Ok(cell
-            .get_or_try_init(|| self.store.lookup(registry))
-            .await?
-            .clone())
+        cell.get_or_init(|| self.store.lookup(registry))
+            .await
+            .clone()
     }
 }
 
@@ -339,8 +352,9 @@ async fn fetch_token(
                 format!("the token service for {} sent no token", ep.host),
             )
         })?;
-    // The token spec: a missing or shorter lifetime means 60 s. Renew a little early.
-    let lifetime = reply.expires_in.unwrap_or(60).max(60);
+    // The token spec: a missing or shorter lifetime means 60 s. Renew a little early;
+    // and a day is long enough for any one run.
+    let lifetime = reply.expires_in.unwrap_or(60).clamp(60, 86_400);
     Ok(Token {
         value,
         expires: Instant::now() + Duration::from_secs(lifetime - lifetime / 10),

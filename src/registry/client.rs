@@ -59,7 +59,7 @@ impl Inner {
         let tag = image.tag_or_latest();
         if platforms.is_empty() {
             let r = self.request(image, &ep, Method::HEAD, tag).await?;
-            let media_type = header(&r, CONTENT_TYPE.as_str());
+            let media_type = media_type(&r);
             if let Some(digest) = header(&r, "docker-content-digest").and_then(|d| d.parse().ok()) {
                 if let Some(media_type) = media_type {
                     return Ok(Resolved {
@@ -93,7 +93,7 @@ impl Inner {
     ) -> Result<(Vec<u8>, String), Error> {
         let r = self.request(image, ep, Method::GET, reference).await?;
         let claimed = header(&r, "docker-content-digest");
-        let content_type = header(&r, CONTENT_TYPE.as_str());
+        let content_type = media_type(&r);
         let bytes = read_capped(ep, r, MANIFEST_CAP, "manifest").await?;
         let mismatch = |what: &str| Error {
             message: format!(
@@ -228,6 +228,13 @@ fn header(r: &Response, name: &str) -> Option<String> {
         .ok()
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
+}
+
+/// The `Content-Type` without parameters (`; charset=…`).
+fn media_type(r: &Response) -> Option<String> {
+    let t = header(r, CONTENT_TYPE.as_str())?;
+    let t = t.split(';').next().unwrap_or("").trim();
+    (!t.is_empty()).then(|| t.to_string())
 }
 
 /// Name the image, the registry and the status; add the registry's own error code when

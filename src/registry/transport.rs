@@ -131,7 +131,7 @@ impl Transport {
                 }
                 _ => return result.map_err(|e| transport_error(endpoint, &e, &self.config)),
             };
-            if start.elapsed() + wait > self.retry.budget {
+            if start.elapsed().saturating_add(wait) > self.retry.budget {
                 return result.map_err(|e| transport_error(endpoint, &e, &self.config));
             }
             tokio::time::sleep(wait).await;
@@ -139,8 +139,13 @@ impl Transport {
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self.retry.base_delay * 2u32.saturating_pow(attempt.saturating_sub(1));
-        // Full jitter between half and all of the exponential delay.
+        let exp = self
+            .retry
+            .base_delay
+            .checked_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
+            .unwrap_or(self.retry.budget)
+            .min(self.retry.budget);
+        // Jitter between half and all of the exponential delay, so clients spread out.
         exp.mul_f64(0.5 + fastrand::f64() / 2.0)
     }
 

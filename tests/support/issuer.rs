@@ -87,6 +87,10 @@ impl TokenIssuer {
         }
     }
 
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     pub fn realm(&self) -> String {
         format!("http://{}/token", self.addr)
     }

@@ -65,6 +65,12 @@ pub struct Registry {
 impl Registry {
     /// Start a registry and wait until it answers `GET /v2/`.
     pub fn start(auth: Auth) -> Registry {
+        Registry::start_with_realm(auth, |issuer| issuer)
+    }
+
+    /// As [`Registry::start`], with the token realm at `realm(issuer address)`: e.g. a
+    /// proxy in front of the issuer (the benchmark adds latency there).
+    pub fn start_with_realm(auth: Auth, realm: impl FnOnce(SocketAddr) -> SocketAddr) -> Registry {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
@@ -89,8 +95,8 @@ impl Registry {
             Auth::Token { user, pass } => {
                 let iss = TokenIssuer::start(dir.path(), user, pass);
                 let yaml = format!(
-                    "auth:\n  token:\n    realm: {}\n    service: {SERVICE}\n    issuer: {ISSUER}\n    rootcertbundle: {}\n",
-                    iss.realm(),
+                    "auth:\n  token:\n    realm: http://{}/token\n    service: {SERVICE}\n    issuer: {ISSUER}\n    rootcertbundle: {}\n",
+                    realm(iss.addr()),
                     iss.cert_path().display()
                 );
                 issuer = Some(iss);

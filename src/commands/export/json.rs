@@ -1,0 +1,93 @@
+//! `--format json`: every lock as one JSON document for other tools.
+//!
+//! The field names are a contract: kebab-case like the lockfile's, every field always
+//! present (`null` or empty when unknown), locks in the order given, images sorted by
+//! reference. `version` changes if a field changes meaning or goes away.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{display, Locked};
+
+/// The version of this document's shape.
+const EXPORT_VERSION: u64 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u64,
+    locks: Vec<LockOut<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct LockOut<'a> {
+    /// The lockfile's path, as found from the command line.
+    file: String,
+    /// The Dockerfile's path, as found from the command line.
+    dockerfile: String,
+    build_args: &'a BTreeMap<String, String>,
+    images: Vec<ImageOut<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct ImageOut<'a> {
+    /// As written in the Dockerfile after ARG expansion, without a digest.
+    name: &'a str,
+    /// Normalized: `docker.io/library/node:18`; no tag for a digest-only reference.
+    reference: &'a str,
+    /// The index (or manifest) digest the reference is locked to.
+    digest: String,
+    media_type: Option<&'a str>,
+    /// Platform → the child manifest's digest.
+    platforms: BTreeMap<&'a str, String>,
+    used_by: Vec<UseOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct UseOut<'a> {
+    kind: &'static str,
+    stage: Option<&'a str>,
+}
+
+pub(super) fn render(locks: &[Locked]) -> String {
+    let document = Document {
+        version: EXPORT_VERSION,
+        locks: locks
+            .iter()
+            .map(|l| LockOut {
+                file: display(&l.target.lock),
+                dockerfile: display(&l.target.dockerfile),
+                build_args: &l.lock.build_args,
+                images: l
+                    .lock
+                    .images
+                    .iter()
+                    .map(|(key, entry)| ImageOut {
+                        name: &entry.name,
+                        reference: &key.reference,
+                        digest: entry.digest.to_string(),
+                        media_type: entry.media_type.as_deref(),
+                        platforms: entry
+                            .platforms
+                            .iter()
+                            .map(|(p, d)| (p.as_str(), d.to_string()))
+                            .collect(),
+                        used_by: entry
+                            .used_by
+                            .iter()
+                            .map(|u| UseOut {
+                                kind: u.kind.as_str(),
+                                stage: u.stage.as_deref(),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&document).expect("plain strings serialize");
+    text.push('\n');
+    text
+}

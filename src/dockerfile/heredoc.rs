@@ -1,0 +1,130 @@
+//! Heredoc markers on RUN/COPY/ADD lines (`<<EOF`, `<<-EOF`, `<<"EOF"`, `<<'EOF'`, several
+//! per line), found as BuildKit's `heredocsFromLine` finds them. The bodies themselves are
+//! consumed by the lexer.
+
+/// A heredoc marker found on an instruction line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Marker {
+    pub name: String,
+    /// `<<-`: leading tabs are stripped before comparing with the terminator.
+    pub chomp: bool,
+}
+
+/// The heredoc markers on a RUN/COPY/ADD line (BuildKit's `heredocsFromLine`): the line is
+/// cut into shell words with quotes kept, and each word of the form `[n]<<[-]NAME` (no
+/// further `<`) names a heredoc; the name is the word with its quotes removed.
+pub(crate) fn heredoc_markers(line: &str) -> Vec<Marker> {
+    let mut out = Vec::new();
+    for word in shell_words_raw(line) {
+        let rest = word.trim_start_matches(|c: char| c.is_ascii_digit());
+        let Some(rest) = rest.strip_prefix("<<") else {
+            continue;
+        };
+        let (chomp, rest) = match rest.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        if rest.is_empty() || rest.contains('<') {
+            continue;
+        }
+        if let Some(name) = unquote_single_word(rest) {
+            out.push(Marker { name, chomp });
+        }
+    }
+    out
+}
+
+/// Shell words with quotes and `\` escapes kept: whitespace outside quotes separates.
+fn shell_words_raw(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut chars = line.chars();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                word.push(c);
+                if c == q {
+                    quote = None;
+                } else if c == '\\' && q == '"' {
+                    if let Some(n) = chars.next() {
+                        word.push(n);
+                    }
+                }
+            }
+            None if c.is_whitespace() => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            None => {
+                word.push(c);
+                if c == '\'' || c == '"' {
+                    quote = Some(c);
+                } else if c == '\\' {
+                    if let Some(n) = chars.next() {
+                        word.push(n);
+                    }
+                }
+            }
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+/// Remove quotes and escapes from a heredoc name; `None` unless it is one word.
+fn unquote_single_word(s: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => loop {
+                match chars.next()? {
+                    '\'' => break,
+                    x => out.push(x),
+                }
+            },
+            '"' => loop {
+                match chars.next()? {
+                    '"' => break,
+                    '\\' => out.push(chars.next()?),
+                    x => out.push(x),
+                }
+            },
+            '\\' => out.push(chars.next()?),
+            c if c.is_whitespace() => return None,
+            c => out.push(c),
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heredoc_markers_like_buildkit() {
+        let cases: &[(&str, &[(&str, bool)])] = &[
+            ("RUN <<EOF", &[("EOF", false)]),
+            ("RUN <<-EOF", &[("EOF", true)]),
+            ("COPY <<\"A\" <<'B' /x", &[("A", false), ("B", false)]),
+            ("RUN 3<<X cat", &[("X", false)]),
+            ("RUN cat <<EOF > /f", &[("EOF", false)]),
+            ("RUN echo '<<EOF'", &[]),
+            ("RUN a << EOF", &[]),
+            ("RUN a <<<EOF", &[]),
+        ];
+        for (line, want) in cases {
+            let got: Vec<_> = heredoc_markers(line)
+                .into_iter()
+                .map(|m| (m.name, m.chomp))
+                .collect();
+            let want: Vec<_> = want.iter().map(|(n, c)| (n.to_string(), *c)).collect();
+            assert_eq!(got, want, "{line}");
+        }
+    }
+}
