@@ -10,6 +10,7 @@ use crate::dockerfile::UseKind;
 use crate::reference::{Digest, ImageRef};
 
 mod atomic;
+mod fast;
 mod schema;
 
 pub use atomic::{remove_stale_temp_files, write_if_changed};
@@ -171,7 +172,10 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Lock, Error> {
         let line = e.location().map(|l| l.line() as usize).filter(|&l| l > 0);
         invalid(line, first_line(&e.without_snippet().to_string()))
     };
-    // One strict pass in the common case; the lenient header pass runs only when that
+    if let Some(lock) = fast::read(text) {
+        return Ok(lock);
+    }
+    // One strict pass when the fast reader declines; the lenient header pass runs only when that
     // fails, so that a lock from a newer release is reported by its version.
     let version_error = |v: &serde_saphyr::Spanned<u64>| Error::Version {
         path: path.to_path_buf(),
