@@ -23,6 +23,8 @@ fn cmd(home: &Path) -> Command {
         .env("DOCKER_CONFIG", home.join("docker"))
         .env("PATH", path)
         .env_remove("REGISTRY_AUTH_FILE")
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
         .env_remove("XDG_RUNTIME_DIR")
         .env_remove("DOCKERFILE_LOCK_INSECURE_REGISTRIES")
         .env_remove("DOCKERFILE_LOCK_REGISTRY_MIRRORS")
@@ -207,4 +209,58 @@ fn no_output_shows_a_credential() {
             "{secret} leaked: {err}"
         );
     }
+}
+
+#[test]
+fn a_mirror_serves_the_lookup_and_the_output_keeps_the_original_name() {
+    let mirror = Registry::start(Auth::Anonymous);
+    let pushed = mirror.push_image("library/alpine", "3", ImageKind::OciIndex(PLATFORMS));
+    let h = home();
+    let flag = format!("docker.io={}", mirror.host());
+    let (code, out, err) =
+        output(cmd(h.path()).args(["--registry-mirror", &flag, "--format", "json", "alpine:3"]));
+    assert_eq!((code, err.as_str()), (0, ""));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["image"], "alpine:3");
+    assert_eq!(v[0]["normalized"], "docker.io/library/alpine:3");
+    assert_eq!(v[0]["digest"], pushed.digest.as_str());
+}
+
+#[test]
+fn a_bad_mirror_or_platform_flag_is_a_usage_error() {
+    let h = home();
+    let (code, out, err) = output(cmd(h.path()).args(["--registry-mirror", "nonsense", "alpine"]));
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(
+        err.contains("invalid --registry-mirror `nonsense`"),
+        "{err}"
+    );
+    let (code, _, err) = output(cmd(h.path()).args(["--platform", "linux", "alpine"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid --platform"), "{err}");
+}
+
+#[test]
+fn https_registries_are_verified_against_ssl_cert_file() {
+    let reg = Registry::start_tls(Auth::basic("hank", "pw-tls-1"));
+    let a = reg.push_image("secure/a", "1", ImageKind::ManifestList(PLATFORMS));
+    let h = home();
+    write_config(
+        h.path(),
+        serde_json::json!({"auths": {reg.host(): {"username": "hank", "password": "pw-tls-1"}}}),
+    );
+    let cert = reg.tls_cert.clone().unwrap();
+    let (code, out, err) = output(cmd(h.path()).env("SSL_CERT_FILE", &cert).arg(&a.reference));
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert_eq!(out, format!("{} {}\n", a.reference, a.digest));
+
+    // The same registry without its certificate trusted: refused, not downgraded.
+    let (code, out, err) = output(cmd(h.path()).arg(&a.reference));
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(
+        err.contains(&format!("cannot connect to {}", reg.host())),
+        "{err}"
+    );
+    assert!(err.to_lowercase().contains("certificate"), "{err}");
+    assert!(err.contains("set SSL_CERT_FILE"), "{err}");
 }

@@ -395,4 +395,19 @@ mod tests {
             assert_eq!(parse_challenge(header), want, "{header}");
         }
     }
+
+    proptest::proptest! {
+        /// A registry's header is untrusted input: any value parses or is rejected.
+        #[test]
+        fn any_header_parses_without_panicking(h in "\\PC{0,80}") {
+            let _ = parse_challenge(&h);
+        }
+
+        #[test]
+        fn challenge_like_headers_parse_without_panicking(
+            h in r#"(Bearer|Basic|x)( [a-z]{1,6}=("[^"]{0,10}"?|[a-z,]{0,5}),?){0,4}"#
+        ) {
+            let _ = parse_challenge(&h);
+        }
+    }
 }

@@ -109,7 +109,11 @@ impl Inner {
         if let Some(claimed) = claimed {
             match claimed.parse::<Digest>() {
                 Ok(d) if d.matches(&bytes) => {}
-                _ => return Err(mismatch(&format!("the digest it claimed ({claimed})"))),
+                _ => {
+                    // Echo at most a digest's length of what the registry sent.
+                    let claimed: String = claimed.chars().take(71).collect();
+                    return Err(mismatch(&format!("the digest it claimed ({claimed})")));
+                }
             }
         }
         if let Some(expect) = expect {

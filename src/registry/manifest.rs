@@ -235,6 +235,16 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Manifest bytes come from the network: never a panic, whatever they are.
+        #[test]
+        fn any_bytes_are_handled(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            let _ = platforms_of(&bytes);
+            let _ = declared_media_type(&bytes);
+            let _ = config_platform(&bytes);
+        }
+    }
+
     #[test]
     fn declared_type_of_schema1() {
         assert_eq!(

@@ -19,7 +19,6 @@ pub mod credentials;
 pub mod manifest;
 mod transport;
 
-pub use auth::{parse_challenge, Challenge};
 pub use credentials::{Credential, CredentialStore};
 pub use transport::RetryPolicy;
 
@@ -55,7 +54,8 @@ impl From<Error> for Diagnostic {
 /// `docker login HOST` (plain `docker login` for Docker Hub).
 fn login_help(registry: &str) -> String {
     if registry == crate::reference::DOCKER_HUB {
-        "run `docker login` (credentials are read from the docker config)".into()
+        // Docker Hub answers 401, not 404, for a repository that does not exist.
+        "check the name, or run `docker login` if the repository is private".into()
     } else {
         format!("run `docker login {registry}` (credentials are read from the docker config)")
     }
@@ -211,5 +211,35 @@ impl Client {
             futures::future::join_all(unique.iter().map(|i| self.inner.resolve(i, platforms)))
                 .await;
         slots.into_iter().map(|s| results[s].clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(insecure: &[&str], mirrors: &[&str]) -> RegistryArgs {
+        RegistryArgs {
+            insecure_registries: insecure.iter().map(|s| s.to_string()).collect(),
+            registry_mirrors: mirrors.iter().map(|s| s.to_string()).collect(),
+            jobs: 4,
+            timeout: 7,
+        }
+    }
+
+    #[test]
+    fn config_from_flags() {
+        let c = Config::from_args(&args(
+            &["http://reg.local:5000/", "other"],
+            &["index.docker.io=https://mirror.local:5000", "ghcr.io=m2"],
+        ))
+        .unwrap();
+        assert_eq!(c.insecure_registries, ["reg.local:5000", "other"]);
+        assert_eq!(c.mirrors["docker.io"], "mirror.local:5000");
+        assert_eq!(c.mirrors["ghcr.io"], "m2");
+        assert_eq!((c.jobs, c.timeout), (4, Duration::from_secs(7)));
+        for bad in ["docker.io", "=m", "docker.io=", "docker.io=m/path"] {
+            assert!(Config::from_args(&args(&[], &[bad])).is_err(), "{bad}");
+        }
     }
 }

@@ -197,15 +197,19 @@ fn transport_error(endpoint: &Endpoint, e: &reqwest::Error, config: &Config) -> 
         format!("request to {} failed: {}", endpoint.host, chain(e))
     };
     let mut err = Error::new(&endpoint.registry, what);
-    // rustls meeting a plain-HTTP server reports a corrupt TLS record.
     let text = chain(e).to_ascii_lowercase();
-    if endpoint.base.starts_with("https")
-        && (text.contains("corrupt message") || text.contains("tls"))
-    {
-        err.help = Some(format!(
-            "if {} serves plain HTTP, pass `--insecure-registry {}`",
-            endpoint.host, endpoint.host
-        ));
+    let host = &endpoint.host;
+    if endpoint.base.starts_with("https") {
+        if text.contains("certificate") {
+            err.help = Some(format!(
+                "if {host} uses a private CA, set SSL_CERT_FILE to a PEM bundle that includes it"
+            ));
+        } else if text.contains("corrupt message") || text.contains("tls") {
+            // rustls meeting a plain-HTTP server reports a corrupt TLS record.
+            err.help = Some(format!(
+                "if {host} serves plain HTTP, pass `--insecure-registry {host}`"
+            ));
+        }
     }
     err
 }

@@ -57,9 +57,15 @@ impl Registry {
     pub fn push_image(&self, repo: &str, tag: &str, kind: ImageKind<'_>) -> PushedImage {
         let auth = self.authorization(repo);
         let base = self.base_url();
+        let mut http = reqwest::Client::builder();
+        if let Some(cert) = &self.tls_cert {
+            let pem = std::fs::read(cert).unwrap();
+            http = http.add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap());
+        }
+        let http = http.build().unwrap();
         block_on(async {
             let p = Pusher {
-                http: reqwest::Client::new(),
+                http,
                 base,
                 repo: repo.to_string(),
                 auth,

@@ -58,6 +58,8 @@ pub struct Registry {
     pub auth: Auth,
     /// The token issuer (token mode only).
     pub issuer: Option<TokenIssuer>,
+    /// For a TLS registry: the test CA that signed its certificate (PEM), to trust.
+    pub tls_cert: Option<std::path::PathBuf>,
     child: Child,
     dir: tempfile::TempDir,
 }
@@ -65,15 +67,28 @@ pub struct Registry {
 impl Registry {
     /// Start a registry and wait until it answers `GET /v2/`.
     pub fn start(auth: Auth) -> Registry {
-        Registry::start_with_realm(auth, |issuer| issuer)
+        Registry::launch(auth, |issuer| issuer, None)
+    }
+
+    /// A registry serving HTTPS on this machine's first non-loopback IPv4 address (so
+    /// the client does not treat it as insecure), with a self-signed certificate for that
+    /// address in [`Registry::tls_cert`]. Clients trust it through `SSL_CERT_FILE`.
+    pub fn start_tls(auth: Auth) -> Registry {
+        Registry::launch(auth, |issuer| issuer, Some(lan_ip()))
     }
 
     /// As [`Registry::start`], with the token realm at `realm(issuer address)`: e.g. a
     /// proxy in front of the issuer (the benchmark adds latency there).
     pub fn start_with_realm(auth: Auth, realm: impl FnOnce(SocketAddr) -> SocketAddr) -> Registry {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let port = free_port();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        Registry::launch(auth, realm, None)
+    }
+
+    fn launch(
+        auth: Auth,
+        realm: impl FnOnce(SocketAddr) -> SocketAddr,
+        tls_ip: Option<std::net::IpAddr>,
+    ) -> Registry {
+        let mut dir = tempfile::tempdir().expect("temp dir");
         let storage = dir.path().join("storage");
         std::fs::create_dir_all(&storage).unwrap();
         let mut issuer = None;
@@ -103,30 +118,91 @@ impl Registry {
                 yaml
             }
         };
-        let config = format!(
-            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n{auth_yaml}",
-            storage.display()
-        );
-        let config_path = dir.path().join("config.yml");
-        std::fs::write(&config_path, config).unwrap();
-        let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
-        let child = Command::new(registry_binary())
-            .arg("serve")
-            .arg(&config_path)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("docker-registry must be installed (Debian package docker-registry)");
-        let mut registry = Registry {
-            addr,
-            auth,
-            issuer,
-            child,
-            dir,
-        };
-        registry.wait_ready();
-        registry
+        // webpki refuses a CA certificate as a server's own, so: a test CA (what clients
+        // trust) and a leaf for the address, signed by it.
+        let tls_cert = tls_ip.map(|ip| {
+            let d = dir.path();
+            std::fs::write(
+                d.join("leaf.ext"),
+                format!("subjectAltName=IP:{ip}\nbasicConstraints=CA:FALSE\n"),
+            )
+            .unwrap();
+            let script = "set -e
+                openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca \
+                    -keyout ca-key.pem -out ca.pem
+                openssl req -newkey rsa:2048 -nodes -subj /CN=test-registry \
+                    -keyout tls-key.pem -out leaf.csr
+                openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial \
+                    -days 2 -extfile leaf.ext -out tls-cert.pem";
+            let status = Command::new("sh")
+                .args(["-c", script])
+                .current_dir(d)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("openssl must be installed");
+            assert!(
+                status.success(),
+                "making the test CA and certificate failed"
+            );
+            (
+                d.join("ca.pem"),
+                d.join("tls-cert.pem"),
+                d.join("tls-key.pem"),
+            )
+        });
+        // A port free a moment ago may be taken by the time the registry binds it; then
+        // the registry exits, and another port is tried.
+        let mut failures = String::new();
+        for _ in 0..5 {
+            let ip = tls_ip.unwrap_or(std::net::Ipv4Addr::LOCALHOST.into());
+            let addr = SocketAddr::new(ip, free_port_on(ip));
+            let tls_yaml = match &tls_cert {
+                Some((_, cert, key)) => format!(
+                    "  tls:\n    certificate: {}\n    key: {}\n",
+                    cert.display(),
+                    key.display()
+                ),
+                None => String::new(),
+            };
+            let config = format!(
+                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n{tls_yaml}{auth_yaml}",
+                storage.display()
+            );
+            let config_path = dir.path().join("config.yml");
+            std::fs::write(&config_path, config).unwrap();
+            let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
+            let child = Command::new(registry_binary())
+                .arg("serve")
+                .arg(&config_path)
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .expect("docker-registry must be installed (Debian package docker-registry)");
+            let mut registry = Registry {
+                addr,
+                auth: auth.clone(),
+                issuer: None,
+                tls_cert: tls_cert.as_ref().map(|(ca, _, _)| ca.clone()),
+                child,
+                dir,
+            };
+            match registry.wait_ready() {
+                Ok(()) => {
+                    registry.issuer = issuer;
+                    return registry;
+                }
+                Err(why) => {
+                    failures.push_str(&why);
+                    let _ = registry.child.kill();
+                    let _ = registry.child.wait();
+                    // Take the temp dir back for the next attempt.
+                    dir = std::mem::replace(&mut registry.dir, tempfile::tempdir().unwrap());
+                }
+            }
+        }
+        panic!("docker-registry did not start:\n{failures}");
     }
 
     /// `127.0.0.1:PORT`, the registry part of image references.
@@ -140,7 +216,12 @@ impl Registry {
     }
 
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls_cert.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
     }
 
     pub fn dir(&self) -> &Path {
@@ -165,20 +246,25 @@ impl Registry {
         std::fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default()
     }
 
-    fn wait_ready(&mut self) {
+    /// Wait until `GET /v2/` answers, and make sure it is this registry that answered
+    /// (still running a moment later), not another one that got the port first.
+    fn wait_ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("docker-registry exited ({status}):\n{}", self.log());
+                return Err(format!("exited ({status}):\n{}\n", self.log()));
             }
-            if let Some(status) = raw_status(self.addr, "/v2/") {
-                if status == 200 || status == 401 {
-                    return;
-                }
+            // A TLS registry answers a plain-HTTP request with 400: it is up.
+            if let Some(200 | 401 | 400) = raw_status(self.addr, "/v2/") {
+                std::thread::sleep(Duration::from_millis(50));
+                return match self.child.try_wait() {
+                    Ok(None) => Ok(()),
+                    _ => Err(format!("exited after start:\n{}\n", self.log())),
+                };
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("docker-registry not ready in 20 s:\n{}", self.log());
+        Err(format!("not ready in 20 s:\n{}\n", self.log()))
     }
 }
 
@@ -195,10 +281,24 @@ pub fn basic(user: &str, pass: &str) -> String {
     format!("Basic {b64}")
 }
 
-/// A port that was free a moment ago on 127.0.0.1.
+/// A port that was free a moment ago on 127.0.0.1, never the same one twice in a process
+/// (tests start registries in parallel).
 pub fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
+    free_port_on(std::net::Ipv4Addr::LOCALHOST.into())
+}
+
+/// As [`free_port`], on `ip`.
+pub fn free_port_on(ip: std::net::IpAddr) -> u16 {
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let l = TcpListener::bind(SocketAddr::new(ip, 0)).unwrap();
+        let port = l.local_addr().unwrap().port();
+        let mut given = GIVEN.lock().unwrap_or_else(|p| p.into_inner());
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 fn registry_binary() -> String {
@@ -215,4 +315,18 @@ fn raw_status(addr: SocketAddr, path: &str) -> Option<u16> {
     let n = s.read(&mut buf).ok()?;
     let head = std::str::from_utf8(&buf[..n]).ok()?;
     head.split(' ').nth(1)?.parse().ok()
+}
+
+/// This machine's first non-loopback IPv4 address (`hostname -I`).
+pub fn lan_ip() -> std::net::IpAddr {
+    let out = Command::new("hostname")
+        .arg("-I")
+        .output()
+        .expect("hostname -I");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|w| w.parse::<std::net::Ipv4Addr>().ok())
+        .find(|ip| !ip.is_loopback())
+        .expect("a TLS test registry needs a non-loopback IPv4 address on this machine")
+        .into()
 }
