@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-bin="$PWD/target/release/dockerfile-lock"
+bin="${CARGO_TARGET_DIR:-$PWD/target}/release/dockerfile-lock"
 corpus="$(mktemp -d)"
 trap 'rm -rf "$corpus"' EXIT
 

@@ -166,3 +166,30 @@ fn a_dockerfile_parse_error_names_file_and_line_and_writes_nothing() {
         .stderr(predicate::str::contains("  --> Dockerfile:2"));
     assert!(!dir.path().join("ok/Dockerfile.lock").exists());
 }
+
+#[test]
+fn target_locks_only_what_that_stage_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let df = format!(
+        "FROM alpine:3.20@{a} AS base\nFROM base AS test\nCOPY --from=busybox:1.36@{b} /bin /bin\nFROM base AS release\n",
+        a = digest(1),
+        b = digest(2)
+    );
+    fs::write(dir.path().join("Dockerfile"), df).unwrap();
+    bin(dir.path())
+        .args(["generate", "--target", "release"])
+        .assert()
+        .success()
+        .stderr("wrote Dockerfile.lock (1 image)\n");
+    assert!(!text(dir.path().join("Dockerfile.lock")).contains("busybox"));
+    bin(dir.path())
+        .args(["verify", "--target", "release"])
+        .assert()
+        .code(0);
+    // Without the target, the test stage's image is missing from the lock.
+    bin(dir.path())
+        .arg("verify")
+        .assert()
+        .code(1)
+        .stdout("Dockerfile:3: missing-lock-entry: `busybox:1.36` is not in Dockerfile.lock\n");
+}

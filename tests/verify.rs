@@ -93,6 +93,21 @@ fn digest_mismatch_in_every_format() {
 }
 
 #[test]
+fn verify_never_writes() {
+    let dir = scratch("rewrite/flags");
+    // Even a temp file a killed `generate` left behind is left for a writing command.
+    fs::write(dir.path().join(".Dockerfile.lock.tmp-a1b2c3"), "x").unwrap();
+    let before = lock_support::snapshot(dir.path());
+    for args in [
+        &["verify"][..],
+        &["verify", "--require-pinned", "--format", "json"],
+    ] {
+        bin(dir.path()).args(args).assert().code(1);
+    }
+    assert_eq!(lock_support::snapshot(dir.path()), before);
+}
+
+#[test]
 fn json_is_printed_when_all_is_well() {
     let dir = in_sync();
     bin(dir.path())

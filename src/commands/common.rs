@@ -124,13 +124,8 @@ pub fn read_dockerfile(
             d
         }
     })?;
-    let analysis = dockerfile::analyze(&source, options).map_err(|e| {
-        let d = Diagnostic::new(e.message.clone()).at(path, Some(e.line));
-        match &e.help {
-            Some(h) => d.with_help(h.clone()),
-            None => d,
-        }
-    })?;
+    let analysis = dockerfile::analyze(&source, options)
+        .map_err(|e| super::images::error_diagnostic(path, &e))?;
     Ok((source, analysis))
 }
 
@@ -140,7 +135,7 @@ pub fn build_options(
     build: &BuildArgs,
     recorded: Option<&Lock>,
 ) -> Result<BuildOptions, Diagnostic> {
-    let mut options = parse_build_args(build)?;
+    let mut options = super::images::build_options(build)?;
     if let Some(lock) = recorded {
         if build.build_args.is_empty() {
             options.build_args = lock.build_args.clone();
@@ -148,35 +143,6 @@ pub fn build_options(
         if build.platforms.is_empty() {
             options.platforms = locked_platforms(lock);
         }
-    }
-    Ok(options)
-}
-
-/// Until the parser work lands `commands::images::build_options`: `KEY=VALUE`, or `KEY`
-/// alone taking the value from the environment as `docker build` does.
-fn parse_build_args(build: &BuildArgs) -> Result<BuildOptions, Diagnostic> {
-    let mut options = BuildOptions {
-        target: build.target.clone(),
-        ..BuildOptions::default()
-    };
-    for arg in &build.build_args {
-        let (key, value) = match arg.split_once('=') {
-            Some((k, v)) => (k, Some(v.to_string())),
-            None => (arg.as_str(), std::env::var(arg).ok()),
-        };
-        if key.is_empty() {
-            return Err(Diagnostic::new(format!("invalid --build-arg `{arg}`"))
-                .with_help("write --build-arg KEY=VALUE"));
-        }
-        if let Some(value) = value {
-            options.build_args.insert(key.to_string(), value);
-        }
-    }
-    for p in &build.platforms {
-        let platform = p
-            .parse()
-            .map_err(|e: crate::platform::PlatformError| Diagnostic::new(e.to_string()))?;
-        options.platforms.push(platform);
     }
     Ok(options)
 }

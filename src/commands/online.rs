@@ -21,7 +21,7 @@ pub fn resolve_all(
     if images.is_empty() {
         return Ok(HashMap::new());
     }
-    let config = registry_config(args)?;
+    let config = registry::Config::from_args(args)?;
     let client = Client::new(config).map_err(|e| diagnostic(&e, None))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -70,25 +70,4 @@ fn diagnostic(e: &registry::Error, image: Option<&ImageRef>) -> Diagnostic {
         Some(h) => d.with_help(h.clone()),
         None => d,
     }
-}
-
-/// Until the registry work lands `registry::Config::from_args`.
-fn registry_config(args: &RegistryArgs) -> Result<registry::Config, Diagnostic> {
-    let mut mirrors = std::collections::BTreeMap::new();
-    for m in &args.registry_mirrors {
-        let Some((from, to)) = m
-            .split_once('=')
-            .filter(|(a, b)| !a.is_empty() && !b.is_empty())
-        else {
-            return Err(Diagnostic::new(format!("invalid --registry-mirror `{m}`"))
-                .with_help("write --registry-mirror REGISTRY=HOST[:PORT]"));
-        };
-        mirrors.insert(from.to_string(), to.to_string());
-    }
-    Ok(registry::Config {
-        insecure_registries: args.insecure_registries.clone(),
-        mirrors,
-        jobs: usize::from(args.jobs),
-        timeout: std::time::Duration::from_secs(args.timeout),
-    })
 }

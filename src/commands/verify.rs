@@ -26,9 +26,17 @@ pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
     let mut findings = Vec::new();
     let mut errors = Vec::new();
     let mut drift = Vec::new();
-    for target in &targets {
-        match check(console, target, args, &mut findings, &mut drift) {
-            Ok(()) => {}
+    // One thread: on a busy machine (a CI runner, a laptop mid-build) a second thread
+    // waits for a core more than it saves.
+    for result in targets.iter().map(|t| check(t, args)) {
+        match result {
+            Ok(mut checked) => {
+                for w in &checked.warnings {
+                    console.warn(w);
+                }
+                findings.append(&mut checked.findings);
+                drift.append(&mut checked.drift);
+            }
             Err(d) => errors.push(d),
         }
     }
@@ -66,14 +74,18 @@ pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
     Ok(Status::Findings)
 }
 
-/// Compare one Dockerfile with its lock, adding findings; an unreadable file is an error.
-fn check(
-    console: &mut Console<'_>,
-    target: &Target,
-    args: &VerifyArgs,
-    findings: &mut Vec<Finding>,
-    drift: &mut Vec<DriftCheck>,
-) -> Result<(), Diagnostic> {
+/// What checking one Dockerfile found.
+#[derive(Default)]
+struct Checked {
+    findings: Vec<Finding>,
+    warnings: Vec<Diagnostic>,
+    drift: Vec<DriftCheck>,
+}
+
+/// Compare one Dockerfile with its lock; an unreadable file is an error.
+fn check(target: &Target, args: &VerifyArgs) -> Result<Checked, Diagnostic> {
+    let mut checked = Checked::default();
+    let (findings, drift) = (&mut checked.findings, &mut checked.drift);
     let lock_bytes = match std::fs::read(&target.lock) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -89,7 +101,7 @@ fn check(
                 None,
                 format!("no lock at {}", target.lock.display()),
             ));
-            return Ok(());
+            return Ok(checked);
         }
         Err(e) => {
             return Err(Diagnostic::new(format!(
@@ -115,7 +127,9 @@ fn check(
     }
     let (_, analysis) = common::read_dockerfile(&target.dockerfile, &options)?;
     for w in &analysis.warnings {
-        console.warn(&Diagnostic::new(w.message.clone()).at(&target.dockerfile, Some(w.line)));
+        checked
+            .warnings
+            .push(Diagnostic::new(w.message.clone()).at(&target.dockerfile, Some(w.line)));
     }
     let wanted = plan::wanted(&analysis);
     compare(target, &lock, &lock_bytes, &wanted, &mut found);
@@ -143,8 +157,8 @@ fn check(
         }
     }
     found.sort_by(|a, b| (a.line, a.code, &a.message).cmp(&(b.line, b.code, &b.message)));
-    findings.append(&mut found);
-    Ok(())
+    checked.findings.append(&mut found);
+    Ok(checked)
 }
 
 /// The offline findings: entries missing, stale, or pinned to another digest.

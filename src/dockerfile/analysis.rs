@@ -43,8 +43,9 @@ pub(crate) fn analyze(p: &Program, options: &BuildOptions) -> Result<Analysis, E
                 images.push(u);
             }
         }
-        for w in pass.warnings {
-            if seen_warnings.insert((w.line, w.message.clone())) {
+        for (stage, w) in pass.warnings {
+            let wanted = keep.as_ref().is_none_or(|k| k[stage]);
+            if wanted && seen_warnings.insert((w.line, w.message.clone())) {
                 warnings.push(w);
             }
         }
@@ -69,12 +70,17 @@ fn target_index(p: &Program, target: &str) -> Result<usize, Error> {
         })
 }
 
+/// "the stages are: …", at most `SHOWN` names, so a message stays short however many
+/// stages a file has.
 pub(crate) fn stage_list(p: &Program) -> String {
-    let names: Vec<&str> = p.stages.iter().filter_map(|s| s.name.as_deref()).collect();
-    if names.is_empty() {
-        "this Dockerfile has no named stages".into()
-    } else {
-        format!("the stages are: {}", names.join(", "))
+    const SHOWN: usize = 12;
+    let mut names = p.stages.iter().filter_map(|s| s.name.as_deref());
+    let first: Vec<&str> = names.by_ref().take(SHOWN).collect();
+    let more = names.count();
+    match (first.is_empty(), more) {
+        (true, _) => "this Dockerfile has no named stages".into(),
+        (false, 0) => format!("the stages are: {}", first.join(", ")),
+        (false, n) => format!("the stages are: {}, and {n} more", first.join(", ")),
     }
 }
 

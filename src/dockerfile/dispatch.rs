@@ -16,7 +16,8 @@ use crate::reference::ImageRef;
 /// Per-platform result: image uses with the stage they belong to, warnings, stage deps.
 pub(crate) struct Pass {
     pub uses: Vec<(Option<usize>, ImageUse)>,
-    pub warnings: Vec<Warning>,
+    /// With the stage they arise in, so `--target` can drop those of unneeded stages.
+    pub warnings: Vec<(usize, Warning)>,
     pub deps: Vec<Vec<usize>>,
 }
 
@@ -29,6 +30,8 @@ pub(crate) struct Ctx<'a> {
     inheritable: HashSet<String>,
     /// Stage name → index; later definitions win, as in BuildKit's map.
     names: HashMap<String, usize>,
+    /// `stage_list`, computed once: every COPY --from image repeats it.
+    stage_list: Option<String>,
     pass: Pass,
 }
 
@@ -52,12 +55,19 @@ impl<'a> Ctx<'a> {
             globals,
             inheritable,
             names,
+            stage_list: None,
             pass: Pass {
                 uses: Vec::new(),
                 warnings: Vec::new(),
                 deps: vec![Vec::new(); p.stages.len()],
             },
         }
+    }
+
+    fn stage_list(&mut self) -> String {
+        self.stage_list
+            .get_or_insert_with(|| stage_list(self.p))
+            .clone()
     }
 
     pub fn run(mut self) -> Result<Pass, Error> {
@@ -115,7 +125,7 @@ impl<'a> Ctx<'a> {
             {
                 return Err(self.unset_error(st.line, &raw, &exp.unset));
             }
-            if let Some(&j) = seen_names.get(&reference.to_ascii_lowercase()) {
+            if let Some(&j) = seen_names.get(lower(&reference).as_ref()) {
                 base_stage = Some(j);
                 env = persisted[j].clone();
                 self.pass.deps[i].push(j);
@@ -221,7 +231,7 @@ impl<'a> Ctx<'a> {
                 }),
             };
         }
-        if let Some(&j) = self.names.get(&name.to_ascii_lowercase()) {
+        if let Some(&j) = self.names.get(lower(name).as_ref()) {
             self.pass.deps[i].push(j);
             return Ok(());
         }
@@ -239,17 +249,19 @@ impl<'a> Ctx<'a> {
             ),
             help: Some(stage_list(self.p)),
         })?;
-        // A bare name (no registry, tag or digest) is most likely a misspelt stage.
-        if !name.contains(['/', ':', '@']) {
-            self.pass.warnings.push(Warning {
+        // Every such use is reported, as a misspelt stage name (`--from=set` for `setup`)
+        // reads exactly like an image name and BuildKit silently pulls it.
+        let stages = self.stage_list();
+        self.pass.warnings.push((
+            i,
+            Warning {
                 line,
                 message: format!(
-                    "COPY --from={name} names no stage, so BuildKit pulls the image {}; {}",
+                    "COPY --from={name} names no stage, so BuildKit pulls the image {}; {stages}",
                     image.normalized(),
-                    stage_list(self.p)
                 ),
-            });
-        }
+            },
+        ));
         let u = use_of(
             UseKind::CopyFrom,
             line,
@@ -285,7 +297,7 @@ impl<'a> Ctx<'a> {
             if value.is_empty() {
                 continue;
             }
-            if let Some(&j) = self.names.get(&value.to_ascii_lowercase()) {
+            if let Some(&j) = self.names.get(lower(&value).as_ref()) {
                 self.pass.deps[i].push(j);
                 continue;
             }
@@ -297,10 +309,10 @@ impl<'a> Ctx<'a> {
                 help: Some(stage_list(self.p)),
             })?;
             if value.bytes().all(|b| b.is_ascii_digit()) {
-                self.pass.warnings.push(Warning {
+                self.pass.warnings.push((i, Warning {
                     line,
                     message: format!("--mount from={value} is not a stage index (only COPY --from takes one), so BuildKit pulls the image {}", image.normalized()),
-                });
+                }));
             }
             let span = match (&m.span, &f.range) {
                 (Some(s), Some(r)) if value == raw => {
@@ -359,5 +371,15 @@ impl<'a> Ctx<'a> {
             ),
             help: Some(help),
         }
+    }
+}
+
+/// Stage names are stored lower-cased and looked up case-insensitively; most names are
+/// lower case already, so borrow them.
+fn lower(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
 }

@@ -34,7 +34,7 @@ pub fn expand(word: &str, escape: char, vars: &Vars, keep_unset: bool) -> Result
         });
     }
     let mut lx = Lexer {
-        chars: word.chars().collect(),
+        s: word,
         pos: 0,
         escape,
         vars,
@@ -49,7 +49,7 @@ pub fn expand(word: &str, escape: char, vars: &Vars, keep_unset: bool) -> Result
 }
 
 struct Lexer<'a> {
-    chars: Vec<char>,
+    s: &'a str,
     pos: usize,
     escape: char,
     vars: &'a Vars,
@@ -57,17 +57,22 @@ struct Lexer<'a> {
     unset: Vec<String>,
 }
 
-impl Lexer<'_> {
+impl<'a> Lexer<'a> {
     fn peek(&self) -> Option<char> {
-        self.chars.get(self.pos).copied()
+        self.s.get(self.pos..).and_then(|r| r.chars().next())
     }
 
     fn next(&mut self) -> Option<char> {
         let c = self.peek();
-        if c.is_some() {
-            self.pos += 1;
+        if let Some(c) = c {
+            self.pos += c.len_utf8();
         }
         c
+    }
+
+    /// Step over the character `peek` returned.
+    fn bump(&mut self) {
+        self.next();
     }
 
     /// Read until `stop` (consumed) or the end; `raw_escapes` keeps escape characters
@@ -86,7 +91,7 @@ impl Lexer<'_> {
         let mut out = String::new();
         while let Some(ch) = self.peek() {
             if Some(ch) == stop {
-                self.pos += 1;
+                self.bump();
                 return Ok(out);
             }
             match ch {
@@ -94,7 +99,7 @@ impl Lexer<'_> {
                 '"' => out.push_str(&self.double_quote(depth)?),
                 '$' => out.push_str(&self.dollar(depth)?),
                 _ => {
-                    self.pos += 1;
+                    self.bump();
                     if ch == self.escape {
                         if raw_escapes {
                             out.push(ch);
@@ -118,7 +123,7 @@ impl Lexer<'_> {
     }
 
     fn single_quote(&mut self) -> Result<String, String> {
-        self.pos += 1;
+        self.bump();
         let mut out = String::new();
         loop {
             match self.next() {
@@ -135,7 +140,7 @@ impl Lexer<'_> {
     }
 
     fn double_quote(&mut self, depth: usize) -> Result<String, String> {
-        self.pos += 1;
+        self.bump();
         let mut out = String::new();
         loop {
             let Some(ch) = self.peek() else {
@@ -145,18 +150,18 @@ impl Lexer<'_> {
             };
             match ch {
                 '"' => {
-                    self.pos += 1;
+                    self.bump();
                     return Ok(out);
                 }
                 '$' => out.push_str(&self.dollar(depth)?),
                 _ => {
-                    self.pos += 1;
+                    self.bump();
                     if ch == self.escape {
                         match self.peek() {
                             None => continue,
                             // Only these can be escaped inside double quotes.
                             Some(n) if n == '"' || n == '$' || n == self.escape => {
-                                self.pos += 1;
+                                self.bump();
                                 out.push(n);
                                 continue;
                             }
@@ -171,38 +176,36 @@ impl Lexer<'_> {
 
     /// A variable name: letters, digits and `_`; a leading digit run or one special
     /// parameter character stands alone.
-    fn name(&mut self) -> String {
-        let mut name = String::new();
+    fn name(&mut self) -> &'a str {
+        let start = self.pos;
         if let Some(c) = self.peek() {
             if c.is_ascii_digit() {
-                while let Some(d) = self.peek().filter(char::is_ascii_digit) {
-                    name.push(d);
-                    self.pos += 1;
+                while self.peek().is_some_and(|d| d.is_ascii_digit()) {
+                    self.bump();
                 }
-                return name;
+                return &self.s[start..self.pos];
             }
             if matches!(c, '@' | '*' | '#' | '?' | '-' | '$' | '!') {
-                self.pos += 1;
-                name.push(c);
-                return name;
+                self.bump();
+                return &self.s[start..self.pos];
             }
         }
-        while let Some(c) = self.peek().filter(|c| c.is_alphanumeric() || *c == '_') {
-            name.push(c);
-            self.pos += 1;
+        while self.peek().is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            self.bump();
         }
-        name
+        &self.s[start..self.pos]
     }
 
     fn get(&self, name: &str) -> Option<&str> {
         self.vars.get(name).map(String::as_str)
     }
 
-    /// `$V` or `${V}`: the value, recording the name when unset.
-    fn plain(&mut self, name: &str, written: String) -> String {
+    /// `$V` or `${V}` (`braced`): the value, recording the name when unset.
+    fn plain(&mut self, name: &str, braced: bool) -> String {
         match self.get(name) {
             Some(v) => v.to_string(),
-            None if self.keep_unset => written,
+            None if self.keep_unset && braced => format!("${{{name}}}"),
+            None if self.keep_unset => format!("${name}"),
             None => {
                 if !self.unset.iter().any(|u| u == name) {
                     self.unset.push(name.to_string());
@@ -213,15 +216,15 @@ impl Lexer<'_> {
     }
 
     fn dollar(&mut self, depth: usize) -> Result<String, String> {
-        self.pos += 1;
+        self.bump();
         if self.peek() != Some('{') {
             let name = self.name();
             if name.is_empty() {
                 return Ok("$".into());
             }
-            return Ok(self.plain(&name, format!("${name}")));
+            return Ok(self.plain(name, false));
         }
-        self.pos += 1;
+        self.bump();
         match self.peek() {
             None => return Err("syntax error: missing '}'".into()),
             Some('{' | '}' | ':') => return Err("syntax error: bad substitution".into()),
@@ -233,7 +236,7 @@ impl Lexer<'_> {
         };
         let mut ops = op.to_string();
         match op {
-            '}' => Ok(self.plain(&name, format!("${{{name}}}"))),
+            '}' => Ok(self.plain(name, true)),
             ':' | '+' | '-' | '?' | '#' | '%' => {
                 let null_is_unset = op == ':';
                 if null_is_unset {
@@ -250,7 +253,7 @@ impl Lexer<'_> {
                     return Err(format!("unsupported modifier ({ops}) in substitution"));
                 }
                 let word = self.word_until(&['}'], raw, depth)?.0;
-                let value = self.get(&name).map(str::to_string);
+                let value = self.get(name).map(str::to_string);
                 if self.keep_unset && value.is_none() {
                     return Ok(format!("${{{name}{ops}{word}}}"));
                 }
@@ -301,7 +304,7 @@ impl Lexer<'_> {
             '/' => {
                 let all = self.peek() == Some('/');
                 if all {
-                    self.pos += 1;
+                    self.bump();
                 }
                 let (pat, stopped_at) = self.word_until(&['/', '}'], true, depth)?;
                 let repl = if stopped_at == '/' {
@@ -309,7 +312,7 @@ impl Lexer<'_> {
                 } else {
                     String::new()
                 };
-                match self.get(&name).map(str::to_string) {
+                match self.get(name).map(str::to_string) {
                     None if self.keep_unset => {
                         let slash = if all { "//" } else { "/" };
                         Ok(format!("${{{name}{slash}{pat}/{repl}}}"))
@@ -334,7 +337,7 @@ impl Lexer<'_> {
                 return Err("syntax error: missing '}'".into());
             };
             if stops.contains(&ch) {
-                self.pos += 1;
+                self.bump();
                 return Ok((out, ch));
             }
             match ch {
@@ -349,7 +352,7 @@ impl Lexer<'_> {
                 '\'' => out.push_str(&self.single_quote()?),
                 '"' => out.push_str(&self.double_quote(depth + 1)?),
                 _ => {
-                    self.pos += 1;
+                    self.bump();
                     if ch == self.escape {
                         if raw {
                             out.push(ch);

@@ -36,6 +36,12 @@ impl<'a> LogicalLine<'a> {
     }
 
     fn push(&mut self, source_start: usize, piece: &[u8]) {
+        if let Cow::Borrowed(first) = self.text {
+            // Continued lines usually go on for several pieces: grow once, not per piece.
+            let mut owned = Vec::with_capacity(first.len() * 4 + piece.len());
+            owned.extend_from_slice(first);
+            self.text = Cow::Owned(owned);
+        }
         let text = self.text.to_mut();
         self.more.push((text.len(), source_start));
         text.extend_from_slice(piece);
@@ -126,14 +132,15 @@ impl Iterator for Lines<'_> {
     }
 }
 
-/// BuildKit's continuation pattern `([^E])E[ \t]*$` for escape character `E`: returns the
+/// BuildKit's continuation rule for escape character `E`: the line ends in `E` (then only
+/// spaces or tabs) not preceded by another `E`; a lone `E` continues too. Returns the
 /// length to keep and whether the line continues. An escaped escape does not continue.
 fn trim_continuation(line: &[u8], escape: u8) -> (usize, bool) {
     let mut i = line.len();
     while i > 0 && matches!(line[i - 1], b' ' | b'\t') {
         i -= 1;
     }
-    if i >= 2 && line[i - 1] == escape && line[i - 2] != escape {
+    if i >= 1 && line[i - 1] == escape && (i == 1 || line[i - 2] != escape) {
         (i - 1, true)
     } else {
         (line.len(), false)
@@ -281,7 +288,8 @@ mod tests {
 
     #[test]
     fn continuations_comments_and_blank_lines() {
-        let cases: &[(&str, &[(&str, usize, usize)])] = &[
+        type Case<'a> = (&'a str, &'a [(&'a str, usize, usize)]);
+        let cases: &[Case] = &[
             ("FROM a\nRUN b", &[("FROM a", 1, 1), ("RUN b", 2, 2)]),
             ("RUN a \\\n  b", &[("RUN a   b", 1, 2)]),
             ("RUN a \\\n# c\n\n  b\n", &[("RUN a   b", 1, 4)]),
@@ -290,7 +298,7 @@ mod tests {
                 "RUN a \\\\\nRUN b",
                 &[("RUN a \\\\", 1, 1), ("RUN b", 2, 2)],
             ),
-            ("  \\\nFROM a", &[("\\", 1, 1), ("FROM a", 2, 2)]),
+            ("  \\\nFROM a", &[("FROM a", 1, 2)]),
             ("RUN a \\", &[("RUN a ", 1, 1)]),
             ("RUN a \\\n", &[("RUN a ", 1, 1)]),
             ("FROM a\r\nRUN b\r\n", &[("FROM a", 1, 1), ("RUN b", 2, 2)]),

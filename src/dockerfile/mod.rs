@@ -1,10 +1,16 @@
 //! Dockerfiles read as BuildKit reads them: directives, instructions, ARG expansion,
 //! stages, and every external image they use, each with its exact byte span.
 //!
-//! The layers follow BuildKit's: [`lexer`] (lines, directives, continuations, heredocs) and
-//! `words` give the syntax tree of [`parse`]; `stages` checks it as `instructions.Parse`
-//! does; `analysis` applies `dockerfile2llb`'s rules with `expand` (the shell lexer).
-//! The types below are the contract the commands code against.
+//! The layers follow BuildKit's:
+//! - `lexer` (lines, BOM, continuations, heredoc bodies) with `directives` and `heredoc`,
+//!   and `words` (keyword, flags, fields) give the syntax tree of [`parse`] (`syntax`);
+//! - `stages` checks instructions as `instructions.Parse` does and groups them;
+//! - `analysis` and `dispatch` apply `dockerfile2llb`'s rules, with [`expand`] (the shell
+//!   lexer's variable expansion), `pattern` and `csv` (mount options).
+//!
+//! [`analyze`] reads the source in one pass and keeps only what the image analysis needs;
+//! [`parse`] materializes every instruction. The types below are the contract the
+//! commands code against.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -18,7 +24,7 @@ mod directives;
 mod dispatch;
 pub mod expand;
 mod heredoc;
-pub mod lexer;
+mod lexer;
 mod pattern;
 mod stages;
 mod syntax;

@@ -78,7 +78,8 @@ fn stage_or_image() {
 
 #[test]
 fn arg_scopes_and_build_args() {
-    let cases: &[(&str, &[(&str, &str)], &[&str])] = &[
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: &[Case] = &[
         ("ARG T=1\nFROM a:$T", &[], &["from a:1"]),
         ("ARG T=1\nFROM a:$T", &[("T", "2")], &["from a:2"]),
         ("ARG T\nFROM a:${T:-3}", &[], &["from a:3"]),
@@ -207,12 +208,33 @@ fn copy_from_typo_warns_with_stage_names() {
     .unwrap();
     assert_eq!(
         a.warnings,
-        [Warning {
-            line: 3,
-            message: "COPY --from=set names no stage, so BuildKit pulls the image docker.io/library/set:latest; the stages are: setup".into()
-        }]
+        [
+            Warning {
+                line: 3,
+                message: "COPY --from=set names no stage, so BuildKit pulls the image docker.io/library/set:latest; the stages are: setup".into()
+            },
+            Warning {
+                line: 4,
+                message: "COPY --from=ghcr.io/x/y:1 names no stage, so BuildKit pulls the image ghcr.io/x/y:1; the stages are: setup".into()
+            }
+        ]
     );
     assert_eq!(a.stages, [Some("setup".to_string()), None]);
+}
+
+#[test]
+fn stage_lists_stay_short() {
+    // Regression: each warning listed every stage, quadratic in a file of many stages.
+    let mut src = String::new();
+    for i in 0..20 {
+        src.push_str(&format!("FROM a AS s{i}\n"));
+    }
+    src.push_str("COPY --from=x / /\n");
+    let a = run(&src, &[], &[], None).unwrap();
+    assert_eq!(
+        a.warnings[0].message,
+        "COPY --from=x names no stage, so BuildKit pulls the image docker.io/library/x:latest; the stages are: s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, and 8 more"
+    );
 }
 
 #[test]

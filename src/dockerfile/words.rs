@@ -125,16 +125,23 @@ pub(crate) fn extract_flags(line: &[u8], start: usize) -> (Vec<RawWord>, usize) 
     let n = line.len();
     let mut words = Vec::new();
     let mut phase = Phase::Spaces;
-    let mut word: Vec<u8> = Vec::new();
+    // The word's bytes are copied only once a quote or escape makes it differ from the
+    // source; until then it is `line[word_start..pos]`.
+    let mut copied: Option<Vec<u8>> = None;
     let mut word_start = start;
     let mut quote = 0u8;
     let mut blank_ok = false;
     let mut pos = start;
-    let push = |words: &mut Vec<RawWord>, word: &[u8], range: Range<usize>| {
-        words.push(RawWord {
-            text: String::from_utf8_lossy(word).into_owned(),
-            range,
-        })
+    let finish = |copied: &mut Option<Vec<u8>>, range: Range<usize>| -> (RawWord, bool) {
+        let text = match copied.take() {
+            Some(c) => String::from_utf8_lossy(&c).into_owned(),
+            None => String::from_utf8_lossy(&line[range.clone()]).into_owned(),
+        };
+        let keep = text != "--";
+        (RawWord { text, range }, keep)
+    };
+    let current_len = |copied: &Option<Vec<u8>>, word_start: usize, pos: usize| {
+        copied.as_ref().map_or(pos - word_start, Vec::len)
     };
     while pos <= n {
         let ch = if pos < n { line[pos] } else { 0 };
@@ -153,58 +160,60 @@ pub(crate) fn extract_flags(line: &[u8], start: usize) -> (Vec<RawWord>, usize) 
             word_start = pos;
         }
         if pos == n {
-            if word != b"--" && (blank_ok || !word.is_empty()) {
-                push(&mut words, &word, word_start..pos);
+            if blank_ok || current_len(&copied, word_start, pos) > 0 {
+                let (w, keep) = finish(&mut copied, word_start..pos);
+                if keep {
+                    words.push(w);
+                }
             }
             break;
         }
-        let mut c = ch;
-        if phase == Phase::Word {
-            if is_space_byte(ch) {
-                phase = Phase::Spaces;
-                if word == b"--" {
-                    return (words, pos);
-                }
-                if blank_ok || !word.is_empty() {
-                    push(&mut words, &word, word_start..pos);
-                }
-                word.clear();
-                blank_ok = false;
-                pos += 1;
-                continue;
+        if phase == Phase::Word && is_space_byte(ch) {
+            phase = Phase::Spaces;
+            let (w, _) = finish(&mut copied, word_start..pos);
+            if w.text == "--" {
+                return (words, pos);
             }
-            if ch == b'\'' || ch == b'"' {
-                quote = ch;
-                blank_ok = true;
-                phase = Phase::Quote;
-                pos += 1;
-                continue;
+            if blank_ok || !w.text.is_empty() {
+                words.push(w);
             }
-            if ch == b'\\' {
-                if pos + 1 == n {
-                    pos += 1;
-                    continue;
-                }
-                pos += 1;
-                c = line[pos];
-            }
-        } else {
-            if ch == quote {
-                phase = Phase::Word;
-                pos += 1;
-                continue;
-            }
-            if ch == b'\\' {
-                if pos + 1 == n {
-                    phase = Phase::Word;
-                    pos += 1;
-                    continue;
-                }
-                pos += 1;
-                c = line[pos];
-            }
+            blank_ok = false;
+            pos += 1;
+            continue;
         }
-        word.push(c);
+        let quoting_starts = phase == Phase::Word && (ch == b'\'' || ch == b'"');
+        let quoting_ends = phase == Phase::Quote && ch == quote;
+        if quoting_starts || quoting_ends || ch == b'\\' {
+            // From here on the word differs from the source: copy what it has so far.
+            copied.get_or_insert_with(|| line[word_start..pos].to_vec());
+        }
+        if quoting_starts {
+            quote = ch;
+            blank_ok = true;
+            phase = Phase::Quote;
+            pos += 1;
+            continue;
+        }
+        if quoting_ends {
+            phase = Phase::Word;
+            pos += 1;
+            continue;
+        }
+        let mut c = ch;
+        if ch == b'\\' {
+            if pos + 1 == n {
+                if phase == Phase::Quote {
+                    phase = Phase::Word;
+                }
+                pos += 1;
+                continue;
+            }
+            pos += 1;
+            c = line[pos];
+        }
+        if let Some(w) = copied.as_mut() {
+            w.push(c);
+        }
         pos += 1;
     }
     (words, n)

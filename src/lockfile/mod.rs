@@ -10,6 +10,7 @@ use crate::dockerfile::UseKind;
 use crate::reference::{Digest, ImageRef};
 
 mod atomic;
+mod fast;
 mod schema;
 
 pub use atomic::{remove_stale_temp_files, write_all_if_changed, write_if_changed};
@@ -171,19 +172,30 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Lock, Error> {
         let line = e.location().map(|l| l.line() as usize).filter(|&l| l > 0);
         invalid(line, first_line(&e.without_snippet().to_string()))
     };
-    let header: schema::Header = serde_saphyr::from_str(text).map_err(yaml_error)?;
-    match header.version {
-        None => return Err(invalid(None, "no `version` field".into())),
-        Some(v) if v.value != VERSION => {
-            return Err(Error::Version {
-                path: path.to_path_buf(),
-                line: Some(v.referenced.line() as usize).filter(|&l| l > 0),
-                version: v.value,
-            })
-        }
-        Some(_) => {}
+    if let Some(lock) = fast::read(text) {
+        return Ok(lock);
     }
-    let file: schema::FileIn = serde_saphyr::from_str(text).map_err(yaml_error)?;
+    // One strict pass when the fast reader declines; the lenient header pass runs only when that
+    // fails, so that a lock from a newer release is reported by its version.
+    let version_error = |v: &serde_saphyr::Spanned<u64>| Error::Version {
+        path: path.to_path_buf(),
+        line: Some(v.referenced.line() as usize).filter(|&l| l > 0),
+        version: v.value,
+    };
+    let file: schema::FileIn = match serde_saphyr::from_str(text) {
+        Ok(file) => file,
+        Err(e) => {
+            let header: schema::Header = serde_saphyr::from_str(text).map_err(yaml_error)?;
+            return Err(match header.version {
+                None => invalid(None, "no `version` field".into()),
+                Some(v) if v.value != VERSION => version_error(&v),
+                Some(_) => yaml_error(e),
+            });
+        }
+    };
+    if file.version.value != VERSION {
+        return Err(version_error(&file.version));
+    }
     schema::decode(file).map_err(|e| invalid(Some(e.line).filter(|&l| l > 0), e.message))
 }
 

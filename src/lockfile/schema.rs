@@ -30,8 +30,7 @@ pub struct Header {
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct FileIn {
-    #[allow(dead_code)] // checked by `Header` before this struct is read
-    pub version: u64,
+    pub version: Spanned<u64>,
     pub dockerfile: String,
     #[serde(default)]
     pub build_args: BTreeMap<String, String>,

@@ -188,3 +188,27 @@ fn keys_follow_the_dockerfile_spelling() {
     assert!(!key.is_tag());
     assert_eq!(key.image().unwrap(), only);
 }
+
+#[test]
+fn the_fast_reader_accepts_exactly_what_encode_writes() {
+    let mut lock = sample();
+    lock.build_args.insert("FLAG".into(), "on".into());
+    let text = encode(&lock).unwrap();
+    assert_eq!(fast::read(&text), Some(lock.clone()));
+    let empty = encode(&Lock::default()).unwrap();
+    assert_eq!(fast::read(&empty), Some(Lock::default()));
+    // Anything else goes to the full parser, which reads the same lock or says why not.
+    for edited in [
+        text.replace("name: alpine", "name: 'alpine'"),
+        text.replace("    digest:", "    digest:  "),
+        text.replacen('\n', "\n\n", 3),
+        format!("{text}# trailing comment\n"),
+        text.replace("version: 1", "version: 2"),
+        text.replace(HEADER, "# edited by hand"),
+    ] {
+        assert_eq!(fast::read(&edited), None, "{edited}");
+        if let Ok(slow) = parse(edited.as_bytes(), Path::new("x.lock")) {
+            assert_eq!(slow, lock);
+        }
+    }
+}
