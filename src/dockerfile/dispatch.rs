@@ -249,19 +249,24 @@ impl<'a> Ctx<'a> {
             ),
             help: Some(stage_list(self.p)),
         })?;
-        // Every such use is reported, as a misspelt stage name (`--from=set` for `setup`)
-        // reads exactly like an image name and BuildKit silently pulls it.
-        let stages = self.stage_list();
-        self.pass.warnings.push((
-            i,
-            Warning {
-                line,
-                message: format!(
-                    "COPY --from={name} names no stage, so BuildKit pulls the image {}; {stages}",
-                    image.normalized(),
-                ),
-            },
-        ));
+        // A name that could be a stage name (BuildKit's `^[a-z][a-z0-9-_.]*$`, compared
+        // lower-cased) but names none is most likely a misspelt stage (`--from=set` for
+        // `setup`), which BuildKit silently pulls as `docker.io/library/set:latest`: warn.
+        // A tag, digest or path (`busybox:1.36`, `ghcr.io/x/y`) can't name a stage, so
+        // such a use is plainly an image and needs no warning on every run.
+        if could_be_stage_name(name) {
+            let stages = self.stage_list();
+            self.pass.warnings.push((
+                i,
+                Warning {
+                    line,
+                    message: format!(
+                        "COPY --from={name} names no stage, so BuildKit pulls the image {}; {stages}",
+                        image.normalized(),
+                    ),
+                },
+            ));
+        }
         let u = use_of(
             UseKind::CopyFrom,
             line,
@@ -382,4 +387,11 @@ fn lower(s: &str) -> std::borrow::Cow<'_, str> {
     } else {
         std::borrow::Cow::Borrowed(s)
     }
+}
+
+/// Whether `name` has the shape of a stage name: `^[a-z][a-z0-9-_.]*$`, case-insensitive.
+fn could_be_stage_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
