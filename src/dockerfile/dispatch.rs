@@ -22,7 +22,7 @@ pub(crate) struct Pass {
 }
 
 pub(crate) struct Ctx<'a> {
-    p: &'a Program,
+    p: &'a Program<'a>,
     options: &'a BuildOptions,
     globals: Vars,
     /// Names visible to a stage's `ARG X` without a default: declared globals and the
@@ -36,7 +36,7 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(p: &'a Program, options: &'a BuildOptions, platform: &Platform) -> Self {
+    pub fn new(p: &'a Program<'a>, options: &'a BuildOptions, platform: &Platform) -> Self {
         let mut globals = Vars::new();
         let mut inheritable = HashSet::new();
         for (k, v) in platform.automatic_args(&Platform::default_target()) {
@@ -94,8 +94,8 @@ impl<'a> Ctx<'a> {
         }
         // Global ARGs: a --build-arg wins, else the default expanded with earlier globals.
         for a in &self.p.meta_args {
-            self.inheritable.insert(a.key.clone());
-            let value = match (self.options.build_args.get(&a.key), &a.default) {
+            self.inheritable.insert(a.key.to_string());
+            let value = match (self.options.build_args.get(a.key.as_ref()), &a.default) {
                 (Some(v), _) => Some(v.clone()),
                 (None, Some(d)) => Some(
                     expand(d, esc, &self.globals, false)
@@ -105,7 +105,7 @@ impl<'a> Ctx<'a> {
                 (None, None) => None,
             };
             if let Some(v) = value {
-                self.globals.insert(a.key.clone(), v);
+                self.globals.insert(a.key.to_string(), v);
             }
         }
         let mut persisted: Vec<Vars> = Vec::with_capacity(self.p.stages.len());
@@ -177,20 +177,20 @@ impl<'a> Ctx<'a> {
         match cmd {
             Cmd::Arg(line, pairs) => {
                 for (k, default) in pairs {
-                    let value = match (self.options.build_args.get(k), default) {
+                    let value = match (self.options.build_args.get(k.as_ref()), default) {
                         (Some(v), _) => Some(v.clone()),
                         (None, Some(d)) => Some(
                             expand(d, esc, scope, false)
                                 .map_err(|m| expansion_error(*line, m, d))?
                                 .value,
                         ),
-                        (None, None) if self.inheritable.contains(k) => {
-                            self.globals.get(k).cloned()
+                        (None, None) if self.inheritable.contains(k.as_ref()) => {
+                            self.globals.get(k.as_ref()).cloned()
                         }
                         (None, None) => None,
                     };
                     if let Some(v) = value {
-                        scope.insert(k.clone(), v);
+                        scope.insert(k.to_string(), v);
                     }
                 }
             }
@@ -199,8 +199,8 @@ impl<'a> Ctx<'a> {
                     let v = expand(v, esc, scope, false)
                         .map_err(|m| expansion_error(*line, m, v))?
                         .value;
-                    scope.insert(k.clone(), v.clone());
-                    env.insert(k.clone(), v);
+                    scope.insert(k.to_string(), v.clone());
+                    env.insert(k.to_string(), v);
                 }
             }
             Cmd::CopyFrom(line, from) => self.copy_from(i, *line, from)?,
@@ -267,7 +267,7 @@ impl<'a> Ctx<'a> {
             line,
             name,
             from.span.clone(),
-            name.clone(),
+            name.to_string(),
             image,
             self.p.stages[i].name.clone(),
             None,

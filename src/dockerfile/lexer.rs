@@ -20,6 +20,8 @@ const BOM: &[u8] = b"\xef\xbb\xbf";
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LogicalLine<'a> {
     pub text: Cow<'a, [u8]>,
+    /// The whole source, so words of a continued line can still borrow from it.
+    src: &'a [u8],
     /// Source offset of the first piece.
     first: usize,
     /// `(offset in text, offset in source)` for each further physical piece, in order.
@@ -27,9 +29,10 @@ pub(crate) struct LogicalLine<'a> {
 }
 
 impl<'a> LogicalLine<'a> {
-    fn new(source_start: usize, piece: &'a [u8]) -> Self {
+    fn new(src: &'a [u8], source_start: usize, piece: &'a [u8]) -> Self {
         LogicalLine {
             text: Cow::Borrowed(piece),
+            src,
             first: source_start,
             more: Vec::new(),
         }
@@ -45,6 +48,19 @@ impl<'a> LogicalLine<'a> {
         let text = self.text.to_mut();
         self.more.push((text.len(), source_start));
         text.extend_from_slice(piece);
+    }
+
+    /// `text[r]` as a string (invalid UTF-8 replaced), borrowed from the source unless `r`
+    /// crosses a continuation or is not valid UTF-8.
+    pub fn str_at(&self, r: Range<usize>) -> Cow<'a, str> {
+        let bytes: &'a [u8] = match &self.text {
+            Cow::Borrowed(t) => &t[r],
+            Cow::Owned(t) => match self.source_range(r.clone()) {
+                Some(s) => &self.src[s],
+                None => return Cow::Owned(String::from_utf8_lossy(&t[r]).into_owned()),
+            },
+        };
+        String::from_utf8_lossy(bytes)
     }
 
     /// The source range of `r` (a range of `text`) when it lies within one physical piece.
@@ -191,7 +207,7 @@ pub(crate) fn lex<'a>(
             continue;
         }
         let (keep, mut continues) = trim_continuation(t, directives.escape);
-        let mut line = LogicalLine::new(t_start, &t[..keep]);
+        let mut line = LogicalLine::new(src, t_start, &t[..keep]);
         let mut end_line = first.no;
         let mut span_end = first.end;
         while continues {

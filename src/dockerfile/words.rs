@@ -5,17 +5,18 @@
 //! Positions are byte offsets into the logical line, so callers can map a word back to the
 //! source file when it was written literally.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
-/// A word cut from a logical line: its text after quote and escape removal, and the range
-/// of the line it was cut from.
+/// A word cut from a logical line: its text after quote and escape removal (borrowed from
+/// the line unless quotes or escapes changed it), and the range of the line it was cut from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RawWord {
-    pub text: String,
+pub(crate) struct RawWord<'t> {
+    pub text: Cow<'t, str>,
     pub range: Range<usize>,
 }
 
-impl RawWord {
+impl RawWord<'_> {
     /// The text is exactly the bytes it came from (no quotes or escapes were removed).
     pub fn is_literal(&self) -> bool {
         self.text.len() == self.range.len()
@@ -76,15 +77,15 @@ pub(crate) fn trailing_ws(b: &[u8]) -> usize {
 
 /// An instruction line cut into keyword, flags and arguments (BuildKit's `splitCommand`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Split {
+pub(crate) struct Split<'t> {
     pub keyword: Range<usize>,
-    pub flags: Vec<RawWord>,
+    pub flags: Vec<RawWord<'t>>,
     pub args: Range<usize>,
 }
 
 /// Split `text[from..to]`: trim it, take the keyword up to the first `[\t\v\f\r ]`, then
 /// the `--flags`, then the trimmed rest.
-pub(crate) fn split_command(text: &[u8], from: usize, to: usize) -> Split {
+pub(crate) fn split_command(text: &[u8], from: usize, to: usize) -> Split<'_> {
     let a = from + leading_ws(&text[from..to]);
     let b = to - trailing_ws(&text[a..to]);
     let kw_end = text[a..b]
@@ -121,7 +122,7 @@ enum Phase {
 /// BuildKit's `extractBuilderFlags`: `--name=value` words directly after the keyword, with
 /// quotes removed and `\` escaping the next byte (always `\`, whatever `# escape=` says).
 /// Returns the flags and the offset where the arguments start.
-pub(crate) fn extract_flags(line: &[u8], start: usize) -> (Vec<RawWord>, usize) {
+pub(crate) fn extract_flags(line: &[u8], start: usize) -> (Vec<RawWord<'_>>, usize) {
     let n = line.len();
     let mut words = Vec::new();
     let mut phase = Phase::Spaces;
@@ -132,10 +133,10 @@ pub(crate) fn extract_flags(line: &[u8], start: usize) -> (Vec<RawWord>, usize) 
     let mut quote = 0u8;
     let mut blank_ok = false;
     let mut pos = start;
-    let finish = |copied: &mut Option<Vec<u8>>, range: Range<usize>| -> (RawWord, bool) {
+    let finish = |copied: &mut Option<Vec<u8>>, range: Range<usize>| -> (RawWord<'_>, bool) {
         let text = match copied.take() {
-            Some(c) => String::from_utf8_lossy(&c).into_owned(),
-            None => String::from_utf8_lossy(&line[range.clone()]).into_owned(),
+            Some(c) => Cow::Owned(String::from_utf8_lossy(&c).into_owned()),
+            None => String::from_utf8_lossy(&line[range.clone()]),
         };
         let keep = text != "--";
         (RawWord { text, range }, keep)
@@ -221,7 +222,7 @@ pub(crate) fn extract_flags(line: &[u8], start: usize) -> (Vec<RawWord>, usize) 
 
 /// BuildKit's `parseStringsWhitespaceDelimited` (FROM's arguments): fields separated by
 /// runs of `[\t\v\f\r ]`, quotes kept.
-pub(crate) fn fields(text: &[u8], range: Range<usize>) -> Vec<RawWord> {
+pub(crate) fn fields(text: &[u8], range: Range<usize>) -> Vec<RawWord<'_>> {
     let mut out = Vec::new();
     let mut i = range.start;
     while i < range.end {
@@ -234,7 +235,7 @@ pub(crate) fn fields(text: &[u8], range: Range<usize>) -> Vec<RawWord> {
         }
         if i > s {
             out.push(RawWord {
-                text: String::from_utf8_lossy(&text[s..i]).into_owned(),
+                text: String::from_utf8_lossy(&text[s..i]),
                 range: s..i,
             });
         }
@@ -243,26 +244,32 @@ pub(crate) fn fields(text: &[u8], range: Range<usize>) -> Vec<RawWord> {
 }
 
 /// BuildKit's `parseWords` (ARG and ENV): whitespace-separated words where quotes group
-/// and stay in the word, and the escape character keeps the next character with it.
-pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
+/// and stay in the word, and the escape character keeps the next character with it. Each
+/// word is a piece of `rest` (quotes and escapes are kept), so only its range is returned.
+pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<Range<usize>> {
     let mut words = Vec::new();
-    let mut word = String::new();
+    // The word is `rest[start..end]`: every character from its first to its last is kept,
+    // except a lone escape at the very end, which is dropped.
+    let mut start = 0;
+    let mut end = 0;
     let mut phase = Phase::Spaces;
     let mut quote = '\0';
     let mut blank_ok = false;
-    let mut chars = rest.chars().peekable();
-    while let Some(ch) = chars.next() {
+    let mut chars = rest.char_indices();
+    while let Some((i, ch)) = chars.next() {
         if phase == Phase::Spaces {
             if ch.is_whitespace() {
                 continue;
             }
             phase = Phase::Word;
+            start = i;
+            end = i;
         }
         if phase == Phase::Word {
             if ch.is_whitespace() {
                 phase = Phase::Spaces;
-                if blank_ok || !word.is_empty() {
-                    words.push(std::mem::take(&mut word));
+                if blank_ok || end > start {
+                    words.push(start..end);
                 }
                 blank_ok = false;
                 continue;
@@ -275,14 +282,13 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
             if ch == escape {
                 match chars.next() {
                     None => continue,
-                    Some(next) => {
-                        word.push(ch);
-                        word.push(next);
+                    Some((j, next)) => {
+                        end = j + next.len_utf8();
                         continue;
                     }
                 }
             }
-            word.push(ch);
+            end = i + ch.len_utf8();
         } else {
             if ch == quote {
                 phase = Phase::Word;
@@ -293,18 +299,17 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
                         phase = Phase::Word;
                         continue;
                     }
-                    Some(next) => {
-                        word.push(ch);
-                        word.push(next);
+                    Some((j, next)) => {
+                        end = j + next.len_utf8();
                         continue;
                     }
                 }
             }
-            word.push(ch);
+            end = i + ch.len_utf8();
         }
     }
-    if phase != Phase::Spaces && (blank_ok || !word.is_empty()) {
-        words.push(word);
+    if phase != Phase::Spaces && (blank_ok || end > start) {
+        words.push(start..end);
     }
     words
 }
@@ -316,7 +321,7 @@ mod tests {
     fn flags_of(line: &str) -> (Vec<String>, String) {
         let (w, rest) = extract_flags(line.as_bytes(), 0);
         (
-            w.into_iter().map(|w| w.text).collect(),
+            w.into_iter().map(|w| w.text.into_owned()).collect(),
             line[rest..].trim().to_string(),
         )
     }
@@ -381,7 +386,11 @@ mod tests {
             ("X=\"\"", &["X=\"\""]),
         ];
         for (input, want) in cases {
-            assert_eq!(parse_words(input, '\\'), *want, "{input}");
+            let got: Vec<&str> = parse_words(input, '\\')
+                .into_iter()
+                .map(|r| &input[r])
+                .collect();
+            assert_eq!(got, *want, "{input}");
         }
     }
 
