@@ -12,6 +12,24 @@ use super::pattern;
 /// Variables in scope: name → value. A name that is absent is unset.
 pub type Vars = HashMap<String, String>;
 
+/// Where `expand` reads variables: a map of owned names ([`Vars`]) or one whose names
+/// borrow from the Dockerfile.
+pub trait Lookup {
+    fn lookup(&self, name: &str) -> Option<&str>;
+}
+
+impl Lookup for Vars {
+    fn lookup(&self, name: &str) -> Option<&str> {
+        self.get(name).map(String::as_str)
+    }
+}
+
+impl Lookup for HashMap<&str, String> {
+    fn lookup(&self, name: &str) -> Option<&str> {
+        self.get(name).map(String::as_str)
+    }
+}
+
 /// How deep `${…}` substitutions may nest inside one another.
 pub const MAX_DEPTH: usize = 32;
 
@@ -25,7 +43,12 @@ pub struct Expanded {
 
 /// Expand `word` with `vars`. With `keep_unset`, unset variables stay as written
 /// (BuildKit's `SkipUnsetEnv`): that gives the reference "as written, quotes removed".
-pub fn expand(word: &str, escape: char, vars: &Vars, keep_unset: bool) -> Result<Expanded, String> {
+pub fn expand(
+    word: &str,
+    escape: char,
+    vars: &dyn Lookup,
+    keep_unset: bool,
+) -> Result<Expanded, String> {
     // Most words have nothing to expand or unquote.
     if !word.contains(['$', '\'', '"', escape]) {
         return Ok(Expanded {
@@ -52,7 +75,7 @@ struct Lexer<'a> {
     s: &'a str,
     pos: usize,
     escape: char,
-    vars: &'a Vars,
+    vars: &'a dyn Lookup,
     keep_unset: bool,
     unset: Vec<String>,
 }
@@ -197,7 +220,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str)
+        self.vars.lookup(name)
     }
 
     /// `$V` or `${V}` (`braced`): the value, recording the name when unset.

@@ -60,7 +60,7 @@ impl<'a> LogicalLine<'a> {
                 None => return Cow::Owned(String::from_utf8_lossy(&t[r]).into_owned()),
             },
         };
-        String::from_utf8_lossy(bytes)
+        words::lossy(bytes)
     }
 
     /// The source range of `r` (a range of `text`) when it lies within one physical piece.

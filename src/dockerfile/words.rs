@@ -23,6 +23,14 @@ impl RawWord<'_> {
     }
 }
 
+/// `String::from_utf8_lossy`, checking the (usual) valid case first, which is faster.
+pub(crate) fn lossy(b: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
+}
+
 /// `unicode.IsSpace` applied to a single byte, as `extractBuilderFlags` does (it converts
 /// each byte to a rune, so the Latin-1 spaces 0x85 and 0xA0 count).
 fn is_space_byte(b: u8) -> bool {
@@ -136,7 +144,7 @@ pub(crate) fn extract_flags(line: &[u8], start: usize) -> (Vec<RawWord<'_>>, usi
     let finish = |copied: &mut Option<Vec<u8>>, range: Range<usize>| -> (RawWord<'_>, bool) {
         let text = match copied.take() {
             Some(c) => Cow::Owned(String::from_utf8_lossy(&c).into_owned()),
-            None => String::from_utf8_lossy(&line[range.clone()]),
+            None => lossy(&line[range.clone()]),
         };
         let keep = text != "--";
         (RawWord { text, range }, keep)
@@ -235,7 +243,7 @@ pub(crate) fn fields(text: &[u8], range: Range<usize>) -> Vec<RawWord<'_>> {
         }
         if i > s {
             out.push(RawWord {
-                text: String::from_utf8_lossy(&text[s..i]),
+                text: lossy(&text[s..i]),
                 range: s..i,
             });
         }
