@@ -102,9 +102,19 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// The instruction's canonical (lower-case) name, if BuildKit knows it; no allocation,
 /// since this runs once per instruction.
 fn known(ins: &Instruction) -> Option<&'static str> {
+    keyword(ins.keyword.as_bytes())
+}
+
+/// The canonical (lower-case) name of keyword `kw`, if BuildKit knows it: lower-cased once
+/// on the stack, then compared whole.
+fn keyword(kw: &[u8]) -> Option<&'static str> {
+    let mut buf = [0u8; 11]; // "healthcheck", the longest
+    let lower = buf.get_mut(..kw.len())?;
+    lower.copy_from_slice(kw);
+    lower.make_ascii_lowercase();
     INSTRUCTIONS
         .iter()
-        .find(|k| ins.keyword.eq_ignore_ascii_case(k))
+        .find(|k| k.as_bytes() == &*lower)
         .copied()
 }
 
@@ -411,16 +421,24 @@ pub(crate) fn program(source: &[u8]) -> Result<Program<'_>, Error> {
         let text = &raw.line.text;
         let split = split_command(text, 0, text.len());
         let kw = &text[split.keyword.clone()];
-        let has_flag = |name: &str| split.flags.iter().any(|f| f.text.starts_with(name));
+        let has_flag = |name: &str| {
+            split
+                .flags
+                .iter()
+                .any(|f| f.bytes(text).starts_with(name.as_bytes()))
+        };
         // COPY and RUN matter only with --from / --mount; most have neither.
-        let needed = NEEDED.iter().any(|k| kw.eq_ignore_ascii_case(k.as_bytes()))
-            || (kw.eq_ignore_ascii_case(b"copy") && has_flag("--from"))
-            || (kw.eq_ignore_ascii_case(b"run") && has_flag("--mount"));
-        let known = INSTRUCTIONS
-            .iter()
-            .any(|k| kw.eq_ignore_ascii_case(k.as_bytes()));
-        let result = if needed || !known {
-            let keep_args = !kw.eq_ignore_ascii_case(b"run");
+        let known = keyword(kw);
+        let needed = match known {
+            Some(k) => {
+                NEEDED.contains(&k)
+                    || (k == "copy" && has_flag("--from"))
+                    || (k == "run" && has_flag("--mount"))
+            }
+            None => false,
+        };
+        let result = if needed || known.is_none() {
+            let keep_args = known != Some("run");
             let ins = syntax::build(&raw, split, false, keep_args);
             b.add(&ins, raw.escape as char)
         } else if b.stages.is_empty() {

@@ -18,16 +18,17 @@ pub struct Word<'a> {
 }
 
 impl<'a> Word<'a> {
-    fn from_raw(raw: RawWord<'_>, line: &LogicalLine<'a>) -> Word<'a> {
-        let span = if raw.is_literal() {
-            line.source_range(raw.range.clone())
+    fn from_raw(raw: RawWord, line: &LogicalLine<'a>) -> Word<'a> {
+        let text = match raw.owned {
+            Some(t) => Cow::Owned(t),
+            // The line's own bytes: take them from the source, with the source's lifetime.
+            None => line.str_at(raw.range.clone()),
+        };
+        // Written literally: no quotes or escapes were removed.
+        let span = if text.len() == raw.range.len() {
+            line.source_range(raw.range)
         } else {
             None
-        };
-        let text = match raw.text {
-            // The line's own bytes: take them from the source, with the source's lifetime.
-            Cow::Borrowed(_) => line.str_at(raw.range),
-            Cow::Owned(t) => Cow::Owned(t),
         };
         Word { text, span }
     }
@@ -120,7 +121,7 @@ pub fn parse(source: &[u8]) -> Result<Dockerfile<'_>, Error> {
 /// empty: the image analysis does not need a RUN script, and copying it costs throughput.
 pub(crate) fn build<'a>(
     raw: &lexer::RawInstruction<'a>,
-    split: Split<'_>,
+    split: Split,
     in_trigger: bool,
     keep_args: bool,
 ) -> Instruction<'a> {

@@ -8,18 +8,36 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-/// A word cut from a logical line: its text after quote and escape removal (borrowed from
-/// the line unless quotes or escapes changed it), and the range of the line it was cut from.
+/// A word cut from a logical line: the range of the line it was cut from and, only when
+/// quote or escape removal made it differ from those bytes, its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RawWord<'t> {
-    pub text: Cow<'t, str>,
+pub(crate) struct RawWord {
+    pub owned: Option<String>,
     pub range: Range<usize>,
 }
 
-impl RawWord<'_> {
+impl RawWord {
+    /// The word's bytes; `line` is the text it was cut from.
+    pub fn bytes<'t>(&'t self, line: &'t [u8]) -> &'t [u8] {
+        match &self.owned {
+            Some(s) => s.as_bytes(),
+            None => &line[self.range.clone()],
+        }
+    }
+
     /// The text is exactly the bytes it came from (no quotes or escapes were removed).
-    pub fn is_literal(&self) -> bool {
-        self.text.len() == self.range.len()
+    #[cfg(test)]
+    pub fn is_literal(&self, line: &[u8]) -> bool {
+        self.text(line).len() == self.range.len()
+    }
+
+    /// The word's text (invalid UTF-8 replaced); `line` is the text it was cut from.
+    #[cfg(test)]
+    pub fn text<'t>(&'t self, line: &'t [u8]) -> Cow<'t, str> {
+        match &self.owned {
+            Some(s) => Cow::Borrowed(s),
+            None => lossy(&line[self.range.clone()]),
+        }
     }
 }
 
@@ -55,10 +73,23 @@ fn decode(b: &[u8]) -> Option<(char, usize)> {
     s.chars().next().map(|c| (c, n))
 }
 
+/// `char::is_whitespace` for an ASCII byte.
+fn is_ascii_ws(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
+}
+
 /// Length of the leading Unicode whitespace (Go's `unicode.IsSpace`).
 pub(crate) fn leading_ws(b: &[u8]) -> usize {
     let mut i = 0;
     while i < b.len() {
+        if b[i].is_ascii() {
+            // The common case, without decoding.
+            if !is_ascii_ws(b[i]) {
+                break;
+            }
+            i += 1;
+            continue;
+        }
         match decode(&b[i..]) {
             Some((c, n)) if c.is_whitespace() => i += n,
             _ => break,
@@ -71,6 +102,13 @@ pub(crate) fn leading_ws(b: &[u8]) -> usize {
 pub(crate) fn trailing_ws(b: &[u8]) -> usize {
     let mut end = b.len();
     while end > 0 {
+        if b[end - 1].is_ascii() {
+            if !is_ascii_ws(b[end - 1]) {
+                break;
+            }
+            end -= 1;
+            continue;
+        }
         let mut start = end - 1;
         while start > 0 && end - start < 4 && (b[start] & 0xc0) == 0x80 {
             start -= 1;
@@ -85,15 +123,15 @@ pub(crate) fn trailing_ws(b: &[u8]) -> usize {
 
 /// An instruction line cut into keyword, flags and arguments (BuildKit's `splitCommand`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Split<'t> {
+pub(crate) struct Split {
     pub keyword: Range<usize>,
-    pub flags: Vec<RawWord<'t>>,
+    pub flags: Vec<RawWord>,
     pub args: Range<usize>,
 }
 
 /// Split `text[from..to]`: trim it, take the keyword up to the first `[\t\v\f\r ]`, then
 /// the `--flags`, then the trimmed rest.
-pub(crate) fn split_command(text: &[u8], from: usize, to: usize) -> Split<'_> {
+pub(crate) fn split_command(text: &[u8], from: usize, to: usize) -> Split {
     let a = from + leading_ws(&text[from..to]);
     let b = to - trailing_ws(&text[a..to]);
     let kw_end = text[a..b]
@@ -130,7 +168,7 @@ enum Phase {
 /// BuildKit's `extractBuilderFlags`: `--name=value` words directly after the keyword, with
 /// quotes removed and `\` escaping the next byte (always `\`, whatever `# escape=` says).
 /// Returns the flags and the offset where the arguments start.
-pub(crate) fn extract_flags(line: &[u8], start: usize) -> (Vec<RawWord<'_>>, usize) {
+pub(crate) fn extract_flags(line: &[u8], start: usize) -> (Vec<RawWord>, usize) {
     let n = line.len();
     let mut words = Vec::new();
     let mut phase = Phase::Spaces;
@@ -141,13 +179,13 @@ pub(crate) fn extract_flags(line: &[u8], start: usize) -> (Vec<RawWord<'_>>, usi
     let mut quote = 0u8;
     let mut blank_ok = false;
     let mut pos = start;
-    let finish = |copied: &mut Option<Vec<u8>>, range: Range<usize>| -> (RawWord<'_>, bool) {
-        let text = match copied.take() {
-            Some(c) => Cow::Owned(String::from_utf8_lossy(&c).into_owned()),
-            None => lossy(&line[range.clone()]),
-        };
-        let keep = text != "--";
-        (RawWord { text, range }, keep)
+    let finish = |copied: &mut Option<Vec<u8>>, range: Range<usize>| -> (RawWord, bool) {
+        let owned = copied
+            .take()
+            .map(|c| String::from_utf8_lossy(&c).into_owned());
+        let w = RawWord { owned, range };
+        let keep = w.bytes(line) != b"--";
+        (w, keep)
     };
     let current_len = |copied: &Option<Vec<u8>>, word_start: usize, pos: usize| {
         copied.as_ref().map_or(pos - word_start, Vec::len)
@@ -180,10 +218,10 @@ pub(crate) fn extract_flags(line: &[u8], start: usize) -> (Vec<RawWord<'_>>, usi
         if phase == Phase::Word && is_space_byte(ch) {
             phase = Phase::Spaces;
             let (w, _) = finish(&mut copied, word_start..pos);
-            if w.text == "--" {
+            if w.bytes(line) == b"--" {
                 return (words, pos);
             }
-            if blank_ok || !w.text.is_empty() {
+            if blank_ok || !w.bytes(line).is_empty() {
                 words.push(w);
             }
             blank_ok = false;
@@ -230,7 +268,7 @@ pub(crate) fn extract_flags(line: &[u8], start: usize) -> (Vec<RawWord<'_>>, usi
 
 /// BuildKit's `parseStringsWhitespaceDelimited` (FROM's arguments): fields separated by
 /// runs of `[\t\v\f\r ]`, quotes kept.
-pub(crate) fn fields(text: &[u8], range: Range<usize>) -> Vec<RawWord<'_>> {
+pub(crate) fn fields(text: &[u8], range: Range<usize>) -> Vec<RawWord> {
     let mut out = Vec::new();
     let mut i = range.start;
     while i < range.end {
@@ -243,7 +281,7 @@ pub(crate) fn fields(text: &[u8], range: Range<usize>) -> Vec<RawWord<'_>> {
         }
         if i > s {
             out.push(RawWord {
-                text: lossy(&text[s..i]),
+                owned: None,
                 range: s..i,
             });
         }
@@ -329,7 +367,9 @@ mod tests {
     fn flags_of(line: &str) -> (Vec<String>, String) {
         let (w, rest) = extract_flags(line.as_bytes(), 0);
         (
-            w.into_iter().map(|w| w.text.into_owned()).collect(),
+            w.iter()
+                .map(|w| w.text(line.as_bytes()).into_owned())
+                .collect(),
             line[rest..].trim().to_string(),
         )
     }
@@ -361,17 +401,21 @@ mod tests {
 
     #[test]
     fn flag_words_know_when_they_are_literal() {
-        let (w, _) = extract_flags(b"--from=a --chown=\"x\" b", 0);
-        assert!(w[0].is_literal());
+        let line = b"--from=a --chown=\"x\" b";
+        let (w, _) = extract_flags(line, 0);
+        assert!(w[0].is_literal(line));
         assert_eq!(w[0].range, 0..8);
-        assert!(!w[1].is_literal());
+        assert!(!w[1].is_literal(line));
     }
 
     #[test]
     fn split_command_cuts_keyword_flags_args() {
         let s = split_command(b"  from --platform=x  alpine AS b  ", 0, 34);
         assert_eq!(s.keyword, 2..6);
-        assert_eq!(s.flags[0].text, "--platform=x");
+        assert_eq!(
+            s.flags[0].text(b"  from --platform=x  alpine AS b  "),
+            "--platform=x"
+        );
         assert_eq!(s.args, 21..32);
         let s = split_command(b"FROM", 0, 4);
         assert_eq!((s.keyword, s.args), (0..4, 4..4));
@@ -380,7 +424,10 @@ mod tests {
     #[test]
     fn fields_split_on_tabs_and_spaces() {
         let t = b"a\t b  c";
-        let f: Vec<_> = fields(t, 0..t.len()).into_iter().map(|w| w.text).collect();
+        let f: Vec<_> = fields(t, 0..t.len())
+            .iter()
+            .map(|w| w.text(t).into_owned())
+            .collect();
         assert_eq!(f, ["a", "b", "c"]);
     }
 
