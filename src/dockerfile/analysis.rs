@@ -70,6 +70,7 @@ pub(crate) fn analyze(p: Program<'_>, options: &BuildOptions) -> Result<Analysis
         }
     }
     images.sort_by_key(|u| u.line);
+    images.shrink_to_fit();
     let stage_names = p.stages.into_iter().map(|s| s.name).collect();
     Ok(Analysis {
         images,

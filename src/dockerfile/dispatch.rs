@@ -55,6 +55,15 @@ impl<'a> Ctx<'a> {
             globals.insert(k.to_string(), v);
             inheritable.insert(k);
         }
+        // Room for a use per FROM, COPY --from and RUN --mount (most mounts name no image,
+        // but growing a vector of this size means copying it).
+        let uses = 1
+            + p.stages.len()
+            + p.stages
+                .iter()
+                .flat_map(|s| &s.commands)
+                .filter(|c| matches!(c, Cmd::CopyFrom(..) | Cmd::Mounts(..)))
+                .count();
         let mut names = HashMap::with_capacity(p.stages.len());
         for (i, s) in p.stages.iter().enumerate() {
             if let Some(n) = &s.name {
@@ -69,8 +78,8 @@ impl<'a> Ctx<'a> {
             names,
             stage_list: None,
             pass: Pass {
-                uses: Vec::with_capacity(p.stages.len() + 1),
-                use_stages: Vec::with_capacity(p.stages.len() + 1),
+                uses: Vec::with_capacity(uses),
+                use_stages: Vec::with_capacity(uses),
                 warnings: Vec::new(),
                 deps: vec![Vec::new(); p.stages.len()],
             },

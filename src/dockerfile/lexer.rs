@@ -232,7 +232,10 @@ pub(crate) fn lex<'a>(
             continues = more;
         }
         let mut heredocs = Vec::new();
-        if line.text.windows(2).any(|w| w == b"<<") && can_contain_heredoc(&line.text) {
+        if line.text.contains(&b'<')
+            && line.text.windows(2).any(|w| w == b"<<")
+            && can_contain_heredoc(&line.text)
+        {
             let text = String::from_utf8_lossy(&line.text);
             for marker in heredoc::heredoc_markers(&text) {
                 let body_start = lines.pos.min(src.len());
