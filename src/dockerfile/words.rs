@@ -169,8 +169,47 @@ enum Phase {
 /// quotes removed and `\` escaping the next byte (always `\`, whatever `# escape=` says).
 /// Returns the flags and the offset where the arguments start.
 pub(crate) fn extract_flags(line: &[u8], start: usize) -> (Vec<RawWord>, usize) {
+    // Fast path for flags without quotes or `\` (nearly all): a flag is then the bytes up
+    // to the next space, as the state machine below would find them.
     let n = line.len();
     let mut words = Vec::new();
+    let mut pos = start;
+    loop {
+        while pos < n && is_space_byte(line[pos]) {
+            pos += 1;
+        }
+        if pos == n {
+            return (words, n);
+        }
+        if line[pos] != b'-' || pos + 1 == n || line[pos + 1] != b'-' {
+            return (words, pos);
+        }
+        let s = pos;
+        let mut e = pos;
+        while e < n && !is_space_byte(line[e]) && !matches!(line[e], b'\'' | b'"' | b'\\') {
+            e += 1;
+        }
+        if e < n && !is_space_byte(line[e]) {
+            // A quote or escape: this word and the rest go the general way.
+            return extract_flags_from(line, s, words);
+        }
+        if &line[s..e] == b"--" {
+            return (words, e);
+        }
+        words.push(RawWord {
+            owned: None,
+            range: s..e,
+        });
+        if e == n {
+            return (words, n);
+        }
+        pos = e + 1;
+    }
+}
+
+/// `extract_flags` from `start` (between words), after the flags `words` already found.
+fn extract_flags_from(line: &[u8], start: usize, mut words: Vec<RawWord>) -> (Vec<RawWord>, usize) {
+    let n = line.len();
     let mut phase = Phase::Spaces;
     // The word's bytes are copied only once a quote or escape makes it differ from the
     // source; until then it is `line[word_start..pos]`.
