@@ -65,7 +65,7 @@ impl<'a> LogicalLine<'a> {
                 Some(text) => Cow::Borrowed(text),
                 None => words::lossy(&self.src[s]),
             },
-            None => Cow::Owned(String::from_utf8_lossy(&self.text[r]).into_owned()),
+            None => Cow::Owned(words::lossy(&self.text[r]).into_owned()),
         }
     }
 
@@ -236,7 +236,7 @@ pub(crate) fn lex<'a>(
             && line.text.windows(2).any(|w| w == b"<<")
             && can_contain_heredoc(&line.text)
         {
-            let text = String::from_utf8_lossy(&line.text);
+            let text = words::lossy(&line.text);
             for marker in heredoc::heredoc_markers(&text) {
                 let body_start = lines.pos.min(src.len());
                 let mut body_end = body_start;
