@@ -100,10 +100,12 @@ pub struct Dockerfile<'a> {
 /// Parse `source` as BuildKit's parser does (no build semantics: unknown instructions are
 /// kept, as BuildKit's parser keeps them).
 pub fn parse(source: &[u8]) -> Result<Dockerfile<'_>, Error> {
-    // About one instruction per two lines in real files; reserving up front spares copying a
-    // large vector as it grows (bounded, so a file of blank lines reserves little).
+    // About one instruction per two lines in real files; reserving up front (with a little
+    // room over that, as outgrowing it means copying the whole vector into one twice the
+    // size) spares copying a large vector as it grows (bounded, so a file of blank lines
+    // reserves little).
     let lines = source.iter().filter(|&&b| b == b'\n').count();
-    let mut instructions = Vec::with_capacity((lines / 2).min(source.len() / 32) + 1);
+    let mut instructions = Vec::with_capacity((lines / 8 * 5).min(source.len() / 32) + 1);
     let lexed = lexer::lex(source, |raw| {
         let split = words::split_command(&raw.line.text, 0, raw.line.text.len());
         let mut ins = build(&raw, split, false, true);
