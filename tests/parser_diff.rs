@@ -101,7 +101,7 @@ fn compare(files: &[PathBuf]) -> usize {
             check(
                 "keyword",
                 b["cmd"].as_str().unwrap_or("").to_string(),
-                o.keyword.clone(),
+                o.keyword.to_string(),
             );
             check(
                 "start line",
@@ -113,7 +113,7 @@ fn compare(files: &[PathBuf]) -> usize {
                 b["end_line"].to_string(),
                 o.end_line.to_string(),
             );
-            let flags: Vec<String> = o.flags.iter().map(|f| f.text.clone()).collect();
+            let flags: Vec<String> = o.flags.iter().map(|f| f.text.to_string()).collect();
             check(
                 "flags",
                 format!("{:?}", strings(&b["flags"])),
@@ -126,7 +126,7 @@ fn compare(files: &[PathBuf]) -> usize {
                 format!("{:?}", sub.as_deref()),
             );
             if o.command() == "from" {
-                let args: Vec<String> = o.fields.iter().map(|f| f.text.clone()).collect();
+                let args: Vec<String> = o.fields.iter().map(|f| f.text.to_string()).collect();
                 check(
                     "FROM arguments",
                     format!("{:?}", strings(&b["value"])),

@@ -2,7 +2,8 @@
 //! automatic platform ARGs, expanding a FROM before deciding stage or image, `COPY --from`
 //! by name or index, mount `from=`, ONBUILD triggers, `--target`; the images that remain.
 
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 use super::dispatch::Ctx;
 use super::expand::{expand, Vars};
@@ -12,11 +13,10 @@ use super::{Analysis, BuildOptions, Error, ImageUse, UseKind, Warning};
 use crate::platform::Platform;
 use crate::reference::ImageRef;
 
-pub(crate) fn analyze(p: &Program, options: &BuildOptions) -> Result<Analysis, Error> {
-    let stage_names: Vec<Option<String>> = p.stages.iter().map(|s| s.name.clone()).collect();
+pub(crate) fn analyze(p: Program<'_>, options: &BuildOptions) -> Result<Analysis, Error> {
     let needed = match &options.target {
         None => None,
-        Some(t) => Some(target_index(p, t)?),
+        Some(t) => Some(target_index(&p, t)?),
     };
     let platforms = if options.platforms.is_empty() {
         vec![Platform::default_target()]
@@ -25,37 +25,84 @@ pub(crate) fn analyze(p: &Program, options: &BuildOptions) -> Result<Analysis, E
     };
     let mut images = Vec::new();
     let mut warnings: Vec<Warning> = Vec::new();
-    let mut seen_warnings = HashSet::new();
+    // Line → index in `warnings` of the first warning kept for it, and of any others (a
+    // line rarely has two): duplicates are found without copying every message into a set.
+    let mut first_warning: HashMap<usize, usize> = HashMap::new();
+    let mut more_warnings: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut seen = HashSet::new();
     for platform in &platforms {
-        let pass = Ctx::new(p, options, platform).run()?;
+        let pass = Ctx::new(&p, options, platform).run()?;
         let keep = needed.map(|t| reachable(&pass.deps, t));
-        for (stage, u) in pass.uses {
-            let wanted = match (&keep, stage) {
-                (Some(k), Some(s)) => k[s],
-                _ => true,
-            };
-            // One platform cannot list a use twice; only merging several needs the set.
-            if wanted
-                && (platforms.len() == 1
-                    || seen.insert((u.kind, u.line, u.reference.clone(), u.stage.clone())))
-            {
-                images.push(u);
-            }
+        if platforms.len() == 1 && keep.is_none() {
+            // Nothing to filter or merge: this pass's uses are the result, as they are.
+            images = pass.uses;
+        } else {
+            merge(
+                &mut images,
+                &mut seen,
+                pass.uses,
+                pass.use_stages,
+                keep.as_deref(),
+                platforms.len(),
+            );
         }
         for (stage, w) in pass.warnings {
             let wanted = keep.as_ref().is_none_or(|k| k[stage]);
-            if wanted && seen_warnings.insert((w.line, w.message.clone())) {
-                warnings.push(w);
+            if !wanted {
+                continue;
             }
+            match first_warning.entry(w.line) {
+                Entry::Vacant(e) => {
+                    e.insert(warnings.len());
+                }
+                Entry::Occupied(e) => {
+                    if warnings[*e.get()].message == w.message {
+                        continue;
+                    }
+                    let more = more_warnings.entry(w.line).or_default();
+                    if more.iter().any(|&k| warnings[k].message == w.message) {
+                        continue;
+                    }
+                    more.push(warnings.len());
+                }
+            }
+            warnings.push(w);
         }
     }
     images.sort_by_key(|u| u.line);
+    images.shrink_to_fit();
+    let stage_names = p.stages.into_iter().map(|s| s.name).collect();
     Ok(Analysis {
         images,
         warnings,
         stages: stage_names,
     })
+}
+
+/// Add one pass's uses to `images`: those of stages `keep` needs, without duplicates when
+/// several platforms are merged.
+fn merge(
+    images: &mut Vec<ImageUse>,
+    seen: &mut HashSet<(UseKind, usize, String, Option<String>)>,
+    uses: Vec<ImageUse>,
+    stages: Vec<Option<usize>>,
+    keep: Option<&[bool]>,
+    platforms: usize,
+) {
+    images.reserve(uses.len());
+    for (stage, u) in stages.into_iter().zip(uses) {
+        let wanted = match (keep, stage) {
+            (Some(k), Some(s)) => k[s],
+            _ => true,
+        };
+        // One platform cannot list a use twice; only merging several needs the set.
+        if wanted
+            && (platforms == 1
+                || seen.insert((u.kind, u.line, u.reference.clone(), u.stage.clone())))
+        {
+            images.push(u);
+        }
+    }
 }
 
 fn target_index(p: &Program, target: &str) -> Result<usize, Error> {
@@ -100,7 +147,7 @@ fn reachable(deps: &[Vec<usize>], target: usize) -> Vec<bool> {
 pub(crate) fn use_of(
     kind: UseKind,
     line: usize,
-    raw: &str,
+    raw: String,
     span: Option<std::ops::Range<usize>>,
     reference: String,
     image: ImageRef,
@@ -110,7 +157,7 @@ pub(crate) fn use_of(
     ImageUse {
         kind,
         line,
-        raw: raw.to_string(),
+        raw,
         span,
         reference,
         image,

@@ -7,6 +7,9 @@ use std::collections::{HashMap, HashSet};
 use super::analysis::{as_written, expansion_error, literal_span, stage_list, use_of};
 use super::csv::csv_fields;
 use super::expand::{expand, Vars};
+
+/// A stage's variables: names borrow from the Dockerfile.
+type Scope<'p> = HashMap<&'p str, String>;
 use super::stages::{template_help, Cmd, Program};
 use super::syntax::Word;
 use super::{BuildOptions, Error, ImageUse, UseKind, Warning};
@@ -15,38 +18,56 @@ use crate::reference::ImageRef;
 
 /// Per-platform result: image uses with the stage they belong to, warnings, stage deps.
 pub(crate) struct Pass {
-    pub uses: Vec<(Option<usize>, ImageUse)>,
+    pub uses: Vec<ImageUse>,
+    /// The stage of each use (apart, so one platform's uses become the result as they are).
+    pub use_stages: Vec<Option<usize>>,
     /// With the stage they arise in, so `--target` can drop those of unneeded stages.
     pub warnings: Vec<(usize, Warning)>,
     pub deps: Vec<Vec<usize>>,
 }
 
+impl Pass {
+    fn add_use(&mut self, stage: Option<usize>, u: ImageUse) {
+        self.use_stages.push(stage);
+        self.uses.push(u);
+    }
+}
+
 pub(crate) struct Ctx<'a> {
-    p: &'a Program,
+    p: &'a Program<'a>,
     options: &'a BuildOptions,
     globals: Vars,
     /// Names visible to a stage's `ARG X` without a default: declared globals and the
     /// automatic platform ARGs.
-    inheritable: HashSet<String>,
+    inheritable: HashSet<&'a str>,
     /// Stage name → index; later definitions win, as in BuildKit's map.
-    names: HashMap<String, usize>,
+    names: HashMap<&'a str, usize>,
     /// `stage_list`, computed once: every COPY --from image repeats it.
     stage_list: Option<String>,
     pass: Pass,
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(p: &'a Program, options: &'a BuildOptions, platform: &Platform) -> Self {
+    pub fn new(p: &'a Program<'a>, options: &'a BuildOptions, platform: &Platform) -> Self {
         let mut globals = Vars::new();
         let mut inheritable = HashSet::new();
         for (k, v) in platform.automatic_args(&Platform::default_target()) {
             globals.insert(k.to_string(), v);
-            inheritable.insert(k.to_string());
+            inheritable.insert(k);
         }
-        let mut names = HashMap::new();
+        // Room for a use per FROM, COPY --from and RUN --mount (most mounts name no image,
+        // but growing a vector of this size means copying it).
+        let uses = 1
+            + p.stages.len()
+            + p.stages
+                .iter()
+                .flat_map(|s| &s.commands)
+                .filter(|c| matches!(c, Cmd::CopyFrom(..) | Cmd::Mounts(..)))
+                .count();
+        let mut names = HashMap::with_capacity(p.stages.len());
         for (i, s) in p.stages.iter().enumerate() {
             if let Some(n) = &s.name {
-                names.insert(n.clone(), i);
+                names.insert(n.as_str(), i);
             }
         }
         Ctx {
@@ -57,45 +78,41 @@ impl<'a> Ctx<'a> {
             names,
             stage_list: None,
             pass: Pass {
-                uses: Vec::new(),
+                uses: Vec::with_capacity(uses),
+                use_stages: Vec::with_capacity(uses),
                 warnings: Vec::new(),
                 deps: vec![Vec::new(); p.stages.len()],
             },
         }
     }
 
-    fn stage_list(&mut self) -> String {
-        self.stage_list
-            .get_or_insert_with(|| stage_list(self.p))
-            .clone()
-    }
-
     pub fn run(mut self) -> Result<Pass, Error> {
-        let esc = self.p.escape;
-        if let Some(d) = &self.p.syntax {
+        let p = self.p;
+        let esc = p.escape;
+        if let Some(d) = &p.syntax {
             let image = ImageRef::parse(&d.value).map_err(|e| Error {
                 line: d.line,
                 message: format!("invalid `# syntax=` image `{}`: {e}", d.value),
                 help: None,
             })?;
-            self.pass.uses.push((
+            self.pass.add_use(
                 None,
                 use_of(
                     UseKind::Syntax,
                     d.line,
-                    &d.value,
+                    d.value.clone(),
                     Some(d.span.clone()),
                     d.value.clone(),
                     image,
                     None,
                     None,
                 ),
-            ));
+            );
         }
         // Global ARGs: a --build-arg wins, else the default expanded with earlier globals.
-        for a in &self.p.meta_args {
-            self.inheritable.insert(a.key.clone());
-            let value = match (self.options.build_args.get(&a.key), &a.default) {
+        for a in &p.meta_args {
+            self.inheritable.insert(&a.key);
+            let value = match (self.options.build_args.get(a.key.as_ref()), &a.default) {
                 (Some(v), _) => Some(v.clone()),
                 (None, Some(d)) => Some(
                     expand(d, esc, &self.globals, false)
@@ -105,12 +122,12 @@ impl<'a> Ctx<'a> {
                 (None, None) => None,
             };
             if let Some(v) = value {
-                self.globals.insert(a.key.clone(), v);
+                self.globals.insert(a.key.to_string(), v);
             }
         }
-        let mut persisted: Vec<Vars> = Vec::with_capacity(self.p.stages.len());
-        let mut seen_names: HashMap<String, usize> = HashMap::new();
-        for (i, st) in self.p.stages.iter().enumerate() {
+        let mut persisted: Vec<Scope<'a>> = Vec::with_capacity(p.stages.len());
+        let mut seen_names: HashMap<&'a str, usize> = HashMap::with_capacity(p.stages.len());
+        for (i, st) in p.stages.iter().enumerate() {
             let exp = expand(&st.base.text, esc, &self.globals, false)
                 .map_err(|m| expansion_error(st.line, m, &st.base.text))?;
             if let Some(pl) = &st.platform {
@@ -119,7 +136,7 @@ impl<'a> Ctx<'a> {
             }
             let raw = as_written(&st.base.text, esc);
             let reference = exp.value;
-            let mut env = Vars::new();
+            let mut env = Scope::new();
             let mut base_stage = None;
             if reference.is_empty() || !exp.unset.is_empty() && ImageRef::parse(&reference).is_err()
             {
@@ -140,18 +157,18 @@ impl<'a> Ctx<'a> {
                 let u = use_of(
                     UseKind::From,
                     st.line,
-                    &raw,
+                    raw,
                     span,
                     reference,
                     image,
                     st.name.clone(),
                     platform,
                 );
-                self.pass.uses.push((Some(i), u));
+                self.pass.add_use(Some(i), u);
             }
             let mut scope = env.clone();
             if let Some(j) = base_stage {
-                for cmd in &self.p.stages[j].triggers {
+                for cmd in &p.stages[j].triggers {
                     self.dispatch(i, cmd, &mut scope, &mut env)?;
                 }
             }
@@ -160,7 +177,7 @@ impl<'a> Ctx<'a> {
             }
             persisted.push(env);
             if let Some(n) = &st.name {
-                seen_names.insert(n.clone(), i);
+                seen_names.insert(n, i);
             }
         }
         Ok(self.pass)
@@ -169,28 +186,28 @@ impl<'a> Ctx<'a> {
     fn dispatch(
         &mut self,
         i: usize,
-        cmd: &Cmd,
-        scope: &mut Vars,
-        env: &mut Vars,
+        cmd: &'a Cmd<'a>,
+        scope: &mut Scope<'a>,
+        env: &mut Scope<'a>,
     ) -> Result<(), Error> {
         let esc = self.p.escape;
         match cmd {
             Cmd::Arg(line, pairs) => {
                 for (k, default) in pairs {
-                    let value = match (self.options.build_args.get(k), default) {
+                    let value = match (self.options.build_args.get(k.as_ref()), default) {
                         (Some(v), _) => Some(v.clone()),
                         (None, Some(d)) => Some(
                             expand(d, esc, scope, false)
                                 .map_err(|m| expansion_error(*line, m, d))?
                                 .value,
                         ),
-                        (None, None) if self.inheritable.contains(k) => {
-                            self.globals.get(k).cloned()
+                        (None, None) if self.inheritable.contains(k.as_ref()) => {
+                            self.globals.get(k.as_ref()).cloned()
                         }
                         (None, None) => None,
                     };
                     if let Some(v) = value {
-                        scope.insert(k.clone(), v);
+                        scope.insert(k, v);
                     }
                 }
             }
@@ -199,8 +216,8 @@ impl<'a> Ctx<'a> {
                     let v = expand(v, esc, scope, false)
                         .map_err(|m| expansion_error(*line, m, v))?
                         .value;
-                    scope.insert(k.clone(), v.clone());
-                    env.insert(k.clone(), v);
+                    scope.insert(k, v.clone());
+                    env.insert(k, v);
                 }
             }
             Cmd::CopyFrom(line, from) => self.copy_from(i, *line, from)?,
@@ -255,7 +272,8 @@ impl<'a> Ctx<'a> {
         // A tag, digest or path (`busybox:1.36`, `ghcr.io/x/y`) can't name a stage, so
         // such a use is plainly an image and needs no warning on every run.
         if could_be_stage_name(name) {
-            let stages = self.stage_list();
+            let p = self.p;
+            let stages = self.stage_list.get_or_insert_with(|| stage_list(p));
             self.pass.warnings.push((
                 i,
                 Warning {
@@ -270,20 +288,20 @@ impl<'a> Ctx<'a> {
         let u = use_of(
             UseKind::CopyFrom,
             line,
-            name,
+            name.to_string(),
             from.span.clone(),
-            name.clone(),
+            name.to_string(),
             image,
             self.p.stages[i].name.clone(),
             None,
         );
-        self.pass.uses.push((Some(i), u));
+        self.pass.add_use(Some(i), u);
         Ok(())
     }
 
     /// `RUN --mount=…,from=X`: the options are expanded with the stage's variables; X is
     /// a stage name or an image (never an index).
-    fn mount(&mut self, i: usize, line: usize, m: &Word, scope: &Vars) -> Result<(), Error> {
+    fn mount(&mut self, i: usize, line: usize, m: &Word, scope: &Scope<'a>) -> Result<(), Error> {
         let fields = csv_fields(&m.text).map_err(|e| Error {
             line,
             message: format!("invalid --mount `{}`: {e}", m.text),
@@ -329,14 +347,14 @@ impl<'a> Ctx<'a> {
             let u = use_of(
                 UseKind::MountFrom,
                 line,
-                &raw,
+                raw,
                 span,
                 value,
                 image,
                 self.p.stages[i].name.clone(),
                 None,
             );
-            self.pass.uses.push((Some(i), u));
+            self.pass.add_use(Some(i), u);
         }
         Ok(())
     }

@@ -5,12 +5,31 @@
 //!
 //! Nesting (`${A:-${B:-…}}`) is bounded, so hostile input cannot exhaust the stack.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::pattern;
 
 /// Variables in scope: name → value. A name that is absent is unset.
 pub type Vars = HashMap<String, String>;
+
+/// Where `expand` reads variables: a map of owned names ([`Vars`]) or one whose names
+/// borrow from the Dockerfile.
+pub trait Lookup {
+    fn lookup(&self, name: &str) -> Option<&str>;
+}
+
+impl Lookup for Vars {
+    fn lookup(&self, name: &str) -> Option<&str> {
+        self.get(name).map(String::as_str)
+    }
+}
+
+impl Lookup for HashMap<&str, String> {
+    fn lookup(&self, name: &str) -> Option<&str> {
+        self.get(name).map(String::as_str)
+    }
+}
 
 /// How deep `${…}` substitutions may nest inside one another.
 pub const MAX_DEPTH: usize = 32;
@@ -25,7 +44,12 @@ pub struct Expanded {
 
 /// Expand `word` with `vars`. With `keep_unset`, unset variables stay as written
 /// (BuildKit's `SkipUnsetEnv`): that gives the reference "as written, quotes removed".
-pub fn expand(word: &str, escape: char, vars: &Vars, keep_unset: bool) -> Result<Expanded, String> {
+pub fn expand(
+    word: &str,
+    escape: char,
+    vars: &dyn Lookup,
+    keep_unset: bool,
+) -> Result<Expanded, String> {
     // Most words have nothing to expand or unquote.
     if !word.contains(['$', '\'', '"', escape]) {
         return Ok(Expanded {
@@ -52,7 +76,7 @@ struct Lexer<'a> {
     s: &'a str,
     pos: usize,
     escape: char,
-    vars: &'a Vars,
+    vars: &'a dyn Lookup,
     keep_unset: bool,
     unset: Vec<String>,
 }
@@ -88,7 +112,7 @@ impl<'a> Lexer<'a> {
                 "variable substitutions are nested more than {MAX_DEPTH} levels deep"
             ));
         }
-        let mut out = String::new();
+        let mut out = String::with_capacity(self.s.len() - self.pos);
         while let Some(ch) = self.peek() {
             if Some(ch) == stop {
                 self.bump();
@@ -190,39 +214,47 @@ impl<'a> Lexer<'a> {
                 return &self.s[start..self.pos];
             }
         }
-        while self.peek().is_some_and(|c| c.is_alphanumeric() || c == '_') {
-            self.bump();
+        loop {
+            // ASCII bytes without decoding; anything else as a character.
+            match self.s.as_bytes().get(self.pos) {
+                Some(b) if b.is_ascii_alphanumeric() || *b == b'_' => self.pos += 1,
+                Some(b) if b.is_ascii() => break,
+                Some(_) if self.peek().is_some_and(char::is_alphanumeric) => self.bump(),
+                _ => break,
+            }
         }
         &self.s[start..self.pos]
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str)
+    fn get(&self, name: &str) -> Option<&'a str> {
+        let vars: &'a dyn Lookup = self.vars;
+        vars.lookup(name)
     }
 
-    /// `$V` or `${V}` (`braced`): the value, recording the name when unset.
-    fn plain(&mut self, name: &str, braced: bool) -> String {
+    /// `$V` or `${V}`, written from `start` to here: the value (borrowed, not copied),
+    /// recording the name when unset; with `keep_unset`, an unset one as written.
+    fn plain(&mut self, name: &str, start: usize) -> Cow<'a, str> {
         match self.get(name) {
-            Some(v) => v.to_string(),
-            None if self.keep_unset && braced => format!("${{{name}}}"),
-            None if self.keep_unset => format!("${name}"),
+            Some(v) => Cow::Borrowed(v),
+            None if self.keep_unset => Cow::Borrowed(&self.s[start..self.pos]),
             None => {
                 if !self.unset.iter().any(|u| u == name) {
                     self.unset.push(name.to_string());
                 }
-                String::new()
+                Cow::Borrowed("")
             }
         }
     }
 
-    fn dollar(&mut self, depth: usize) -> Result<String, String> {
+    fn dollar(&mut self, depth: usize) -> Result<Cow<'a, str>, String> {
+        let start = self.pos;
         self.bump();
         if self.peek() != Some('{') {
             let name = self.name();
             if name.is_empty() {
                 return Ok("$".into());
             }
-            return Ok(self.plain(name, false));
+            return Ok(self.plain(name, start));
         }
         self.bump();
         match self.peek() {
@@ -234,9 +266,11 @@ impl<'a> Lexer<'a> {
         let Some(mut op) = self.next() else {
             return Err("syntax error: missing '}'".into());
         };
+        if op == '}' {
+            return Ok(self.plain(name, start));
+        }
         let mut ops = op.to_string();
-        match op {
-            '}' => Ok(self.plain(name, true)),
+        let value: Result<String, String> = match op {
             ':' | '+' | '-' | '?' | '#' | '%' => {
                 let null_is_unset = op == ':';
                 if null_is_unset {
@@ -255,7 +289,7 @@ impl<'a> Lexer<'a> {
                 let word = self.word_until(&['}'], raw, depth)?.0;
                 let value = self.get(name).map(str::to_string);
                 if self.keep_unset && value.is_none() {
-                    return Ok(format!("${{{name}{ops}{word}}}"));
+                    return Ok(format!("${{{name}{ops}{word}}}").into());
                 }
                 let empty = value
                     .as_deref()
@@ -321,7 +355,8 @@ impl<'a> Lexer<'a> {
                 }
             }
             _ => Err(format!("unsupported modifier ({ops}) in substitution")),
-        }
+        };
+        value.map(Cow::Owned)
     }
 
     /// The word of a `${V<op>word}` up to one of `stops`; reports which stop ended it.

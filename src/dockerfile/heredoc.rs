@@ -34,43 +34,39 @@ pub(crate) fn heredoc_markers(line: &str) -> Vec<Marker> {
     out
 }
 
-/// Shell words with quotes and `\` escapes kept: whitespace outside quotes separates.
-fn shell_words_raw(line: &str) -> Vec<String> {
+/// Shell words with quotes and `\` escapes kept: whitespace outside quotes separates. As
+/// nothing is removed, each word is a piece of `line`.
+fn shell_words_raw(line: &str) -> Vec<&str> {
     let mut words = Vec::new();
-    let mut word = String::new();
-    let mut chars = line.chars();
+    let mut start: Option<usize> = None;
+    let mut chars = line.char_indices();
     let mut quote: Option<char> = None;
-    while let Some(c) = chars.next() {
+    while let Some((i, c)) = chars.next() {
         match quote {
             Some(q) => {
-                word.push(c);
                 if c == q {
                     quote = None;
                 } else if c == '\\' && q == '"' {
-                    if let Some(n) = chars.next() {
-                        word.push(n);
-                    }
+                    chars.next();
                 }
             }
             None if c.is_whitespace() => {
-                if !word.is_empty() {
-                    words.push(std::mem::take(&mut word));
+                if let Some(s) = start.take() {
+                    words.push(&line[s..i]);
                 }
             }
             None => {
-                word.push(c);
+                start.get_or_insert(i);
                 if c == '\'' || c == '"' {
                     quote = Some(c);
                 } else if c == '\\' {
-                    if let Some(n) = chars.next() {
-                        word.push(n);
-                    }
+                    chars.next();
                 }
             }
         }
     }
-    if !word.is_empty() {
-        words.push(word);
+    if let Some(s) = start {
+        words.push(&line[s..]);
     }
     words
 }

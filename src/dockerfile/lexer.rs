@@ -20,6 +20,10 @@ const BOM: &[u8] = b"\xef\xbb\xbf";
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LogicalLine<'a> {
     pub text: Cow<'a, [u8]>,
+    /// The whole source, so words of a continued line can still borrow from it.
+    src: &'a [u8],
+    /// The whole source as a string, when it is valid UTF-8 (checked once, not per word).
+    src_str: Option<&'a str>,
     /// Source offset of the first piece.
     first: usize,
     /// `(offset in text, offset in source)` for each further physical piece, in order.
@@ -27,9 +31,11 @@ pub(crate) struct LogicalLine<'a> {
 }
 
 impl<'a> LogicalLine<'a> {
-    fn new(source_start: usize, piece: &'a [u8]) -> Self {
+    fn new(src: &'a [u8], src_str: Option<&'a str>, source_start: usize, piece: &'a [u8]) -> Self {
         LogicalLine {
             text: Cow::Borrowed(piece),
+            src,
+            src_str,
             first: source_start,
             more: Vec::new(),
         }
@@ -45,6 +51,22 @@ impl<'a> LogicalLine<'a> {
         let text = self.text.to_mut();
         self.more.push((text.len(), source_start));
         text.extend_from_slice(piece);
+    }
+
+    /// `text[r]` as a string (invalid UTF-8 replaced), borrowed from the source unless `r`
+    /// crosses a continuation or is not valid UTF-8.
+    pub fn str_at(&self, r: Range<usize>) -> Cow<'a, str> {
+        let in_source = match &self.text {
+            Cow::Borrowed(_) => Some(self.first + r.start..self.first + r.end),
+            Cow::Owned(_) => self.source_range(r.clone()),
+        };
+        match in_source {
+            Some(s) => match self.src_str.and_then(|whole| whole.get(s.clone())) {
+                Some(text) => Cow::Borrowed(text),
+                None => words::lossy(&self.src[s]),
+            },
+            None => Cow::Owned(words::lossy(&self.text[r]).into_owned()),
+        }
     }
 
     /// The source range of `r` (a range of `text`) when it lies within one physical piece.
@@ -178,6 +200,7 @@ pub(crate) fn lex<'a>(
     mut each: impl FnMut(RawInstruction<'a>),
 ) -> Result<Lexed, Error> {
     let mut lines = Lines { src, pos: 0, no: 0 };
+    let src_str = std::str::from_utf8(src).ok();
     let mut directives = Directives::default();
     while let Some(first) = lines.next() {
         let mut start = first.start;
@@ -191,7 +214,7 @@ pub(crate) fn lex<'a>(
             continue;
         }
         let (keep, mut continues) = trim_continuation(t, directives.escape);
-        let mut line = LogicalLine::new(t_start, &t[..keep]);
+        let mut line = LogicalLine::new(src, src_str, t_start, &t[..keep]);
         let mut end_line = first.no;
         let mut span_end = first.end;
         while continues {
@@ -209,8 +232,11 @@ pub(crate) fn lex<'a>(
             continues = more;
         }
         let mut heredocs = Vec::new();
-        if line.text.windows(2).any(|w| w == b"<<") && can_contain_heredoc(&line.text) {
-            let text = String::from_utf8_lossy(&line.text);
+        if line.text.contains(&b'<')
+            && line.text.windows(2).any(|w| w == b"<<")
+            && can_contain_heredoc(&line.text)
+        {
+            let text = words::lossy(&line.text);
             for marker in heredoc::heredoc_markers(&text) {
                 let body_start = lines.pos.min(src.len());
                 let mut body_end = body_start;

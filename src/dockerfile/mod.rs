@@ -114,5 +114,5 @@ pub struct Analysis {
 /// Parse `source` and list the external images a build with `options` uses.
 pub fn analyze(source: &[u8], options: &BuildOptions) -> Result<Analysis, Error> {
     let program = stages::program(source)?;
-    analysis::analyze(&program, options)
+    analysis::analyze(program, options)
 }

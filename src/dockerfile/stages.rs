@@ -3,6 +3,9 @@
 //! names, ONBUILD triggers, and the flags that name images (`--platform`, `--from`,
 //! `--mount`). Nothing is expanded here.
 
+use std::borrow::Cow;
+use std::ops::Range;
+
 use super::lexer;
 use super::syntax::{self, Instruction, Word};
 use super::words::{parse_words, split_command};
@@ -10,40 +13,40 @@ use super::{Directive, Error};
 
 /// An ARG before the first FROM.
 #[derive(Debug, Clone)]
-pub(crate) struct MetaArg {
-    pub key: String,
-    pub default: Option<String>,
+pub(crate) struct MetaArg<'a> {
+    pub key: Cow<'a, str>,
+    pub default: Option<Cow<'a, str>>,
     pub line: usize,
 }
 
 /// A stage instruction that matters for images: variables, and sources of other stages
 /// or images.
 #[derive(Debug, Clone)]
-pub(crate) enum Cmd {
-    Arg(usize, Vec<(String, Option<String>)>),
-    Env(usize, Vec<(String, String)>),
-    CopyFrom(usize, Word),
-    Mounts(usize, Vec<Word>),
+pub(crate) enum Cmd<'a> {
+    Arg(usize, Vec<(Cow<'a, str>, Option<Cow<'a, str>>)>),
+    Env(usize, Vec<(Cow<'a, str>, Cow<'a, str>)>),
+    CopyFrom(usize, Word<'a>),
+    Mounts(usize, Vec<Word<'a>>),
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct Stage {
+pub(crate) struct Stage<'a> {
     /// Lower-cased, as BuildKit stores it.
     pub name: Option<String>,
     pub line: usize,
-    pub base: Word,
-    pub platform: Option<Word>,
-    pub commands: Vec<Cmd>,
+    pub base: Word<'a>,
+    pub platform: Option<Word<'a>>,
+    pub commands: Vec<Cmd<'a>>,
     /// This stage's own ONBUILD triggers: they run in stages built FROM it.
-    pub triggers: Vec<Cmd>,
+    pub triggers: Vec<Cmd<'a>>,
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct Program {
+pub(crate) struct Program<'a> {
     pub syntax: Option<Directive>,
     pub escape: char,
-    pub meta_args: Vec<MetaArg>,
-    pub stages: Vec<Stage>,
+    pub meta_args: Vec<MetaArg<'a>>,
+    pub stages: Vec<Stage<'a>>,
 }
 
 const INSTRUCTIONS: [&str; 18] = [
@@ -99,9 +102,19 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// The instruction's canonical (lower-case) name, if BuildKit knows it; no allocation,
 /// since this runs once per instruction.
 fn known(ins: &Instruction) -> Option<&'static str> {
+    keyword(ins.keyword.as_bytes())
+}
+
+/// The canonical (lower-case) name of keyword `kw`, if BuildKit knows it: lower-cased once
+/// on the stack, then compared whole.
+fn keyword(kw: &[u8]) -> Option<&'static str> {
+    let mut buf = [0u8; 11]; // "healthcheck", the longest
+    let lower = buf.get_mut(..kw.len())?;
+    lower.copy_from_slice(kw);
+    lower.make_ascii_lowercase();
     INSTRUCTIONS
         .iter()
-        .find(|k| ins.keyword.eq_ignore_ascii_case(k))
+        .find(|k| k.as_bytes() == &*lower)
         .copied()
 }
 
@@ -121,68 +134,120 @@ fn unknown_instruction(ins: &Instruction) -> Error {
     }
 }
 
+/// `text[r]`, borrowed for as long as `text` borrows.
+fn sub<'a>(text: &Cow<'a, str>, r: Range<usize>) -> Cow<'a, str> {
+    match text {
+        Cow::Borrowed(s) => Cow::Borrowed(&s[r]),
+        Cow::Owned(s) => Cow::Owned(s[r].to_string()),
+    }
+}
+
 /// The value of a string flag; `--flag` without `=` is an error, as in BuildKit's BFlags.
-fn string_flag(ins: &Instruction, name: &str) -> Result<Vec<Word>, Error> {
-    ins.flag_values(name)
-        .map(|v| match v.value {
-            Some(text) => Ok(Word {
-                text: text.to_string(),
-                span: v.span,
+fn string_flag<'a>(ins: &Instruction<'a>, name: &str) -> Result<Vec<Word<'a>>, Error> {
+    let mut out = Vec::new();
+    for f in &ins.flags {
+        let Some(v) = flag_value(f, name) else {
+            continue;
+        };
+        match v {
+            Some((start, span)) => out.push(Word {
+                text: sub(&f.text, start..f.text.len()),
+                span,
             }),
-            None => Err(err(
-                ins.start_line,
-                format!("missing a value on flag: {name}"),
-            )),
+            None => {
+                return Err(err(
+                    ins.start_line,
+                    format!("missing a value on flag: {name}"),
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `Instruction::flag_values` for one flag: `None` when it is not `--name`, else where its
+/// value starts in the text and the value's span (`Some(None)`: no `=`).
+#[allow(clippy::type_complexity)]
+fn flag_value(f: &Word<'_>, name: &str) -> Option<Option<(usize, Option<Range<usize>>)>> {
+    let rest = f.text.strip_prefix("--")?;
+    let (n, v) = match rest.split_once('=') {
+        Some((n, v)) => (n, Some(v)),
+        None => (rest, None),
+    };
+    (n == name).then(|| {
+        v.map(|v| {
+            let span = f.span.as_ref().map(|s| s.end - v.len()..s.end);
+            (f.text.len() - v.len(), span)
         })
-        .collect()
+    })
 }
 
 /// ARG's `name[=default]` words.
-fn arg_pairs(ins: &Instruction, escape: char) -> Result<Vec<(String, Option<String>)>, Error> {
-    let words = parse_words(&ins.args.text, escape);
+#[allow(clippy::type_complexity)]
+fn arg_pairs<'a>(
+    ins: &Instruction<'a>,
+    escape: char,
+) -> Result<Vec<(Cow<'a, str>, Option<Cow<'a, str>>)>, Error> {
+    let text = &ins.args.text;
+    let words = parse_words(text, escape);
     if words.is_empty() {
         return Err(err(ins.start_line, "ARG requires at least one argument"));
     }
     Ok(words
         .into_iter()
-        .map(|mut w| match w.find('=') {
-            Some(i) => {
-                let v = w[i + 1..].to_string();
-                w.truncate(i);
-                (w, Some(v))
-            }
-            None => (w, None),
+        .map(|w| match text[w.clone()].find('=') {
+            Some(i) => (
+                sub(text, w.start..w.start + i),
+                Some(sub(text, w.start + i + 1..w.end)),
+            ),
+            None => (sub(text, w), None),
         })
         .collect())
 }
 
 /// ENV's `name=value …` or legacy `name value`.
-fn env_pairs(ins: &Instruction, escape: char) -> Result<Vec<(String, String)>, Error> {
+#[allow(clippy::type_complexity)]
+fn env_pairs<'a>(
+    ins: &Instruction<'a>,
+    escape: char,
+) -> Result<Vec<(Cow<'a, str>, Cow<'a, str>)>, Error> {
     let text = &ins.args.text;
     let words = parse_words(text, escape);
     let Some(first) = words.first() else {
         return Err(err(ins.start_line, "ENV must have two arguments"));
     };
-    if !first.contains('=') {
-        let Some((k, v)) = text.split_once([' ', '\t', '\r', '\x0b', '\x0c']) else {
+    if !text[first.clone()].contains('=') {
+        let Some(k_end) = text.find([' ', '\t', '\r', '\x0b', '\x0c']) else {
             return Err(err(ins.start_line, "ENV must have two arguments"));
         };
-        return Ok(vec![(k.to_string(), v.trim_start().to_string())]);
+        let v = &text[k_end + 1..];
+        let v_start = text.len() - v.trim_start().len();
+        return Ok(vec![(sub(text, 0..k_end), sub(text, v_start..text.len()))]);
     }
     words
         .into_iter()
-        .map(|w| match w.split_once('=') {
-            Some((k, v)) => Ok((k.to_string(), v.to_string())),
+        .map(|w| match text[w.clone()].find('=') {
+            Some(i) => Ok((
+                sub(text, w.start..w.start + i),
+                sub(text, w.start + i + 1..w.end),
+            )),
             None => Err(err(
                 ins.start_line,
-                format!("Syntax error - can't find = in {w:?}. Must be of the form: name=value"),
+                format!(
+                    "Syntax error - can't find = in {:?}. Must be of the form: name=value",
+                    &text[w]
+                ),
             )),
         })
         .collect()
 }
 
 /// The image-relevant meaning of a stage instruction (or ONBUILD trigger).
-fn command(ins: &Instruction, escape: char, trigger: bool) -> Result<Option<Cmd>, Error> {
+fn command<'a>(
+    ins: &Instruction<'a>,
+    escape: char,
+    trigger: bool,
+) -> Result<Option<Cmd<'a>>, Error> {
     let line = ins.start_line;
     let Some(kw) = known(ins) else {
         return Err(unknown_instruction(ins));
@@ -226,7 +291,7 @@ fn valid_stage_name(name: &str) -> bool {
         })
 }
 
-fn stage(ins: &Instruction) -> Result<Stage, Error> {
+fn stage<'a>(ins: &Instruction<'a>) -> Result<Stage<'a>, Error> {
     let line = ins.start_line;
     for f in &ins.flags {
         let name = f.text.trim_start_matches('-');
@@ -286,15 +351,15 @@ const NEEDED: [&str; 4] = ["from", "arg", "env", "onbuild"];
 
 /// Stages and global ARGs, collected one instruction at a time.
 #[derive(Default)]
-struct Builder {
-    meta_args: Vec<MetaArg>,
-    stages: Vec<Stage>,
+struct Builder<'a> {
+    meta_args: Vec<MetaArg<'a>>,
+    stages: Vec<Stage<'a>>,
     count: usize,
     last_line: usize,
 }
 
-impl Builder {
-    fn add(&mut self, ins: &Instruction, escape: char) -> Result<(), Error> {
+impl<'a> Builder<'a> {
+    fn add(&mut self, ins: &Instruction<'a>, escape: char) -> Result<(), Error> {
         if ins.keyword.eq_ignore_ascii_case("from") {
             self.stages.push(stage(ins)?);
             return Ok(());
@@ -344,7 +409,7 @@ fn before_first_from(keyword: &str, line: usize) -> Error {
 /// Read `source` in one pass, check its instructions as BuildKit's `instructions.Parse`
 /// does, and group them into stages. Errors of the parser proper (anywhere in the file)
 /// come first, as in BuildKit, which parses the whole file before checking instructions.
-pub(crate) fn program(source: &[u8]) -> Result<Program, Error> {
+pub(crate) fn program(source: &[u8]) -> Result<Program<'_>, Error> {
     let mut b = Builder::default();
     let mut failed: Option<Error> = None;
     let lexed = lexer::lex(source, |raw| {
@@ -356,16 +421,24 @@ pub(crate) fn program(source: &[u8]) -> Result<Program, Error> {
         let text = &raw.line.text;
         let split = split_command(text, 0, text.len());
         let kw = &text[split.keyword.clone()];
-        let has_flag = |name: &str| split.flags.iter().any(|f| f.text.starts_with(name));
+        let has_flag = |name: &str| {
+            split
+                .flags
+                .iter()
+                .any(|f| f.bytes(text).starts_with(name.as_bytes()))
+        };
         // COPY and RUN matter only with --from / --mount; most have neither.
-        let needed = NEEDED.iter().any(|k| kw.eq_ignore_ascii_case(k.as_bytes()))
-            || (kw.eq_ignore_ascii_case(b"copy") && has_flag("--from"))
-            || (kw.eq_ignore_ascii_case(b"run") && has_flag("--mount"));
-        let known = INSTRUCTIONS
-            .iter()
-            .any(|k| kw.eq_ignore_ascii_case(k.as_bytes()));
-        let result = if needed || !known {
-            let keep_args = !kw.eq_ignore_ascii_case(b"run");
+        let known = keyword(kw);
+        let needed = match known {
+            Some(k) => {
+                NEEDED.contains(&k)
+                    || (k == "copy" && has_flag("--from"))
+                    || (k == "run" && has_flag("--mount"))
+            }
+            None => false,
+        };
+        let result = if needed || known.is_none() {
+            let keep_args = known != Some("run");
             let ins = syntax::build(&raw, split, false, keep_args);
             b.add(&ins, raw.escape as char)
         } else if b.stages.is_empty() {

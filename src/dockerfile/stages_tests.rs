@@ -2,7 +2,7 @@
 
 use super::*;
 
-fn check(src: &str) -> Result<Program, Error> {
+fn check(src: &str) -> Result<Program<'_>, Error> {
     program(src.as_bytes())
 }
 
@@ -54,6 +54,6 @@ fn env_forms() {
     let Cmd::Env(_, pairs) = &p.stages[0].commands[1] else {
         panic!()
     };
-    assert_eq!(pairs, &[("C".to_string(), "4 5".to_string())]);
+    assert_eq!(pairs, &[("C".into(), "4 5".into())]);
     assert!(check("FROM a\nENV A=1 B").is_err());
 }

@@ -1,6 +1,7 @@
 //! The syntax tree BuildKit's parser builds, with byte spans: each instruction's keyword,
 //! flags, arguments, ONBUILD trigger and heredocs. No build semantics here.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use super::lexer::{self, Directive, Heredoc, LogicalLine};
@@ -8,56 +9,60 @@ use super::words::{self, RawWord, Split};
 use super::Error;
 
 /// A word of an instruction: its text (quotes removed where BuildKit's parser removes them)
-/// and, when it was written literally in one piece, its byte range in the source.
+/// and, when it was written literally in one piece, its byte range in the source. The text
+/// borrows from the source unless quotes, escapes or a continuation made it differ.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Word {
-    pub text: String,
+pub struct Word<'a> {
+    pub text: Cow<'a, str>,
     pub span: Option<Range<usize>>,
 }
 
-impl Word {
-    fn from_raw(raw: RawWord, line: &LogicalLine<'_>) -> Word {
-        let span = if raw.is_literal() {
-            line.source_range(raw.range.clone())
+impl<'a> Word<'a> {
+    fn from_raw(raw: RawWord, line: &LogicalLine<'a>) -> Word<'a> {
+        let text = match raw.owned {
+            Some(t) => Cow::Owned(t),
+            // The line's own bytes: take them from the source, with the source's lifetime.
+            None => line.str_at(raw.range.clone()),
+        };
+        // Written literally: no quotes or escapes were removed.
+        let span = if text.len() == raw.range.len() {
+            line.source_range(raw.range)
         } else {
             None
         };
-        Word {
-            text: raw.text,
-            span,
-        }
+        Word { text, span }
     }
 }
 
 /// One instruction as BuildKit's parser returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Instruction {
+pub struct Instruction<'a> {
     /// The keyword as written (`from`, `FROM`, …).
-    pub keyword: String,
+    pub keyword: Cow<'a, str>,
     /// 1-based lines where the instruction starts and ends (heredoc bodies included).
     pub start_line: usize,
     pub end_line: usize,
     /// Bytes from the keyword to the end of the last line (without its newline).
     pub span: Range<usize>,
     /// `--name[=value]` flags directly after the keyword, quotes removed.
-    pub flags: Vec<Word>,
+    pub flags: Vec<Word<'a>>,
     /// Everything after the flags, trimmed, as written (continuations joined).
-    pub args: Word,
+    pub args: Word<'a>,
     /// FROM only: the arguments split on whitespace (quotes kept, as BuildKit keeps them).
-    pub fields: Vec<Word>,
+    pub fields: Vec<Word<'a>>,
     /// ONBUILD only: the trigger instruction.
-    pub trigger: Option<Box<Instruction>>,
+    pub trigger: Option<Box<Instruction<'a>>>,
     pub heredocs: Vec<Heredoc>,
 }
 
-impl Instruction {
+impl Instruction<'_> {
     /// The keyword in lower case.
     pub fn command(&self) -> String {
         self.keyword.to_ascii_lowercase()
     }
 
     /// The value of `--name=value` flags named `name` (case-sensitive, as BuildKit's).
-    pub fn flag_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = FlagValue<'a>> + 'a {
+    pub fn flag_values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = FlagValue<'s>> + 's {
         self.flags.iter().filter_map(move |f| {
             let rest = f.text.strip_prefix("--")?;
             let (n, v) = match rest.split_once('=') {
@@ -85,20 +90,22 @@ pub struct FlagValue<'a> {
 
 /// A parsed Dockerfile.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Dockerfile {
+pub struct Dockerfile<'a> {
     pub directives: Vec<Directive>,
     /// The escape character (`\` unless `# escape=` says otherwise).
     pub escape: char,
-    pub instructions: Vec<Instruction>,
+    pub instructions: Vec<Instruction<'a>>,
 }
 
 /// Parse `source` as BuildKit's parser does (no build semantics: unknown instructions are
 /// kept, as BuildKit's parser keeps them).
-pub fn parse(source: &[u8]) -> Result<Dockerfile, Error> {
-    // About one instruction per two lines in real files; reserving up front spares copying a
-    // large vector as it grows (bounded, so a file of blank lines reserves little).
+pub fn parse(source: &[u8]) -> Result<Dockerfile<'_>, Error> {
+    // About one instruction per two lines in real files; reserving up front (with a little
+    // room over that, as outgrowing it means copying the whole vector into one twice the
+    // size) spares copying a large vector as it grows (bounded, so a file of blank lines
+    // reserves little).
     let lines = source.iter().filter(|&&b| b == b'\n').count();
-    let mut instructions = Vec::with_capacity((lines / 2).min(source.len() / 32) + 1);
+    let mut instructions = Vec::with_capacity((lines / 8 * 5).min(source.len() / 32) + 1);
     let lexed = lexer::lex(source, |raw| {
         let split = words::split_command(&raw.line.text, 0, raw.line.text.len());
         let mut ins = build(&raw, split, false, true);
@@ -114,23 +121,15 @@ pub fn parse(source: &[u8]) -> Result<Dockerfile, Error> {
 
 /// The instruction `split` describes. Without `keep_args` the arguments' text is left
 /// empty: the image analysis does not need a RUN script, and copying it costs throughput.
-pub(crate) fn build(
-    raw: &lexer::RawInstruction<'_>,
+pub(crate) fn build<'a>(
+    raw: &lexer::RawInstruction<'a>,
     split: Split,
     in_trigger: bool,
     keep_args: bool,
-) -> Instruction {
+) -> Instruction<'a> {
     let line = &raw.line;
     let text = &line.text;
-    let keyword = String::from_utf8_lossy(&text[split.keyword.clone()]).into_owned();
-    let args_raw = RawWord {
-        text: if keep_args {
-            String::from_utf8_lossy(&text[split.args.clone()]).into_owned()
-        } else {
-            String::new()
-        },
-        range: split.args.clone(),
-    };
+    let keyword = line.str_at(split.keyword.clone());
     let is = |k: &str| keyword.eq_ignore_ascii_case(k);
     let fields = if is("from") {
         words::fields(text, split.args.clone())
@@ -157,10 +156,16 @@ pub(crate) fn build(
             .map(|w| Word::from_raw(w, line))
             .collect(),
         args: if keep_args {
-            Word::from_raw(args_raw, line)
+            let text = line.str_at(split.args.clone());
+            let span = if text.len() == split.args.len() {
+                line.source_range(split.args.clone())
+            } else {
+                None
+            };
+            Word { text, span }
         } else {
             Word {
-                text: String::new(),
+                text: Cow::Borrowed(""),
                 span: None,
             }
         },

@@ -5,20 +5,47 @@
 //! Positions are byte offsets into the logical line, so callers can map a word back to the
 //! source file when it was written literally.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
-/// A word cut from a logical line: its text after quote and escape removal, and the range
-/// of the line it was cut from.
+/// A word cut from a logical line: the range of the line it was cut from and, only when
+/// quote or escape removal made it differ from those bytes, its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RawWord {
-    pub text: String,
+    pub owned: Option<String>,
     pub range: Range<usize>,
 }
 
 impl RawWord {
+    /// The word's bytes; `line` is the text it was cut from.
+    pub fn bytes<'t>(&'t self, line: &'t [u8]) -> &'t [u8] {
+        match &self.owned {
+            Some(s) => s.as_bytes(),
+            None => &line[self.range.clone()],
+        }
+    }
+
     /// The text is exactly the bytes it came from (no quotes or escapes were removed).
-    pub fn is_literal(&self) -> bool {
-        self.text.len() == self.range.len()
+    #[cfg(test)]
+    pub fn is_literal(&self, line: &[u8]) -> bool {
+        self.text(line).len() == self.range.len()
+    }
+
+    /// The word's text (invalid UTF-8 replaced); `line` is the text it was cut from.
+    #[cfg(test)]
+    pub fn text<'t>(&'t self, line: &'t [u8]) -> Cow<'t, str> {
+        match &self.owned {
+            Some(s) => Cow::Borrowed(s),
+            None => lossy(&line[self.range.clone()]),
+        }
+    }
+}
+
+/// `String::from_utf8_lossy`, checking the (usual) valid case first, which is faster.
+pub(crate) fn lossy(b: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
     }
 }
 
@@ -46,10 +73,23 @@ fn decode(b: &[u8]) -> Option<(char, usize)> {
     s.chars().next().map(|c| (c, n))
 }
 
+/// `char::is_whitespace` for an ASCII byte.
+fn is_ascii_ws(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
+}
+
 /// Length of the leading Unicode whitespace (Go's `unicode.IsSpace`).
 pub(crate) fn leading_ws(b: &[u8]) -> usize {
     let mut i = 0;
     while i < b.len() {
+        if b[i].is_ascii() {
+            // The common case, without decoding.
+            if !is_ascii_ws(b[i]) {
+                break;
+            }
+            i += 1;
+            continue;
+        }
         match decode(&b[i..]) {
             Some((c, n)) if c.is_whitespace() => i += n,
             _ => break,
@@ -62,6 +102,13 @@ pub(crate) fn leading_ws(b: &[u8]) -> usize {
 pub(crate) fn trailing_ws(b: &[u8]) -> usize {
     let mut end = b.len();
     while end > 0 {
+        if b[end - 1].is_ascii() {
+            if !is_ascii_ws(b[end - 1]) {
+                break;
+            }
+            end -= 1;
+            continue;
+        }
         let mut start = end - 1;
         while start > 0 && end - start < 4 && (b[start] & 0xc0) == 0x80 {
             start -= 1;
@@ -122,8 +169,47 @@ enum Phase {
 /// quotes removed and `\` escaping the next byte (always `\`, whatever `# escape=` says).
 /// Returns the flags and the offset where the arguments start.
 pub(crate) fn extract_flags(line: &[u8], start: usize) -> (Vec<RawWord>, usize) {
+    // Fast path for flags without quotes or `\` (nearly all): a flag is then the bytes up
+    // to the next space, as the state machine below would find them.
     let n = line.len();
     let mut words = Vec::new();
+    let mut pos = start;
+    loop {
+        while pos < n && is_space_byte(line[pos]) {
+            pos += 1;
+        }
+        if pos == n {
+            return (words, n);
+        }
+        if line[pos] != b'-' || pos + 1 == n || line[pos + 1] != b'-' {
+            return (words, pos);
+        }
+        let s = pos;
+        let mut e = pos;
+        while e < n && !is_space_byte(line[e]) && !matches!(line[e], b'\'' | b'"' | b'\\') {
+            e += 1;
+        }
+        if e < n && !is_space_byte(line[e]) {
+            // A quote or escape: this word and the rest go the general way.
+            return extract_flags_from(line, s, words);
+        }
+        if &line[s..e] == b"--" {
+            return (words, e);
+        }
+        words.push(RawWord {
+            owned: None,
+            range: s..e,
+        });
+        if e == n {
+            return (words, n);
+        }
+        pos = e + 1;
+    }
+}
+
+/// `extract_flags` from `start` (between words), after the flags `words` already found.
+fn extract_flags_from(line: &[u8], start: usize, mut words: Vec<RawWord>) -> (Vec<RawWord>, usize) {
+    let n = line.len();
     let mut phase = Phase::Spaces;
     // The word's bytes are copied only once a quote or escape makes it differ from the
     // source; until then it is `line[word_start..pos]`.
@@ -133,12 +219,12 @@ pub(crate) fn extract_flags(line: &[u8], start: usize) -> (Vec<RawWord>, usize) 
     let mut blank_ok = false;
     let mut pos = start;
     let finish = |copied: &mut Option<Vec<u8>>, range: Range<usize>| -> (RawWord, bool) {
-        let text = match copied.take() {
-            Some(c) => String::from_utf8_lossy(&c).into_owned(),
-            None => String::from_utf8_lossy(&line[range.clone()]).into_owned(),
-        };
-        let keep = text != "--";
-        (RawWord { text, range }, keep)
+        let owned = copied
+            .take()
+            .map(|c| String::from_utf8_lossy(&c).into_owned());
+        let w = RawWord { owned, range };
+        let keep = w.bytes(line) != b"--";
+        (w, keep)
     };
     let current_len = |copied: &Option<Vec<u8>>, word_start: usize, pos: usize| {
         copied.as_ref().map_or(pos - word_start, Vec::len)
@@ -171,10 +257,10 @@ pub(crate) fn extract_flags(line: &[u8], start: usize) -> (Vec<RawWord>, usize) 
         if phase == Phase::Word && is_space_byte(ch) {
             phase = Phase::Spaces;
             let (w, _) = finish(&mut copied, word_start..pos);
-            if w.text == "--" {
+            if w.bytes(line) == b"--" {
                 return (words, pos);
             }
-            if blank_ok || !w.text.is_empty() {
+            if blank_ok || !w.bytes(line).is_empty() {
                 words.push(w);
             }
             blank_ok = false;
@@ -234,7 +320,7 @@ pub(crate) fn fields(text: &[u8], range: Range<usize>) -> Vec<RawWord> {
         }
         if i > s {
             out.push(RawWord {
-                text: String::from_utf8_lossy(&text[s..i]).into_owned(),
+                owned: None,
                 range: s..i,
             });
         }
@@ -243,26 +329,32 @@ pub(crate) fn fields(text: &[u8], range: Range<usize>) -> Vec<RawWord> {
 }
 
 /// BuildKit's `parseWords` (ARG and ENV): whitespace-separated words where quotes group
-/// and stay in the word, and the escape character keeps the next character with it.
-pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
+/// and stay in the word, and the escape character keeps the next character with it. Each
+/// word is a piece of `rest` (quotes and escapes are kept), so only its range is returned.
+pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<Range<usize>> {
     let mut words = Vec::new();
-    let mut word = String::new();
+    // The word is `rest[start..end]`: every character from its first to its last is kept,
+    // except a lone escape at the very end, which is dropped.
+    let mut start = 0;
+    let mut end = 0;
     let mut phase = Phase::Spaces;
     let mut quote = '\0';
     let mut blank_ok = false;
-    let mut chars = rest.chars().peekable();
-    while let Some(ch) = chars.next() {
+    let mut chars = rest.char_indices();
+    while let Some((i, ch)) = chars.next() {
         if phase == Phase::Spaces {
             if ch.is_whitespace() {
                 continue;
             }
             phase = Phase::Word;
+            start = i;
+            end = i;
         }
         if phase == Phase::Word {
             if ch.is_whitespace() {
                 phase = Phase::Spaces;
-                if blank_ok || !word.is_empty() {
-                    words.push(std::mem::take(&mut word));
+                if blank_ok || end > start {
+                    words.push(start..end);
                 }
                 blank_ok = false;
                 continue;
@@ -275,14 +367,13 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
             if ch == escape {
                 match chars.next() {
                     None => continue,
-                    Some(next) => {
-                        word.push(ch);
-                        word.push(next);
+                    Some((j, next)) => {
+                        end = j + next.len_utf8();
                         continue;
                     }
                 }
             }
-            word.push(ch);
+            end = i + ch.len_utf8();
         } else {
             if ch == quote {
                 phase = Phase::Word;
@@ -293,18 +384,17 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
                         phase = Phase::Word;
                         continue;
                     }
-                    Some(next) => {
-                        word.push(ch);
-                        word.push(next);
+                    Some((j, next)) => {
+                        end = j + next.len_utf8();
                         continue;
                     }
                 }
             }
-            word.push(ch);
+            end = i + ch.len_utf8();
         }
     }
-    if phase != Phase::Spaces && (blank_ok || !word.is_empty()) {
-        words.push(word);
+    if phase != Phase::Spaces && (blank_ok || end > start) {
+        words.push(start..end);
     }
     words
 }
@@ -316,7 +406,9 @@ mod tests {
     fn flags_of(line: &str) -> (Vec<String>, String) {
         let (w, rest) = extract_flags(line.as_bytes(), 0);
         (
-            w.into_iter().map(|w| w.text).collect(),
+            w.iter()
+                .map(|w| w.text(line.as_bytes()).into_owned())
+                .collect(),
             line[rest..].trim().to_string(),
         )
     }
@@ -348,17 +440,21 @@ mod tests {
 
     #[test]
     fn flag_words_know_when_they_are_literal() {
-        let (w, _) = extract_flags(b"--from=a --chown=\"x\" b", 0);
-        assert!(w[0].is_literal());
+        let line = b"--from=a --chown=\"x\" b";
+        let (w, _) = extract_flags(line, 0);
+        assert!(w[0].is_literal(line));
         assert_eq!(w[0].range, 0..8);
-        assert!(!w[1].is_literal());
+        assert!(!w[1].is_literal(line));
     }
 
     #[test]
     fn split_command_cuts_keyword_flags_args() {
         let s = split_command(b"  from --platform=x  alpine AS b  ", 0, 34);
         assert_eq!(s.keyword, 2..6);
-        assert_eq!(s.flags[0].text, "--platform=x");
+        assert_eq!(
+            s.flags[0].text(b"  from --platform=x  alpine AS b  "),
+            "--platform=x"
+        );
         assert_eq!(s.args, 21..32);
         let s = split_command(b"FROM", 0, 4);
         assert_eq!((s.keyword, s.args), (0..4, 4..4));
@@ -367,7 +463,10 @@ mod tests {
     #[test]
     fn fields_split_on_tabs_and_spaces() {
         let t = b"a\t b  c";
-        let f: Vec<_> = fields(t, 0..t.len()).into_iter().map(|w| w.text).collect();
+        let f: Vec<_> = fields(t, 0..t.len())
+            .iter()
+            .map(|w| w.text(t).into_owned())
+            .collect();
         assert_eq!(f, ["a", "b", "c"]);
     }
 
@@ -381,7 +480,11 @@ mod tests {
             ("X=\"\"", &["X=\"\""]),
         ];
         for (input, want) in cases {
-            assert_eq!(parse_words(input, '\\'), *want, "{input}");
+            let got: Vec<&str> = parse_words(input, '\\')
+                .into_iter()
+                .map(|r| &input[r])
+                .collect();
+            assert_eq!(got, *want, "{input}");
         }
     }
 
