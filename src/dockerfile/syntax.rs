@@ -104,7 +104,7 @@ pub fn parse(source: &[u8]) -> Result<Dockerfile<'_>, Error> {
     // room over that, as outgrowing it means copying the whole vector into one twice the
     // size) spares copying a large vector as it grows (bounded, so a file of blank lines
     // reserves little).
-    let lines = source.iter().filter(|&&b| b == b'\n').count();
+    let lines = count_newlines(source);
     let mut instructions = Vec::with_capacity((lines / 8 * 5).min(source.len() / 32) + 1);
     let lexed = lexer::lex(source, |raw| {
         let split = words::split_command(&raw.line.text, 0, raw.line.text.len());
@@ -117,6 +117,14 @@ pub fn parse(source: &[u8]) -> Result<Dockerfile<'_>, Error> {
         escape: lexed.escape as char,
         instructions,
     })
+}
+
+/// The number of `\n` bytes in `b`, counted in blocks small enough for a byte counter
+/// (which the compiler vectorizes; a plain filter-and-count does not).
+fn count_newlines(b: &[u8]) -> usize {
+    b.chunks(255)
+        .map(|c| c.iter().fold(0u8, |n, &x| n + u8::from(x == b'\n')) as usize)
+        .sum()
 }
 
 /// The instruction `split` describes. Without `keep_args` the arguments' text is left
