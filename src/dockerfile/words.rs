@@ -51,7 +51,7 @@ pub(crate) fn lossy(b: &[u8]) -> Cow<'_, str> {
 
 /// `unicode.IsSpace` applied to a single byte, as `extractBuilderFlags` does (it converts
 /// each byte to a rune, so the Latin-1 spaces 0x85 and 0xA0 count).
-fn is_space_byte(b: u8) -> bool {
+const fn is_space_byte(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | 0x85 | 0xa0)
 }
 
@@ -186,7 +186,7 @@ pub(crate) fn extract_flags(line: &[u8], start: usize) -> (Vec<RawWord>, usize) 
         }
         let s = pos;
         let mut e = pos;
-        while e < n && !is_space_byte(line[e]) && !matches!(line[e], b'\'' | b'"' | b'\\') {
+        while e < n && !FLAG_STOP[line[e] as usize] {
             e += 1;
         }
         if e < n && !is_space_byte(line[e]) {
@@ -206,6 +206,17 @@ pub(crate) fn extract_flags(line: &[u8], start: usize) -> (Vec<RawWord>, usize) 
         pos = e + 1;
     }
 }
+
+/// The bytes that end the fast path's scan of a flag: `is_space_byte`, quotes and a backslash.
+static FLAG_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = is_space_byte(b as u8) || matches!(b as u8, b'\'' | b'"' | b'\\');
+        b += 1;
+    }
+    t
+};
 
 /// `extract_flags` from `start` (between words), after the flags `words` already found.
 fn extract_flags_from(line: &[u8], start: usize, mut words: Vec<RawWord>) -> (Vec<RawWord>, usize) {
@@ -402,6 +413,14 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flag_stop_table_matches_its_definition() {
+        for b in 0..=255u8 {
+            let want = is_space_byte(b) || matches!(b, b'\'' | b'"' | b'\\');
+            assert_eq!(FLAG_STOP[b as usize], want, "{b:#x}");
+        }
+    }
 
     fn flags_of(line: &str) -> (Vec<String>, String) {
         let (w, rest) = extract_flags(line.as_bytes(), 0);
