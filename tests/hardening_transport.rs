@@ -6,6 +6,8 @@
 //! credentials never follow a redirect to another host. `tests/registry_faults.rs` has
 //! the 429/5xx/reset/lying-digest/HTML/size-cap cases; this file adds the rest.
 
+mod support;
+
 mod hardening_common;
 
 use std::io::{Read, Write};
@@ -18,6 +20,7 @@ use std::time::{Duration, Instant};
 use dockerfile_lock::reference::{Digest, ImageRef};
 use dockerfile_lock::registry::{Client, Config, CredentialStore, Error, RetryPolicy};
 use hardening_common::{bin, Record};
+use support::mock::token_registry;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -272,21 +275,6 @@ async fn retries_are_bounded_in_count_and_time_through_the_cli() {
     assert!(stderr.contains("answered HTTP 503"), "{stderr}");
     assert_eq!(hits.load(Ordering::SeqCst), 4, "four attempts in all");
     rec.outcome("exactly 4 attempts, then `answered HTTP 503`, exit 2");
-}
-
-/// A registry whose `/v2/` asks for a Bearer token from `realm`.
-async fn token_registry(realm: &str) -> (MockServer, String) {
-    let server = MockServer::start().await;
-    let challenge = format!(r#"Bearer realm="{realm}",service="mock""#);
-    Mock::given(method("GET"))
-        .and(path("/v2/"))
-        .respond_with(
-            ResponseTemplate::new(401).insert_header("WWW-Authenticate", challenge.as_str()),
-        )
-        .mount(&server)
-        .await;
-    let host = server.address().to_string();
-    (server, host)
 }
 
 #[tokio::test]

@@ -1,25 +1,17 @@
 //! Auth flows a real distribution registry does not exercise: identity (refresh) tokens
 //! from the docker config, and Basic credentials sent only after a Basic challenge.
 
+mod support;
+
 use std::time::Duration;
 
 use dockerfile_lock::reference::{Digest, ImageRef};
 use dockerfile_lock::registry::{Client, Config, CredentialStore};
+use support::mock::store_with;
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const SCHEMA2: &str = "application/vnd.docker.distribution.manifest.v2+json";
-
-fn store_with(host: &str, entry: serde_json::Value) -> (tempfile::TempDir, CredentialStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = serde_json::json!({ "auths": { host: entry } });
-    std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
-    let store = CredentialStore {
-        docker_config: Some(dir.path().to_path_buf()),
-        auth_file: None,
-    };
-    (dir, store)
-}
 
 fn client(store: CredentialStore) -> Client {
     let config = Config {

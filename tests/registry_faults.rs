@@ -1,5 +1,7 @@
 //! Faults a real registry can't be made to produce, on an in-process mock (wiremock).
 
+mod support;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -8,6 +10,7 @@ use std::time::Duration;
 
 use dockerfile_lock::reference::{Digest, ImageRef};
 use dockerfile_lock::registry::{Client, Config, CredentialStore, Error, Resolved, RetryPolicy};
+use support::mock::token_registry;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -294,21 +297,6 @@ async fn an_over_large_manifest_is_refused() {
         .await;
     let e = resolve_at(&host, "app:huge").await.unwrap_err();
     assert!(e.message.contains("larger than 4096 KiB"), "{}", e.message);
-}
-
-/// A registry whose `/v2/` asks for a Bearer token from `realm`.
-async fn token_registry(realm: &str) -> (MockServer, String) {
-    let server = MockServer::start().await;
-    let challenge = format!(r#"Bearer realm="{realm}",service="mock""#);
-    Mock::given(method("GET"))
-        .and(path("/v2/"))
-        .respond_with(
-            ResponseTemplate::new(401).insert_header("WWW-Authenticate", challenge.as_str()),
-        )
-        .mount(&server)
-        .await;
-    let host = server.address().to_string();
-    (server, host)
 }
 
 fn token(value: &str) -> ResponseTemplate {

@@ -22,14 +22,10 @@ fn platforms(ps: &[&str]) -> Vec<Platform> {
 
 /// A docker config directory holding `auths` for `host`.
 fn docker_config(host: &str, user: &str, pass: &str) -> (tempfile::TempDir, CredentialStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = serde_json::json!({"auths": {host: {"username": user, "password": pass}}});
-    std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
-    let store = CredentialStore {
-        docker_config: Some(dir.path().to_path_buf()),
-        auth_file: None,
-    };
-    (dir, store)
+    support::mock::store_with(
+        host,
+        serde_json::json!({"username": user, "password": pass}),
+    )
 }
 
 fn client(store: CredentialStore) -> Client {

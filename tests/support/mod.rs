@@ -18,4 +18,5 @@
 
 pub mod images;
 pub mod issuer;
+pub mod mock;
 pub mod registry;
