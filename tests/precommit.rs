@@ -37,8 +37,12 @@ fn git(dir: &Path, args: &[&str]) {
 
 fn pre_commit(dir: &Path, hook: &str) -> Output {
     let cache = repo_root().join("target").join("pre-commit");
-    Command::new("pre-commit")
+    // `python3 -m pre_commit`: the pip-installed console script may not be on PATH yet
+    // (pyenv makes its shims only on rehash); the module always is.
+    Command::new("python3")
         .args([
+            "-m",
+            "pre_commit",
             "try-repo",
             repo_root().to_str().unwrap(),
             hook,
@@ -53,7 +57,7 @@ fn pre_commit(dir: &Path, hook: &str) -> Output {
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
         .output()
         .unwrap_or_else(|e| {
-            panic!("`pre-commit` must be installed (pip install pre-commit; .ci/run does): {e}")
+            panic!("python3 must be installed, with pre-commit (pip install pre-commit; .ci/run does): {e}")
         })
 }
 
