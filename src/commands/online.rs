@@ -22,7 +22,7 @@ pub fn resolve_all(
         return Ok(HashMap::new());
     }
     let config = registry::Config::from_args(args)?;
-    let client = Client::new(config).map_err(|e| diagnostic(&e, None))?;
+    let client = Client::new(config).map_err(Diagnostic::from)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -47,27 +47,13 @@ pub fn resolve_all(
                 console.debug(&format!("{image} → {}", r.digest));
                 answers.insert(image.clone(), r);
             }
-            Err(e) => errors.push(diagnostic(&e, Some(image))),
+            // The client names the image in every error it returns.
+            Err(e) => errors.push(Diagnostic::from(e)),
         }
     }
     if errors.is_empty() {
         Ok(answers)
     } else {
         Err(Failure(errors))
-    }
-}
-
-/// A registry error as the user sees it, naming the reference it was about.
-fn diagnostic(e: &registry::Error, image: Option<&ImageRef>) -> Diagnostic {
-    let message = match image {
-        Some(i) if !e.message.contains(&i.to_string()) => {
-            format!("cannot resolve {i}: {}", e.message)
-        }
-        _ => e.message.clone(),
-    };
-    let d = Diagnostic::new(message);
-    match &e.help {
-        Some(h) => d.with_help(h.clone()),
-        None => d,
     }
 }
