@@ -10,8 +10,26 @@ use crate::diagnostic::Diagnostic;
 pub fn script(shell: clap_complete::Shell) -> Vec<u8> {
     let mut cmd = Cli::command();
     let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut cmd, "dockerfile-lock", &mut buf);
+    clap_complete::generate(shell, &mut cmd, BIN, &mut buf);
+    if shell == clap_complete::Shell::Bash {
+        return fix_bash_hyphen(buf);
+    }
     buf
+}
+
+const BIN: &str = "dockerfile-lock";
+
+/// clap_complete's bash script names a subcommand's state `dockerfile__lock__subcmd__verify`
+/// where it is set, but `dockerfile__subcmd__lock__subcmd__verify` where it is matched: the
+/// hyphen of the binary name is mangled two ways, so no option of any subcommand ever
+/// completes (clap-rs/clap#6421, still in clap_complete 4.6.12). Rename the match arms to
+/// the form the script assigns.
+fn fix_bash_hyphen(script: Vec<u8>) -> Vec<u8> {
+    let text = String::from_utf8_lossy(&script);
+    let assigned = BIN.replace('-', "__");
+    let matched = BIN.replace('-', "__subcmd__");
+    text.replace(&format!("{matched}__subcmd__"), &format!("{assigned}__subcmd__"))
+        .into_bytes()
 }
 
 /// The man page (roff), exactly as committed as `completions/dockerfile-lock.1`.
