@@ -387,12 +387,16 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__man)
-            opts="-q -v -h --quiet --verbose --color --help"
+            opts="-q -v -h --out-dir --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --out-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0

@@ -68,9 +68,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
-    /// Print the man page (roff)
-    #[command(hide = true)]
-    Man,
+    /// Print a man page (roff), or write them all with --out-dir
+    Man(ManArgs),
 }
 
 /// How the Dockerfiles are read: build arguments, target platforms, target stage.
@@ -286,6 +285,19 @@ pub struct ExportArgs {
     /// What to write
     #[arg(long, value_enum)]
     pub format: ExportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (`verify` prints dockerfile-lock-verify(1));
+    /// without it, the main page
+    #[arg(value_name = "SUBCOMMAND")]
+    pub command: Option<String>,
+
+    /// Write every page (dockerfile-lock.1 and dockerfile-lock-SUBCOMMAND.1) into this
+    /// directory, e.g. ~/.local/share/man/man1
+    #[arg(long, value_name = "DIR", conflicts_with = "command")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -52,7 +52,7 @@ fn main() -> ExitCode {
         Command::Update(a) => commands::update::run(a, &mut console),
         Command::Export(a) => commands::export::run(a, &mut console),
         Command::Completions(a) => commands::completions::run(a, &mut console),
-        Command::Man => commands::completions::run_man(&mut console),
+        Command::Man(a) => commands::completions::run_man(a, &mut console),
     };
     let _ = console.out.flush();
     match outcome {

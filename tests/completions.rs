@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use clap_complete::Shell;
-use dockerfile_lock::commands::completions::{man_page, script};
+use dockerfile_lock::commands::completions::{man_page, man_pages, script};
 
 const SHELLS: [(Shell, &str); 5] = [
     (Shell::Bash, "dockerfile-lock.bash"),
@@ -33,10 +33,56 @@ fn completions_are_current() {
 }
 
 #[test]
-fn man_page_is_current() {
+fn man_pages_are_current() {
+    let pages = man_pages().unwrap();
+    let mut committed_pages: Vec<String> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("completions"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|f| f.ends_with(".1"))
+            .collect();
+    committed_pages.sort();
+    let mut generated: Vec<String> = pages.iter().map(|(f, _)| f.clone()).collect();
+    generated.sort();
+    assert_eq!(
+        committed_pages, generated,
+        "completions/*.1 differ from the pages the CLI has: run scripts/update-completions"
+    );
+    for (file, page) in &pages {
+        assert!(
+            committed(file) == *page,
+            "completions/{file} is out of date: run scripts/update-completions"
+        );
+    }
+}
+
+// The main page lists dockerfile-lock-verify(1) and the others under SUBCOMMANDS: each
+// must exist and be the subcommand's own page.
+#[test]
+fn every_page_the_main_page_refers_to_exists() {
+    let pages = man_pages().unwrap();
+    let main = String::from_utf8(man_page().unwrap()).unwrap();
+    let mut referred = 0;
+    for line in main.lines() {
+        let Some(name) = line.strip_suffix("(1)") else {
+            continue;
+        };
+        let name = name.replace("\\-", "-");
+        referred += 1;
+        let (_, page) = pages
+            .iter()
+            .find(|(f, _)| *f == format!("{name}.1"))
+            .unwrap_or_else(|| panic!("the main page refers to {name}(1), which is not shipped"));
+        let page = String::from_utf8_lossy(page);
+        let sub = name.strip_prefix("dockerfile-lock-").unwrap();
+        assert!(
+            page.contains(&format!("dockerfile\\-lock {sub}")),
+            "{name}.1 is not the page of `dockerfile-lock {sub}`"
+        );
+    }
     assert!(
-        committed("dockerfile-lock.1") == man_page().unwrap(),
-        "completions/dockerfile-lock.1 is out of date: run scripts/update-completions"
+        referred >= 7,
+        "only {referred} subcommand pages referred to"
     );
 }
 
