@@ -88,15 +88,7 @@ fn plan_file(
 pub fn read_lock(target: &Target) -> Result<Lock, Diagnostic> {
     match lockfile::read(&target.lock) {
         Ok(Some(lock)) => Ok(lock),
-        Ok(None) => Err(Diagnostic::new(format!(
-            "{} has no lock at {}",
-            target.dockerfile.display(),
-            target.lock.display()
-        ))
-        .with_help(format!(
-            "run `dockerfile-lock generate {}` first",
-            target.dockerfile.display()
-        ))),
+        Ok(None) => Err(common::no_lock(target)),
         Err(e) => Err(e.to_diagnostic()),
     }
 }

@@ -22,10 +22,67 @@ struct DriftCheck {
 }
 
 pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
-    let targets = common::targets(&args.files, args.recursive, args.lockfile.as_deref())?;
     let mut findings = Vec::new();
+    let result = check_all(args, console, &mut findings);
+    // Findings in file and line order, whichever Dockerfile or check produced them.
+    findings.sort_by(|a, b| {
+        (&a.path, a.line, a.code, &a.message).cmp(&(&b.path, b.line, b.code, &b.message))
+    });
+    let no_errors = Vec::new();
+    let errors = match &result {
+        Err(failure) => &failure.0,
+        Ok(_) => &no_errors,
+    };
+    // Machine formats carry the errors too, so a CI job that fails on a broken file still
+    // gets a JSON document or an annotation naming it; stderr has them as always.
+    let text = match args.format {
+        ReportFormat::Text => report::render_text(&findings),
+        ReportFormat::Json => report::render_json(&findings, errors),
+        ReportFormat::Github => report::render_github(&findings, errors),
+    };
+    write_out(console, &text)?;
+    let counts = result?;
+    if findings.is_empty() {
+        if args.format == ReportFormat::Text {
+            console.info(&format!(
+                "verified {}, {}: in sync",
+                plural(counts.dockerfiles, "Dockerfile"),
+                plural(counts.images, "image")
+            ));
+        }
+        return Ok(Status::Ok);
+    }
+    if args.format == ReportFormat::Text {
+        let help = if findings.iter().all(|f| f.code == Code::TagDrift) {
+            "run `dockerfile-lock update` to move the locks to the new digests"
+        } else {
+            "run `dockerfile-lock generate` to bring the locks up to date"
+        };
+        console.info(&format!("{}; {help}", plural(findings.len(), "finding")));
+    }
+    Ok(Status::Findings)
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// How much a clean run checked, for the success line.
+struct Counts {
+    dockerfiles: usize,
+    images: usize,
+}
+
+/// Check every target, appending findings; the errors of all targets fail the run.
+fn check_all(
+    args: &VerifyArgs,
+    console: &mut Console<'_>,
+    findings: &mut Vec<Finding>,
+) -> Result<Counts, Failure> {
+    let targets = common::targets(&args.files, args.recursive, args.lockfile.as_deref())?;
     let mut errors = Vec::new();
     let mut drift = Vec::new();
+    let mut images = 0;
     // One thread: on a busy machine (a CI runner, a laptop mid-build) a second thread
     // waits for a core more than it saves.
     for result in targets.iter().map(|t| check(t, args)) {
@@ -34,6 +91,7 @@ pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
                 for w in &checked.warnings {
                     console.warn(w);
                 }
+                images += checked.images;
                 findings.append(&mut checked.findings);
                 drift.append(&mut checked.drift);
             }
@@ -46,37 +104,20 @@ pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
             Err(mut f) => errors.append(&mut f.0),
         }
     }
-    let text = match args.format {
-        ReportFormat::Text => report::render_text(&findings),
-        ReportFormat::Json => report::render_json(&findings),
-        ReportFormat::Github => report::render_github(&findings),
-    };
-    write_out(console, &text)?;
     if !errors.is_empty() {
         return Err(Failure(errors));
     }
-    if findings.is_empty() {
-        let n = targets.len();
-        console.debug(&format!(
-            "{n} Dockerfile{} in sync",
-            if n == 1 { "" } else { "s" }
-        ));
-        return Ok(Status::Ok);
-    }
-    if args.format == ReportFormat::Text {
-        let help = if findings.iter().all(|f| f.code == Code::TagDrift) {
-            "run `dockerfile-lock update` to move the locks to the new digests"
-        } else {
-            "run `dockerfile-lock generate` to bring the locks up to date"
-        };
-        console.info(&format!("{} finding(s); {help}", findings.len()));
-    }
-    Ok(Status::Findings)
+    Ok(Counts {
+        dockerfiles: targets.len(),
+        images,
+    })
 }
 
 /// What checking one Dockerfile found.
 #[derive(Default)]
 struct Checked {
+    /// Distinct images the Dockerfile uses.
+    images: usize,
     findings: Vec<Finding>,
     warnings: Vec<Diagnostic>,
     drift: Vec<DriftCheck>,
@@ -90,16 +131,13 @@ fn check(target: &Target, args: &VerifyArgs) -> Result<Checked, Diagnostic> {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if !target.dockerfile.exists() {
-                return Err(Diagnostic::new(format!(
-                    "cannot read {}: no such file",
-                    target.dockerfile.display()
-                )));
+                return Err(common::no_dockerfile(&target.dockerfile));
             }
             findings.push(Finding::new(
                 Code::MissingLockfile,
                 &target.dockerfile,
                 None,
-                format!("no lock at {}", target.lock.display()),
+                format!("no lock ({})", target.lock.display()),
             ));
             return Ok(checked);
         }
@@ -132,6 +170,7 @@ fn check(target: &Target, args: &VerifyArgs) -> Result<Checked, Diagnostic> {
             .push(Diagnostic::new(w.message.clone()).at(&target.dockerfile, Some(w.line)));
     }
     let wanted = plan::wanted(&analysis);
+    checked.images = wanted.len();
     compare(target, &lock, &lock_bytes, &wanted, &mut found);
     if args.require_pinned {
         for u in &analysis.images {
