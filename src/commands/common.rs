@@ -322,7 +322,12 @@ mod tests {
         assert_eq!(t[0].lock, lock_path(&df));
         let two = [df.clone(), dir.path().join("b")];
         assert!(targets(&two, false, Some(Path::new("x.lock"))).is_err());
-        let t = targets(&[df.clone()], false, Some(Path::new("locks/x.lock"))).unwrap();
+        let t = targets(
+            std::slice::from_ref(&df),
+            false,
+            Some(Path::new("locks/x.lock")),
+        )
+        .unwrap();
         assert_eq!(t[0].dockerfile, df);
         assert_eq!(t[0].lock, Path::new("locks/x.lock"));
         let missing = targets(&[dir.path().join("nope")], false, None).unwrap_err();
