@@ -90,10 +90,29 @@ pub fn resolve_jobs(
     let mut out = HashMap::new();
     for (platforms, group) in groups {
         let asks = plan::asks(group.iter().map(|j| &j.plan));
-        let answers = online::resolve_all(console, registry, &asks, platforms)?;
+        let answers = online::resolve_all(console, registry, &asks, platforms, &uses(&group))?;
         out.insert(platforms.clone(), answers);
     }
     Ok(out)
+}
+
+/// Where the jobs use each reference they ask about, in file and line order.
+fn uses(jobs: &[&Job]) -> online::Uses {
+    let mut uses = online::Uses::new();
+    for job in jobs {
+        for (key, source) in &job.plan {
+            let Source::Ask(image) = source else {
+                continue;
+            };
+            let at = uses.entry(image.clone()).or_default();
+            for u in &job.analysis.images {
+                if Key::for_use(&u.image) == *key {
+                    at.push((job.target.dockerfile.clone(), u.line));
+                }
+            }
+        }
+    }
+    uses
 }
 
 /// Prepare every target; all errors are reported together, none is written.

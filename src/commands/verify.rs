@@ -53,14 +53,33 @@ pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
         return Ok(Status::Ok);
     }
     if args.format == ReportFormat::Text {
-        let help = if findings.iter().all(|f| f.code == Code::TagDrift) {
-            "run `dockerfile-lock update` to move the locks to the new digests"
-        } else {
-            "run `dockerfile-lock generate` to bring the locks up to date"
-        };
-        console.info(&format!("{}; {help}", plural(findings.len(), "finding")));
+        console.info(&format!(
+            "{}; {}",
+            plural(findings.len(), "finding"),
+            fix_hint(&findings)
+        ));
     }
     Ok(Status::Findings)
+}
+
+/// What to run about these findings: `generate` for locks out of date, `rewrite` for
+/// references left unpinned, `update` for tags that moved upstream.
+fn fix_hint(findings: &[Finding]) -> String {
+    let codes: BTreeSet<Code> = findings.iter().map(|f| f.code).collect();
+    let mut fixes = Vec::new();
+    if codes
+        .iter()
+        .any(|c| !matches!(c, Code::TagDrift | Code::Unpinned))
+    {
+        fixes.push("`dockerfile-lock generate` to bring the locks up to date");
+    }
+    if codes.contains(&Code::Unpinned) {
+        fixes.push("`dockerfile-lock rewrite` to pin the unpinned references");
+    }
+    if codes.contains(&Code::TagDrift) {
+        fixes.push("`dockerfile-lock update` to move the locks to the new digests");
+    }
+    format!("run {}", fixes.join(", then "))
 }
 
 fn plural(n: usize, noun: &str) -> String {
@@ -289,7 +308,15 @@ fn check_drift(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let answers = online::resolve_all(console, &args.registry, &images, &[])?;
+    let mut uses = online::Uses::new();
+    for c in checks {
+        if let Some(image) = c.key.image() {
+            uses.entry(image)
+                .or_default()
+                .push((c.dockerfile.clone(), c.line));
+        }
+    }
+    let answers = online::resolve_all(console, &args.registry, &images, &[], &uses)?;
     let mut findings = Vec::new();
     for c in checks {
         let Some(now) = c.key.image().and_then(|i| answers.get(&i)) else {
