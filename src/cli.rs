@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const EXIT_CODES: &str = "\
 Exit codes:
   0  in sync / success
-  1  findings: verify found drift, `rewrite --check` would change a file
+  1  findings: verify found drift, `--check` would change a file
   2  error: usage, parse, I/O, registry or authentication";
 
 /// Lock the images a Dockerfile uses to registry digests.
@@ -177,6 +177,10 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "PATH")]
     pub lockfile: Option<PathBuf>,
 
+    /// Print a unified diff of the locks and exit 1 if any would change; write nothing
+    #[arg(long)]
+    pub check: bool,
+
     #[command(flatten)]
     pub build: BuildArgs,
 
@@ -252,6 +256,11 @@ pub struct UpdateArgs {
     /// Lockfile path (only with a single Dockerfile)
     #[arg(long, value_name = "PATH")]
     pub lockfile: Option<PathBuf>,
+
+    /// Print a unified diff of the locks and Dockerfiles and exit 1 if any would change;
+    /// write nothing
+    #[arg(long)]
+    pub check: bool,
 
     #[command(flatten)]
     pub build: BuildArgs,

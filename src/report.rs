@@ -23,6 +23,8 @@ pub enum Code {
     DigestMismatch,
     /// The `--build-arg` values given differ from those the lock was made with.
     BuildArgsMismatch,
+    /// The `--platform`s given differ from those the lock was made for.
+    PlatformsMismatch,
     /// A literal reference is not pinned by digest (`verify --require-pinned`).
     Unpinned,
     /// The registry moved a locked tag (`verify --online`).
@@ -30,12 +32,13 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 7] = [
+    pub const ALL: [Code; 8] = [
         Code::MissingLockfile,
         Code::MissingLockEntry,
         Code::StaleLockEntry,
         Code::DigestMismatch,
         Code::BuildArgsMismatch,
+        Code::PlatformsMismatch,
         Code::Unpinned,
         Code::TagDrift,
     ];
@@ -47,6 +50,7 @@ impl Code {
             Code::StaleLockEntry => "stale-lock-entry",
             Code::DigestMismatch => "digest-mismatch",
             Code::BuildArgsMismatch => "build-args-mismatch",
+            Code::PlatformsMismatch => "platforms-mismatch",
             Code::Unpinned => "unpinned",
             Code::TagDrift => "tag-drift",
         }

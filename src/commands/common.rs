@@ -185,6 +185,74 @@ pub fn read_dockerfile(
     Ok((source, analysis))
 }
 
+/// Build args BuildKit knows without an `ARG`: the proxy variables, the automatic platform
+/// ARGs (a `--build-arg` overrides them in FROM), and BuildKit's own settings.
+fn predefined_arg(name: &str) -> bool {
+    const PROXY: [&str; 5] = [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "FTP_PROXY",
+        "NO_PROXY",
+        "ALL_PROXY",
+    ];
+    const PLATFORM: [&str; 8] = [
+        "BUILDPLATFORM",
+        "BUILDOS",
+        "BUILDARCH",
+        "BUILDVARIANT",
+        "TARGETPLATFORM",
+        "TARGETOS",
+        "TARGETARCH",
+        "TARGETVARIANT",
+    ];
+    PROXY.iter().any(|p| name.eq_ignore_ascii_case(p))
+        || PLATFORM.contains(&name)
+        || name.starts_with("BUILDKIT_")
+        || name == "SOURCE_DATE_EPOCH"
+}
+
+/// The warning docker build prints when a `--build-arg` names no `ARG` of the Dockerfile.
+pub fn unconsumed_build_args(
+    path: &Path,
+    source: &[u8],
+    options: &BuildOptions,
+) -> Option<Diagnostic> {
+    if options.build_args.is_empty() {
+        return None;
+    }
+    let parsed = dockerfile::parse(source).ok()?;
+    let mut declared = BTreeSet::new();
+    for i in &parsed.instructions {
+        if !i.keyword.eq_ignore_ascii_case("arg") {
+            continue;
+        }
+        for word in i.args.text.split_whitespace() {
+            let word = word.trim_matches(|c| c == '"' || c == '\'');
+            let name = word.split_once('=').map_or(word, |(n, _)| n);
+            declared.insert(name.to_string());
+        }
+    }
+    let unused: Vec<&str> = options
+        .build_args
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !declared.contains(*k) && !predefined_arg(k))
+        .collect();
+    if unused.is_empty() {
+        return None;
+    }
+    let s = if unused.len() == 1 { "" } else { "s" };
+    Some(
+        Diagnostic::new(format!(
+            "build-arg{s} {} not consumed: no ARG in {} declares {}",
+            unused.join(", "),
+            path.display(),
+            if unused.len() == 1 { "it" } else { "them" }
+        ))
+        .with_help("check the spelling, or declare it with `ARG NAME` where it is used"),
+    )
+}
+
 /// Build options from the command line; when no `--build-arg` is given, those recorded in
 /// `recorded` (the lock's) apply, and without `--platform`, the platforms the lock has.
 pub fn build_options(

@@ -52,6 +52,13 @@ pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
             lock.images.len(),
         ));
     }
+    if args.check {
+        let files: Vec<(&std::path::Path, &[u8])> = writes
+            .iter()
+            .map(|(p, text, _)| (p.as_path(), text.as_bytes()))
+            .collect();
+        return check_only(console, &files);
+    }
     // All or nothing: a failed write leaves every lock as it was.
     let files: Vec<(&std::path::Path, &[u8])> = writes
         .iter()
@@ -66,6 +73,32 @@ pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
         }
     }
     Ok(Status::Ok)
+}
+
+/// `--check`: print the diff of every file that would change; exit 1 if any would.
+pub fn check_only(console: &mut Console<'_>, files: &[(&std::path::Path, &[u8])]) -> Outcome {
+    let mut changed = 0;
+    for (path, new) in files {
+        let old = match std::fs::read(path) {
+            Ok(old) => old,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => {
+                return Err(Diagnostic::new(format!("cannot read {}: {e}", path.display())).into())
+            }
+        };
+        if old != *new {
+            changed += 1;
+            super::write_diff(console, path, &old, new)?;
+        }
+    }
+    if changed == 0 {
+        return Ok(Status::Ok);
+    }
+    let s = if changed == 1 { "" } else { "s" };
+    console.info(&format!(
+        "{changed} file{s} would change (--check: nothing written)"
+    ));
+    Ok(Status::Findings)
 }
 
 fn images(n: usize) -> &'static str {
@@ -157,11 +190,18 @@ pub fn prepare(
     })?;
     let options = common::build_options(build, recorded)?;
     let (source, analysis) = common::read_dockerfile(&target.dockerfile, &options)?;
-    let warnings = analysis
+    let mut warnings: Vec<Diagnostic> = analysis
         .warnings
         .iter()
         .map(|w| Diagnostic::new(w.message.clone()).at(&target.dockerfile, Some(w.line)))
         .collect();
+    if !build.build_args.is_empty() {
+        warnings.extend(common::unconsumed_build_args(
+            &target.dockerfile,
+            &source,
+            &options,
+        ));
+    }
     let wanted = plan::wanted(&analysis);
     check_conflicts(target, &wanted)?;
     let plan = plan::plan(&wanted, old.as_ref(), &options.platforms, refresh);

@@ -142,6 +142,9 @@ pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
         for w in &a.analysis.warnings {
             console.warn(&Diagnostic::new(w.message.clone()).at(&a.path, Some(w.line)));
         }
+        if let Some(w) = super::common::unconsumed_build_args(&a.path, &a.source, &options) {
+            console.warn(&w);
+        }
         for u in &a.analysis.images {
             rows.push(Row {
                 file: file.clone(),

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use super::common::{self, Target};
 use super::splice::{self, Edit, Skip};
-use super::{write_out, Console, Outcome, Status};
+use super::{Console, Outcome, Status};
 use crate::cli::RewriteArgs;
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::dockerfile::Analysis;
@@ -60,8 +60,7 @@ pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
     changes.retain(|c| c.old != c.new);
     if args.check {
         for c in &changes {
-            let path = c.path.display().to_string().replace('\\', "/");
-            write_out(console, &splice::diff(&path, &c.old, &c.new))?;
+            super::write_diff(console, &c.path, &c.old, &c.new)?;
         }
         return Ok(if changes.is_empty() {
             Status::Ok

@@ -182,6 +182,30 @@ fn check(target: &Target, args: &VerifyArgs) -> Result<Checked, Diagnostic> {
             ),
         ));
     }
+    if !args.build.platforms.is_empty() {
+        let locked = common::locked_platforms(&lock);
+        let given: BTreeSet<String> = options.platforms.iter().map(|p| p.to_string()).collect();
+        let had: BTreeSet<String> = locked.iter().map(|p| p.to_string()).collect();
+        if given != had {
+            let show = |set: &BTreeSet<String>| {
+                if set.is_empty() {
+                    "none (the index digest only)".to_string()
+                } else {
+                    set.iter().cloned().collect::<Vec<_>>().join(", ")
+                }
+            };
+            found.push(Finding::new(
+                Code::PlatformsMismatch,
+                &target.lock,
+                None,
+                format!(
+                    "--platform {} differs from the lock's platforms: {}",
+                    show(&given),
+                    show(&had)
+                ),
+            ));
+        }
+    }
     let (_, analysis) = common::read_dockerfile(&target.dockerfile, &options)?;
     for w in &analysis.warnings {
         checked
