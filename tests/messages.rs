@@ -65,7 +65,10 @@ fn no_dockerfile_gets_the_same_words_from_every_command() {
     fs::create_dir(dir.path().join("svc")).unwrap();
     for cmd in ["images", "generate", "verify", "rewrite", "update"] {
         assert_eq!(
-            stderr_of(dir.path(), &[cmd, "svc"], 2).lines().next().unwrap(),
+            stderr_of(dir.path(), &[cmd, "svc"], 2)
+                .lines()
+                .next()
+                .unwrap(),
             "error: no Dockerfile in svc",
             "{cmd}"
         );
@@ -115,18 +118,32 @@ fn a_missing_lock_gets_the_same_words_from_every_command() {
     );
 }
 
+/// Run the binary in `dir` with a terminal for stdin, stdout and stderr (util-linux
+/// `script`), returning what the terminal showed.
+fn on_a_terminal(dir: &Path, args: &str) -> String {
+    let bin = assert_cmd::cargo::cargo_bin("dockerfile-lock");
+    let out = std::process::Command::new("script")
+        .args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("util-linux `script` runs");
+    assert!(out.status.success(), "{args}: {out:?}");
+    String::from_utf8(out.stdout).unwrap().replace("\r\n", "\n")
+}
+
 #[test]
-fn verify_says_in_sync_once_and_is_quiet_when_asked() {
+fn verify_says_in_sync_on_a_terminal_and_is_quiet_when_asked() {
     let dir = tempfile::tempdir().unwrap();
     pinned_project(dir.path());
+    assert_eq!(
+        on_a_terminal(dir.path(), "verify"),
+        "verified 1 Dockerfile, 2 images: in sync\n"
+    );
+    assert_eq!(on_a_terminal(dir.path(), "verify -q"), "");
+    // Hooks and CI logs (no terminal) stay silent when all is well.
     bin(dir.path())
         .arg("verify")
-        .assert()
-        .code(0)
-        .stdout("")
-        .stderr("verified 1 Dockerfile, 2 images: in sync\n");
-    bin(dir.path())
-        .args(["verify", "-q"])
         .assert()
         .code(0)
         .stdout("")
@@ -144,7 +161,11 @@ fn findings_are_in_file_and_line_order_with_the_command_that_fixes_them() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     pinned_project(d);
-    write(d, "a/Dockerfile", &format!("FROM busybox:1@{}\n", digest(4)));
+    write(
+        d,
+        "a/Dockerfile",
+        &format!("FROM busybox:1@{}\n", digest(4)),
+    );
     bin(d).args(["generate", "a"]).assert().success();
     // Both files drift: b's lock loses an entry, a gains a reference.
     write(
@@ -168,7 +189,10 @@ fn findings_are_in_file_and_line_order_with_the_command_that_fixes_them() {
         )
     );
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let paths: Vec<&str> = stdout.lines().map(|l| l.split(':').next().unwrap()).collect();
+    let paths: Vec<&str> = stdout
+        .lines()
+        .map(|l| l.split(':').next().unwrap())
+        .collect();
     let mut sorted = paths.clone();
     sorted.sort();
     assert_eq!(paths, sorted, "{stdout}");
@@ -235,8 +259,14 @@ fn rewrite_a_second_time_says_nothing_changed() {
     pinned_project(d);
     bin(d).args(["rewrite", "--unpin"]).assert().success();
     let first = stderr_of(d, &["rewrite"], 0);
-    assert!(first.contains("note: `$BASE` is built from ARGs"), "{first}");
-    assert!(first.ends_with("pinned 1 reference in Dockerfile\n"), "{first}");
+    assert!(
+        first.contains("note: `$BASE` is built from ARGs"),
+        "{first}"
+    );
+    assert!(
+        first.ends_with("pinned 1 reference in Dockerfile\n"),
+        "{first}"
+    );
     assert_eq!(
         stderr_of(d, &["rewrite"], 0),
         "Dockerfile: nothing to change, already pinned\n"
@@ -281,7 +311,10 @@ fn an_unconsumed_build_arg_is_warned_about() {
     );
     assert_eq!(stderr_of(d, &["images", "--build-arg", "V=2"], 0), "");
     let err = stderr_of(d, &["generate", "--build-arg", "NOPE=1"], 0);
-    assert!(err.starts_with("warning: build-arg NOPE not consumed"), "{err}");
+    assert!(
+        err.starts_with("warning: build-arg NOPE not consumed"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -289,7 +322,11 @@ fn generate_check_prints_the_diff_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     pinned_project(d);
-    bin(d).args(["generate", "--check"]).assert().code(0).stdout("");
+    bin(d)
+        .args(["generate", "--check"])
+        .assert()
+        .code(0)
+        .stdout("");
     write(
         d,
         "Dockerfile",
@@ -309,15 +346,24 @@ fn generate_check_prints_the_diff_and_writes_nothing() {
         .clone();
     assert_eq!(snapshot(d), before, "--check wrote something");
     let diff = String::from_utf8(out.stdout).unwrap();
-    assert!(diff.starts_with("--- a/Dockerfile.lock\n+++ b/Dockerfile.lock\n"), "{diff}");
+    assert!(
+        diff.starts_with("--- a/Dockerfile.lock\n+++ b/Dockerfile.lock\n"),
+        "{diff}"
+    );
     assert!(diff.contains("+  - name: busybox:1\n"), "{diff}");
-    assert!(!diff.contains('\x1b'), "no colour when stdout is not a terminal");
+    assert!(
+        !diff.contains('\x1b'),
+        "no colour when stdout is not a terminal"
+    );
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
         "1 file would change (--check: nothing written)\n"
     );
     let coloured = stdout_of(d, &["--color", "always", "generate", "--check"], 1);
-    assert!(coloured.contains("\x1b[32m+  - name: busybox:1\x1b[0m\n"), "{coloured}");
+    assert!(
+        coloured.contains("\x1b[32m+  - name: busybox:1\x1b[0m\n"),
+        "{coloured}"
+    );
 }
 
 #[test]
@@ -354,7 +400,9 @@ fn registry_errors_point_at_every_use() {
     write(
         d,
         "Dockerfile",
-        &format!("FROM {host}/lib/app:1\nFROM {host}/lib/gone:2\nCOPY --from={host}/lib/gone:2 /a /a\n"),
+        &format!(
+            "FROM {host}/lib/app:1\nFROM {host}/lib/gone:2\nCOPY --from={host}/lib/gone:2 /a /a\n"
+        ),
     );
     write(d, "api/Dockerfile", &format!("FROM {host}/lib/gone:2\n"));
     let before = snapshot(d);
@@ -397,7 +445,10 @@ fn update_says_what_it_changed() {
     let df = text(d.join("Dockerfile"));
     write(d, "Dockerfile", &format!("{df}FROM {host}/lib/tool:1\n"));
     bin(d).args(["update", "--check"]).assert().code(1);
-    assert_eq!(text(d.join("Dockerfile")), format!("{df}FROM {host}/lib/tool:1\n"));
+    assert_eq!(
+        text(d.join("Dockerfile")),
+        format!("{df}FROM {host}/lib/tool:1\n")
+    );
     let out = bin(d).arg("update").assert().success().get_output().clone();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
