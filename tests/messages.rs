@@ -9,7 +9,6 @@ use std::fs;
 use std::path::Path;
 
 use lock_support::{bin, digest, snapshot, text};
-use predicates::prelude::*;
 use support::images::{ImageKind, PLATFORMS};
 use support::registry::{Auth, Registry};
 
