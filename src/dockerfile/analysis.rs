@@ -5,7 +5,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-use super::dispatch::Ctx;
+use super::dispatch::{reachable, Ctx};
 use super::expand::{expand, Vars};
 use super::stages::{template_help, Program};
 use super::syntax::Word;
@@ -105,7 +105,7 @@ fn merge(
     }
 }
 
-fn target_index(p: &Program, target: &str) -> Result<usize, Error> {
+pub(crate) fn target_index(p: &Program, target: &str) -> Result<usize, Error> {
     let t = target.to_ascii_lowercase();
     p.stages
         .iter()
@@ -129,18 +129,6 @@ pub(crate) fn stage_list(p: &Program) -> String {
         (false, 0) => format!("the stages are: {}", first.join(", ")),
         (false, n) => format!("the stages are: {}, and {n} more", first.join(", ")),
     }
-}
-
-/// Stages reachable from `target` through FROM, COPY --from and mount from (iterative).
-fn reachable(deps: &[Vec<usize>], target: usize) -> Vec<bool> {
-    let mut keep = vec![false; deps.len()];
-    let mut todo = vec![target];
-    while let Some(s) = todo.pop() {
-        if !std::mem::replace(&mut keep[s], true) {
-            todo.extend(deps[s].iter().copied());
-        }
-    }
-    keep
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -23,9 +23,11 @@ mod csv;
 mod directives;
 mod dispatch;
 pub mod expand;
+mod flags;
 mod heredoc;
 mod lexer;
 mod pattern;
+mod scope;
 mod stages;
 mod syntax;
 #[cfg(test)]
