@@ -85,16 +85,26 @@ impl Directives {
 /// among the directive lines at the very top (`#` in the first column), its value cut at
 /// the first space (`# syntax=docker/dockerfile:1.7 # pinned`).
 pub(crate) fn detect_syntax(src: &[u8]) -> Option<Directive> {
-    let mut pos = if src.starts_with(b"\xef\xbb\xbf") { 3 } else { 0 };
+    let mut pos = if src.starts_with(b"\xef\xbb\xbf") {
+        3
+    } else {
+        0
+    };
     let mut no = 0;
     if src[pos..].starts_with(b"#!") {
-        pos = src[pos..].iter().position(|&b| b == b'\n').map_or(src.len(), |i| pos + i + 1);
+        pos = src[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(src.len(), |i| pos + i + 1);
         no += 1;
     }
     let mut seen: Vec<String> = Vec::new();
     while pos < src.len() {
         no += 1;
-        let end = src[pos..].iter().position(|&b| b == b'\n').map_or(src.len(), |i| pos + i);
+        let end = src[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(src.len(), |i| pos + i);
         let mut line = &src[pos..end];
         if let [rest @ .., b'\r'] = line {
             line = rest;
@@ -163,8 +173,14 @@ mod tests {
     /// the value made it an invalid image.
     #[test]
     fn syntax_is_detected_as_buildkit_detects_it() {
-        let d = super::detect_syntax(b"#!/usr/bin/env buildctl\n# syntax=docker/dockerfile:1.7\nFROM a").unwrap();
-        assert_eq!((d.value.as_str(), d.line, d.span.clone()), ("docker/dockerfile:1.7", 2, 33..54));
+        let d = super::detect_syntax(
+            b"#!/usr/bin/env buildctl\n# syntax=docker/dockerfile:1.7\nFROM a",
+        )
+        .unwrap();
+        assert_eq!(
+            (d.value.as_str(), d.line, d.span.clone()),
+            ("docker/dockerfile:1.7", 2, 33..54)
+        );
         let src = b"# syntax=docker/dockerfile:1.7 # pinned\nFROM a";
         let d = super::detect_syntax(src).unwrap();
         assert_eq!(d.value, "docker/dockerfile:1.7");

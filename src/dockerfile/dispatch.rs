@@ -7,7 +7,9 @@
 
 use std::collections::HashMap;
 
-use super::analysis::{as_written, expansion_error, literal_span, stage_list, target_index, use_of};
+use super::analysis::{
+    as_written, expansion_error, literal_span, stage_list, target_index, use_of,
+};
 use super::csv::csv_fields;
 use super::expand::{expand, Vars};
 use super::scope::{self, Scope};
@@ -72,7 +74,11 @@ impl<'a> Ctx<'a> {
         let mut globals = Vars::new();
         let target = match &options.target {
             Some(t) => t.clone(),
-            None => p.stages.last().and_then(|s| s.name.clone()).unwrap_or_else(|| "default".into()),
+            None => p
+                .stages
+                .last()
+                .and_then(|s| s.name.clone())
+                .unwrap_or_else(|| "default".into()),
         };
         let automatic = platform.automatic_args(&Platform::default_target());
         let more = [
@@ -336,7 +342,16 @@ impl<'a> Ctx<'a> {
             Ok(image) => {
                 let stage = self.p.stages[i].name.clone();
                 self.warn_if_misspelt(i, &src, &image);
-                let u = use_of(src.kind, src.line, src.raw, src.span, src.name.to_string(), image, stage, None);
+                let u = use_of(
+                    src.kind,
+                    src.line,
+                    src.raw,
+                    src.span,
+                    src.name.to_string(),
+                    image,
+                    stage,
+                    None,
+                );
                 self.pass.add_use(Some(node), i, u);
             }
             Err(e) => {
@@ -380,14 +395,21 @@ impl<'a> Ctx<'a> {
             ),
             _ => return,
         };
-        self.pass.warnings.push((i, Warning { line: src.line, message }));
+        self.pass.warnings.push((
+            i,
+            Warning {
+                line: src.line,
+                message,
+            },
+        ));
     }
 
     /// `COPY --from=`: a stage name (any case), an index of a stage or of an image state
     /// created before it, or else an image. BuildKit does not expand variables here.
     fn copy_from(&mut self, i: usize, line: usize, from: &Word) -> Result<Option<usize>, Error> {
         let name: &str = &from.text;
-        let unchanged = expand(name, self.p.escape, &Vars::new(), false).is_ok_and(|e| e.value == name);
+        let unchanged =
+            expand(name, self.p.escape, &Vars::new(), false).is_ok_and(|e| e.value == name);
         if !unchanged {
             return Err(Error {
                 line,
@@ -432,7 +454,8 @@ impl<'a> Ctx<'a> {
         })?;
         let from = fields.iter().rev().find_map(|f| {
             let (key, value) = f.text.split_once('=')?;
-            key.eq_ignore_ascii_case("from").then_some((f, key.len(), value))
+            key.eq_ignore_ascii_case("from")
+                .then_some((f, key.len(), value))
         });
         let (name, span) = match from {
             Some((f, key_len, value)) if !value.is_empty() => {

@@ -168,7 +168,11 @@ mod tests {
     fn flags_as_bflags_parses_them() {
         let cases: &[(&str, &[&str], Result<(), &str>)] = &[
             ("copy", &["--from=a", "--chown=1", "--link"], Ok(())),
-            ("copy", &["--chown"], Err("missing a value on flag: --chown")),
+            (
+                "copy",
+                &["--chown"],
+                Err("missing a value on flag: --chown"),
+            ),
             ("copy", &["--user=1"], Err("unknown flag: --user")),
             (
                 "from",

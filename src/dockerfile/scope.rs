@@ -105,9 +105,7 @@ fn mount(text: &str, scope: &Scope<'_>, escape: char) -> Result<(), String> {
                 "readonly" | "ro" | "readwrite" | "rw" => continue,
                 "required" if kind == "secret" || kind == "ssh" => continue,
                 "required" => {
-                    return Err(format!(
-                        "unexpected key '{key}' for mount type '{kind}'"
-                    ))
+                    return Err(format!("unexpected key '{key}' for mount type '{kind}'"))
                 }
                 _ => return Err(format!("invalid field '{field}' must be a key=value pair")),
             }

@@ -123,11 +123,18 @@ fn mount_from_with_a_variable_is_an_error() {
         let e = run(src, &[], &[], None).unwrap_err();
         let want = "'from' doesn't support variable expansion, define alias stage instead";
         assert_eq!(e.message, want, "{src}");
-        assert_eq!(e.line, src.lines().position(|l| l.starts_with("RUN")).unwrap() + 1);
+        assert_eq!(
+            e.line,
+            src.lines().position(|l| l.starts_with("RUN")).unwrap() + 1
+        );
     }
     // A `$` at the very end is no variable (but `x$` is no image either).
     let e = run("FROM a\nRUN --mount=from=x$ true", &[], &[], None).unwrap_err();
-    assert!(e.message.contains("not a valid image reference"), "{}", e.message);
+    assert!(
+        e.message.contains("not a valid image reference"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
