@@ -105,6 +105,16 @@ pub(crate) fn check<'f>(
             }
             _ => {}
         }
+        // RUN's post-parse hooks check these values.
+        match (keyword, name, value) {
+            ("run", "network", Some(v)) if !matches!(v, "default" | "none" | "host") => {
+                return Err(format!("invalid network mode {v:?}"))
+            }
+            ("run", "security", Some(v)) if !matches!(v, "sandbox" | "insecure") => {
+                return Err(format!("security {v:?} is not valid"))
+            }
+            _ => {}
+        }
     }
     Ok(())
 }
@@ -189,6 +199,12 @@ mod tests {
             ("workdir", &["--x"], Err("unknown flag: --x")),
             ("arg", &["--x"], Ok(())),
             ("copy", &["--", "--bogus"], Ok(())),
+            ("run", &["--network=none", "--security=insecure"], Ok(())),
+            (
+                "run",
+                &["--network=bridge"],
+                Err("invalid network mode \"bridge\""),
+            ),
         ];
         for (kw, flags, want) in cases {
             assert_eq!(
