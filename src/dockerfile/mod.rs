@@ -34,6 +34,7 @@ mod syntax;
 mod tests;
 mod words;
 
+pub use analysis::{global_arg_default, ArgDefault};
 pub use lexer::{Directive, Heredoc};
 pub use syntax::{parse, Dockerfile, FlagValue, Instruction, Word};
 

@@ -18,6 +18,8 @@ pub(crate) struct MetaArg<'a> {
     pub key: Cow<'a, str>,
     pub default: Option<Cow<'a, str>>,
     pub line: usize,
+    /// Where the default is in the source, when the instruction is written in one piece.
+    pub default_span: Option<Range<usize>>,
 }
 
 /// A stage instruction that matters for images: variables, and sources of other stages
@@ -207,6 +209,19 @@ fn arg_pairs<'a>(
         .collect())
 }
 
+/// Where each ARG word's default lies in the source (`arg_pairs`' words, in order).
+fn default_spans(ins: &Instruction<'_>, escape: char) -> Vec<Option<Range<usize>>> {
+    let text = &ins.args.text;
+    parse_words(text, escape)
+        .into_iter()
+        .map(|w| {
+            let eq = text[w.clone()].find('=')?;
+            let s = ins.args.span.as_ref()?;
+            Some(s.start + w.start + eq + 1..s.start + w.end)
+        })
+        .collect()
+}
+
 /// ENV's `name=value …` or legacy `name value`.
 #[allow(clippy::type_complexity)]
 fn env_pairs<'a>(
@@ -381,10 +396,16 @@ impl<'a> Builder<'a> {
         let Some(current) = self.stages.last_mut() else {
             return match cmd {
                 Some(Cmd::Arg(line, pairs)) => {
-                    let args =
-                        pairs
-                            .into_iter()
-                            .map(|(key, default)| MetaArg { key, default, line });
+                    let spans = default_spans(ins, escape);
+                    let args = pairs
+                        .into_iter()
+                        .zip(spans)
+                        .map(|((key, default), span)| MetaArg {
+                            key,
+                            default,
+                            line,
+                            default_span: span,
+                        });
                     self.meta_args.extend(args);
                     Ok(())
                 }
