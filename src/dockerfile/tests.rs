@@ -253,7 +253,8 @@ fn spans_and_raw_text() {
         [
             ("docker/dockerfile:1", Some("docker/dockerfile:1")),
             ("alpine:$V", None),
-            ("busybox:1", None),
+            // Inside its quotes, so a pin goes there.
+            ("busybox:1", Some("busybox:1")),
             ("golang:1.22", Some("golang:1.22")),
             ("nginx:1", Some("nginx:1")),
             ("redis:7", Some("redis:7")),
