@@ -10,9 +10,9 @@ use super::expand::{expand, Vars};
 
 /// A stage's variables: names borrow from the Dockerfile.
 type Scope<'p> = HashMap<&'p str, String>;
-use super::stages::{template_help, Cmd, Program};
+use super::stages::{template_help, AddCmd, Cmd, Program};
 use super::syntax::Word;
-use super::{BuildOptions, Error, ImageUse, UseKind, Warning};
+use super::{AddSource, BuildOptions, Error, ImageUse, UseKind, Warning};
 use crate::platform::Platform;
 use crate::reference::ImageRef;
 
@@ -24,6 +24,8 @@ pub(crate) struct Pass {
     /// With the stage they arise in, so `--target` can drop those of unneeded stages.
     pub warnings: Vec<(usize, Warning)>,
     pub deps: Vec<Vec<usize>>,
+    /// ADD sources with the stage they belong to.
+    pub sources: Vec<(usize, AddSource)>,
 }
 
 impl Pass {
@@ -82,6 +84,7 @@ impl<'a> Ctx<'a> {
                 use_stages: Vec::with_capacity(uses),
                 warnings: Vec::new(),
                 deps: vec![Vec::new(); p.stages.len()],
+                sources: Vec::new(),
             },
         }
     }
@@ -221,11 +224,48 @@ impl<'a> Ctx<'a> {
                 }
             }
             Cmd::CopyFrom(line, from) => self.copy_from(i, *line, from)?,
+            Cmd::Add(line, add) => self.add(i, *line, add, scope)?,
             Cmd::Mounts(line, mounts) => {
                 for m in mounts {
                     self.mount(i, *line, m, scope)?;
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// ADD's sources and `--checksum`, expanded with the stage's variables as BuildKit's
+    /// `AddCommand.Expand` does.
+    fn add(&mut self, i: usize, line: usize, add: &AddCmd, scope: &Scope<'a>) -> Result<(), Error> {
+        let esc = self.p.escape;
+        let word = |w: &str| {
+            expand(w, esc, scope, false)
+                .map(|e| e.value)
+                .map_err(|m| expansion_error(line, m, w))
+        };
+        let checksum = match &add.checksum {
+            Some((flag, at)) => Some(word(&flag.text[*at..])?),
+            None => None,
+        };
+        let checksum_span = add.checksum.as_ref().and_then(|(f, _)| {
+            f.span
+                .clone()
+                .filter(|_| !f.text.contains(['$', '"', '\'', esc]))
+        });
+        for w in &add.sources {
+            let raw = as_written(&w.text, esc);
+            let source = AddSource {
+                line,
+                span: literal_span(w, &raw),
+                value: word(&w.text)?,
+                raw,
+                stage: self.p.stages[i].name.clone(),
+                checksum: checksum.clone(),
+                checksum_span: checksum_span.clone(),
+                flags_at: add.flags_at,
+                siblings: add.sources.len(),
+            };
+            self.pass.sources.push((i, source));
         }
         Ok(())
     }

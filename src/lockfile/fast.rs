@@ -94,6 +94,7 @@ fn parse(text: &str) -> Option<FileIn> {
         dockerfile,
         build_args,
         images,
+        sources: Vec::new(),
     })
 }
 
