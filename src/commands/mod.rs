@@ -13,6 +13,7 @@ pub mod online;
 pub mod plan;
 pub mod resolve;
 pub mod rewrite;
+pub mod sources;
 pub mod splice;
 pub mod update;
 pub mod verify;
