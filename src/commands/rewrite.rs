@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use super::common::{self, Target};
 use super::splice::{self, Edit, Skip};
-use super::{write_out, Console, Outcome, Status};
+use super::{rewrite_sources, write_out, Console, Outcome, Status};
 use crate::cli::RewriteArgs;
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::dockerfile::Analysis;
@@ -71,11 +71,14 @@ fn plan_file(
     let lock = read_lock(target)?;
     let options = common::build_options(&args.build, Some(&lock))?;
     let (source, analysis) = common::read_dockerfile(&target.dockerfile, &options)?;
-    let edits = if args.unpin {
+    let mut edits = if args.unpin {
         splice::unpin_all(&source, &analysis.images)
     } else {
         pin_edits(console, target, &lock, &source, &analysis)?
     };
+    edits.extend(rewrite_sources::edits(
+        console, target, &lock, &source, &analysis, args.unpin,
+    )?);
     Ok(Change {
         path: target.dockerfile.clone(),
         new: splice::apply(&source, &edits),

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::common;
 use super::generate::{self, Job};
-use super::plan::{self, Want};
+use super::plan::Want;
 use super::splice::{self, Edit};
 use super::{rewrite, write_out, Console, Outcome, Status};
 use crate::cli::UpdateArgs;
@@ -24,15 +24,25 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
     let selected = |key: &Key, want: &Want| {
         args.images.is_empty() || args.images.iter().any(|n| names(n, key, want))
     };
+    // `--image URL` names a source; without `--image`, every source is resolved again.
+    let selected_source =
+        |url: &str| args.images.is_empty() || args.images.iter().any(|n| n == url);
     let jobs = generate::prepare_all(console, &targets, |target| {
         let i = targets.iter().position(|t| t == target).unwrap_or(0);
-        generate::prepare(target, &args.build, locks.get(i), &selected)
+        generate::prepare_with(
+            target,
+            &args.build,
+            locks.get(i),
+            &selected,
+            &selected_source,
+        )
     })?;
     for name in &args.images {
         let known = jobs.iter().any(|j| {
             j.wanted
                 .iter()
                 .any(|(k, w)| k.is_tag() && names(name, k, w))
+                || j.sources.contains_key(name)
         });
         if !known {
             return Err(Diagnostic::new(format!("no locked tag matches `{name}`"))
@@ -41,30 +51,40 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
         }
     }
     let answers = generate::resolve_jobs(console, &args.registry, &jobs)?;
+    let fetched = generate::resolve_sources(&args.registry, &jobs)?;
 
     let mut moved = BTreeSet::new();
     let mut writes: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
     let none = HashMap::new();
     for job in &jobs {
-        let lock = plan::build_lock(
-            common::relative_dockerfile(&job.target.lock, &job.target.dockerfile),
-            job.build_args.clone(),
-            &job.wanted,
-            &job.plan,
-            answers.get(&job.platforms).unwrap_or(&none),
-        );
+        let lock =
+            generate::build_lock(job, answers.get(&job.platforms).unwrap_or(&none), &fetched)?;
         let old = job.old.clone().unwrap_or_default();
+        for (url, entry) in &lock.sources {
+            if let Some(before) = old.sources.get(url).filter(|e| e.pin != entry.pin) {
+                moved.insert((
+                    crate::sources::pins::shown(url),
+                    before.pin.shown(),
+                    entry.pin.shown(),
+                ));
+            }
+        }
         for (key, entry) in &lock.images {
             if let Some(before) = old.images.get(key).filter(|e| e.digest != entry.digest) {
                 moved.insert((
                     key.reference.clone(),
-                    before.digest.clone(),
-                    entry.digest.clone(),
+                    before.digest.to_string(),
+                    entry.digest.to_string(),
                 ));
             }
         }
-        if let Some(bytes) = repinned(job, &old, &lock) {
-            writes.push((job.target.dockerfile.clone(), bytes));
+        let mut edits = repinned(job, &old, &lock);
+        edits.extend(super::rewrite_sources::repinned(job, &old, &lock));
+        if !edits.is_empty() {
+            writes.push((
+                job.target.dockerfile.clone(),
+                splice::apply(&job.source, &edits),
+            ));
         }
         writes.push((
             job.target.lock.clone(),
@@ -96,9 +116,9 @@ fn names(name: &str, key: &Key, want: &Want) -> bool {
         || ImageRef::parse(name).is_ok_and(|r| Key::for_use(&r) == *key)
 }
 
-/// The Dockerfile with each already-pinned line moved to its new digest; `None` when no
-/// pinned line moved. Unpinned lines stay unpinned: that is `rewrite`'s job.
-fn repinned(job: &Job, old: &Lock, new: &Lock) -> Option<Vec<u8>> {
+/// The edits that move each already-pinned line to its new digest; none when no pinned
+/// line moved. Unpinned lines stay unpinned: that is `rewrite`'s job.
+fn repinned(job: &Job, old: &Lock, new: &Lock) -> Vec<Edit> {
     let changed: BTreeMap<&Key, &Digest> = new
         .images
         .iter()
@@ -107,7 +127,7 @@ fn repinned(job: &Job, old: &Lock, new: &Lock) -> Option<Vec<u8>> {
         .collect();
     let pinned_in_file = job.wanted.values().any(|w| w.pinned.is_some());
     if changed.is_empty() || !pinned_in_file {
-        return None;
+        return Vec::new();
     }
     let mut edits = Vec::new();
     for u in &job.analysis.images {
@@ -123,5 +143,5 @@ fn repinned(job: &Job, old: &Lock, new: &Lock) -> Option<Vec<u8>> {
             }
         }
     }
-    Some(splice::apply(&job.source, &edits))
+    edits
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::common::{self, Target};
 use super::plan::{self, Want};
-use super::{online, write_out, Console, Outcome, Status};
+use super::{online, sources_lock, verify_sources, write_out, Console, Outcome, Status};
 use crate::cli::{ReportFormat, VerifyArgs};
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::lockfile::{self, Key, Lock};
@@ -26,6 +26,7 @@ pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
     let mut findings = Vec::new();
     let mut errors = Vec::new();
     let mut drift = Vec::new();
+    let mut source_drift = Vec::new();
     // One thread: on a busy machine (a CI runner, a laptop mid-build) a second thread
     // waits for a core more than it saves.
     for result in targets.iter().map(|t| check(t, args)) {
@@ -36,12 +37,18 @@ pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
                 }
                 findings.append(&mut checked.findings);
                 drift.append(&mut checked.drift);
+                source_drift.append(&mut checked.source_drift);
             }
             Err(d) => errors.push(d),
         }
     }
     if errors.is_empty() && args.online {
         match check_drift(console, args, &drift) {
+            Ok(mut more) => findings.append(&mut more),
+            Err(mut f) => errors.append(&mut f.0),
+        }
+        let timeout = std::time::Duration::from_secs(args.registry.timeout);
+        match verify_sources::check_drift(&source_drift, timeout) {
             Ok(mut more) => findings.append(&mut more),
             Err(mut f) => errors.append(&mut f.0),
         }
@@ -64,7 +71,10 @@ pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
         return Ok(Status::Ok);
     }
     if args.format == ReportFormat::Text {
-        let help = if findings.iter().all(|f| f.code == Code::TagDrift) {
+        let help = if findings
+            .iter()
+            .all(|f| matches!(f.code, Code::TagDrift | Code::SourceDrift))
+        {
             "run `dockerfile-lock update` to move the locks to the new digests"
         } else {
             "run `dockerfile-lock generate` to bring the locks up to date"
@@ -80,6 +90,7 @@ struct Checked {
     findings: Vec<Finding>,
     warnings: Vec<Diagnostic>,
     drift: Vec<DriftCheck>,
+    source_drift: Vec<verify_sources::DriftCheck>,
 }
 
 /// Compare one Dockerfile with its lock; an unreadable file is an error.
@@ -156,6 +167,20 @@ fn check(target: &Target, args: &VerifyArgs) -> Result<Checked, Diagnostic> {
             });
         }
     }
+    let remote = crate::sources::find(&analysis)
+        .map_err(|e| super::images::error_diagnostic(&target.dockerfile, &e))?;
+    let sources = sources_lock::wanted(&remote, Some(&lock));
+    verify_sources::compare(
+        target,
+        &lock,
+        &lock_bytes,
+        &sources,
+        args.require_pinned,
+        &mut found,
+    );
+    checked
+        .source_drift
+        .extend(verify_sources::drift_checks(target, &lock, &sources));
     found.sort_by(|a, b| (a.line, a.code, &a.message).cmp(&(b.line, b.code, &b.message)));
     checked.findings.append(&mut found);
     Ok(checked)

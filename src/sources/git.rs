@@ -30,7 +30,7 @@ fn shown_ref(r: &str) -> String {
 }
 
 /// One question: which commit does `git_ref` (empty: the default branch) name in `remote`?
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Ask {
     pub remote: String,
     pub git_ref: String,
