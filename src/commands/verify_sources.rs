@@ -182,6 +182,7 @@ pub fn check_drift(checks: &[DriftCheck], timeout: Duration) -> Result<Vec<Findi
             Finding::new(Code::SourceDrift, &c.dockerfile, Some(c.line), message).with_kind(KIND),
         );
     }
+    findings.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     Ok(findings)
 }
 

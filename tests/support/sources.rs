@@ -3,7 +3,7 @@
 //! and `git daemon --export-all` serving bare repositories a test commits and tags in.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -244,11 +244,4 @@ impl Repo {
         git(&self.work, &["push", "-q", "--force", &bare, "--all"]);
         git(&self.work, &["push", "-q", "--force", &bare, "--tags"]);
     }
-}
-
-/// Drain a reader (unused bodies in tests).
-pub fn read_all(mut r: impl Read) -> Vec<u8> {
-    let mut v = Vec::new();
-    let _ = r.read_to_end(&mut v);
-    v
 }
