@@ -148,7 +148,7 @@ fn generate_verify_drift_and_update() {
     );
     assert!(report.contains(&new_main), "{report}");
     assert!(
-        !report.contains(&format!("Dockerfile:6:")),
+        !report.contains("Dockerfile:6:"),
         "v2 did not move: {report}"
     );
     // Offline verify still agrees: the Dockerfile and the lock did not change.
