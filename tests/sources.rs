@@ -363,3 +363,72 @@ fn git_failures_are_errors_naming_the_ref() {
         .stderr(predicates::str::contains("unexpected query \"bogus\""))
         .stderr(predicates::str::contains("Dockerfile:2"));
 }
+
+#[test]
+fn update_moves_lines_rewrite_pinned() {
+    let http = HttpServer::start();
+    http.set("a.bin", b"old");
+    let git = GitServer::start();
+    let repo = tagged_repo(&git);
+    let dir = tempfile::tempdir().unwrap();
+    let df = dir.path().join("Dockerfile");
+    let v1 = format!("{}#v1", repo.url);
+    fs::write(
+        &df,
+        format!(
+            "FROM scratch\nADD {} /a\nADD {v1} /src\n",
+            http.url("a.bin")
+        ),
+    )
+    .unwrap();
+    cmd(dir.path()).arg("generate").assert().code(0);
+    cmd(dir.path()).arg("rewrite").assert().code(0);
+    let old_v1 = repo.git(&["rev-parse", "v1"]);
+    // No `# syntax=`: the builder's frontend reads `--checksum`, and `#<commit>` for git.
+    assert_eq!(
+        fs::read_to_string(&df).unwrap(),
+        format!(
+            "FROM scratch\nADD --checksum={} {} /a\nADD {}#{old_v1} /src\n",
+            sha256(b"old"),
+            http.url("a.bin"),
+            repo.url
+        )
+    );
+    cmd(dir.path()).arg("verify").assert().code(0).stdout("");
+
+    http.set("a.bin", b"new");
+    let new_v1 = repo.commit("a.txt", "moved");
+    repo.git(&["tag", "-f", "v1"]);
+    repo.push();
+    cmd(dir.path())
+        .args(["verify", "--online"])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("source-drift"));
+    cmd(dir.path()).arg("update").assert().code(0);
+    assert_eq!(
+        fs::read_to_string(&df).unwrap(),
+        format!(
+            "FROM scratch\nADD --checksum={} {} /a\nADD {}#{new_v1} /src\n",
+            sha256(b"new"),
+            http.url("a.bin"),
+            repo.url
+        )
+    );
+    assert_eq!(commit_of(&lock(dir.path()), &v1), new_v1);
+    cmd(dir.path())
+        .args(["verify", "--online"])
+        .assert()
+        .code(0);
+    cmd(dir.path())
+        .args(["rewrite", "--unpin"])
+        .assert()
+        .code(0);
+    assert_eq!(
+        fs::read_to_string(&df).unwrap(),
+        format!(
+            "FROM scratch\nADD {} /a\nADD {v1} /src\n",
+            http.url("a.bin")
+        )
+    );
+}

@@ -191,7 +191,10 @@ pub fn prepare_with(
     let plan = plan::plan(&wanted, old.as_ref(), &options.platforms, refresh);
     let found = crate::sources::find(&analysis)
         .map_err(|e| super::images::error_diagnostic(&target.dockerfile, &e))?;
-    let sources = sources_lock::wanted(&found, old.as_ref());
+    let mut sources = sources_lock::wanted(&found, old.as_ref());
+    for (url, want) in &mut sources {
+        want.refreshed = refresh_source(url);
+    }
     let sources_plan = sources_lock::plan(&sources, old.as_ref(), refresh_source);
     let build_args = match recorded {
         Some(lock) if build.build_args.is_empty() => lock.build_args.clone(),

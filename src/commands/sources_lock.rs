@@ -23,6 +23,9 @@ pub struct WantSource {
     pub used_by: BTreeSet<Option<String>>,
     /// Pins the Dockerfile writes, with their lines.
     pub pins: Vec<(String, usize)>,
+    /// Resolved again by `update`, which moves the Dockerfile's pins rather than
+    /// holding the new answer to them.
+    pub refreshed: bool,
 }
 
 impl WantSource {
@@ -54,6 +57,7 @@ pub fn wanted(found: &[RemoteSource], lock: Option<&Lock>) -> BTreeMap<String, W
             source: s.clone(),
             used_by: BTreeSet::new(),
             pins: Vec::new(),
+            refreshed: false,
         });
         want.used_by.insert(s.add.stage.clone());
         if let Some(p) = &s.pinned {
@@ -101,22 +105,31 @@ pub fn plan(
         let plan = match (&want.source.kind, kept) {
             (_, Some(pin)) => Plan::Known(pin.clone()),
             (Kind::Git(g), None) => {
+                // The ref to resolve: the locked one (a line pinned as `#<commit>` still
+                // tracks it), else the one written.
+                let git_ref = old_ref(old_entry)
+                    .filter(|r| !crate::sources::gitref::is_commit(r))
+                    .unwrap_or_else(|| g.git_ref.clone());
+                let ask = Plan::Git(Ask {
+                    remote: g.remote.clone(),
+                    git_ref: git_ref.clone(),
+                });
                 // A commit in the fragment, or a full commit fetched by commit, is locked
-                // as written: there is no ref to resolve.
+                // as written unless `update` asks for the ref again.
                 let by_commit = want
                     .pins
                     .first()
                     .map(|(p, _)| p.as_str())
                     .filter(|p| g.fetch_by_commit && crate::sources::gitref::is_commit(p));
-                match (want.source.commit_ref(), by_commit) {
-                    (Some(c), _) | (None, Some(c)) => Plan::Known(SourcePin::Git {
-                        git_ref: old_ref(old_entry).unwrap_or_else(|| g.git_ref.clone()),
-                        commit: c.to_string(),
-                    }),
-                    _ => Plan::Git(Ask {
-                        remote: g.remote.clone(),
-                        git_ref: g.git_ref.clone(),
-                    }),
+                let written = want.source.commit_ref().or(by_commit);
+                match written {
+                    Some(c) if !refresh(url) || crate::sources::gitref::is_commit(&git_ref) => {
+                        Plan::Known(SourcePin::Git {
+                            git_ref,
+                            commit: c.to_string(),
+                        })
+                    }
+                    _ => ask,
                 }
             }
             (Kind::Http, None) => Plan::Http(url.clone()),
@@ -229,7 +242,7 @@ pub fn build(
             },
             None => continue,
         };
-        for (p, line) in &want.pins {
+        for (p, line) in want.pins.iter().filter(|_| !want.refreshed) {
             if !pin_agrees(p, &pin) {
                 let (what, help) = match &pin {
                     SourcePin::Http { .. } => (
