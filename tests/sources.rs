@@ -432,3 +432,39 @@ fn update_moves_lines_rewrite_pinned() {
         )
     );
 }
+
+#[test]
+fn a_netrc_login_is_not_sent_to_the_host_a_redirect_names() {
+    let first = HttpServer::start();
+    let other = HttpServer::start();
+    other.set("file.bin", b"elsewhere");
+    // `localhost` is another host than `127.0.0.1` to the client, as to curl.
+    let elsewhere = other.url("file.bin").replace("127.0.0.1", "localhost");
+    first.redirect("file.bin", &elsewhere);
+    let dir = tempfile::tempdir().unwrap();
+    let netrc = dir.path().join("netrc");
+    fs::write(
+        &netrc,
+        "machine 127.0.0.1 login robot password s3cret-token\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("Dockerfile"),
+        format!("FROM scratch\nADD {} /a\n", first.url("file.bin")),
+    )
+    .unwrap();
+    cmd(dir.path())
+        .arg("generate")
+        .env("NETRC", &netrc)
+        .assert()
+        .code(0);
+    assert!(
+        first.seen_auth()[0].is_some(),
+        "the URL's own host gets the login"
+    );
+    assert_eq!(other.seen_auth(), [None], "the other host does not");
+    assert_eq!(
+        checksum_of(&lock(dir.path()), &first.url("file.bin")),
+        sha256(b"elsewhere")
+    );
+}

@@ -15,6 +15,8 @@ use super::registry::free_port;
 #[derive(Default)]
 struct State {
     files: HashMap<String, (Vec<u8>, bool)>,
+    /// Path → URL to answer `302 Found` with.
+    redirects: HashMap<String, String>,
     /// `Basic …` value every request must carry, when set.
     auth: Option<String>,
     /// The Authorization header of each request, in order.
@@ -75,6 +77,16 @@ impl HttpServer {
             .insert(path, (bytes.to_vec(), false));
     }
 
+    /// Answer `path` with a redirect to `url`.
+    pub fn redirect(&self, path: &str, url: &str) {
+        let path = format!("/{}", path.trim_start_matches('/'));
+        self.state
+            .lock()
+            .unwrap()
+            .redirects
+            .insert(path, url.to_string());
+    }
+
     /// Require Basic auth with these credentials.
     pub fn require_basic(&self, user: &str, password: &str) {
         use base64::Engine;
@@ -106,10 +118,14 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         }
     }
     let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let mut location = None;
     let (status, body, sized) = {
         let mut st = state.lock().unwrap();
         st.seen_auth.push(auth.clone());
-        if st.auth.is_some() && st.auth != auth {
+        if let Some(to) = st.redirects.get(&path) {
+            location = Some(to.clone());
+            ("302 Found", Vec::new(), true)
+        } else if st.auth.is_some() && st.auth != auth {
             ("401 Unauthorized", b"login required".to_vec(), true)
         } else {
             match st.files.get(&path) {
@@ -122,6 +138,9 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     let mut head = format!("HTTP/1.1 {status}\r\nConnection: close\r\n");
     if status.starts_with("401") {
         head.push_str("WWW-Authenticate: Basic realm=\"files\"\r\n");
+    }
+    if let Some(to) = location {
+        head.push_str(&format!("Location: {to}\r\n"));
     }
     if sized {
         head.push_str(&format!("Content-Length: {}\r\n", body.len()));
