@@ -151,3 +151,98 @@ pub fn decode(list: Vec<SourceIn>) -> Result<BTreeMap<String, SourceEntry>, Inva
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use crate::lockfile::{encode, fast, parse, Lock, SourceEntry, SourcePin};
+
+    const C: &str = "0123456789abcdef0123456789abcdef01234567";
+
+    fn sample() -> Lock {
+        let mut lock = Lock {
+            dockerfile: "Dockerfile".into(),
+            ..Lock::default()
+        };
+        let http = SourcePin::Http {
+            checksum: format!("sha256:{}", "ab".repeat(32)).parse().unwrap(),
+        };
+        let git = |r: &str| SourcePin::Git {
+            git_ref: r.into(),
+            commit: C.into(),
+        };
+        for (url, pin, stage) in [
+            ("https://example.org/a.tgz", http, Some("build")),
+            ("https://h/r.git#v1:docs", git("v1"), None),
+            ("git@h:o/r.git", git(""), Some("x")),
+        ] {
+            lock.sources.insert(
+                url.into(),
+                SourceEntry {
+                    pin,
+                    used_by: BTreeSet::from([stage.map(String::from)]),
+                },
+            );
+        }
+        lock
+    }
+
+    #[test]
+    fn sources_round_trip_through_both_readers() {
+        let text = encode(&sample()).unwrap();
+        assert!(
+            text.contains("images: []\nsources:\n  - url: git@h:o/r.git\n"),
+            "{text}"
+        );
+        assert!(text.contains("    ref: v1\n"), "{text}");
+        assert!(
+            !text.contains("ref: \"\""),
+            "the default branch has no ref: {text}"
+        );
+        assert_eq!(
+            fast::read(&text),
+            Some(sample()),
+            "the fast reader takes it"
+        );
+        assert_eq!(parse(text.as_bytes(), Path::new("x")).unwrap(), sample());
+    }
+
+    #[test]
+    fn a_version_1_lock_without_sources_stays_valid() {
+        let text = "version: 1\ndockerfile: Dockerfile\nimages: []\n";
+        let lock = parse(text.as_bytes(), Path::new("x")).unwrap();
+        assert!(lock.sources.is_empty());
+        assert!(!encode(&lock).unwrap().contains("sources"));
+    }
+
+    #[test]
+    fn entries_must_fit_their_kind() {
+        let head = "version: 1\ndockerfile: Dockerfile\nsources:\n";
+        for (entry, want) in [
+            (
+                "  - url: https://h/r.git\n    checksum: sha256:".to_string() + &"a".repeat(64),
+                "needs a `commit`",
+            ),
+            (
+                format!("  - url: https://h/a.bin\n    commit: \"{C}\""),
+                "needs a `checksum`",
+            ),
+            (
+                "  - url: https://h/r.git\n    commit: abc".into(),
+                "not a full commit id",
+            ),
+            (
+                "  - url: ./local\n    commit: abc".into(),
+                "neither an HTTP(S) URL nor a git",
+            ),
+        ] {
+            let text = format!("{head}{entry}\n");
+            let err = parse(text.as_bytes(), Path::new("x"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(want), "{entry}: {err}");
+        }
+    }
+}
