@@ -143,6 +143,10 @@ fn pin_edit(
             }))
         }
         (Kind::Git(_), SourcePin::Git { commit, .. }) => {
+            if s.add.checksum.is_some() {
+                // A URL pin beside a flag that disagrees with it would fail the build.
+                return Err("has its own --checksum flag and is left as written".into());
+            }
             if s.pinned
                 .as_deref()
                 .is_some_and(|p| pin_agrees(p, &entry.pin))
@@ -305,4 +309,44 @@ pub fn repinned(job: &Job, old: &Lock, new: &Lock) -> Vec<Edit> {
         }
     }
     edits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dockerfile::{analyze, BuildOptions};
+
+    fn frontend(syntax: &str) -> Frontend {
+        let src = format!("{syntax}FROM scratch\n");
+        Frontend::of(&analyze(src.as_bytes(), &BuildOptions::default()).unwrap())
+    }
+
+    #[test]
+    fn syntax_versions() {
+        let cases = [
+            ("", Frontend::Builtin),
+            ("# syntax=docker/dockerfile:1\n", Frontend::Latest),
+            ("# syntax=docker/dockerfile:labs\n", Frontend::Latest),
+            ("# syntax=docker/dockerfile:1.5\n", Frontend::Version(1, 5)),
+            (
+                "# syntax=docker.io/docker/dockerfile:1.24.1\n",
+                Frontend::Version(1, 24),
+            ),
+            (
+                "# syntax=docker/dockerfile-upstream:1.7-labs\n",
+                Frontend::Version(1, 7),
+            ),
+            (
+                "# syntax=ghcr.io/o/frontend:1\n",
+                Frontend::Other("ghcr.io/o/frontend:1".into()),
+            ),
+        ];
+        for (syntax, want) in cases {
+            assert_eq!(frontend(syntax), want, "{syntax}");
+        }
+        assert!(Frontend::Version(1, 6).reads(6) && !Frontend::Version(1, 5).reads(6));
+        assert!(Frontend::Version(1, 24).reads(24) && !Frontend::Version(1, 23).reads(24));
+        assert!(Frontend::Builtin.reads(6) && !Frontend::Builtin.reads(24));
+        assert!(!Frontend::Other(String::new()).reads(6));
+    }
 }
