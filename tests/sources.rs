@@ -468,3 +468,46 @@ fn a_netrc_login_is_not_sent_to_the_host_a_redirect_names() {
         sha256(b"elsewhere")
     );
 }
+
+#[test]
+fn git_refs_are_resolved_through_the_users_git_configuration() {
+    let git = GitServer::start();
+    let repo = tagged_repo(&git);
+    let dir = tempfile::tempdir().unwrap();
+    // The user's git rewrites the Dockerfile's host to the server (as `insteadOf` and
+    // credential helpers apply to `git clone`); the lock keeps the URL as written.
+    let config = dir.path().join("gitconfig");
+    fs::write(
+        &config,
+        format!(
+            "[url \"git://127.0.0.1:{}/\"]\n\tinsteadOf = git://git.example.invalid/\n",
+            git.port
+        ),
+    )
+    .unwrap();
+    let url = "git://git.example.invalid/tool.git#v1";
+    fs::write(
+        dir.path().join("Dockerfile"),
+        format!("FROM scratch\nADD {url} /src\n"),
+    )
+    .unwrap();
+    cmd(dir.path())
+        .arg("generate")
+        .env("GIT_CONFIG_GLOBAL", &config)
+        .assert()
+        .code(0);
+    assert_eq!(
+        commit_of(&lock(dir.path()), url),
+        repo.git(&["rev-parse", "v1"])
+    );
+    // Without that configuration the host does not resolve: an error, nothing written.
+    fs::remove_file(dir.path().join("Dockerfile.lock")).unwrap();
+    cmd(dir.path())
+        .arg("generate")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "cannot resolve git://git.example.invalid/tool.git ref v1",
+        ));
+    assert!(!dir.path().join("Dockerfile.lock").exists());
+}
