@@ -29,10 +29,12 @@ pub enum Code {
     Unpinned,
     /// The registry moved a locked tag (`verify --online`).
     TagDrift,
+    /// A locked `ADD` source changed upstream: other bytes, or a moved ref (`--online`).
+    SourceDrift,
 }
 
 impl Code {
-    pub const ALL: [Code; 8] = [
+    pub const ALL: [Code; 9] = [
         Code::MissingLockfile,
         Code::MissingLockEntry,
         Code::StaleLockEntry,
@@ -41,6 +43,7 @@ impl Code {
         Code::PlatformsMismatch,
         Code::Unpinned,
         Code::TagDrift,
+        Code::SourceDrift,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +56,7 @@ impl Code {
             Code::PlatformsMismatch => "platforms-mismatch",
             Code::Unpinned => "unpinned",
             Code::TagDrift => "tag-drift",
+            Code::SourceDrift => "source-drift",
         }
     }
 }
@@ -72,9 +76,19 @@ pub struct Finding {
     /// 1-based line in `path`, when one line is to blame.
     pub line: Option<usize>,
     pub message: String,
+    /// What the finding is about when it is not an image: `source` for what `ADD`
+    /// fetches. Left out of JSON for images, so image findings read as before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
 }
 
 impl Finding {
+    /// The same finding, about a kind of entry other than an image.
+    pub fn with_kind(mut self, kind: &'static str) -> Self {
+        self.kind = Some(kind);
+        self
+    }
+
     pub fn new(
         code: Code,
         path: impl Into<PathBuf>,
@@ -86,6 +100,7 @@ impl Finding {
             path: path.into(),
             line,
             message: message.into(),
+            kind: None,
         }
     }
 }

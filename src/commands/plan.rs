@@ -172,6 +172,7 @@ pub fn build_lock(
         dockerfile,
         build_args,
         images,
+        sources: BTreeMap::new(),
     }
 }
 

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use super::common::{self, Target};
 use super::splice::{self, Edit, Skip};
-use super::{Console, Outcome, Status};
+use super::{rewrite_sources, Console, Outcome, Status};
 use crate::cli::RewriteArgs;
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::dockerfile::Analysis;
@@ -86,11 +86,14 @@ fn plan_file(target: &Target, args: &RewriteArgs) -> Result<Change, Failure> {
     let options = common::build_options(&args.build, Some(&lock))?;
     let (source, analysis) = common::read_dockerfile(&target.dockerfile, &options)?;
     let mut notes = Vec::new();
-    let edits = if args.unpin {
+    let mut edits = if args.unpin {
         splice::unpin_all(&source, &analysis.images)
     } else {
         pin_edits(target, &lock, &source, &analysis, &mut notes)?
     };
+    edits.extend(rewrite_sources::edits(
+        target, &lock, &source, &analysis, args.unpin, &mut notes,
+    )?);
     Ok(Change {
         path: target.dockerfile.clone(),
         new: splice::apply(&source, &edits),

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::common;
 use super::generate::{self, Job};
-use super::plan::{self, Want};
+use super::plan::Want;
 use super::splice::{self, Edit};
 use super::{rewrite, write_out, Console, Outcome, Status};
 use crate::cli::UpdateArgs;
@@ -25,15 +25,25 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
     let selected = |key: &Key, want: &Want| {
         args.images.is_empty() || args.images.iter().any(|n| names(n, key, want))
     };
+    // `--image URL` names a source; without `--image`, every source is resolved again.
+    let selected_source =
+        |url: &str| args.images.is_empty() || args.images.iter().any(|n| n == url);
     let jobs = generate::prepare_all(console, &targets, |target| {
         let i = targets.iter().position(|t| t == target).unwrap_or(0);
-        generate::prepare(target, &args.build, locks.get(i), &selected)
+        generate::prepare_with(
+            target,
+            &args.build,
+            locks.get(i),
+            &selected,
+            &selected_source,
+        )
     })?;
     for name in &args.images {
         let known = jobs.iter().any(|j| {
             j.wanted
                 .iter()
                 .any(|(k, w)| k.is_tag() && names(name, k, w))
+                || j.sources.contains_key(name)
         });
         if !known {
             return Err(Diagnostic::new(format!("no locked tag matches `{name}`"))
@@ -42,6 +52,7 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
         }
     }
     let answers = generate::resolve_jobs(console, &args.registry, &jobs)?;
+    let fetched = generate::resolve_sources(&args.registry, &jobs)?;
 
     let mut moved = BTreeSet::new();
     let mut summary = Summary::default();
@@ -51,20 +62,24 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
     let mut failures = Vec::new();
     let none = HashMap::new();
     for job in &jobs {
-        let lock = plan::build_lock(
-            common::relative_dockerfile(&job.target.lock, &job.target.dockerfile),
-            job.build_args.clone(),
-            &job.wanted,
-            &job.plan,
-            answers.get(&job.platforms).unwrap_or(&none),
-        );
+        let lock =
+            generate::build_lock(job, answers.get(&job.platforms).unwrap_or(&none), &fetched)?;
         let old = job.old.clone().unwrap_or_default();
+        for (url, entry) in &lock.sources {
+            if let Some(before) = old.sources.get(url).filter(|e| e.pin != entry.pin) {
+                moved.insert((
+                    crate::sources::pins::shown(url),
+                    before.pin.shown(),
+                    entry.pin.shown(),
+                ));
+            }
+        }
         for (key, entry) in &lock.images {
             if let Some(before) = old.images.get(key).filter(|e| e.digest != entry.digest) {
                 moved.insert((
                     key.reference.clone(),
-                    before.digest.clone(),
-                    entry.digest.clone(),
+                    before.digest.to_string(),
+                    entry.digest.to_string(),
                 ));
             }
         }
@@ -79,11 +94,16 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
             .filter(|k| !lock.images.contains_key(*k))
             .count();
         match repinned(job, &old, &lock) {
-            Ok(Some((bytes, lines))) => {
-                summary.lines += lines;
-                writes.push((job.target.dockerfile.clone(), bytes));
+            Ok(mut edits) => {
+                edits.extend(super::rewrite_sources::repinned(job, &old, &lock));
+                if !edits.is_empty() {
+                    summary.lines += edits.len();
+                    writes.push((
+                        job.target.dockerfile.clone(),
+                        splice::apply(&job.source, &edits),
+                    ));
+                }
             }
-            Ok(None) => {}
             Err(mut stuck) => failures.append(&mut stuck),
         }
         writes.push((
@@ -170,17 +190,12 @@ fn names(name: &str, key: &Key, want: &Want) -> bool {
         || ImageRef::parse(name).is_ok_and(|r| Key::for_use(&r) == *key)
 }
 
-/// The Dockerfile with each already-pinned reference moved to its new digest, where it is
+/// The edits that move each already-pinned reference to its new digest, where it is
 /// written: in the FROM (quoted or not), or in the default of the global ARG a FROM names
-/// whole (`ARG BASE=img:1@sha256:…` / `FROM $BASE`), with the number of pins moved. `None`
-/// when no pin moved; the
+/// whole (`ARG BASE=img:1@sha256:…` / `FROM $BASE`); none when no pin moved. The
 /// diagnostics of pins that cannot be moved in place. Unpinned references stay unpinned:
 /// that is `rewrite`'s job.
-fn repinned(
-    job: &Job,
-    old: &Lock,
-    new: &Lock,
-) -> Result<Option<(Vec<u8>, usize)>, Vec<Diagnostic>> {
+fn repinned(job: &Job, old: &Lock, new: &Lock) -> Result<Vec<Edit>, Vec<Diagnostic>> {
     let changed: BTreeMap<&Key, &Digest> = new
         .images
         .iter()
@@ -189,7 +204,7 @@ fn repinned(
         .collect();
     let pinned_in_file = job.wanted.values().any(|w| w.pinned.is_some());
     if changed.is_empty() || !pinned_in_file {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let mut edits = Vec::new();
     let mut stuck = Vec::new();
@@ -219,7 +234,7 @@ fn repinned(
     if !stuck.is_empty() {
         return Err(stuck);
     }
-    Ok(Some((splice::apply(&job.source, &edits), edits.len())))
+    Ok(edits)
 }
 
 /// For `FROM $NAME` (or `${NAME}`) whose reference is the literal default of global ARG

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::common::{self, Target};
 use super::plan::{self, Want};
-use super::{online, write_out, Console, Outcome, Status};
+use super::{online, sources_lock, verify_sources, write_out, Console, Outcome, Status};
 use crate::cli::{ReportFormat, VerifyArgs};
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::lockfile::{self, Key, Lock};
@@ -70,15 +70,15 @@ fn fix_hint(findings: &[Finding]) -> String {
     let mut fixes = Vec::new();
     if codes
         .iter()
-        .any(|c| !matches!(c, Code::TagDrift | Code::Unpinned))
+        .any(|c| !matches!(c, Code::TagDrift | Code::SourceDrift | Code::Unpinned))
     {
         fixes.push("`dockerfile-lock generate` to bring the locks up to date");
     }
     if codes.contains(&Code::Unpinned) {
         fixes.push("`dockerfile-lock rewrite` to pin the unpinned references");
     }
-    if codes.contains(&Code::TagDrift) {
-        fixes.push("`dockerfile-lock update` to move the locks to the new digests");
+    if codes.contains(&Code::TagDrift) || codes.contains(&Code::SourceDrift) {
+        fixes.push("`dockerfile-lock update` to move the locks to what upstream serves now");
     }
     format!("run {}", fixes.join(", then "))
 }
@@ -103,6 +103,7 @@ fn check_all(
     let mut errors = Vec::new();
     let mut drift = Vec::new();
     let mut images = 0;
+    let mut source_drift = Vec::new();
     // One thread: on a busy machine (a CI runner, a laptop mid-build) a second thread
     // waits for a core more than it saves.
     for result in targets.iter().map(|t| check(t, args)) {
@@ -114,12 +115,18 @@ fn check_all(
                 images += checked.images;
                 findings.append(&mut checked.findings);
                 drift.append(&mut checked.drift);
+                source_drift.append(&mut checked.source_drift);
             }
             Err(d) => errors.push(d),
         }
     }
     if errors.is_empty() && args.online {
         match check_drift(console, args, &drift) {
+            Ok(mut more) => findings.append(&mut more),
+            Err(mut f) => errors.append(&mut f.0),
+        }
+        let timeout = std::time::Duration::from_secs(args.registry.timeout);
+        match verify_sources::check_drift(&source_drift, timeout) {
             Ok(mut more) => findings.append(&mut more),
             Err(mut f) => errors.append(&mut f.0),
         }
@@ -141,6 +148,7 @@ struct Checked {
     findings: Vec<Finding>,
     warnings: Vec<Diagnostic>,
     drift: Vec<DriftCheck>,
+    source_drift: Vec<verify_sources::DriftCheck>,
 }
 
 /// Compare one Dockerfile with its lock; an unreadable file is an error.
@@ -239,6 +247,20 @@ fn check(target: &Target, args: &VerifyArgs) -> Result<Checked, Diagnostic> {
             });
         }
     }
+    let remote = crate::sources::find(&analysis)
+        .map_err(|e| super::images::error_diagnostic(&target.dockerfile, &e))?;
+    let sources = sources_lock::wanted(&remote, Some(&lock));
+    verify_sources::compare(
+        target,
+        &lock,
+        &lock_bytes,
+        &sources,
+        args.require_pinned,
+        &mut found,
+    );
+    checked
+        .source_drift
+        .extend(verify_sources::drift_checks(target, &lock, &sources));
     found.sort_by(|a, b| (a.line, a.code, &a.message).cmp(&(b.line, b.code, &b.message)));
     checked.findings.append(&mut found);
     Ok(checked)

@@ -30,9 +30,17 @@ pub(crate) fn analyze(p: Program<'_>, options: &BuildOptions) -> Result<Analysis
     let mut first_warning: HashMap<usize, usize> = HashMap::new();
     let mut more_warnings: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut seen = HashSet::new();
+    let mut sources = Vec::new();
+    let mut seen_sources = HashSet::new();
     for platform in &platforms {
         let pass = Ctx::new(&p, options, platform).run()?;
         let keep = needed.map(|t| reachable(&pass.deps, t));
+        for (stage, s) in pass.sources {
+            let wanted = keep.as_ref().is_none_or(|k| k[stage]);
+            if wanted && seen_sources.insert((s.line, s.span.clone(), s.value.clone())) {
+                sources.push(s);
+            }
+        }
         if platforms.len() == 1 && keep.is_none() {
             // Nothing to filter or merge: this pass's uses are the result, as they are.
             images = pass.uses;
@@ -72,10 +80,12 @@ pub(crate) fn analyze(p: Program<'_>, options: &BuildOptions) -> Result<Analysis
     images.sort_by_key(|u| u.line);
     images.shrink_to_fit();
     let stage_names = p.stages.into_iter().map(|s| s.name).collect();
+    sources.sort_by_key(|s| s.line);
     Ok(Analysis {
         images,
         warnings,
         stages: stage_names,
+        sources,
     })
 }
 

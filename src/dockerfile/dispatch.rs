@@ -13,9 +13,9 @@ use super::analysis::{
 use super::csv::csv_fields;
 use super::expand::{expand, Vars};
 use super::scope::{self, Scope};
-use super::stages::{template_help, trigger_command, Cmd, Program};
+use super::stages::{template_help, trigger_command, AddCmd, Cmd, Program};
 use super::syntax::Word;
-use super::{BuildOptions, Error, ImageUse, UseKind, Warning};
+use super::{AddSource, BuildOptions, Error, ImageUse, UseKind, Warning};
 use crate::platform::Platform;
 use crate::reference::ImageRef;
 
@@ -35,6 +35,8 @@ pub(crate) struct Pass {
     pub deps: Vec<Vec<usize>>,
     /// The stage each use is written in or, for a trigger's, run in (for ordering).
     owners: Vec<usize>,
+    /// ADD sources of the stages the target needs, with the stage they belong to.
+    pub sources: Vec<(usize, AddSource)>,
 }
 
 impl Pass {
@@ -120,6 +122,7 @@ impl<'a> Ctx<'a> {
                 warnings: Vec::new(),
                 deps: vec![Vec::new(); p.stages.len()],
                 owners: Vec::with_capacity(uses),
+                sources: Vec::new(),
             },
         }
     }
@@ -195,7 +198,7 @@ impl<'a> Ctx<'a> {
             }
         }
         self.bad_reference = None;
-        self.dispatch(&bases, &needed, &triggers)?;
+        self.pass.sources = self.dispatch(&bases, &needed, &triggers)?;
         if triggers.iter().any(Option::is_some) {
             self.in_stage_order();
         }
@@ -322,7 +325,7 @@ impl<'a> Ctx<'a> {
                     out.push((node, *line));
                 }
             }
-            Cmd::Arg(..) | Cmd::Env(..) => {}
+            Cmd::Arg(..) | Cmd::Env(..) | Cmd::Add(..) => {}
         }
         for &(node, _) in &out {
             self.pass.deps[i].push(node);
@@ -550,13 +553,15 @@ impl<'a> Ctx<'a> {
         Ok(out)
     }
 
-    /// Dispatch the stages the target needs, in order, for their errors.
+    /// Dispatch the stages the target needs, in order, for their errors and for what their
+    /// ADDs fetch (sources are expanded in the stage's scope, as BuildKit expands them).
     fn dispatch(
         &self,
         bases: &[Option<usize>],
         needed: &[bool],
         triggers: &[Option<Vec<Cmd<'a>>>],
-    ) -> Result<(), Error> {
+    ) -> Result<Vec<(usize, AddSource)>, Error> {
+        let mut sources = Vec::new();
         let p = self.p;
         let env = scope::Env {
             build_args: &self.options.build_args,
@@ -565,9 +570,9 @@ impl<'a> Ctx<'a> {
         };
         let mut finished: Vec<Option<Scope<'_>>> = vec![None; p.stages.len()];
         for (i, st) in p.stages.iter().enumerate() {
-            if !needed[i] {
-                continue;
-            }
+            // A stage the target does not need cannot fail the build, but another
+            // --target may build it: its ADDs are still listed, as far as they expand.
+            let strict = needed[i];
             let mut scope = match bases[i].and_then(|j| finished[j].clone()) {
                 Some(s) => s,
                 None if self.os != "windows" => Scope::from([("PATH", DEFAULT_PATH.to_string())]),
@@ -575,11 +580,19 @@ impl<'a> Ctx<'a> {
             };
             let inherited = triggers[i].iter().flatten();
             for cmd in inherited.chain(&st.commands) {
-                scope::run(cmd, &mut scope, &env)?;
+                let done = match cmd {
+                    Cmd::Add(line, add) => add_sources(p, i, *line, add, &scope, &mut sources),
+                    _ => Ok(()),
+                }
+                .and_then(|()| scope::run(cmd, &mut scope, &env));
+                match done {
+                    Err(e) if strict => return Err(e),
+                    _ => {}
+                }
             }
             finished[i] = Some(scope);
         }
-        Ok(())
+        Ok(sources)
     }
 
     /// A FROM that is empty or invalid because variables are unset: name them and say how
@@ -618,6 +631,49 @@ impl<'a> Ctx<'a> {
             help: Some(help),
         }
     }
+}
+
+/// ADD's sources and `--checksum` in stage `i`, expanded with the stage's variables as
+/// BuildKit's `AddCommand.Expand` does.
+fn add_sources(
+    p: &Program<'_>,
+    i: usize,
+    line: usize,
+    add: &AddCmd<'_>,
+    scope: &Scope<'_>,
+    out: &mut Vec<(usize, AddSource)>,
+) -> Result<(), Error> {
+    let esc = p.escape;
+    let word = |w: &str| {
+        expand(w, esc, scope, false)
+            .map(|e| e.value)
+            .map_err(|m| expansion_error(line, m, w))
+    };
+    let checksum = match &add.checksum {
+        Some((flag, at)) => Some(word(&flag.text[*at..])?),
+        None => None,
+    };
+    let checksum_span = add.checksum.as_ref().and_then(|(f, _)| {
+        f.span
+            .clone()
+            .filter(|_| !f.text.contains(['$', '"', '\'', esc]))
+    });
+    for w in &add.sources {
+        let raw = as_written(&w.text, esc);
+        let source = AddSource {
+            line,
+            span: literal_span(w, &raw),
+            value: word(&w.text)?,
+            raw,
+            stage: p.stages[i].name.clone(),
+            checksum: checksum.clone(),
+            checksum_span: checksum_span.clone(),
+            flags_at: add.flags_at,
+            siblings: add.sources.len(),
+        };
+        out.push((i, source));
+    }
+    Ok(())
 }
 
 /// The nodes `target` needs, through FROM, COPY --from, mounts and triggers (iterative).

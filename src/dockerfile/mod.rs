@@ -99,6 +99,31 @@ pub struct ImageUse {
     pub platform: Option<String>,
 }
 
+/// One source of an `ADD` instruction after ARG expansion, local paths included: which of
+/// them BuildKit fetches (URLs, git repositories) is for the caller to decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddSource {
+    /// 1-based line where the instruction starts.
+    pub line: usize,
+    /// The source as written (quotes removed), before ARG expansion.
+    pub raw: String,
+    /// Byte range of the source text, when it is written literally in one piece.
+    pub span: Option<Range<usize>>,
+    /// The source after ARG expansion.
+    pub value: String,
+    /// The stage it belongs to (its name, lower-cased), if named.
+    pub stage: Option<String>,
+    /// The instruction's `--checksum` value after expansion, if given.
+    pub checksum: Option<String>,
+    /// Byte range of the whole `--checksum=…` flag, when written literally.
+    pub checksum_span: Option<Range<usize>>,
+    /// Where a flag can be inserted (just after the keyword), when the instruction is not
+    /// an ONBUILD trigger.
+    pub flags_at: Option<usize>,
+    /// How many sources the instruction has (`--checksum` needs exactly one).
+    pub siblings: usize,
+}
+
 /// A warning that does not stop the build (e.g. `COPY --from=` naming no stage).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
@@ -114,6 +139,8 @@ pub struct Analysis {
     pub warnings: Vec<Warning>,
     /// Stage names (lower-cased) in order; unnamed stages are `None`.
     pub stages: Vec<Option<String>>,
+    /// Every `ADD` source of the stages built, in order of appearance.
+    pub sources: Vec<AddSource>,
 }
 
 /// Parse `source` and list the external images a build with `options` uses.

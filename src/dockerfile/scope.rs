@@ -86,7 +86,7 @@ pub(crate) fn run<'s>(cmd: &'s Cmd<'s>, scope: &mut Scope<'s>, env: &Env<'_>) ->
                 })?;
             }
         }
-        Cmd::CopyFrom(..) => {}
+        Cmd::CopyFrom(..) | Cmd::Add(..) => {}
     }
     Ok(())
 }

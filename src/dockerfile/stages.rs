@@ -30,6 +30,17 @@ pub(crate) enum Cmd<'a> {
     Env(usize, Vec<(Cow<'a, str>, Cow<'a, str>)>),
     CopyFrom(usize, Word<'a>),
     Mounts(usize, Vec<Word<'a>>),
+    Add(usize, AddCmd<'a>),
+}
+
+/// An ADD instruction's sources (its words but the last), `--checksum` flag, and where a
+/// flag can be inserted (just after the keyword; `None` in an ONBUILD trigger).
+#[derive(Debug, Clone)]
+pub(crate) struct AddCmd<'a> {
+    pub sources: Vec<Word<'a>>,
+    /// The whole `--checksum=…` flag word, and the value's start within it.
+    pub checksum: Option<(Word<'a>, usize)>,
+    pub flags_at: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -276,6 +287,7 @@ fn command<'a>(
             .pop()
             .filter(|w| !w.text.is_empty())
             .map(|w| Cmd::CopyFrom(line, w)),
+        "add" => Some(Cmd::Add(line, add_cmd(ins, trigger)?)),
         "run" => {
             let mounts = string_flag(ins, "mount")?;
             for m in &mounts {
@@ -315,6 +327,35 @@ pub(crate) fn trigger_command<'a>(
     flags::check(k, ins.flags.iter().map(|f| f.text.as_ref()), &ins.args.text)
         .map_err(|e| err(ins.start_line, e))?;
     command(ins, escape, true)
+}
+
+/// ADD's sources as BuildKit's `parseMaybeJSONToList` splits them: a JSON array of
+/// strings, else whitespace-separated fields (quotes kept, removed on expansion).
+fn add_cmd<'a>(ins: &Instruction<'a>, trigger: bool) -> Result<AddCmd<'a>, Error> {
+    string_flag(ins, "checksum")?;
+    let checksum = ins
+        .flags
+        .iter()
+        .rfind(|f| f.text.starts_with("--checksum="))
+        .map(|f| (f.clone(), "--checksum=".len()));
+    let json = ins.args.text.trim_start().starts_with('[');
+    let mut sources = match serde_json::from_str::<Vec<String>>(&ins.args.text) {
+        Ok(list) if json => list
+            .into_iter()
+            .map(|text| Word {
+                text: Cow::Owned(text),
+                span: None,
+            })
+            .collect(),
+        _ => ins.fields.clone(),
+    };
+    sources.pop();
+    let flags_at = (!trigger).then(|| ins.span.start + ins.keyword.len());
+    Ok(AddCmd {
+        sources,
+        checksum,
+        flags_at,
+    })
 }
 
 /// BuildKit's stage name rule: `^[a-z][a-z0-9-_.]*$` after lower-casing.
@@ -375,7 +416,7 @@ fn stage<'a>(ins: &Instruction<'a>) -> Result<Stage<'a>, Error> {
 }
 
 /// Instructions the image analysis reads; the others are only checked by keyword.
-const NEEDED: [&str; 4] = ["from", "arg", "env", "onbuild"];
+const NEEDED: [&str; 5] = ["from", "arg", "env", "onbuild", "add"];
 
 /// Stages and global ARGs, collected one instruction at a time.
 #[derive(Default)]
