@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::diagnostic::escape_control;
+
 /// What kind of disagreement a finding is. The kebab-case names are stable: CI scripts
 /// match on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -84,15 +86,16 @@ impl Finding {
     }
 }
 
-/// `path:line: code: message`, one per line, as compilers print them.
+/// `path:line: code: message`, one per line, as compilers print them; control
+/// characters escaped, so each finding stays one line and cannot drive the terminal.
 pub fn render_text(findings: &[Finding]) -> String {
     let mut s = String::new();
     for f in findings {
-        s.push_str(&f.path.display().to_string());
+        s.push_str(&escape_control(&f.path.display().to_string()));
         if let Some(line) = f.line {
             s.push_str(&format!(":{line}"));
         }
-        s.push_str(&format!(": {}: {}\n", f.code, f.message));
+        s.push_str(&format!(": {}: {}\n", f.code, escape_control(&f.message)));
     }
     s
 }
@@ -126,11 +129,14 @@ pub fn render_github(findings: &[Finding]) -> String {
     s
 }
 
-/// The escapes the Actions runner undoes in a command's message.
+/// The escapes the Actions runner undoes in a command's message; any other control
+/// character is shown escaped (`\x1b`), never passed to the log raw.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let s = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    escape_control(&s).into_owned()
 }
 
 /// Properties also separate on `,` and end at `::`.
@@ -173,7 +179,7 @@ mod tests {
         assert_eq!(
             render_text(&sample()),
             "app/Dockerfile:3: missing-lock-entry: node:18 is not in the lock\n\
-             a,b:c/Dockerfile: missing-lockfile: 100% missing\nreally\n"
+             a,b:c/Dockerfile: missing-lockfile: 100% missing\\nreally\n"
         );
     }
 
@@ -185,6 +191,21 @@ mod tests {
         assert_eq!(v["findings"][1]["line"], serde_json::Value::Null);
         assert_eq!(v["findings"][1]["path"], "a,b:c/Dockerfile");
         assert_eq!(render_json(&[]), "{\n  \"findings\": []\n}\n");
+    }
+
+    #[test]
+    fn terminal_escapes_are_shown_not_sent() {
+        let f = vec![Finding::new(
+            Code::Unpinned,
+            "x\x1b]0;t\x07/Dockerfile",
+            Some(1),
+            "a\x1b[31mb\u{9b}",
+        )];
+        for out in [render_text(&f), render_github(&f)] {
+            assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+            assert!(out.contains("\\x1b]0;t\\x07"), "{out}");
+        }
+        assert!(!render_json(&f).contains('\x1b'));
     }
 
     #[test]

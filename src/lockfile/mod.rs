@@ -13,7 +13,7 @@ mod atomic;
 mod fast;
 mod schema;
 
-pub use atomic::{remove_stale_temp_files, write_all_if_changed, write_if_changed};
+pub use atomic::{write_all_if_changed, write_if_changed};
 pub use schema::{HEADER, VERSION};
 
 /// One lock: the Dockerfile it belongs to, the build args it was made with, its images.

@@ -57,6 +57,11 @@ pub struct Transport {
     config: Config,
     pub retry: RetryPolicy,
     limits: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Hosts that could not be reached after every retry: later requests fail at once.
+    unreachable: Mutex<HashMap<String, Error>>,
+    /// One task at a time retries a host that failed to answer, so that an unreachable
+    /// registry costs one series of attempts, not one per image.
+    retry_gates: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Transport {
@@ -73,6 +78,8 @@ impl Transport {
             config,
             retry: RetryPolicy::default(),
             limits: Mutex::new(HashMap::new()),
+            unreachable: Mutex::new(HashMap::new()),
+            retry_gates: Mutex::new(HashMap::new()),
         })
     }
 
@@ -115,7 +122,11 @@ impl Transport {
     ) -> Result<Response, Error> {
         let start = Instant::now();
         let mut attempt = 0;
+        let mut gate = None;
         loop {
+            if let Some(e) = self.unreachable(&endpoint.host) {
+                return Err(e);
+            }
             attempt += 1;
             let result = {
                 let _permit = self.permit(&endpoint.host).await;
@@ -127,15 +138,45 @@ impl Transport {
                     retry_after(r).unwrap_or_else(|| self.backoff(attempt))
                 }
                 Err(e) if (e.is_connect() || e.is_request()) && !e.is_timeout() && !last => {
+                    if gate.is_none() {
+                        let g = {
+                            let mut gates = lock(&self.retry_gates);
+                            gates.entry(endpoint.host.clone()).or_default().clone()
+                        };
+                        gate = Some(g.lock_owned().await);
+                        // Another task may have given up on the host meanwhile.
+                        if let Some(e) = self.unreachable(&endpoint.host) {
+                            return Err(e);
+                        }
+                    }
                     self.backoff(attempt)
                 }
-                _ => return result.map_err(|e| transport_error(endpoint, &e, &self.config)),
+                _ => return self.finish(endpoint, result),
             };
             if start.elapsed().saturating_add(wait) > self.retry.budget {
-                return result.map_err(|e| transport_error(endpoint, &e, &self.config));
+                return self.finish(endpoint, result);
             }
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// The final answer; a host that could not be reached is remembered as such.
+    fn finish(
+        &self,
+        endpoint: &Endpoint,
+        result: reqwest::Result<Response>,
+    ) -> Result<Response, Error> {
+        result.map_err(|e| {
+            let err = transport_error(endpoint, &e, &self.config);
+            if (e.is_connect() || e.is_request()) && !e.is_timeout() {
+                lock(&self.unreachable).insert(endpoint.host.clone(), err.clone());
+            }
+            err
+        })
+    }
+
+    fn unreachable(&self, host: &str) -> Option<Error> {
+        lock(&self.unreachable).get(host).cloned()
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
@@ -159,6 +200,10 @@ impl Transport {
         };
         sem.acquire_owned().await.ok()
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn retryable(status: StatusCode) -> bool {
