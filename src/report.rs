@@ -108,9 +108,23 @@ struct JsonReport<'a> {
 /// `{"findings": [{"code", "path", "line", "message"}]}`; `line` is null when unknown.
 pub fn render_json(findings: &[Finding]) -> String {
     let report = JsonReport { findings };
-    let mut s = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
+    let s = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
+    let mut s = json_escape_c1(&s);
     s.push('\n');
     s
+}
+
+/// serde escapes C0 controls in strings but passes C1 ones (U+0080–U+009F, e.g. CSI)
+/// through; they only occur inside strings, where `\u00XX` decodes to the same text.
+fn json_escape_c1(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c as u32 {
+            0x80..=0x9f => out.push_str(&format!("\\u{:04x}", c as u32)),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// GitHub Actions workflow commands: `::error file=…,line=…,title=code::message`.
@@ -205,7 +219,10 @@ mod tests {
             assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
             assert!(out.contains("\\x1b]0;t\\x07"), "{out}");
         }
-        assert!(!render_json(&f).contains('\x1b'));
+        let json = render_json(&f);
+        assert!(!json.chars().any(|c| c.is_control() && c != '\n'), "{json}");
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back["findings"][0]["message"], "a\x1b[31mb\u{9b}");
     }
 
     #[test]
