@@ -38,7 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Re-resolve tags, update the locks and any pinned Dockerfile lines')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export the locks for BuildKit: source policy, build contexts, bake, JSON')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
-            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff), or write them all with --out-dir')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -177,6 +177,7 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             break
         }
         'dockerfile-lock;man' {
+            [CompletionResult]::new('--out-dir', '--out-dir', [CompletionResultType]::ParameterName, 'Write every page (dockerfile-lock.1 and dockerfile-lock-SUBCOMMAND.1) into this directory, e.g. ~/.local/share/man/man1')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (errors only)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less (errors only)')
@@ -195,7 +196,7 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Re-resolve tags, update the locks and any pinned Dockerfile lines')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export the locks for BuildKit: source policy, build contexts, bake, JSON')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
-            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff), or write them all with --out-dir')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }

@@ -100,7 +100,7 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__completions)
+        dockerfile__lock__subcmd__completions)
             opts="-q -v -h --quiet --verbose --color --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -118,7 +118,7 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__export)
+        dockerfile__lock__subcmd__export)
             opts="-q -v -h --lockfile --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -144,7 +144,7 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__generate)
+        dockerfile__lock__subcmd__generate)
             opts="-r -j -q -v -h --recursive --lockfile --build-arg --platform --target --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -198,7 +198,7 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__help)
+        dockerfile__lock__subcmd__help)
             opts="images resolve generate verify rewrite update export completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -212,7 +212,7 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__help__subcmd__completions)
+        dockerfile__lock__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -226,7 +226,7 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__help__subcmd__export)
+        dockerfile__lock__subcmd__help__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -240,7 +240,7 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__help__subcmd__generate)
+        dockerfile__lock__subcmd__help__subcmd__generate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -254,7 +254,7 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__help__subcmd__help)
+        dockerfile__lock__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -268,7 +268,7 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__help__subcmd__images)
+        dockerfile__lock__subcmd__help__subcmd__images)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -282,7 +282,7 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__help__subcmd__man)
+        dockerfile__lock__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -296,7 +296,7 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__help__subcmd__resolve)
+        dockerfile__lock__subcmd__help__subcmd__resolve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -310,7 +310,7 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__help__subcmd__rewrite)
+        dockerfile__lock__subcmd__help__subcmd__rewrite)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -324,7 +324,7 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__help__subcmd__update)
+        dockerfile__lock__subcmd__help__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -338,7 +338,7 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__help__subcmd__verify)
+        dockerfile__lock__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -352,7 +352,7 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__images)
+        dockerfile__lock__subcmd__images)
             opts="-q -v -h --build-arg --platform --target --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -386,13 +386,17 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__man)
-            opts="-q -v -h --quiet --verbose --color --help"
+        dockerfile__lock__subcmd__man)
+            opts="-q -v -h --out-dir --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --out-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -404,7 +408,7 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__resolve)
+        dockerfile__lock__subcmd__resolve)
             opts="-j -q -v -h --platform --format --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -450,7 +454,7 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__rewrite)
+        dockerfile__lock__subcmd__rewrite)
             opts="-q -v -h --lockfile --check --unpin --build-arg --platform --target --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -484,7 +488,7 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__update)
+        dockerfile__lock__subcmd__update)
             opts="-j -q -v -h --image --lockfile --build-arg --platform --target --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -542,7 +546,7 @@ _dockerfile__lock() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dockerfile__subcmd__lock__subcmd__verify)
+        dockerfile__lock__subcmd__verify)
             opts="-r -j -q -v -h --recursive --lockfile --online --require-pinned --format --build-arg --platform --target --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

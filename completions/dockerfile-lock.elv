@@ -35,7 +35,7 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand update 'Re-resolve tags, update the locks and any pinned Dockerfile lines'
             cand export 'Export the locks for BuildKit: source policy, build contexts, bake, JSON'
             cand completions 'Print a shell completion script'
-            cand man 'Print the man page (roff)'
+            cand man 'Print a man page (roff), or write them all with --out-dir'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dockerfile-lock;images'= {
@@ -165,6 +165,7 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand --help 'Print help'
         }
         &'dockerfile-lock;man'= {
+            cand --out-dir 'Write every page (dockerfile-lock.1 and dockerfile-lock-SUBCOMMAND.1) into this directory, e.g. ~/.local/share/man/man1'
             cand --color 'When to use colour on stderr'
             cand -q 'Print less (errors only)'
             cand --quiet 'Print less (errors only)'
@@ -182,7 +183,7 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand update 'Re-resolve tags, update the locks and any pinned Dockerfile lines'
             cand export 'Export the locks for BuildKit: source policy, build contexts, bake, JSON'
             cand completions 'Print a shell completion script'
-            cand man 'Print the man page (roff)'
+            cand man 'Print a man page (roff), or write them all with --out-dir'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dockerfile-lock;help;images'= {

@@ -39,7 +39,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "rew
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "update" -d 'Re-resolve tags, update the locks and any pinned Dockerfile lines'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "export" -d 'Export the locks for BuildKit: source policy, build contexts, bake, JSON'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "completions" -d 'Print a shell completion script'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "man" -d 'Print the man page (roff)'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "man" -d 'Print a man page (roff), or write them all with --out-dir'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -l build-arg -d 'Set a build-time variable, as `docker build --build-arg` (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -l platform -d 'Target platform os/arch[/variant] (repeatable; default linux/amd64)' -r
@@ -144,6 +144,7 @@ never\t''"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand completions" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand completions" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand man" -l out-dir -d 'Write every page (dockerfile-lock.1 and dockerfile-lock-SUBCOMMAND.1) into this directory, e.g. ~/.local/share/man/man1' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand man" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -158,5 +159,5 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; an
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images resolve generate verify rewrite update export completions man help" -f -a "update" -d 'Re-resolve tags, update the locks and any pinned Dockerfile lines'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images resolve generate verify rewrite update export completions man help" -f -a "export" -d 'Export the locks for BuildKit: source policy, build contexts, bake, JSON'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images resolve generate verify rewrite update export completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images resolve generate verify rewrite update export completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images resolve generate verify rewrite update export completions man help" -f -a "man" -d 'Print a man page (roff), or write them all with --out-dir'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images resolve generate verify rewrite update export completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const EXIT_CODES: &str = "\
 Exit codes:
   0  in sync / success
-  1  findings: verify found drift, `rewrite --check` would change a file
+  1  findings: verify found drift, `--check` would change a file
   2  error: usage, parse, I/O, registry or authentication";
 
 /// Lock the images a Dockerfile uses to registry digests.
@@ -68,9 +68,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
-    /// Print the man page (roff)
-    #[command(hide = true)]
-    Man,
+    /// Print a man page (roff), or write them all with --out-dir
+    Man(ManArgs),
 }
 
 /// How the Dockerfiles are read: build arguments, target platforms, target stage.
@@ -178,6 +177,10 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "PATH")]
     pub lockfile: Option<PathBuf>,
 
+    /// Print a unified diff of the locks and exit 1 if any would change; write nothing
+    #[arg(long)]
+    pub check: bool,
+
     #[command(flatten)]
     pub build: BuildArgs,
 
@@ -254,6 +257,11 @@ pub struct UpdateArgs {
     #[arg(long, value_name = "PATH")]
     pub lockfile: Option<PathBuf>,
 
+    /// Print a unified diff of the locks and Dockerfiles and exit 1 if any would change;
+    /// write nothing
+    #[arg(long)]
+    pub check: bool,
+
     #[command(flatten)]
     pub build: BuildArgs,
 
@@ -286,6 +294,19 @@ pub struct ExportArgs {
     /// What to write
     #[arg(long, value_enum)]
     pub format: ExportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (`verify` prints dockerfile-lock-verify(1));
+    /// without it, the main page
+    #[arg(value_name = "SUBCOMMAND")]
+    pub command: Option<String>,
+
+    /// Write every page (dockerfile-lock.1 and dockerfile-lock-SUBCOMMAND.1) into this
+    /// directory, e.g. ~/.local/share/man/man1
+    #[arg(long, value_name = "DIR", conflicts_with = "command")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

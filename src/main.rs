@@ -28,6 +28,15 @@ fn main() -> ExitCode {
             stderr_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
+    // Diffs on stdout are coloured when stdout itself is a terminal.
+    let out_color = match cli.global.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
     let verbosity = if cli.global.quiet {
         -1
     } else {
@@ -41,6 +50,7 @@ fn main() -> ExitCode {
         err: &mut err,
         err_is_tty: stderr_tty,
         color,
+        out_color,
         verbosity,
     };
     let outcome = match &cli.command {
@@ -52,7 +62,7 @@ fn main() -> ExitCode {
         Command::Update(a) => commands::update::run(a, &mut console),
         Command::Export(a) => commands::export::run(a, &mut console),
         Command::Completions(a) => commands::completions::run(a, &mut console),
-        Command::Man => commands::completions::run_man(&mut console),
+        Command::Man(a) => commands::completions::run_man(a, &mut console),
     };
     let _ = console.out.flush();
     match outcome {

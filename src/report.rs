@@ -2,11 +2,11 @@
 //! annotations. Findings are data, not errors: they make the exit code 1, not 2.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::diagnostic::escape_control;
+use crate::diagnostic::{escape_control, Diagnostic};
 
 /// What kind of disagreement a finding is. The kebab-case names are stable: CI scripts
 /// match on them.
@@ -23,6 +23,8 @@ pub enum Code {
     DigestMismatch,
     /// The `--build-arg` values given differ from those the lock was made with.
     BuildArgsMismatch,
+    /// The `--platform`s given differ from those the lock was made for.
+    PlatformsMismatch,
     /// A literal reference is not pinned by digest (`verify --require-pinned`).
     Unpinned,
     /// The registry moved a locked tag (`verify --online`).
@@ -30,12 +32,13 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 7] = [
+    pub const ALL: [Code; 8] = [
         Code::MissingLockfile,
         Code::MissingLockEntry,
         Code::StaleLockEntry,
         Code::DigestMismatch,
         Code::BuildArgsMismatch,
+        Code::PlatformsMismatch,
         Code::Unpinned,
         Code::TagDrift,
     ];
@@ -47,6 +50,7 @@ impl Code {
             Code::StaleLockEntry => "stale-lock-entry",
             Code::DigestMismatch => "digest-mismatch",
             Code::BuildArgsMismatch => "build-args-mismatch",
+            Code::PlatformsMismatch => "platforms-mismatch",
             Code::Unpinned => "unpinned",
             Code::TagDrift => "tag-drift",
         }
@@ -103,11 +107,32 @@ pub fn render_text(findings: &[Finding]) -> String {
 #[derive(Serialize)]
 struct JsonReport<'a> {
     findings: &'a [Finding],
+    errors: Vec<JsonError<'a>>,
 }
 
-/// `{"findings": [{"code", "path", "line", "message"}]}`; `line` is null when unknown.
-pub fn render_json(findings: &[Finding]) -> String {
-    let report = JsonReport { findings };
+/// An error (exit 2) as `--format json` reports it beside the findings.
+#[derive(Serialize)]
+struct JsonError<'a> {
+    path: Option<String>,
+    line: Option<usize>,
+    message: &'a str,
+    help: Option<&'a str>,
+}
+
+/// `{"findings": [{"code", "path", "line", "message"}], "errors": [{"path", "line",
+/// "message", "help"}]}`; `line`, `path` and `help` are null when unknown. `errors` is
+/// non-empty exactly when the exit code is 2.
+pub fn render_json(findings: &[Finding], errors: &[Diagnostic]) -> String {
+    let errors = errors
+        .iter()
+        .map(|d| JsonError {
+            path: d.path.as_ref().map(|p| p.display().to_string()),
+            line: d.line,
+            message: &d.message,
+            help: d.help.as_deref(),
+        })
+        .collect();
+    let report = JsonReport { findings, errors };
     let s = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
     let mut s = json_escape_c1(&s);
     s.push('\n');
@@ -127,20 +152,37 @@ fn json_escape_c1(s: &str) -> String {
     out
 }
 
-/// GitHub Actions workflow commands: `::error file=…,line=…,title=code::message`.
-pub fn render_github(findings: &[Finding]) -> String {
+/// GitHub Actions workflow commands: `::error file=…,line=…,title=code::message` for each
+/// finding, and `::error file=…,line=…,title=error::message` for each error (without
+/// `file=` when an error names no file).
+pub fn render_github(findings: &[Finding], errors: &[Diagnostic]) -> String {
     let mut s = String::new();
     for f in findings {
-        s.push_str("::error file=");
-        s.push_str(&escape_property(&f.path.display().to_string()));
-        if let Some(line) = f.line {
-            s.push_str(&format!(",line={line}"));
-        }
-        s.push_str(&format!(",title={}::", f.code));
-        s.push_str(&escape_data(&f.message));
-        s.push('\n');
+        annotation(&mut s, Some(&f.path), f.line, f.code.as_str(), &f.message);
+    }
+    for d in errors {
+        let message = match &d.help {
+            Some(help) => format!("{}\nhelp: {help}", d.message),
+            None => d.message.clone(),
+        };
+        annotation(&mut s, d.path.as_deref(), d.line, "error", &message);
     }
     s
+}
+
+fn annotation(s: &mut String, path: Option<&Path>, line: Option<usize>, title: &str, msg: &str) {
+    s.push_str("::error ");
+    if let Some(path) = path {
+        s.push_str("file=");
+        s.push_str(&escape_property(&path.display().to_string()));
+        if let Some(line) = line {
+            s.push_str(&format!(",line={line}"));
+        }
+        s.push(',');
+    }
+    s.push_str(&format!("title={title}::"));
+    s.push_str(&escape_data(msg));
+    s.push('\n');
 }
 
 /// The escapes the Actions runner undoes in a command's message; any other control
@@ -199,12 +241,40 @@ mod tests {
 
     #[test]
     fn json() {
-        let v: serde_json::Value = serde_json::from_str(&render_json(&sample())).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&render_json(&sample(), &[])).unwrap();
         assert_eq!(v["findings"][0]["code"], "missing-lock-entry");
         assert_eq!(v["findings"][0]["line"], 3);
         assert_eq!(v["findings"][1]["line"], serde_json::Value::Null);
         assert_eq!(v["findings"][1]["path"], "a,b:c/Dockerfile");
-        assert_eq!(render_json(&[]), "{\n  \"findings\": []\n}\n");
+        assert_eq!(
+            render_json(&[], &[]),
+            "{\n  \"findings\": [],\n  \"errors\": []\n}\n"
+        );
+        let err = Diagnostic::new("unknown instruction: FORM")
+            .at("app/Dockerfile", Some(2))
+            .with_help("did you mean FROM?");
+        let v: serde_json::Value =
+            serde_json::from_str(&render_json(&[], &[err, Diagnostic::new("no network")])).unwrap();
+        assert_eq!(v["errors"][0]["path"], "app/Dockerfile");
+        assert_eq!(v["errors"][0]["line"], 2);
+        assert_eq!(v["errors"][0]["message"], "unknown instruction: FORM");
+        assert_eq!(v["errors"][0]["help"], "did you mean FROM?");
+        assert_eq!(v["errors"][1]["path"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn github_errors() {
+        let errs = [
+            Diagnostic::new("unknown instruction: FORM")
+                .at("Dockerfile", Some(2))
+                .with_help("fix it"),
+            Diagnostic::new("no network"),
+        ];
+        assert_eq!(
+            render_github(&[], &errs),
+            "::error file=Dockerfile,line=2,title=error::unknown instruction: FORM%0Ahelp: fix it\n\
+             ::error title=error::no network\n"
+        );
     }
 
     #[test]
@@ -215,11 +285,11 @@ mod tests {
             Some(1),
             "a\x1b[31mb\u{9b}",
         )];
-        for out in [render_text(&f), render_github(&f)] {
+        for out in [render_text(&f), render_github(&f, &[])] {
             assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
             assert!(out.contains("\\x1b]0;t\\x07"), "{out}");
         }
-        let json = render_json(&f);
+        let json = render_json(&f, &[]);
         assert!(!json.chars().any(|c| c.is_control() && c != '\n'), "{json}");
         let back: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(back["findings"][0]["message"], "a\x1b[31mb\u{9b}");
@@ -228,7 +298,7 @@ mod tests {
     #[test]
     fn github_escapes() {
         assert_eq!(
-            render_github(&sample()),
+            render_github(&sample(), &[]),
             "::error file=app/Dockerfile,line=3,title=missing-lock-entry::node:18 is not in the lock\n\
              ::error file=a%2Cb%3Ac/Dockerfile,title=missing-lockfile::100%25 missing%0Areally\n"
         );

@@ -31,6 +31,7 @@ fn subcommand_help() {
         "update",
         "export",
         "completions",
+        "man",
     ] {
         insta::assert_snapshot!(format!("help-{sub}"), help(&[sub]));
     }

@@ -449,10 +449,10 @@ fn a_missing_lock_is_an_error_that_says_to_generate() {
             .code(2)
             .stdout("")
             .stderr(predicate::str::contains(
-                "error: api.Dockerfile has no lock at api.Dockerfile.lock",
+                "error: api.Dockerfile has no lock (api.Dockerfile.lock)",
             ))
             .stderr(predicate::str::contains(
-                "help: run `dockerfile-lock generate api.Dockerfile` first",
+                "help: run `dockerfile-lock generate api.Dockerfile` to create it",
             ));
     }
 }

@@ -125,7 +125,7 @@ fn a_recursive_search_reads_nothing_through_a_symlink_out_of_the_tree() {
     use std::os::unix::fs::symlink;
     let mut rec = Record::new(
         "no secret leaked",
-        "`verify --recursive` / `generate --recursive` over Dockerfiles that are symlinks to /proc/self/environ and to a credentials file outside the tree",
+        "`verify`/`generate` with --recursive or a directory argument, over Dockerfiles that are symlinks to /proc/self/environ and to a credentials file outside the tree",
     );
     const CANARY: &str = "canary-5d0e77-UNIQUE-environ";
     let outside = tempfile::tempdir().unwrap();
@@ -163,6 +163,20 @@ fn a_recursive_search_reads_nothing_through_a_symlink_out_of_the_tree() {
             );
         }
         assert!(!stderr.contains("inside/Dockerfile"), "{stderr}");
+    }
+    // A directory argument means its Dockerfile, under the same rule.
+    for (cmd, dir, link) in [
+        ("verify", "env", "env/Dockerfile"),
+        ("generate", "creds/", "creds/Dockerfile"),
+    ] {
+        rec.tried();
+        let (code, stdout, stderr) = run(d, &[cmd, dir]);
+        assert_eq!(code, 2, "{cmd} {dir}: {stdout}{stderr}");
+        assert!(
+            stderr.contains(&format!("refusing to read {link}")),
+            "{stderr}"
+        );
+        assert!(!stderr.contains(CANARY), "{stderr}");
     }
     std::fs::remove_file(d.join("env/Dockerfile")).unwrap();
     std::fs::remove_file(d.join("creds/Dockerfile")).unwrap();
@@ -300,7 +314,11 @@ fn two_generate_runs_at_once_both_succeed_with_whole_locks() {
                 .values()
                 .map(|e| e.digest.to_string())
                 .collect();
-            assert_eq!(digests, [img.digest.clone()], "round {round}: {f}.lock");
+            assert_eq!(
+                digests,
+                std::slice::from_ref(&img.digest),
+                "round {round}: {f}.lock"
+            );
         }
         for sub in 0..4 {
             for e in std::fs::read_dir(d.join(format!("s{sub}"))).unwrap() {

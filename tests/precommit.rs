@@ -37,9 +37,10 @@ fn git(dir: &Path, args: &[&str]) {
 
 fn pre_commit(dir: &Path, hook: &str) -> Output {
     let cache = repo_root().join("target").join("pre-commit");
-    // `python3 -m pre_commit`: the pip-installed console script may not be on PATH yet
-    // (pyenv makes its shims only on rehash); the module always is.
-    Command::new("python3")
+    // `python -m pre_commit`: the console script may not be on PATH (a venv that is not
+    // activated, or pyenv before a rehash); the module always is importable.
+    let python = std::env::var("DOCKERFILE_LOCK_PYTHON").unwrap_or_else(|_| "python3".into());
+    Command::new(&python)
         .args([
             "-m",
             "pre_commit",
@@ -57,7 +58,7 @@ fn pre_commit(dir: &Path, hook: &str) -> Output {
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
         .output()
         .unwrap_or_else(|e| {
-            panic!("python3 must be installed, with pre-commit (pip install pre-commit; .ci/run does): {e}")
+            panic!("cannot run `{python}` ({e}): the hook test needs Python 3 with pre-commit (.ci/run installs it in .venv; DOCKERFILE_LOCK_PYTHON names the interpreter)")
         })
 }
 

@@ -26,15 +26,50 @@ pub fn targets(
 ) -> Result<Vec<Target>, Failure> {
     let dockerfiles = if recursive {
         find_dockerfiles(Path::new("."))?
-    } else if files.is_empty() {
-        vec![PathBuf::from("Dockerfile")]
     } else {
-        let mut seen = BTreeSet::new();
-        files
+        let default = [PathBuf::from("Dockerfile")];
+        let named = if files.is_empty() {
+            &default[..]
+        } else {
+            files
+        };
+        // A directory's Dockerfile follows the rule of a recursive search: a symlink in
+        // it must not lead out of the directory.
+        let escapes: Vec<Diagnostic> = named
             .iter()
-            .map(|f| dockerfile_of(f))
+            .filter(|f| f.is_dir())
+            .filter_map(|dir| {
+                let dockerfile = dir.join("Dockerfile");
+                let meta = std::fs::symlink_metadata(&dockerfile).ok()?;
+                let real = std::fs::canonicalize(dir).ok()?;
+                meta.file_type().is_symlink().then_some(())?;
+                link_inside(&dockerfile, &real, dir).err()
+            })
+            .collect();
+        if !escapes.is_empty() {
+            return Err(Failure(escapes));
+        }
+        let mut seen = BTreeSet::new();
+        let dockerfiles: Vec<PathBuf> = named
+            .iter()
+            .map(|f| dockerfile_arg(f))
             .filter(|f| seen.insert(f.clone()))
-            .collect()
+            .collect();
+        if lockfile.is_some() && dockerfiles.len() != 1 {
+            return Err(Diagnostic::new("--lockfile needs exactly one Dockerfile")
+                .with_help("name one Dockerfile, or drop --lockfile to use `<Dockerfile>.lock`")
+                .into());
+        }
+        // A lock whose Dockerfile is gone is still a target (verify reports it).
+        let missing: Vec<Diagnostic> = dockerfiles
+            .iter()
+            .filter(|f| !f.exists() && !lock_path(f).exists())
+            .map(|f| no_dockerfile(f))
+            .collect();
+        if !missing.is_empty() {
+            return Err(Failure(missing));
+        }
+        dockerfiles
     };
     if lockfile.is_some() && dockerfiles.len() != 1 {
         return Err(Diagnostic::new("--lockfile needs exactly one Dockerfile")
@@ -66,6 +101,44 @@ pub fn dockerfile_of(path: &Path) -> PathBuf {
         Some(stem) if !stem.is_empty() && !stem.ends_with('/') => PathBuf::from(stem),
         _ => path.to_path_buf(),
     }
+}
+
+/// The Dockerfile a path on the command line names: a directory means the `Dockerfile` in
+/// it, as `docker build DIR` reads it, and a lock `X.lock` means `X`.
+pub fn dockerfile_arg(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        return path.join("Dockerfile");
+    }
+    dockerfile_of(path)
+}
+
+/// The one message for a Dockerfile that is not there, whichever command looked for it.
+pub fn no_dockerfile(path: &Path) -> Diagnostic {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let message = match dir {
+        _ if path.file_name() != Some("Dockerfile".as_ref()) => {
+            format!("no Dockerfile at {}", path.display())
+        }
+        Some(dir) => format!("no Dockerfile in {}", dir.display()),
+        None => "no Dockerfile in the current directory".into(),
+    };
+    Diagnostic::new(message).with_help(
+        "name a Dockerfile (or a directory holding one), or use --recursive to find every \
+         Dockerfile below the current directory",
+    )
+}
+
+/// The one message for a Dockerfile without its lock, for the commands that need one.
+pub fn no_lock(target: &Target) -> Diagnostic {
+    Diagnostic::new(format!(
+        "{} has no lock ({})",
+        target.dockerfile.display(),
+        target.lock.display()
+    ))
+    .with_help(format!(
+        "run `dockerfile-lock generate {}` to create it",
+        target.dockerfile.display()
+    ))
 }
 
 /// Whether a file name is one `--recursive` picks up: `Dockerfile`, `*.Dockerfile`,
@@ -159,16 +232,83 @@ pub fn read_dockerfile(
     options: &BuildOptions,
 ) -> Result<(Vec<u8>, Analysis), Diagnostic> {
     let source = std::fs::read(path).map_err(|e| {
-        let d = Diagnostic::new(format!("cannot read {}: {e}", path.display()));
         if e.kind() == std::io::ErrorKind::NotFound {
-            d.with_help("name a Dockerfile, or use --recursive to find them")
+            no_dockerfile(path)
         } else {
-            d
+            Diagnostic::new(format!("cannot read {}: {e}", path.display()))
         }
     })?;
     let analysis = dockerfile::analyze(&source, options)
         .map_err(|e| super::images::error_diagnostic(path, &e))?;
     Ok((source, analysis))
+}
+
+/// Build args BuildKit knows without an `ARG`: the proxy variables, the automatic platform
+/// ARGs (a `--build-arg` overrides them in FROM), and BuildKit's own settings.
+fn predefined_arg(name: &str) -> bool {
+    const PROXY: [&str; 5] = [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "FTP_PROXY",
+        "NO_PROXY",
+        "ALL_PROXY",
+    ];
+    const PLATFORM: [&str; 8] = [
+        "BUILDPLATFORM",
+        "BUILDOS",
+        "BUILDARCH",
+        "BUILDVARIANT",
+        "TARGETPLATFORM",
+        "TARGETOS",
+        "TARGETARCH",
+        "TARGETVARIANT",
+    ];
+    PROXY.iter().any(|p| name.eq_ignore_ascii_case(p))
+        || PLATFORM.contains(&name)
+        || name.starts_with("BUILDKIT_")
+        || name == "SOURCE_DATE_EPOCH"
+}
+
+/// The warning docker build prints when a `--build-arg` names no `ARG` of the Dockerfile.
+pub fn unconsumed_build_args(
+    path: &Path,
+    source: &[u8],
+    options: &BuildOptions,
+) -> Option<Diagnostic> {
+    if options.build_args.is_empty() {
+        return None;
+    }
+    let parsed = dockerfile::parse(source).ok()?;
+    let mut declared = BTreeSet::new();
+    for i in &parsed.instructions {
+        if !i.keyword.eq_ignore_ascii_case("arg") {
+            continue;
+        }
+        for word in i.args.text.split_whitespace() {
+            let word = word.trim_matches(|c| c == '"' || c == '\'');
+            let name = word.split_once('=').map_or(word, |(n, _)| n);
+            declared.insert(name.to_string());
+        }
+    }
+    let unused: Vec<&str> = options
+        .build_args
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !declared.contains(*k) && !predefined_arg(k))
+        .collect();
+    if unused.is_empty() {
+        return None;
+    }
+    let s = if unused.len() == 1 { "" } else { "s" };
+    Some(
+        Diagnostic::new(format!(
+            "build-arg{s} {} not consumed: no ARG in {} declares {}",
+            unused.join(", "),
+            path.display(),
+            if unused.len() == 1 { "it" } else { "them" }
+        ))
+        .with_help("check the spelling, or declare it with `ARG NAME` where it is used"),
+    )
 }
 
 /// Build options from the command line; when no `--build-arg` is given, those recorded in
@@ -299,18 +439,31 @@ mod tests {
 
     #[test]
     fn targets_dedupe_and_check_lockfile() {
-        let files = [
-            PathBuf::from("Dockerfile"),
-            PathBuf::from("Dockerfile.lock"),
-        ];
+        let dir = tempfile::tempdir().unwrap();
+        let df = dir.path().join("Dockerfile");
+        std::fs::write(&df, "FROM alpine\n").unwrap();
+        let files = [df.clone(), lock_path(&df), dir.path().to_path_buf()];
         let t = targets(&files, false, None).unwrap();
-        assert_eq!(t.len(), 1);
-        assert_eq!(t[0].lock, Path::new("Dockerfile.lock"));
-        let two = [PathBuf::from("a"), PathBuf::from("b")];
+        assert_eq!(t.len(), 1, "{t:?}");
+        assert_eq!(t[0].lock, lock_path(&df));
+        let two = [df.clone(), dir.path().join("b")];
         assert!(targets(&two, false, Some(Path::new("x.lock"))).is_err());
-        let t = targets(&[], false, Some(Path::new("locks/x.lock"))).unwrap();
-        assert_eq!(t[0].dockerfile, Path::new("Dockerfile"));
+        let t = targets(
+            std::slice::from_ref(&df),
+            false,
+            Some(Path::new("locks/x.lock")),
+        )
+        .unwrap();
+        assert_eq!(t[0].dockerfile, df);
         assert_eq!(t[0].lock, Path::new("locks/x.lock"));
+        let missing = targets(&[dir.path().join("nope")], false, None).unwrap_err();
+        assert!(missing.0[0].message.starts_with("no Dockerfile at "));
+        let empty = tempfile::tempdir().unwrap();
+        let missing = targets(&[empty.path().to_path_buf()], false, None).unwrap_err();
+        assert_eq!(
+            missing.0[0].message,
+            format!("no Dockerfile in {}", empty.path().display())
+        );
     }
 
     #[test]

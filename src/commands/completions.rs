@@ -3,22 +3,68 @@
 use clap::CommandFactory;
 
 use super::{write_out, Console, Outcome, Status};
-use crate::cli::{Cli, CompletionsArgs};
+use crate::cli::{Cli, CompletionsArgs, ManArgs};
 use crate::diagnostic::Diagnostic;
 
 /// The completion script for `shell`, exactly as committed under `completions/`.
 pub fn script(shell: clap_complete::Shell) -> Vec<u8> {
     let mut cmd = Cli::command();
     let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut cmd, "dockerfile-lock", &mut buf);
+    clap_complete::generate(shell, &mut cmd, BIN, &mut buf);
+    if shell == clap_complete::Shell::Bash {
+        return fix_bash_hyphen(buf);
+    }
     buf
 }
 
-/// The man page (roff), exactly as committed as `completions/dockerfile-lock.1`.
-pub fn man_page() -> Result<Vec<u8>, std::io::Error> {
+const BIN: &str = "dockerfile-lock";
+
+/// clap_complete's bash script names a subcommand's state `dockerfile__lock__subcmd__verify`
+/// where it is set, but `dockerfile__subcmd__lock__subcmd__verify` where it is matched: the
+/// hyphen of the binary name is mangled two ways, so no option of any subcommand ever
+/// completes (clap-rs/clap#6421, still in clap_complete 4.6.12). Rename the match arms to
+/// the form the script assigns.
+fn fix_bash_hyphen(script: Vec<u8>) -> Vec<u8> {
+    let text = String::from_utf8_lossy(&script);
+    let assigned = BIN.replace('-', "__");
+    let matched = BIN.replace('-', "__subcmd__");
+    text.replace(
+        &format!("{matched}__subcmd__"),
+        &format!("{assigned}__subcmd__"),
+    )
+    .into_bytes()
+}
+
+/// Every man page, as committed under `completions/`: `dockerfile-lock.1` first, then
+/// `dockerfile-lock-SUBCOMMAND.1` for each subcommand the main page lists in SUBCOMMANDS.
+pub fn man_pages() -> Result<Vec<(String, Vec<u8>)>, std::io::Error> {
+    let mut cmd = Cli::command();
+    // Build once so that global flags (-q, -v, --color) appear on every subcommand's page.
+    cmd.build();
+    // `help` is clap's own; it has no page of its own to refer to.
+    let cmd = cmd.mut_subcommand("help", |help| help.hide(true));
+    let mut pages = vec![(format!("{BIN}.1"), render(cmd.clone())?)];
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("{BIN}-{}", sub.get_name());
+        let page = sub
+            .clone()
+            .name(name.clone())
+            .bin_name(format!("{BIN} {}", sub.get_name()))
+            .version(cmd.get_version().unwrap_or_default().to_owned());
+        pages.push((format!("{name}.1"), render(page)?));
+    }
+    Ok(pages)
+}
+
+fn render(cmd: clap::Command) -> Result<Vec<u8>, std::io::Error> {
     let mut buf = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
+    clap_mangen::Man::new(cmd).render(&mut buf)?;
     Ok(buf)
+}
+
+/// The main man page (roff), exactly as committed as `completions/dockerfile-lock.1`.
+pub fn man_page() -> Result<Vec<u8>, std::io::Error> {
+    Ok(man_pages()?.swap_remove(0).1)
 }
 
 pub fn run(args: &CompletionsArgs, console: &mut Console<'_>) -> Outcome {
@@ -27,9 +73,39 @@ pub fn run(args: &CompletionsArgs, console: &mut Console<'_>) -> Outcome {
     Ok(Status::Ok)
 }
 
-pub fn run_man(console: &mut Console<'_>) -> Outcome {
-    let page =
-        man_page().map_err(|e| Diagnostic::new(format!("cannot render the man page: {e}")))?;
-    write_out(console, &String::from_utf8_lossy(&page))?;
+pub fn run_man(args: &ManArgs, console: &mut Console<'_>) -> Outcome {
+    let pages =
+        man_pages().map_err(|e| Diagnostic::new(format!("cannot render the man pages: {e}")))?;
+    if let Some(dir) = &args.out_dir {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Diagnostic::new(format!("cannot create {}: {e}", dir.display())))?;
+        for (file, page) in &pages {
+            let path = dir.join(file);
+            crate::lockfile::write_if_changed(&path, page).map_err(|e| e.to_diagnostic())?;
+        }
+        console.info(&format!(
+            "wrote {} man pages to {}",
+            pages.len(),
+            dir.display()
+        ));
+        return Ok(Status::Ok);
+    }
+    let want = match &args.command {
+        None => format!("{BIN}.1"),
+        Some(sub) => format!("{BIN}-{sub}.1"),
+    };
+    let Some((_, page)) = pages.iter().find(|(file, _)| *file == want) else {
+        let names: Vec<&str> = pages[1..]
+            .iter()
+            .filter_map(|(f, _)| f.strip_prefix(&format!("{BIN}-"))?.strip_suffix(".1"))
+            .collect();
+        return Err(Diagnostic::new(format!(
+            "no man page for `{}`",
+            args.command.as_deref().unwrap_or_default()
+        ))
+        .with_help(format!("pages exist for: {}", names.join(", ")))
+        .into());
+    };
+    write_out(console, &String::from_utf8_lossy(page))?;
     Ok(Status::Ok)
 }

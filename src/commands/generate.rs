@@ -52,6 +52,13 @@ pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
             lock.images.len(),
         ));
     }
+    if args.check {
+        let files: Vec<(&std::path::Path, &[u8])> = writes
+            .iter()
+            .map(|(p, text, _)| (p.as_path(), text.as_bytes()))
+            .collect();
+        return check_only(console, &files);
+    }
     // All or nothing: a failed write leaves every lock as it was.
     let files: Vec<(&std::path::Path, &[u8])> = writes
         .iter()
@@ -66,6 +73,32 @@ pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
         }
     }
     Ok(Status::Ok)
+}
+
+/// `--check`: print the diff of every file that would change; exit 1 if any would.
+pub fn check_only(console: &mut Console<'_>, files: &[(&std::path::Path, &[u8])]) -> Outcome {
+    let mut changed = 0;
+    for (path, new) in files {
+        let old = match std::fs::read(path) {
+            Ok(old) => old,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => {
+                return Err(Diagnostic::new(format!("cannot read {}: {e}", path.display())).into())
+            }
+        };
+        if old != *new {
+            changed += 1;
+            super::write_diff(console, path, &old, new)?;
+        }
+    }
+    if changed == 0 {
+        return Ok(Status::Ok);
+    }
+    let s = if changed == 1 { "" } else { "s" };
+    console.info(&format!(
+        "{changed} file{s} would change (--check: nothing written)"
+    ));
+    Ok(Status::Findings)
 }
 
 fn images(n: usize) -> &'static str {
@@ -90,10 +123,29 @@ pub fn resolve_jobs(
     let mut out = HashMap::new();
     for (platforms, group) in groups {
         let asks = plan::asks(group.iter().map(|j| &j.plan));
-        let answers = online::resolve_all(console, registry, &asks, platforms)?;
+        let answers = online::resolve_all(console, registry, &asks, platforms, &uses(&group))?;
         out.insert(platforms.clone(), answers);
     }
     Ok(out)
+}
+
+/// Where the jobs use each reference they ask about, in file and line order.
+fn uses(jobs: &[&Job]) -> online::Uses {
+    let mut uses = online::Uses::new();
+    for job in jobs {
+        for (key, source) in &job.plan {
+            let Source::Ask(image) = source else {
+                continue;
+            };
+            let at = uses.entry(image.clone()).or_default();
+            for u in &job.analysis.images {
+                if Key::for_use(&u.image) == *key {
+                    at.push((job.target.dockerfile.clone(), u.line));
+                }
+            }
+        }
+    }
+    uses
 }
 
 /// Prepare every target; all errors are reported together, none is written.
@@ -138,11 +190,18 @@ pub fn prepare(
     })?;
     let options = common::build_options(build, recorded)?;
     let (source, analysis) = common::read_dockerfile(&target.dockerfile, &options)?;
-    let warnings = analysis
+    let mut warnings: Vec<Diagnostic> = analysis
         .warnings
         .iter()
         .map(|w| Diagnostic::new(w.message.clone()).at(&target.dockerfile, Some(w.line)))
         .collect();
+    if !build.build_args.is_empty() {
+        warnings.extend(common::unconsumed_build_args(
+            &target.dockerfile,
+            &source,
+            &options,
+        ));
+    }
     let wanted = plan::wanted(&analysis);
     check_conflicts(target, &wanted)?;
     let plan = plan::plan(&wanted, old.as_ref(), &options.platforms, refresh);

@@ -90,7 +90,11 @@ pub fn analyze_file(path: &Path, options: &BuildOptions) -> Result<Analyzed, Dia
         buf
     } else {
         std::fs::read(path).map_err(|e| {
-            Diagnostic::new(format!("cannot read {}: {e}", path.display())).at(path, None)
+            if e.kind() == std::io::ErrorKind::NotFound {
+                super::common::no_dockerfile(path)
+            } else {
+                Diagnostic::new(format!("cannot read {}: {e}", path.display())).at(path, None)
+            }
         })?
     };
     let analysis = dockerfile::analyze(&source, options).map_err(|e| error_diagnostic(path, &e))?;
@@ -119,7 +123,12 @@ pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
     let mut done = Vec::new();
     let mut failures = Vec::new();
     for path in &args.files {
-        match analyze_file(path, &options) {
+        let path = if path == Path::new("-") {
+            path.clone()
+        } else {
+            super::common::dockerfile_arg(path)
+        };
+        match analyze_file(&path, &options) {
             Ok(a) => done.push(a),
             Err(d) => failures.push(d),
         }
@@ -132,6 +141,9 @@ pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
         let file = a.path.display().to_string();
         for w in &a.analysis.warnings {
             console.warn(&Diagnostic::new(w.message.clone()).at(&a.path, Some(w.line)));
+        }
+        if let Some(w) = super::common::unconsumed_build_args(&a.path, &a.source, &options) {
+            console.warn(&w);
         }
         for u in &a.analysis.images {
             rows.push(Row {

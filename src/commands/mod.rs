@@ -34,6 +34,8 @@ pub struct Console<'a> {
     /// Progress lines only when stderr is a terminal.
     pub err_is_tty: bool,
     pub color: bool,
+    /// Colour for what goes to stdout (diffs): stdout is a terminal, or --color=always.
+    pub out_color: bool,
     /// -1 quiet, 0 normal, 1+ verbose.
     pub verbosity: i8,
 }
@@ -75,4 +77,21 @@ pub fn write_out(console: &mut Console<'_>, text: &str) -> Result<(), Failure> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Diagnostic::new(format!("cannot write to stdout: {e}")).into()),
     }
+}
+
+/// Print the unified diff of what `--check` would change, coloured when stdout wants it.
+pub fn write_diff(
+    console: &mut Console<'_>,
+    path: &std::path::Path,
+    old: &[u8],
+    new: &[u8],
+) -> Result<(), Failure> {
+    let path = path.display().to_string().replace('\\', "/");
+    let diff = splice::diff(&path, old, new);
+    let text = if console.out_color {
+        splice::paint_diff(&diff)
+    } else {
+        diff
+    };
+    write_out(console, &text)
 }

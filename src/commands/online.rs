@@ -2,6 +2,7 @@
 //! once, a progress line on a terminal, and all-or-nothing results.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use super::Console;
 use crate::cli::RegistryArgs;
@@ -19,13 +20,18 @@ pub fn rate_limit_line(limit: &registry::RateLimit) -> String {
     )
 }
 
+/// Where each reference is used: the Dockerfiles and lines a registry error points at.
+pub type Uses = HashMap<ImageRef, Vec<(PathBuf, usize)>>;
+
 /// Resolve every reference; any failure fails the whole call, so that no lock is written
-/// from half an answer. Errors name the reference and keep the registry's hint.
+/// from half an answer. Errors name the reference, keep the registry's hint, and point at
+/// every use of the reference that `uses` knows (`--> FILE:LINE`, then notes).
 pub fn resolve_all(
     console: &mut Console<'_>,
     args: &RegistryArgs,
     images: &[ImageRef],
     platforms: &[Platform],
+    uses: &Uses,
 ) -> Result<HashMap<ImageRef, Resolved>, Failure> {
     if images.is_empty() {
         return Ok(HashMap::new());
@@ -60,7 +66,7 @@ pub fn resolve_all(
                 answers.insert(image.clone(), r);
             }
             // The client names the image in every error it returns.
-            Err(e) => errors.push(Diagnostic::from(e)),
+            Err(e) => errors.push(at_uses(Diagnostic::from(e), uses.get(image))),
         }
     }
     if errors.is_empty() {
@@ -68,4 +74,16 @@ pub fn resolve_all(
     } else {
         Err(Failure(errors))
     }
+}
+
+/// Point a registry error at the first use of its reference, and note the others.
+fn at_uses(d: Diagnostic, uses: Option<&Vec<(PathBuf, usize)>>) -> Diagnostic {
+    let Some(((first, line), rest)) = uses.and_then(|u| u.split_first()) else {
+        return d;
+    };
+    let mut d = d.at(first, Some(*line));
+    for (path, line) in rest {
+        d = d.with_note(format!("also used at {}:{line}", path.display()));
+    }
+    d
 }

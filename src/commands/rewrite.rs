@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use super::common::{self, Target};
 use super::splice::{self, Edit, Skip};
-use super::{write_out, Console, Outcome, Status};
+use super::{Console, Outcome, Status};
 use crate::cli::RewriteArgs;
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::dockerfile::Analysis;
@@ -20,6 +20,9 @@ struct Change {
     old: Vec<u8>,
     new: Vec<u8>,
     edits: usize,
+    /// References left as written, and why: shown when the file changes (or with -v),
+    /// not again on every run that has nothing to do.
+    notes: Vec<Diagnostic>,
 }
 
 pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
@@ -27,7 +30,7 @@ pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
     let mut changes = Vec::new();
     let mut errors = Vec::new();
     for target in &targets {
-        match plan_file(console, target, args) {
+        match plan_file(target, args) {
             Ok(c) => changes.push(c),
             Err(mut f) => errors.append(&mut f.0),
         }
@@ -35,11 +38,29 @@ pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
     if !errors.is_empty() {
         return Err(Failure(errors));
     }
+    let verb = if args.unpin { "unpin" } else { "pin" };
+    for c in changes
+        .iter()
+        .filter(|c| c.old != c.new || console.verbosity >= 1)
+    {
+        for note in &c.notes {
+            if console.verbosity >= 0 {
+                let _ = console
+                    .err
+                    .write_all(note.render("note", console.color).as_bytes());
+            }
+        }
+    }
+    for c in changes.iter().filter(|c| c.old == c.new && !args.check) {
+        console.info(&format!(
+            "{}: nothing to change, already {verb}ned",
+            c.path.display()
+        ));
+    }
     changes.retain(|c| c.old != c.new);
     if args.check {
         for c in &changes {
-            let path = c.path.display().to_string().replace('\\', "/");
-            write_out(console, &splice::diff(&path, &c.old, &c.new))?;
+            super::write_diff(console, &c.path, &c.old, &c.new)?;
         }
         return Ok(if changes.is_empty() {
             Status::Ok
@@ -63,24 +84,22 @@ pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
 }
 
 /// Read one Dockerfile and its lock and work out the edits.
-fn plan_file(
-    console: &mut Console<'_>,
-    target: &Target,
-    args: &RewriteArgs,
-) -> Result<Change, Failure> {
+fn plan_file(target: &Target, args: &RewriteArgs) -> Result<Change, Failure> {
     let lock = read_lock(target)?;
     let options = common::build_options(&args.build, Some(&lock))?;
     let (source, analysis) = common::read_dockerfile(&target.dockerfile, &options)?;
+    let mut notes = Vec::new();
     let edits = if args.unpin {
         splice::unpin_all(&source, &analysis.images)
     } else {
-        pin_edits(console, target, &lock, &source, &analysis)?
+        pin_edits(target, &lock, &source, &analysis, &mut notes)?
     };
     Ok(Change {
         path: target.dockerfile.clone(),
         new: splice::apply(&source, &edits),
         edits: edits.len(),
         old: source,
+        notes,
     })
 }
 
@@ -88,25 +107,17 @@ fn plan_file(
 pub fn read_lock(target: &Target) -> Result<Lock, Diagnostic> {
     match lockfile::read(&target.lock) {
         Ok(Some(lock)) => Ok(lock),
-        Ok(None) => Err(Diagnostic::new(format!(
-            "{} has no lock at {}",
-            target.dockerfile.display(),
-            target.lock.display()
-        ))
-        .with_help(format!(
-            "run `dockerfile-lock generate {}` first",
-            target.dockerfile.display()
-        ))),
+        Ok(None) => Err(common::no_lock(target)),
         Err(e) => Err(e.to_diagnostic()),
     }
 }
 
 fn pin_edits(
-    console: &mut Console<'_>,
     target: &Target,
     lock: &Lock,
     source: &[u8],
     analysis: &Analysis,
+    notes: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Edit>, Failure> {
     let pinning = splice::pin_all(source, &analysis.images, |key| {
         lock.images.get(key).map(|e| e.digest.clone())
@@ -116,13 +127,9 @@ fn pin_edits(
             Skip::FromArgs => "is built from ARGs and left as written (pinning it would defeat --build-arg); the lock still covers it",
             Skip::NotLiteral => "is quoted or split across lines and is left as written; the lock still covers it",
         };
-        let note =
-            Diagnostic::new(format!("`{}` {why}", u.raw)).at(&target.dockerfile, Some(u.line));
-        if console.verbosity >= 0 {
-            let _ = console
-                .err
-                .write_all(note.render("note", console.color).as_bytes());
-        }
+        notes.push(
+            Diagnostic::new(format!("`{}` {why}", u.raw)).at(&target.dockerfile, Some(u.line)),
+        );
     }
     if pinning.missing.is_empty() {
         return Ok(pinning.edits);

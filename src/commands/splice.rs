@@ -146,6 +146,34 @@ pub fn diff(path: &str, old: &[u8], new: &[u8]) -> String {
         .to_string()
 }
 
+/// A unified diff with ANSI colours: headers bold, hunks cyan, removals red, additions green.
+pub fn paint_diff(diff: &str) -> String {
+    let mut out = String::with_capacity(diff.len() + diff.len() / 4);
+    for line in diff.split_inclusive('\n') {
+        let colour = if line.starts_with("---") || line.starts_with("+++") {
+            "\x1b[1m"
+        } else if line.starts_with("@@") {
+            "\x1b[36m"
+        } else if line.starts_with('-') {
+            "\x1b[31m"
+        } else if line.starts_with('+') {
+            "\x1b[32m"
+        } else {
+            out.push_str(line);
+            continue;
+        };
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (line, ""),
+        };
+        out.push_str(colour);
+        out.push_str(body);
+        out.push_str("\x1b[0m");
+        out.push_str(end);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +181,22 @@ mod tests {
 
     const A: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     const B: &str = "sha256:abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789";
+
+    #[test]
+    fn painted_diff_keeps_every_byte_of_the_text() {
+        let d = diff("Dockerfile", b"FROM a\nRUN x\n", b"FROM b\nRUN x\n");
+        let painted = paint_diff(&d);
+        assert!(painted.contains("\x1b[31m-FROM a\x1b[0m\n"), "{painted:?}");
+        assert!(painted.contains("\x1b[32m+FROM b\x1b[0m\n"), "{painted:?}");
+        assert!(painted.contains(" RUN x\n"));
+        let plain = painted
+            .replace("\x1b[0m", "")
+            .replace("\x1b[1m", "")
+            .replace("\x1b[36m", "")
+            .replace("\x1b[31m", "")
+            .replace("\x1b[32m", "");
+        assert_eq!(plain, d);
+    }
 
     #[test]
     fn pins_replace_not_double() {

@@ -43,6 +43,7 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
     let answers = generate::resolve_jobs(console, &args.registry, &jobs)?;
 
     let mut moved = BTreeSet::new();
+    let mut summary = Summary::default();
     let mut writes: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
     let none = HashMap::new();
     for job in &jobs {
@@ -63,7 +64,18 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
                 ));
             }
         }
-        if let Some(bytes) = repinned(job, &old, &lock) {
+        summary.added += lock
+            .images
+            .keys()
+            .filter(|k| !old.images.contains_key(*k))
+            .count();
+        summary.removed += old
+            .images
+            .keys()
+            .filter(|k| !lock.images.contains_key(*k))
+            .count();
+        if let Some((bytes, lines)) = repinned(job, &old, &lock) {
+            summary.lines += lines;
             writes.push((job.target.dockerfile.clone(), bytes));
         }
         writes.push((
@@ -76,16 +88,67 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
         report.push_str(&format!("{reference}: {old} → {new}\n"));
     }
     write_out(console, &report)?;
-    if moved.is_empty() {
-        console.info("every locked tag is current");
-    }
-    // All or nothing: a failed write leaves every Dockerfile and lock as it was.
+    summary.repinned = moved.len();
     let files: Vec<(&std::path::Path, &[u8])> = writes
         .iter()
         .map(|(p, b)| (p.as_path(), b.as_slice()))
         .collect();
-    lockfile::write_all_if_changed(&files).map_err(|e| e.to_diagnostic())?;
+    if args.check {
+        return generate::check_only(console, &files);
+    }
+    // All or nothing: a failed write leaves every Dockerfile and lock as it was.
+    let written = lockfile::write_all_if_changed(&files).map_err(|e| e.to_diagnostic())?;
+    summary.files = written.iter().filter(|w| **w).count();
+    console.info(&summary.to_string());
     Ok(Status::Ok)
+}
+
+/// What an update changed, for the line it ends with.
+#[derive(Default)]
+struct Summary {
+    /// Locked tags that now point to another digest.
+    repinned: usize,
+    /// Lock entries for references the Dockerfile uses that the lock lacked.
+    added: usize,
+    /// Lock entries for references the Dockerfile no longer uses.
+    removed: usize,
+    /// Pinned Dockerfile lines moved to the new digest.
+    lines: usize,
+    /// Files written.
+    files: usize,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.files == 0 {
+            return f.write_str("every locked tag is current; nothing changed");
+        }
+        let count =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut parts = Vec::new();
+        if self.repinned > 0 || (self.added == 0 && self.removed == 0) {
+            parts.push(count(self.repinned, "tag re-pinned", "tags re-pinned"));
+        }
+        if self.added > 0 {
+            parts.push(count(self.added, "entry added", "entries added"));
+        }
+        if self.removed > 0 {
+            parts.push(count(self.removed, "entry removed", "entries removed"));
+        }
+        if self.lines > 0 {
+            parts.push(count(
+                self.lines,
+                "pinned line rewritten",
+                "pinned lines rewritten",
+            ));
+        }
+        write!(
+            f,
+            "updated {}: {}",
+            count(self.files, "file", "files"),
+            parts.join(", ")
+        )
+    }
 }
 
 /// Whether `--image NAME` means this entry: as written, as normalized, or any spelling
@@ -97,8 +160,9 @@ fn names(name: &str, key: &Key, want: &Want) -> bool {
 }
 
 /// The Dockerfile with each already-pinned line moved to its new digest; `None` when no
-/// pinned line moved. Unpinned lines stay unpinned: that is `rewrite`'s job.
-fn repinned(job: &Job, old: &Lock, new: &Lock) -> Option<Vec<u8>> {
+/// pinned line moved, with the number of lines moved. Unpinned lines stay unpinned: that
+/// is `rewrite`'s job.
+fn repinned(job: &Job, old: &Lock, new: &Lock) -> Option<(Vec<u8>, usize)> {
     let changed: BTreeMap<&Key, &Digest> = new
         .images
         .iter()
@@ -123,5 +187,5 @@ fn repinned(job: &Job, old: &Lock, new: &Lock) -> Option<Vec<u8>> {
             }
         }
     }
-    Some(splice::apply(&job.source, &edits))
+    Some((splice::apply(&job.source, &edits), edits.len()))
 }

@@ -22,10 +22,86 @@ struct DriftCheck {
 }
 
 pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
-    let targets = common::targets(&args.files, args.recursive, args.lockfile.as_deref())?;
     let mut findings = Vec::new();
+    let result = check_all(args, console, &mut findings);
+    // Findings in file and line order, whichever Dockerfile or check produced them.
+    findings.sort_by(|a, b| {
+        (&a.path, a.line, a.code, &a.message).cmp(&(&b.path, b.line, b.code, &b.message))
+    });
+    let no_errors = Vec::new();
+    let errors = match &result {
+        Err(failure) => &failure.0,
+        Ok(_) => &no_errors,
+    };
+    // Machine formats carry the errors too, so a CI job that fails on a broken file still
+    // gets a JSON document or an annotation naming it; stderr has them as always.
+    let text = match args.format {
+        ReportFormat::Text => report::render_text(&findings),
+        ReportFormat::Json => report::render_json(&findings, errors),
+        ReportFormat::Github => report::render_github(&findings, errors),
+    };
+    write_out(console, &text)?;
+    let counts = result?;
+    if findings.is_empty() {
+        if args.format == ReportFormat::Text {
+            console.info(&format!(
+                "verified {}, {}: in sync",
+                plural(counts.dockerfiles, "Dockerfile"),
+                plural(counts.images, "image")
+            ));
+        }
+        return Ok(Status::Ok);
+    }
+    if args.format == ReportFormat::Text {
+        console.info(&format!(
+            "{}; {}",
+            plural(findings.len(), "finding"),
+            fix_hint(&findings)
+        ));
+    }
+    Ok(Status::Findings)
+}
+
+/// What to run about these findings: `generate` for locks out of date, `rewrite` for
+/// references left unpinned, `update` for tags that moved upstream.
+fn fix_hint(findings: &[Finding]) -> String {
+    let codes: BTreeSet<Code> = findings.iter().map(|f| f.code).collect();
+    let mut fixes = Vec::new();
+    if codes
+        .iter()
+        .any(|c| !matches!(c, Code::TagDrift | Code::Unpinned))
+    {
+        fixes.push("`dockerfile-lock generate` to bring the locks up to date");
+    }
+    if codes.contains(&Code::Unpinned) {
+        fixes.push("`dockerfile-lock rewrite` to pin the unpinned references");
+    }
+    if codes.contains(&Code::TagDrift) {
+        fixes.push("`dockerfile-lock update` to move the locks to the new digests");
+    }
+    format!("run {}", fixes.join(", then "))
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// How much a clean run checked, for the success line.
+struct Counts {
+    dockerfiles: usize,
+    images: usize,
+}
+
+/// Check every target, appending findings; the errors of all targets fail the run.
+fn check_all(
+    args: &VerifyArgs,
+    console: &mut Console<'_>,
+    findings: &mut Vec<Finding>,
+) -> Result<Counts, Failure> {
+    let targets = common::targets(&args.files, args.recursive, args.lockfile.as_deref())?;
     let mut errors = Vec::new();
     let mut drift = Vec::new();
+    let mut images = 0;
     // One thread: on a busy machine (a CI runner, a laptop mid-build) a second thread
     // waits for a core more than it saves.
     for result in targets.iter().map(|t| check(t, args)) {
@@ -34,6 +110,7 @@ pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
                 for w in &checked.warnings {
                     console.warn(w);
                 }
+                images += checked.images;
                 findings.append(&mut checked.findings);
                 drift.append(&mut checked.drift);
             }
@@ -46,37 +123,20 @@ pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
             Err(mut f) => errors.append(&mut f.0),
         }
     }
-    let text = match args.format {
-        ReportFormat::Text => report::render_text(&findings),
-        ReportFormat::Json => report::render_json(&findings),
-        ReportFormat::Github => report::render_github(&findings),
-    };
-    write_out(console, &text)?;
     if !errors.is_empty() {
         return Err(Failure(errors));
     }
-    if findings.is_empty() {
-        let n = targets.len();
-        console.debug(&format!(
-            "{n} Dockerfile{} in sync",
-            if n == 1 { "" } else { "s" }
-        ));
-        return Ok(Status::Ok);
-    }
-    if args.format == ReportFormat::Text {
-        let help = if findings.iter().all(|f| f.code == Code::TagDrift) {
-            "run `dockerfile-lock update` to move the locks to the new digests"
-        } else {
-            "run `dockerfile-lock generate` to bring the locks up to date"
-        };
-        console.info(&format!("{} finding(s); {help}", findings.len()));
-    }
-    Ok(Status::Findings)
+    Ok(Counts {
+        dockerfiles: targets.len(),
+        images,
+    })
 }
 
 /// What checking one Dockerfile found.
 #[derive(Default)]
 struct Checked {
+    /// Distinct images the Dockerfile uses.
+    images: usize,
     findings: Vec<Finding>,
     warnings: Vec<Diagnostic>,
     drift: Vec<DriftCheck>,
@@ -90,16 +150,13 @@ fn check(target: &Target, args: &VerifyArgs) -> Result<Checked, Diagnostic> {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if !target.dockerfile.exists() {
-                return Err(Diagnostic::new(format!(
-                    "cannot read {}: no such file",
-                    target.dockerfile.display()
-                )));
+                return Err(common::no_dockerfile(&target.dockerfile));
             }
             findings.push(Finding::new(
                 Code::MissingLockfile,
                 &target.dockerfile,
                 None,
-                format!("no lock at {}", target.lock.display()),
+                format!("no lock ({})", target.lock.display()),
             ));
             return Ok(checked);
         }
@@ -125,6 +182,30 @@ fn check(target: &Target, args: &VerifyArgs) -> Result<Checked, Diagnostic> {
             ),
         ));
     }
+    if !args.build.platforms.is_empty() {
+        let locked = common::locked_platforms(&lock);
+        let given: BTreeSet<String> = options.platforms.iter().map(|p| p.to_string()).collect();
+        let had: BTreeSet<String> = locked.iter().map(|p| p.to_string()).collect();
+        if given != had {
+            let show = |set: &BTreeSet<String>| {
+                if set.is_empty() {
+                    "none (the index digest only)".to_string()
+                } else {
+                    set.iter().cloned().collect::<Vec<_>>().join(", ")
+                }
+            };
+            found.push(Finding::new(
+                Code::PlatformsMismatch,
+                &target.lock,
+                None,
+                format!(
+                    "--platform {} differs from the lock's platforms: {}",
+                    show(&given),
+                    show(&had)
+                ),
+            ));
+        }
+    }
     let (_, analysis) = common::read_dockerfile(&target.dockerfile, &options)?;
     for w in &analysis.warnings {
         checked
@@ -132,6 +213,7 @@ fn check(target: &Target, args: &VerifyArgs) -> Result<Checked, Diagnostic> {
             .push(Diagnostic::new(w.message.clone()).at(&target.dockerfile, Some(w.line)));
     }
     let wanted = plan::wanted(&analysis);
+    checked.images = wanted.len();
     compare(target, &lock, &lock_bytes, &wanted, &mut found);
     if args.require_pinned {
         for u in &analysis.images {
@@ -250,7 +332,15 @@ fn check_drift(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let answers = online::resolve_all(console, &args.registry, &images, &[])?;
+    let mut uses = online::Uses::new();
+    for c in checks {
+        if let Some(image) = c.key.image() {
+            uses.entry(image)
+                .or_default()
+                .push((c.dockerfile.clone(), c.line));
+        }
+    }
+    let answers = online::resolve_all(console, &args.registry, &images, &[], &uses)?;
     let mut findings = Vec::new();
     for c in checks {
         let Some(now) = c.key.image().and_then(|i| answers.get(&i)) else {

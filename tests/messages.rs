@@ -1,0 +1,447 @@
+//! What a new user reads: the same words for the same situation in every command, errors
+//! that say where, machine formats that carry errors, `--check` on every writing command,
+//! and the lines that say what a command did (or that it had nothing to do).
+
+mod lock_support;
+mod support;
+
+use std::fs;
+use std::path::Path;
+
+use lock_support::{bin, digest, snapshot, text};
+use support::images::{ImageKind, PLATFORMS};
+use support::registry::{Auth, Registry};
+
+fn write(dir: &Path, name: &str, body: &str) {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        fs::create_dir_all(parent).unwrap();
+    }
+    fs::write(p, body).unwrap();
+}
+
+/// stderr of a run that must exit with `code`.
+fn stderr_of(dir: &Path, args: &[&str], code: i32) -> String {
+    let out = bin(dir).args(args).assert().code(code).get_output().clone();
+    String::from_utf8(out.stderr).unwrap()
+}
+
+fn stdout_of(dir: &Path, args: &[&str], code: i32) -> String {
+    let out = bin(dir).args(args).assert().code(code).get_output().clone();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A Dockerfile whose every reference is pinned, so that `generate` needs no registry.
+fn pinned_project(dir: &Path) {
+    write(
+        dir,
+        "Dockerfile",
+        &format!(
+            "ARG BASE=alpine:3.20@{}\nFROM debian:12@{}\nFROM $BASE\n",
+            digest(1),
+            digest(2)
+        ),
+    );
+    bin(dir).arg("generate").assert().success();
+}
+
+#[test]
+fn no_dockerfile_gets_the_same_words_from_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let expected = "error: no Dockerfile in the current directory\n\
+                    help: name a Dockerfile (or a directory holding one), or use --recursive \
+                    to find every Dockerfile below the current directory\n";
+    for cmd in [
+        &["images"][..],
+        &["generate"],
+        &["verify"],
+        &["rewrite"],
+        &["update"],
+        &["export", "--format", "json"],
+    ] {
+        assert_eq!(stderr_of(dir.path(), cmd, 2), expected, "{cmd:?}");
+    }
+    fs::create_dir(dir.path().join("svc")).unwrap();
+    for cmd in ["images", "generate", "verify", "rewrite", "update"] {
+        assert_eq!(
+            stderr_of(dir.path(), &[cmd, "svc"], 2)
+                .lines()
+                .next()
+                .unwrap(),
+            "error: no Dockerfile in svc",
+            "{cmd}"
+        );
+        assert_eq!(
+            stderr_of(dir.path(), &[cmd, "svc/api.Dockerfile"], 2)
+                .lines()
+                .next()
+                .unwrap(),
+            "error: no Dockerfile at svc/api.Dockerfile",
+            "{cmd}"
+        );
+    }
+}
+
+#[test]
+fn a_directory_argument_means_the_dockerfile_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "svc/Dockerfile",
+        &format!("FROM alpine:3.20@{}\n", digest(3)),
+    );
+    bin(dir.path()).args(["generate", "svc"]).assert().success();
+    assert!(dir.path().join("svc/Dockerfile.lock").is_file());
+    bin(dir.path()).args(["verify", "svc"]).assert().code(0);
+    let listed = stdout_of(dir.path(), &["images", "svc"], 0);
+    assert!(listed.contains("svc/Dockerfile"), "{listed}");
+}
+
+#[test]
+fn a_missing_lock_gets_the_same_words_from_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "Dockerfile", "FROM alpine:3.20\n");
+    let expected = "error: Dockerfile has no lock (Dockerfile.lock)\n\
+                    help: run `dockerfile-lock generate Dockerfile` to create it\n";
+    for cmd in [
+        &["rewrite"][..],
+        &["rewrite", "--unpin"],
+        &["update"],
+        &["export", "--format", "source-policy"],
+    ] {
+        assert_eq!(stderr_of(dir.path(), cmd, 2), expected, "{cmd:?}");
+    }
+    assert_eq!(
+        stdout_of(dir.path(), &["verify"], 1),
+        "Dockerfile: missing-lockfile: no lock (Dockerfile.lock)\n"
+    );
+}
+
+#[test]
+fn verify_says_in_sync_once_and_is_quiet_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    pinned_project(dir.path());
+    bin(dir.path())
+        .arg("verify")
+        .assert()
+        .code(0)
+        .stdout("")
+        .stderr("verified 1 Dockerfile, 2 images: in sync\n");
+    bin(dir.path())
+        .args(["verify", "-q"])
+        .assert()
+        .code(0)
+        .stdout("")
+        .stderr("");
+    bin(dir.path())
+        .args(["verify", "--format", "json"])
+        .assert()
+        .code(0)
+        .stdout("{\n  \"findings\": [],\n  \"errors\": []\n}\n")
+        .stderr("");
+}
+
+#[test]
+fn findings_are_in_file_and_line_order_with_the_command_that_fixes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    pinned_project(d);
+    write(
+        d,
+        "a/Dockerfile",
+        &format!("FROM busybox:1@{}\n", digest(4)),
+    );
+    bin(d).args(["generate", "a"]).assert().success();
+    // Both files drift: b's lock loses an entry, a gains a reference.
+    write(
+        d,
+        "a/Dockerfile",
+        &format!("FROM busybox:1@{}\nFROM redis:7@{}\n", digest(4), digest(5)),
+    );
+    write(d, "Dockerfile", &format!("FROM debian:12@{}\n", digest(2)));
+    let out = bin(d)
+        .args(["verify", "Dockerfile", "a/Dockerfile"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    insta::assert_snapshot!(
+        "findings_order",
+        format!(
+            "{}---\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let paths: Vec<&str> = stdout
+        .lines()
+        .map(|l| l.split(':').next().unwrap())
+        .collect();
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(paths, sorted, "{stdout}");
+}
+
+#[test]
+fn unpinned_findings_point_at_rewrite_not_generate() {
+    let dir = tempfile::tempdir().unwrap();
+    pinned_project(dir.path());
+    bin(dir.path())
+        .args(["rewrite", "--unpin"])
+        .assert()
+        .success();
+    let err = stderr_of(dir.path(), &["verify", "--require-pinned"], 1);
+    assert_eq!(
+        err,
+        "1 finding; run `dockerfile-lock rewrite` to pin the unpinned references\n"
+    );
+}
+
+#[test]
+fn verify_json_and_github_carry_parse_errors_and_corrupt_locks() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    pinned_project(d);
+    write(d, "Dockerfile", "FROM alpine:3.20\nFORM x\n");
+    write(d, "b/Dockerfile", "FROM alpine:3.20\n");
+    write(d, "b/Dockerfile.lock", "<<<<<<< HEAD\nversion: 1\n");
+    let out = stdout_of(
+        d,
+        &["verify", "--format", "json", "Dockerfile", "b/Dockerfile"],
+        2,
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{out}");
+    assert_eq!(v["findings"], serde_json::json!([]));
+    assert_eq!(errors[0]["path"], "Dockerfile");
+    assert_eq!(errors[0]["line"], 2);
+    assert!(
+        errors[0]["message"].as_str().unwrap().contains("FORM"),
+        "{out}"
+    );
+    assert_eq!(errors[1]["path"], "b/Dockerfile.lock");
+    let gh = stdout_of(d, &["verify", "--format", "github", "Dockerfile"], 2);
+    assert!(
+        gh.starts_with("::error file=Dockerfile,line=2,title=error::"),
+        "{gh}"
+    );
+    // Usage-level errors are reported in the document too.
+    let empty = tempfile::tempdir().unwrap();
+    let out = stdout_of(empty.path(), &["verify", "--format", "json"], 2);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["errors"][0]["message"],
+        "no Dockerfile in the current directory"
+    );
+}
+
+#[test]
+fn rewrite_a_second_time_says_nothing_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    pinned_project(d);
+    bin(d).args(["rewrite", "--unpin"]).assert().success();
+    let first = stderr_of(d, &["rewrite"], 0);
+    assert!(
+        first.contains("note: `$BASE` is built from ARGs"),
+        "{first}"
+    );
+    assert!(
+        first.ends_with("pinned 1 reference in Dockerfile\n"),
+        "{first}"
+    );
+    assert_eq!(
+        stderr_of(d, &["rewrite"], 0),
+        "Dockerfile: nothing to change, already pinned\n"
+    );
+    bin(d).args(["rewrite", "--unpin"]).assert().success();
+    assert_eq!(
+        stderr_of(d, &["rewrite", "--unpin"], 0),
+        "Dockerfile: nothing to change, already unpinned\n"
+    );
+}
+
+#[test]
+fn an_unconsumed_build_arg_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "Dockerfile",
+        &format!("ARG V=1\nFROM alpine:3.20@{}\nARG LATE\n", digest(1)),
+    );
+    let err = stderr_of(
+        d,
+        &[
+            "images",
+            "--build-arg",
+            "NOPE=1",
+            "--build-arg",
+            "V=2",
+            "--build-arg",
+            "LATE=x",
+            "--build-arg",
+            "HTTP_PROXY=p",
+            "--build-arg",
+            "TARGETARCH=arm64",
+        ],
+        0,
+    );
+    assert_eq!(
+        err,
+        "warning: build-arg NOPE not consumed: no ARG in Dockerfile declares it\n\
+         help: check the spelling, or declare it with `ARG NAME` where it is used\n"
+    );
+    assert_eq!(stderr_of(d, &["images", "--build-arg", "V=2"], 0), "");
+    let err = stderr_of(d, &["generate", "--build-arg", "NOPE=1"], 0);
+    assert!(
+        err.starts_with("warning: build-arg NOPE not consumed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn generate_check_prints_the_diff_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    pinned_project(d);
+    bin(d)
+        .args(["generate", "--check"])
+        .assert()
+        .code(0)
+        .stdout("");
+    write(
+        d,
+        "Dockerfile",
+        &format!(
+            "ARG BASE=alpine:3.20@{}\nFROM debian:12@{}\nFROM $BASE\nFROM busybox:1@{}\n",
+            digest(1),
+            digest(2),
+            digest(6)
+        ),
+    );
+    let before = snapshot(d);
+    let out = bin(d)
+        .args(["generate", "--check"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert_eq!(snapshot(d), before, "--check wrote something");
+    let diff = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        diff.starts_with("--- a/Dockerfile.lock\n+++ b/Dockerfile.lock\n"),
+        "{diff}"
+    );
+    assert!(diff.contains("+  - name: busybox:1\n"), "{diff}");
+    assert!(
+        !diff.contains('\x1b'),
+        "no colour when stdout is not a terminal"
+    );
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "1 file would change (--check: nothing written)\n"
+    );
+    let coloured = stdout_of(d, &["--color", "always", "generate", "--check"], 1);
+    assert!(
+        coloured.contains("\x1b[32m+  - name: busybox:1\x1b[0m\n"),
+        "{coloured}"
+    );
+}
+
+#[test]
+fn verify_platform_against_a_lock_made_for_others_is_a_finding() {
+    let reg = Registry::start(Auth::Anonymous);
+    reg.push_image("lib/app", "1", ImageKind::OciIndex(PLATFORMS));
+    let host = reg.host();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "Dockerfile", &format!("FROM {host}/lib/app:1\n"));
+    bin(d)
+        .args(["generate", "--platform", "linux/amd64"])
+        .assert()
+        .success();
+    bin(d)
+        .args(["verify", "--platform", "linux/amd64"])
+        .assert()
+        .code(0);
+    bin(d).arg("verify").assert().code(0);
+    assert_eq!(
+        stdout_of(d, &["verify", "--platform", "linux/arm64"], 1),
+        "Dockerfile.lock: platforms-mismatch: --platform linux/arm64 differs from the lock's \
+         platforms: linux/amd64\n"
+    );
+}
+
+#[test]
+fn registry_errors_point_at_every_use() {
+    let reg = Registry::start(Auth::Anonymous);
+    reg.push_image("lib/app", "1", ImageKind::Schema2);
+    let host = reg.host();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "Dockerfile",
+        &format!(
+            "FROM {host}/lib/app:1\nFROM {host}/lib/gone:2\nCOPY --from={host}/lib/gone:2 /a /a\n"
+        ),
+    );
+    write(d, "api/Dockerfile", &format!("FROM {host}/lib/gone:2\n"));
+    let before = snapshot(d);
+    let err = stderr_of(d, &["generate", "Dockerfile", "api/Dockerfile"], 2);
+    assert_eq!(snapshot(d), before);
+    let tail: Vec<&str> = err.lines().skip(1).collect();
+    assert_eq!(
+        tail.iter()
+            .filter(|l| l.starts_with("  --> ") || l.starts_with("  = note: also used at"))
+            .copied()
+            .collect::<Vec<_>>(),
+        [
+            "  --> Dockerfile:2",
+            "  = note: also used at Dockerfile:3",
+            "  = note: also used at api/Dockerfile:1",
+        ],
+        "{err}"
+    );
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains(&format!("{host}/lib/gone:2")), "{err}");
+}
+
+#[test]
+fn update_says_what_it_changed() {
+    let reg = Registry::start(Auth::Anonymous);
+    let first = reg.push_image("lib/app", "1", ImageKind::Schema2);
+    reg.push_image("lib/tool", "1", ImageKind::Schema2);
+    let host = reg.host();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "Dockerfile", &format!("FROM {host}/lib/app:1\n"));
+    bin(d).arg("generate").assert().success();
+    bin(d).arg("rewrite").assert().success();
+    assert_eq!(
+        stderr_of(d, &["update"], 0),
+        "every locked tag is current; nothing changed\n"
+    );
+    let moved = reg.push_image("lib/app", "1", ImageKind::Schema2);
+    assert_ne!(moved.digest, first.digest);
+    let df = text(d.join("Dockerfile"));
+    write(d, "Dockerfile", &format!("{df}FROM {host}/lib/tool:1\n"));
+    bin(d).args(["update", "--check"]).assert().code(1);
+    assert_eq!(
+        text(d.join("Dockerfile")),
+        format!("{df}FROM {host}/lib/tool:1\n")
+    );
+    let out = bin(d).arg("update").assert().success().get_output().clone();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{host}/lib/app:1: {} → {}\n", first.digest, moved.digest)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "updated 2 files: 1 tag re-pinned, 1 entry added, 1 pinned line rewritten\n"
+    );
+    assert!(text(d.join("Dockerfile")).contains(&moved.digest.to_string()));
+}
