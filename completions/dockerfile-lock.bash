@@ -145,7 +145,7 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__generate)
-            opts="-r -j -q -v -h --recursive --lockfile --build-arg --platform --target --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
+            opts="-r -j -q -v -h --recursive --lockfile --check --build-arg --platform --target --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -489,7 +489,7 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__update)
-            opts="-j -q -v -h --image --lockfile --build-arg --platform --target --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
+            opts="-j -q -v -h --image --lockfile --check --build-arg --platform --target --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

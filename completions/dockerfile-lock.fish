@@ -77,6 +77,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate
 always\t''
 never\t''"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s r -l recursive -d 'Find Dockerfile, *.Dockerfile and Dockerfile.* below the current directory'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l check -d 'Print a unified diff of the locks and exit 1 if any would change; write nothing'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s h -l help -d 'Print help'
@@ -124,6 +125,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" 
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l check -d 'Print a unified diff of the locks and Dockerfiles and exit 1 if any would change; write nothing'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -s h -l help -d 'Print help'

@@ -109,7 +109,9 @@ fn errors_exit_2_with_nothing_on_stdout() {
         .assert()
         .code(2)
         .stdout("")
-        .stderr(predicates::str::starts_with("error: cannot read missing: "));
+        .stderr(predicates::str::starts_with(
+            "error: no Dockerfile at missing\n",
+        ));
 }
 
 #[test]

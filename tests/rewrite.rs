@@ -195,10 +195,10 @@ fn a_missing_lock_is_an_error_with_help() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "error: Dockerfile has no lock at Dockerfile.lock",
+            "error: Dockerfile has no lock (Dockerfile.lock)",
         ))
         .stderr(predicate::str::contains(
-            "help: run `dockerfile-lock generate Dockerfile` first",
+            "help: run `dockerfile-lock generate Dockerfile` to create it",
         ));
 }
 

@@ -40,7 +40,7 @@ fn missing_lockfile() {
         .arg("verify")
         .assert()
         .code(1)
-        .stdout("Dockerfile: missing-lockfile: no lock at Dockerfile.lock\n")
+        .stdout("Dockerfile: missing-lockfile: no lock (Dockerfile.lock)\n")
         .stderr(predicate::str::contains("run `dockerfile-lock generate`"));
 }
 
@@ -114,7 +114,7 @@ fn json_is_printed_when_all_is_well() {
         .args(["verify", "--format", "json"])
         .assert()
         .code(0)
-        .stdout("{\n  \"findings\": []\n}\n");
+        .stdout("{\n  \"findings\": [],\n  \"errors\": []\n}\n");
 }
 
 #[test]
@@ -239,9 +239,9 @@ fn recursive_checks_every_dockerfile_outside_gitignore() {
         .assert()
         .code(1)
         .stdout(
-            "Dockerfile: missing-lockfile: no lock at Dockerfile.lock\n\
-             svc/Dockerfile.dev: missing-lockfile: no lock at svc/Dockerfile.dev.lock\n\
-             svc/api.Dockerfile: missing-lockfile: no lock at svc/api.Dockerfile.lock\n",
+            "Dockerfile: missing-lockfile: no lock (Dockerfile.lock)\n\
+             svc/Dockerfile.dev: missing-lockfile: no lock (svc/Dockerfile.dev.lock)\n\
+             svc/api.Dockerfile: missing-lockfile: no lock (svc/api.Dockerfile.lock)\n",
         );
     bin(root)
         .args(["generate", "--recursive"])

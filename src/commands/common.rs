@@ -119,7 +119,8 @@ pub fn no_dockerfile(path: &Path) -> Diagnostic {
         _ if path.file_name() != Some("Dockerfile".as_ref()) => {
             format!("no Dockerfile at {}", path.display())
         }
-        Some(dir) => format!("no Dockerfile in {}", dir.display()),
+        Some(dir) if dir.is_dir() => format!("no Dockerfile in {}", dir.display()),
+        Some(_) => format!("no Dockerfile at {}", path.display()),
         None => "no Dockerfile in the current directory".into(),
     };
     Diagnostic::new(message).with_help(

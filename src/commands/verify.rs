@@ -43,7 +43,8 @@ pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
     write_out(console, &text)?;
     let counts = result?;
     if findings.is_empty() {
-        if args.format == ReportFormat::Text {
+        // On a terminal only: hooks and CI logs stay silent when all is well.
+        if args.format == ReportFormat::Text && console.err_is_tty {
             console.info(&format!(
                 "verified {}, {}: in sync",
                 plural(counts.dockerfiles, "Dockerfile"),
