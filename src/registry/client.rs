@@ -8,7 +8,7 @@
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use reqwest::{Method, Response};
 
-use super::auth::Authenticator;
+use super::auth::{Authenticator, Sent};
 use super::manifest::{self, Platforms};
 use super::ratelimit::{RateLimit, RateLimits};
 use super::transport::{read_capped, Endpoint, Transport, MANIFEST_CAP};
@@ -195,6 +195,7 @@ impl Inner {
         let repo = image.repository();
         let mut sent = self.auth.authorize(&self.transport, ep, repo).await?;
         let mut answered = 0;
+        let mut own_refused = 0;
         loop {
             let r = self
                 .transport
@@ -217,7 +218,14 @@ impl Inner {
                     return Err(cross_host_error(image, ep, &other));
                 }
                 let www = header(&r, WWW_AUTHENTICATE.as_str());
+                // A repository's own token is fetched afresh once, as a refused token may
+                // just have expired; a second refusal is the answer.
+                let own = matches!(sent, Some(Sent::Own(_)));
+                if own {
+                    own_refused += 1;
+                }
                 if answered < 3
+                    && own_refused < 2
                     && self
                         .auth
                         .rejected(ep, repo, sent.as_ref(), www.as_deref())
