@@ -39,8 +39,13 @@ fn push(reg: &Registry, host: &str, repos: usize, tags: usize) -> (Vec<ImageRef>
 }
 
 fn resolve_all(store: CredentialStore, refs: &[ImageRef]) -> Vec<String> {
+    resolve_with_jobs(store, refs, 16)
+}
+
+fn resolve_with_jobs(store: CredentialStore, refs: &[ImageRef], jobs: usize) -> Vec<String> {
     let config = Config {
         timeout: Duration::from_secs(10),
+        jobs,
         ..Config::default()
     };
     let client = Client::with_credentials(config, store).unwrap();
@@ -75,6 +80,21 @@ fn no_version_check_ping_before_the_first_head() {
             _ => assert!((4..=6).contains(&heads), "{heads} HEADs"),
         }
     }
+}
+
+#[test]
+fn one_at_a_time_only_the_first_head_learns_the_challenge() {
+    // Images waiting for their turn decide what to send when it comes: after the first
+    // 401 taught the challenge and one token covers them all.
+    let auth = Auth::token("u", "pw-jobs-1");
+    let reg = Registry::start(auth.clone());
+    let (proxy, counts) = support::proxy::start(reg.addr, Duration::ZERO);
+    let (refs, digests) = push(&reg, &proxy.to_string(), 4, 1);
+    let (_dir, store) = store(&proxy.to_string(), &auth);
+    let before = reg.issuer.as_ref().unwrap().requests();
+    assert_eq!(resolve_with_jobs(store, &refs, 1), digests);
+    assert_eq!(counts.heads.load(Ordering::SeqCst), 1 + 4);
+    assert_eq!(reg.issuer.as_ref().unwrap().requests() - before, 1);
 }
 
 #[test]

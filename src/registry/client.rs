@@ -193,6 +193,7 @@ impl Inner {
         url: &str,
     ) -> Result<Response, Error> {
         let repo = image.repository();
+        let _turn = self.transport.turn(&ep.host).await;
         let mut sent = self.auth.authorize(&self.transport, ep, repo).await?;
         let mut answered = 0;
         let mut own_refused = 0;

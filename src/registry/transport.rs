@@ -57,6 +57,8 @@ pub struct Transport {
     config: Config,
     pub retry: RetryPolicy,
     limits: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Per registry host: images being looked up at once (see [`Transport::turn`]).
+    turns: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// Hosts that could not be reached after every retry: later requests fail at once.
     unreachable: Mutex<HashMap<String, Error>>,
     /// One task at a time retries a host that failed to answer, so that an unreachable
@@ -78,6 +80,7 @@ impl Transport {
             config,
             retry: RetryPolicy::default(),
             limits: Mutex::new(HashMap::new()),
+            turns: Mutex::new(HashMap::new()),
             unreachable: Mutex::new(HashMap::new()),
             retry_gates: Mutex::new(HashMap::new()),
         })
@@ -191,13 +194,28 @@ impl Transport {
     }
 
     async fn permit(&self, host: &str) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        let sem = {
-            let mut limits = self.limits.lock().unwrap_or_else(|p| p.into_inner());
-            limits
-                .entry(host.to_string())
-                .or_insert_with(|| Arc::new(Semaphore::new(self.config.jobs.max(1))))
-                .clone()
-        };
+        self.acquire(&self.limits, host).await
+    }
+
+    /// A turn to look up one image on `host`, held across its requests (and the token
+    /// fetch between them), so that at most `--jobs` images are in progress per registry
+    /// and each decides what to send when its turn comes: with what earlier answers
+    /// taught (the challenge, a token), not before them. Requests inside a turn take a
+    /// [`Transport::send`] permit as well; every permit holder holds a turn, so the two
+    /// bounds cannot wait on each other.
+    pub async fn turn(&self, host: &str) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.acquire(&self.turns, host).await
+    }
+
+    async fn acquire(
+        &self,
+        map: &Mutex<HashMap<String, Arc<Semaphore>>>,
+        host: &str,
+    ) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let sem = lock(map)
+            .entry(host.to_string())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.config.jobs.max(1))))
+            .clone();
         sem.acquire_owned().await.ok()
     }
 }
