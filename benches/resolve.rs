@@ -180,6 +180,21 @@ fn curl(s: &Setup) -> Option<Duration> {
     Some(wall)
 }
 
+fn curl_startup() -> Duration {
+    median(
+        (0..5)
+            .map(|_| {
+                let start = Instant::now();
+                let _ = Command::new("curl")
+                    .arg("--version")
+                    .stdout(Stdio::null())
+                    .status();
+                start.elapsed()
+            })
+            .collect(),
+    )
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -202,7 +217,6 @@ fn main() {
         setup("token auth", Auth::token("bench", "bench-pw"), repos, tags),
     ] {
         let n = setup.refs.len();
-        let c = &setup.registry_counts;
         let snapshot = |s: &Setup| {
             (
                 s.registry_counts.heads.load(Ordering::SeqCst),
@@ -210,13 +224,19 @@ fn main() {
                 s.issuer_counts
                     .as_ref()
                     .map_or(0, |c| c.connections.load(Ordering::SeqCst)),
+                s.registry_counts.connections.load(Ordering::SeqCst),
             )
         };
         // Requests of one library run at --jobs 64.
         let before = snapshot(&setup);
         let _ = library(&setup, &rt, 64);
         let after = snapshot(&setup);
-        let (heads, pings, tokens) = (after.0 - before.0, after.1 - before.1, after.2 - before.2);
+        let (heads, pings, tokens, connections) = (
+            after.0 - before.0,
+            after.1 - before.1,
+            after.2 - before.2,
+            after.3 - before.3,
+        );
         let floor = if setup.issuer_counts.is_none() {
             let runs: Option<Vec<Duration>> = (0..rounds).map(|_| curl(&setup)).collect();
             runs.map(median)
@@ -234,6 +254,10 @@ fn main() {
             println!(
                 "  floor: curl, {n} HEADs on {n} parallel connections   {:>6.1} ms",
                 ms(f)
+            );
+            println!(
+                "  (of which curl's own start-up, `curl --version`:    {:>6.1} ms)",
+                ms(curl_startup())
             );
         }
         println!(
@@ -266,8 +290,8 @@ fn main() {
             None => "no token requests".into(),
         };
         println!(
-            "  per run: {heads} HEAD, {pings} GET /v2/ ping, {token_line}; {} connections to the registry so far",
-            c.connections.load(Ordering::SeqCst)
+            "  per run (library, jobs 64): {heads} HEAD, {pings} GET /v2/ ping, {token_line}, \
+             {connections} connections to the registry"
         );
         if bench {
             let one = library(&setup, &rt, 1);

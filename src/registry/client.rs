@@ -221,8 +221,7 @@ impl Inner {
                 let www = header(&r, WWW_AUTHENTICATE.as_str());
                 // A repository's own token is fetched afresh once, as a refused token may
                 // just have expired; a second refusal is the answer.
-                let own = matches!(sent, Some(Sent::Own(_)));
-                if own {
+                if matches!(sent, Some(Sent::Own(_))) {
                     own_refused += 1;
                 }
                 if answered < 3
