@@ -59,14 +59,11 @@ pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
     }
     changes.retain(|c| c.old != c.new);
     if args.check {
-        for c in &changes {
-            super::write_diff(console, &c.path, &c.old, &c.new)?;
-        }
-        return Ok(if changes.is_empty() {
-            Status::Ok
-        } else {
-            Status::Findings
-        });
+        let files: Vec<(&std::path::Path, &[u8])> = changes
+            .iter()
+            .map(|c| (c.path.as_path(), c.new.as_slice()))
+            .collect();
+        return super::generate::check_only(console, &files);
     }
     // All or nothing: a failed write leaves every Dockerfile as it was.
     let files: Vec<(&std::path::Path, &[u8])> = changes

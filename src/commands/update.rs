@@ -11,7 +11,8 @@ use super::plan::{self, Want};
 use super::splice::{self, Edit};
 use super::{rewrite, write_out, Console, Outcome, Status};
 use crate::cli::UpdateArgs;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Failure};
+use crate::dockerfile::{global_arg_default, UseKind};
 use crate::lockfile::{self, Key, Lock};
 use crate::reference::{Digest, ImageRef};
 
@@ -45,6 +46,9 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
     let mut moved = BTreeSet::new();
     let mut summary = Summary::default();
     let mut writes: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
+    // Pins update cannot move in place: nothing is written, so the Dockerfile and its lock
+    // never disagree.
+    let mut failures = Vec::new();
     let none = HashMap::new();
     for job in &jobs {
         let lock = plan::build_lock(
@@ -74,14 +78,21 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
             .keys()
             .filter(|k| !lock.images.contains_key(*k))
             .count();
-        if let Some((bytes, lines)) = repinned(job, &old, &lock) {
-            summary.lines += lines;
-            writes.push((job.target.dockerfile.clone(), bytes));
+        match repinned(job, &old, &lock) {
+            Ok(Some((bytes, lines))) => {
+                summary.lines += lines;
+                writes.push((job.target.dockerfile.clone(), bytes));
+            }
+            Ok(None) => {}
+            Err(mut stuck) => failures.append(&mut stuck),
         }
         writes.push((
             job.target.lock.clone(),
             lockfile::encode(&lock)?.into_bytes(),
         ));
+    }
+    if !failures.is_empty() {
+        return Err(Failure(failures));
     }
     let mut report = String::new();
     for (reference, old, new) in &moved {
@@ -159,10 +170,17 @@ fn names(name: &str, key: &Key, want: &Want) -> bool {
         || ImageRef::parse(name).is_ok_and(|r| Key::for_use(&r) == *key)
 }
 
-/// The Dockerfile with each already-pinned line moved to its new digest; `None` when no
-/// pinned line moved, with the number of lines moved. Unpinned lines stay unpinned: that
-/// is `rewrite`'s job.
-fn repinned(job: &Job, old: &Lock, new: &Lock) -> Option<(Vec<u8>, usize)> {
+/// The Dockerfile with each already-pinned reference moved to its new digest, where it is
+/// written: in the FROM (quoted or not), or in the default of the global ARG a FROM names
+/// whole (`ARG BASE=img:1@sha256:…` / `FROM $BASE`), with the number of pins moved. `None`
+/// when no pin moved; the
+/// diagnostics of pins that cannot be moved in place. Unpinned references stay unpinned:
+/// that is `rewrite`'s job.
+fn repinned(
+    job: &Job,
+    old: &Lock,
+    new: &Lock,
+) -> Result<Option<(Vec<u8>, usize)>, Vec<Diagnostic>> {
     let changed: BTreeMap<&Key, &Digest> = new
         .images
         .iter()
@@ -171,9 +189,10 @@ fn repinned(job: &Job, old: &Lock, new: &Lock) -> Option<(Vec<u8>, usize)> {
         .collect();
     let pinned_in_file = job.wanted.values().any(|w| w.pinned.is_some());
     if changed.is_empty() || !pinned_in_file {
-        return None;
+        return Ok(None);
     }
     let mut edits = Vec::new();
+    let mut stuck = Vec::new();
     for u in &job.analysis.images {
         let Some(digest) = changed.get(&Key::for_use(&u.image)) else {
             continue;
@@ -181,11 +200,49 @@ fn repinned(job: &Job, old: &Lock, new: &Lock) -> Option<(Vec<u8>, usize)> {
         if u.image.digest().is_none() || u.image.is_digest_only() {
             continue;
         }
-        if let Ok((text, range)) = splice::written(&job.source, u) {
-            if let Some(text) = splice::pinned(text, digest) {
-                edits.push(Edit { range, text });
-            }
+        let at = match splice::written(&job.source, u) {
+            Ok((text, range)) => Some((text.to_string(), range)),
+            Err(_) => in_arg_default(job, u),
+        };
+        match at.and_then(|(text, range)| splice::pinned(&text, digest).map(|t| (t, range))) {
+            Some((text, range)) => edits.push(Edit { range, text }),
+            None => stuck.push(
+                Diagnostic::new(format!(
+                    "`{}` is pinned where update cannot move it to {digest}",
+                    u.raw
+                ))
+                .at(&job.target.dockerfile, Some(u.line))
+                .with_help("edit the digest by hand (or unpin it with `rewrite --unpin` and pin again with `rewrite`), then update again"),
+            ),
         }
     }
-    Some((splice::apply(&job.source, &edits), edits.len()))
+    if !stuck.is_empty() {
+        return Err(stuck);
+    }
+    Ok(Some((splice::apply(&job.source, &edits), edits.len())))
+}
+
+/// For `FROM $NAME` (or `${NAME}`) whose reference is the literal default of global ARG
+/// NAME, not overridden by a --build-arg: that default's text and bytes.
+fn in_arg_default(
+    job: &Job,
+    u: &crate::dockerfile::ImageUse,
+) -> Option<(String, std::ops::Range<usize>)> {
+    if u.kind != UseKind::From {
+        return None;
+    }
+    let name = u.raw.strip_prefix('$')?;
+    let name = name
+        .strip_prefix('{')
+        .and_then(|n| n.strip_suffix('}'))
+        .unwrap_or(name);
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return None;
+    }
+    if job.build_args.contains_key(name) {
+        return None;
+    }
+    let d = global_arg_default(&job.source, name)?;
+    (d.value == u.reference).then_some(())?;
+    Some((d.value, d.span?))
 }

@@ -4,9 +4,11 @@
 //! The layers follow BuildKit's:
 //! - `lexer` (lines, BOM, continuations, heredoc bodies) with `directives` and `heredoc`,
 //!   and `words` (keyword, flags, fields) give the syntax tree of [`parse`] (`syntax`);
-//! - `stages` checks instructions as `instructions.Parse` does and groups them;
-//! - `analysis` and `dispatch` apply `dockerfile2llb`'s rules, with [`expand`] (the shell
-//!   lexer's variable expansion), `pattern` and `csv` (mount options).
+//! - `stages` checks instructions as `instructions.Parse` does (with `flags`, BuildKit's
+//!   `BFlags`) and groups them;
+//! - `analysis` and `dispatch` apply `dockerfile2llb`'s rules (the stage graph, triggers,
+//!   the target), `scope` dispatches the stages the target needs, with [`expand`] (the
+//!   shell lexer's variable expansion), `pattern` and `csv` (mount options).
 //!
 //! [`analyze`] reads the source in one pass and keeps only what the image analysis needs;
 //! [`parse`] materializes every instruction. The types below are the contract the
@@ -23,15 +25,18 @@ mod csv;
 mod directives;
 mod dispatch;
 pub mod expand;
+mod flags;
 mod heredoc;
 mod lexer;
 mod pattern;
+mod scope;
 mod stages;
 mod syntax;
 #[cfg(test)]
 mod tests;
 mod words;
 
+pub use analysis::{global_arg_default, ArgDefault};
 pub use lexer::{Directive, Heredoc};
 pub use syntax::{parse, Dockerfile, FlagValue, Instruction, Word};
 

@@ -6,9 +6,10 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+use super::flags;
 use super::lexer;
 use super::syntax::{self, Instruction, Word};
-use super::words::{parse_words, split_command};
+use super::words::{self as w, parse_words, split_command};
 use super::{Directive, Error};
 
 /// An ARG before the first FROM.
@@ -17,6 +18,8 @@ pub(crate) struct MetaArg<'a> {
     pub key: Cow<'a, str>,
     pub default: Option<Cow<'a, str>>,
     pub line: usize,
+    /// Where the default is in the source, when the instruction is written in one piece.
+    pub default_span: Option<Range<usize>>,
 }
 
 /// A stage instruction that matters for images: variables, and sources of other stages
@@ -37,8 +40,9 @@ pub(crate) struct Stage<'a> {
     pub base: Word<'a>,
     pub platform: Option<Word<'a>>,
     pub commands: Vec<Cmd<'a>>,
-    /// This stage's own ONBUILD triggers: they run in stages built FROM it.
-    pub triggers: Vec<Cmd<'a>>,
+    /// This stage's own ONBUILD triggers, as written: BuildKit parses one only where a
+    /// child stage (built FROM this one) runs it, so errors in it belong to that child.
+    pub triggers: Vec<Instruction<'a>>,
 }
 
 #[derive(Debug, Clone)]
@@ -210,6 +214,19 @@ fn arg_pairs<'a>(
         .collect())
 }
 
+/// Where each ARG word's default lies in the source (`arg_pairs`' words, in order).
+fn default_spans(ins: &Instruction<'_>, escape: char) -> Vec<Option<Range<usize>>> {
+    let text = &ins.args.text;
+    parse_words(text, escape)
+        .into_iter()
+        .map(|w| {
+            let eq = text[w.clone()].find('=')?;
+            let s = ins.args.span.as_ref()?;
+            Some(s.start + w.start + eq + 1..s.start + w.end)
+        })
+        .collect()
+}
+
 /// ENV's `name=value …` or legacy `name value`.
 #[allow(clippy::type_complexity)]
 fn env_pairs<'a>(
@@ -266,6 +283,9 @@ fn command<'a>(
             .map(|w| Cmd::CopyFrom(line, w)),
         "run" => {
             let mounts = string_flag(ins, "mount")?;
+            for m in &mounts {
+                flags::check_mount(&m.text).map_err(|e| err(line, e))?;
+            }
             (!mounts.is_empty()).then_some(Cmd::Mounts(line, mounts))
         }
         "onbuild" if trigger => {
@@ -287,6 +307,21 @@ fn command<'a>(
     })
 }
 
+/// An ONBUILD trigger as a child stage parses it (`instructions.ParseCommand` in
+/// `initOnBuildTriggers`): a known instruction whose flags check out. The error's line is
+/// the trigger's; the caller moves it to the child's FROM, as BuildKit does.
+pub(crate) fn trigger_command<'a>(
+    ins: &Instruction<'a>,
+    escape: char,
+) -> Result<Option<Cmd<'a>>, Error> {
+    let Some(k) = known(ins) else {
+        return Err(unknown_instruction(ins));
+    };
+    flags::check(k, ins.flags.iter().map(|f| f.text.as_ref()), &ins.args.text)
+        .map_err(|e| err(ins.start_line, e))?;
+    command(ins, escape, true)
+}
+
 /// BuildKit's stage name rule: `^[a-z][a-z0-9-_.]*$` after lower-casing.
 fn valid_stage_name(name: &str) -> bool {
     let mut b = name.bytes();
@@ -298,13 +333,6 @@ fn valid_stage_name(name: &str) -> bool {
 
 fn stage<'a>(ins: &Instruction<'a>) -> Result<Stage<'a>, Error> {
     let line = ins.start_line;
-    for f in &ins.flags {
-        let name = f.text.trim_start_matches('-');
-        let name = name.split_once('=').map_or(name, |(n, _)| n);
-        if name != "platform" {
-            return Err(err(line, format!("unknown flag: {name}")));
-        }
-    }
     let platform = string_flag(ins, "platform")?.pop();
     let f = &ins.fields;
     let name = match f.len() {
@@ -373,10 +401,16 @@ impl<'a> Builder<'a> {
         let Some(current) = self.stages.last_mut() else {
             return match cmd {
                 Some(Cmd::Arg(line, pairs)) => {
-                    let args =
-                        pairs
-                            .into_iter()
-                            .map(|(key, default)| MetaArg { key, default, line });
+                    let spans = default_spans(ins, escape);
+                    let args = pairs
+                        .into_iter()
+                        .zip(spans)
+                        .map(|((key, default), span)| MetaArg {
+                            key,
+                            default,
+                            line,
+                            default_span: span,
+                        });
                     self.meta_args.extend(args);
                     Ok(())
                 }
@@ -390,8 +424,25 @@ impl<'a> Builder<'a> {
                     "ONBUILD requires at least one argument",
                 ));
             };
-            if let Some(cmd) = command(trigger, escape, true)? {
-                current.triggers.push(cmd);
+            // `parseOnBuild` looks only at the trigger's keyword; the rest waits for a
+            // stage that runs it.
+            match keyword(trigger.keyword.as_bytes()) {
+                Some("onbuild") => {
+                    return Err(err(
+                        ins.start_line,
+                        "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed",
+                    ))
+                }
+                Some(k @ ("from" | "maintainer")) => {
+                    return Err(err(
+                        ins.start_line,
+                        format!(
+                            "{} isn't allowed as an ONBUILD trigger",
+                            k.to_ascii_uppercase()
+                        ),
+                    ))
+                }
+                _ => current.triggers.push((**trigger).clone()),
             }
         } else if let Some(cmd) = cmd {
             current.commands.push(cmd);
@@ -411,21 +462,64 @@ fn before_first_from(keyword: &str, line: usize) -> Error {
     }
 }
 
+/// The checks of BuildKit's parser proper on one instruction: LABEL and ENV (also as an
+/// ONBUILD trigger) must be `name=value` pairs or the legacy `name value`.
+fn parser_checks(
+    text: &[u8],
+    split: &w::Split,
+    known: Option<&'static str>,
+    escape: char,
+) -> Result<(), String> {
+    let (kw, args) = match known {
+        Some("label" | "env") => (known, split.args.clone()),
+        Some("onbuild") if !split.args.is_empty() => {
+            let inner = split_command(text, split.args.start, split.args.end);
+            (keyword(&text[inner.keyword.clone()]), inner.args)
+        }
+        _ => return Ok(()),
+    };
+    match kw {
+        Some(k @ ("label" | "env")) => {
+            flags::check_name_val(&k.to_ascii_uppercase(), &w::lossy(&text[args]), escape)
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Read `source` in one pass, check its instructions as BuildKit's `instructions.Parse`
 /// does, and group them into stages. Errors of the parser proper (anywhere in the file)
 /// come first, as in BuildKit, which parses the whole file before checking instructions.
 pub(crate) fn program(source: &[u8]) -> Result<Program<'_>, Error> {
     let mut b = Builder::default();
     let mut failed: Option<Error> = None;
+    // The parser's own errors (LABEL and ENV `name=value` pairs) win over the instruction
+    // checks wherever they are, as BuildKit parses the whole file first.
+    let mut parse_failed: Option<Error> = None;
     let lexed = lexer::lex(source, |raw| {
+        if parse_failed.is_some() {
+            return;
+        }
+        let text = &raw.line.text;
+        let split = split_command(text, 0, text.len());
+        let kw = &text[split.keyword.clone()];
+        let known = keyword(kw);
+        if let Err(e) = parser_checks(text, &split, known, raw.escape as char) {
+            parse_failed = Some(err(raw.start_line, e));
+            return;
+        }
         if failed.is_some() {
             return;
         }
         b.count += 1;
         b.last_line = raw.start_line;
-        let text = &raw.line.text;
-        let split = split_command(text, 0, text.len());
-        let kw = &text[split.keyword.clone()];
+        if let (Some(k), false) = (known, split.flags.is_empty()) {
+            let flag_texts: Vec<Cow<'_, str>> = split.flags.iter().map(|f| f.text(text)).collect();
+            let args = w::lossy(&text[split.args.clone()]);
+            if let Err(e) = flags::check(k, flag_texts.iter().map(|f| f.as_ref()), &args) {
+                failed = Some(err(raw.start_line, e));
+                return;
+            }
+        }
         let has_flag = |name: &str| {
             split
                 .flags
@@ -433,7 +527,6 @@ pub(crate) fn program(source: &[u8]) -> Result<Program<'_>, Error> {
                 .any(|f| f.bytes(text).starts_with(name.as_bytes()))
         };
         // COPY and RUN matter only with --from / --mount; most have neither.
-        let known = keyword(kw);
         let needed = match known {
             Some(k) => {
                 NEEDED.contains(&k)
@@ -456,7 +549,7 @@ pub(crate) fn program(source: &[u8]) -> Result<Program<'_>, Error> {
         };
         failed = result.err();
     })?;
-    if let Some(e) = failed {
+    if let Some(e) = parse_failed.or(failed) {
         return Err(e);
     }
     if b.count == 0 {
@@ -469,11 +562,8 @@ pub(crate) fn program(source: &[u8]) -> Result<Program<'_>, Error> {
             help: Some("add a FROM instruction".into()),
         });
     }
-    let syntax = lexed
-        .directives
-        .iter()
-        .find(|d| d.name == "syntax")
-        .cloned();
+    // The frontend is chosen before parsing, by `DetectSyntax`'s own rules.
+    let syntax = super::directives::detect_syntax(source);
     Ok(Program {
         syntax,
         escape: lexed.escape as char,
