@@ -33,6 +33,22 @@ pub fn targets(
         } else {
             files
         };
+        // A directory's Dockerfile follows the rule of a recursive search: a symlink in
+        // it must not lead out of the directory.
+        let escapes: Vec<Diagnostic> = named
+            .iter()
+            .filter(|f| f.is_dir())
+            .filter_map(|dir| {
+                let dockerfile = dir.join("Dockerfile");
+                let meta = std::fs::symlink_metadata(&dockerfile).ok()?;
+                let real = std::fs::canonicalize(dir).ok()?;
+                meta.file_type().is_symlink().then_some(())?;
+                link_inside(&dockerfile, &real, dir).err()
+            })
+            .collect();
+        if !escapes.is_empty() {
+            return Err(Failure(escapes));
+        }
         let mut seen = BTreeSet::new();
         let dockerfiles: Vec<PathBuf> = named
             .iter()
@@ -137,9 +153,14 @@ pub fn is_dockerfile_name(name: &str) -> bool {
 }
 
 /// Dockerfiles below `root`, honouring `.gitignore` (also outside a git repository) and
-/// skipping hidden directories, sorted so output is stable.
+/// skipping hidden directories, sorted so output is stable. A Dockerfile that is a
+/// symlink leading outside `root` is an error: a tree anyone can change (a pull request)
+/// must not make the tool read `/proc/self/environ` or `~/.git-credentials`.
 pub fn find_dockerfiles(root: &Path) -> Result<Vec<PathBuf>, Failure> {
     let mut found = Vec::new();
+    let mut escapes = Vec::new();
+    let real_root = std::fs::canonicalize(root)
+        .map_err(|e| Diagnostic::new(format!("cannot search {}: {e}", root.display())))?;
     let walker = ignore::WalkBuilder::new(root)
         .require_git(false)
         .sort_by_file_name(|a, b| a.cmp(b))
@@ -152,8 +173,18 @@ pub fn find_dockerfiles(root: &Path) -> Result<Vec<PathBuf>, Failure> {
             .is_some_and(|t| t.is_file() || t.is_symlink());
         let name = entry.file_name().to_str().unwrap_or("");
         if is_file && is_dockerfile_name(name) {
-            found.push(strip_dot(entry.path()));
+            let path = strip_dot(entry.path());
+            if entry.path_is_symlink() {
+                if let Err(d) = link_inside(&path, &real_root, root) {
+                    escapes.push(d);
+                    continue;
+                }
+            }
+            found.push(path);
         }
+    }
+    if !escapes.is_empty() {
+        return Err(Failure(escapes));
     }
     if found.is_empty() {
         return Err(
@@ -163,6 +194,33 @@ pub fn find_dockerfiles(root: &Path) -> Result<Vec<PathBuf>, Failure> {
         );
     }
     Ok(found)
+}
+
+/// A symlinked Dockerfile is read only when it resolves to a file inside the tree.
+fn link_inside(link: &Path, real_root: &Path, root: &Path) -> Result<(), Diagnostic> {
+    let refuse = |why: String| {
+        Diagnostic::new(format!(
+            "refusing to read {}: it is a symlink {why}",
+            link.display()
+        ))
+        .at(link, None)
+        .with_help(format!(
+            "a Dockerfile found below {} must be a file inside it; name the file itself \
+             to use it",
+            root.display()
+        ))
+    };
+    match std::fs::canonicalize(link) {
+        Ok(target) if target.starts_with(real_root) && target.is_file() => Ok(()),
+        Ok(target) if target.starts_with(real_root) => {
+            Err(refuse("to something not a file".into()))
+        }
+        Ok(_) if root == Path::new(".") => {
+            Err(refuse("leading outside the current directory".into()))
+        }
+        Ok(_) => Err(refuse(format!("leading outside {}", root.display()))),
+        Err(e) => Err(refuse(format!("that cannot be followed ({e})"))),
+    }
 }
 
 fn strip_dot(path: &Path) -> PathBuf {
