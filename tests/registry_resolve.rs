@@ -214,12 +214,40 @@ async fn basic_auth_uses_docker_config_credentials() {
         )
     );
 
-    let (_dir, wrong) = docker_config(&reg.host(), "alice", "wrong-pw-2");
+    assert!(
+        e.message
+            .ends_with(&format!(": no credentials for {} were found", reg.host())),
+        "{}",
+        e.message
+    );
+
+    // Wrong credentials are told apart from missing ones, and the file they came from named.
+    let (dir, wrong) = docker_config(&reg.host(), "alice", "wrong-pw-2");
     let e = resolve(&client(wrong), &pushed.reference, &[])
         .await
         .unwrap_err();
     assert_eq!(e.status, Some(401));
     assert!(!format!("{e:?}").contains("wrong-pw-2"));
+    assert!(
+        e.message.ends_with(&format!(
+            ": the registry rejected the credentials for {} from {}",
+            reg.host(),
+            dir.path().join("config.json").display()
+        )),
+        "{}",
+        e.message
+    );
+    assert_eq!(
+        e.help.as_deref(),
+        Some(
+            format!(
+                "the credentials are wrong, expired or lack pull access: run `docker login {}` \
+                 again, or fix the entry in that file",
+                reg.host()
+            )
+            .as_str()
+        )
+    );
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@
 //! that registry sent itself, so credentials never answer another host's challenge.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -136,7 +137,7 @@ pub struct Authenticator {
     /// What each host asked for in its own `401`s (never what another host asked).
     challenges: Mutex<HashMap<String, Challenge>>,
     // Failures are kept too: one broken credential helper costs one lookup, not one per image.
-    credentials: PerHost<Result<Option<Credential>, Error>>,
+    credentials: PerHost<Result<Option<(Credential, PathBuf)>, Error>>,
     /// Host → the repositories this run will pull from it (see [`Authenticator::plan`]).
     wanted: Mutex<HashMap<String, BTreeSet<String>>>,
     /// (host, chunk of `wanted`) → a token for all of that chunk's repositories.
@@ -340,6 +341,18 @@ impl Authenticator {
         cell.get_or_init(|| self.store.lookup(registry))
             .await
             .clone()
+            .map(|found| found.map(|(c, _)| c))
+    }
+
+    /// The file the credential for `ep` came from, when there is one: a `401` or `403`
+    /// then means the registry refused it, not that it is missing.
+    pub async fn credential_source(&self, ep: &Endpoint) -> Option<PathBuf> {
+        self.credential(ep).await.ok()??;
+        let cell = entry(&self.credentials, ep.host.clone());
+        match cell.get() {
+            Some(Ok(Some((_, file)))) => Some(file.clone()),
+            _ => None,
+        }
     }
 }
 

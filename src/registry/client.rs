@@ -244,7 +244,14 @@ impl Inner {
                 return Ok(r);
             }
             let limit = self.limits.get(&ep.registry);
-            return Err(status_error(image, ep, r, method == Method::HEAD, limit).await);
+            let mut e = status_error(image, ep, r, method == Method::HEAD, limit).await;
+            if matches!(status, 401 | 403) {
+                let source = self.auth.credential_source(ep).await;
+                let (what, help) = super::refused(&ep.registry, source.as_deref());
+                e.message.push_str(&what);
+                e.help = Some(help);
+            }
+            return Err(e);
         }
     }
 }

@@ -56,6 +56,33 @@ impl From<Error> for Diagnostic {
     }
 }
 
+/// After a `401`/`403`: what was refused (the credentials from `source`, when some were
+/// found and sent) to add to the message, and the help line. Wrong credentials and missing
+/// ones call for different fixes.
+fn refused(registry: &str, source: Option<&std::path::Path>) -> (String, String) {
+    let login = if registry == crate::reference::DOCKER_HUB {
+        "docker login".to_string()
+    } else {
+        format!("docker login {registry}")
+    };
+    match source {
+        Some(file) => (
+            format!(
+                ": the registry rejected the credentials for {registry} from {}",
+                file.display()
+            ),
+            format!(
+                "the credentials are wrong, expired or lack pull access: run `{login}` again, \
+                 or fix the entry in that file"
+            ),
+        ),
+        None => (
+            format!(": no credentials for {registry} were found"),
+            login_help(registry),
+        ),
+    }
+}
+
 /// `docker login HOST` (plain `docker login` for Docker Hub).
 fn login_help(registry: &str) -> String {
     if registry == crate::reference::DOCKER_HUB {
