@@ -429,7 +429,7 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__resolve)
-            opts="-j -q -v -h --platform --format --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
+            opts="-j -q -v -h --platform --format --offline --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -74,6 +74,7 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand --jobs 'Requests in flight at once per registry'
             cand --timeout 'Timeout for each request, in seconds'
             cand --color 'When to use colour on stderr'
+            cand --offline 'Print a reference pinned by digest as it is, without asking the registry whether it has that digest'
             cand -q 'Print less (errors only)'
             cand --quiet 'Print less (errors only)'
             cand -v 'Print more (repeat for more detail)'
