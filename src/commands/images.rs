@@ -158,20 +158,7 @@ pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
             });
         }
     }
-    let text = match args.format {
-        ListFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&rows)
-                .map_err(|e| Diagnostic::new(format!("cannot encode JSON: {e}")))?;
-            s.push('\n');
-            s
-        }
-        ListFormat::Text => table(&rows),
-    };
-    if rows.is_empty() && args.format == ListFormat::Text {
-        console.info("no external images");
-    }
-    write_out(console, &text)?;
-    Ok(Status::Ok)
+    list_output(console, args.format, &rows, table, "no external images")
 }
 
 /// A plain table: location, kind, stage, image as written, fully qualified image.
@@ -199,20 +186,23 @@ fn table(rows: &[Row]) -> String {
             r.normalized.clone(),
         ]);
     }
-    let mut widths = [0usize; 5];
-    for row in &cells {
+    columns(&cells)
+}
+
+/// Rows of cells as aligned columns, two spaces apart, no trailing blanks.
+pub fn columns<const N: usize>(cells: &[[String; N]]) -> String {
+    let mut widths = [0usize; N];
+    for row in cells {
         for (w, c) in widths.iter_mut().zip(row) {
             *w = (*w).max(c.chars().count());
         }
     }
     let mut out = String::new();
-    for row in &cells {
+    for row in cells {
         let mut line = String::new();
         for (i, c) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(c);
-            } else {
-                line.push_str(c);
+            line.push_str(c);
+            if i + 1 < N {
                 line.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
             }
         }
@@ -220,6 +210,31 @@ fn table(rows: &[Row]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// `images` and `sources` output: pretty JSON, or the table; on a terminal-facing text
+/// run with nothing to list, say so (`empty`) on stderr.
+pub fn list_output<T: Serialize>(
+    console: &mut Console<'_>,
+    format: ListFormat,
+    rows: &[T],
+    table: impl Fn(&[T]) -> String,
+    empty: &str,
+) -> Outcome {
+    let text = match format {
+        ListFormat::Json => {
+            let mut s = serde_json::to_string_pretty(rows)
+                .map_err(|e| Diagnostic::new(format!("cannot encode JSON: {e}")))?;
+            s.push('\n');
+            s
+        }
+        ListFormat::Text => table(rows),
+    };
+    if rows.is_empty() && format == ListFormat::Text {
+        console.info(empty);
+    }
+    write_out(console, &text)?;
+    Ok(Status::Ok)
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use super::images::{analyze_file, build_options, error_diagnostic};
-use super::{write_out, Console, Outcome, Status};
-use crate::cli::{ImagesArgs, ListFormat};
-use crate::diagnostic::{Diagnostic, Failure};
+use super::{Console, Outcome};
+use crate::cli::ImagesArgs;
+use crate::diagnostic::Failure;
 use crate::sources::{self, Kind};
 
 /// One row of `sources --format json`.
@@ -69,20 +69,7 @@ pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
     if !failures.is_empty() {
         return Err(Failure(failures));
     }
-    let text = match args.format {
-        ListFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&rows)
-                .map_err(|e| Diagnostic::new(format!("cannot encode JSON: {e}")))?;
-            s.push('\n');
-            s
-        }
-        ListFormat::Text => table(&rows),
-    };
-    if rows.is_empty() && args.format == ListFormat::Text {
-        console.info("no remote ADD sources");
-    }
-    write_out(console, &text)?;
-    Ok(Status::Ok)
+    super::images::list_output(console, args.format, &rows, table, "no remote ADD sources")
 }
 
 /// LOCATION, KIND, STAGE, URL (after expansion), PIN.
@@ -106,23 +93,5 @@ fn table(rows: &[Row]) -> String {
             r.pinned.clone().unwrap_or_else(|| "-".into()),
         ]);
     }
-    let mut widths = [0usize; 5];
-    for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for row in &cells {
-        let mut line = String::new();
-        for (i, c) in row.iter().enumerate() {
-            line.push_str(c);
-            if i + 1 < row.len() {
-                line.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    super::images::columns(&cells)
 }
