@@ -212,15 +212,14 @@ impl Reader<'_> {
                 n.to_string_lossy().into_owned()
             });
         match p {
-            Problem::Unset(name) => Error::new(
-                layer.path,
-                line,
-                format!("variable {name} is not set"),
-            )
-            .with_help(format!(
+            Problem::Unset(name) => {
+                Error::new(layer.path, line, format!("variable {name} is not set")).with_help(
+                    format!(
                 "set {name} in the environment or in .env beside {file}, pass --env {name}=VALUE, \
                      or give a default: ${{{name}:-default}}"
-            )),
+            ),
+                )
+            }
             Problem::Required { name, message } => Error::new(
                 layer.path,
                 line,
@@ -444,12 +443,7 @@ impl Reader<'_> {
     }
 
     /// A mapping or a `KEY=VALUE` list, interpolated: (key, value or None, value node).
-    fn pairs<'n>(
-        &self,
-        layer: &Layer,
-        node: &'n Node,
-        what: &str,
-    ) -> Result<Vec<(String, Option<String>, &'n Node)>, Error> {
+    fn pairs<'n>(&self, layer: &Layer, node: &'n Node, what: &str) -> Result<Vec<Pair<'n>>, Error> {
         let mut out = Vec::new();
         if node.is_null() {
             return Ok(out);
@@ -482,6 +476,9 @@ impl Reader<'_> {
         Ok(out)
     }
 }
+
+/// A key, its interpolated value (none when written without one) and the value's node.
+type Pair<'n> = (String, Option<String>, &'n Node);
 
 /// A context compose hands to BuildKit as a URL rather than a directory.
 fn is_remote(context: &str) -> bool {
