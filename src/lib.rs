@@ -12,6 +12,7 @@ pub mod builds;
 pub mod cli;
 pub mod commands;
 pub mod compose;
+pub mod config;
 pub mod diagnostic;
 pub mod dockerfile;
 pub mod lockfile;

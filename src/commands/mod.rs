@@ -6,6 +6,7 @@ use crate::diagnostic::{Diagnostic, Failure};
 
 pub mod common;
 pub mod completions;
+pub mod discover;
 pub mod export;
 pub mod generate;
 pub mod images;
