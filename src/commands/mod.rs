@@ -12,6 +12,7 @@ pub mod generate;
 pub mod images;
 pub mod online;
 pub mod plan;
+pub mod project;
 pub mod resolve;
 pub mod rewrite;
 pub mod splice;

@@ -122,6 +122,8 @@ fn image(lines: &mut Lines<'_>) -> Option<ImageIn> {
             "from" => Kind::From,
             "copy-from" => Kind::CopyFrom,
             "mount-from" => Kind::MountFrom,
+            "image" => Kind::Image,
+            "context" => Kind::Context,
             _ => return None,
         };
         used_by.push(UseIn { kind, stage });

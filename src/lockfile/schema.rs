@@ -97,6 +97,8 @@ pub enum Kind {
     From,
     CopyFrom,
     MountFrom,
+    Image,
+    Context,
 }
 
 impl From<UseKind> for Kind {
@@ -106,6 +108,8 @@ impl From<UseKind> for Kind {
             UseKind::From => Kind::From,
             UseKind::CopyFrom => Kind::CopyFrom,
             UseKind::MountFrom => Kind::MountFrom,
+            UseKind::Image => Kind::Image,
+            UseKind::Context => Kind::Context,
         }
     }
 }
@@ -117,6 +121,8 @@ impl From<Kind> for UseKind {
             Kind::From => UseKind::From,
             Kind::CopyFrom => UseKind::CopyFrom,
             Kind::MountFrom => UseKind::MountFrom,
+            Kind::Image => UseKind::Image,
+            Kind::Context => UseKind::Context,
         }
     }
 }
