@@ -13,6 +13,7 @@ pub mod images;
 pub mod online;
 pub mod plan;
 pub mod project;
+pub mod repo;
 pub mod resolve;
 pub mod rewrite;
 pub mod splice;
