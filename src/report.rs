@@ -29,10 +29,14 @@ pub enum Code {
     Unpinned,
     /// The registry moved a locked tag (`verify --online`).
     TagDrift,
+    /// A lock whose Dockerfile, compose or bake file is gone (`--recursive`).
+    OrphanLock,
+    /// One tag locked to different digests in two locks of the repository.
+    LockConflict,
 }
 
 impl Code {
-    pub const ALL: [Code; 8] = [
+    pub const ALL: [Code; 10] = [
         Code::MissingLockfile,
         Code::MissingLockEntry,
         Code::StaleLockEntry,
@@ -41,6 +45,8 @@ impl Code {
         Code::PlatformsMismatch,
         Code::Unpinned,
         Code::TagDrift,
+        Code::OrphanLock,
+        Code::LockConflict,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +59,8 @@ impl Code {
             Code::PlatformsMismatch => "platforms-mismatch",
             Code::Unpinned => "unpinned",
             Code::TagDrift => "tag-drift",
+            Code::OrphanLock => "orphan-lock",
+            Code::LockConflict => "lock-conflict",
         }
     }
 }

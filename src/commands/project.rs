@@ -16,8 +16,8 @@ use crate::{bake, compose};
 pub struct Origin {
     /// The file the use's line is in (the compose or bake file, or a Dockerfile it builds).
     pub path: PathBuf,
-    /// The compose service or bake target.
-    pub owner: String,
+    /// The compose service or bake target; none for a Dockerfile locked on its own.
+    pub owner: Option<String>,
     /// The Dockerfile, for uses inside one.
     pub dockerfile: Option<PathBuf>,
 }
@@ -53,6 +53,63 @@ pub fn load(path: &Path, kind: FileKind, env: &Env) -> Result<Project, Diagnosti
     result.map_err(|e| error_diagnostic(&e))
 }
 
+/// Read a target: a Dockerfile as it is, a compose or bake file with every Dockerfile its
+/// builds use.
+pub fn read_target(
+    path: &Path,
+    options: &dockerfile::BuildOptions,
+    env: &Env,
+) -> Result<Read, Diagnostic> {
+    let kind = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(super::discover::kind_of)
+        .unwrap_or(FileKind::Dockerfile);
+    if kind != FileKind::Dockerfile {
+        return read(path, kind, env);
+    }
+    let (source, analysis) = super::common::read_dockerfile(path, options)?;
+    let origins = vec![
+        Origin {
+            path: path.to_path_buf(),
+            owner: None,
+            dockerfile: None,
+        };
+        analysis.images.len()
+    ];
+    let warnings = analysis
+        .warnings
+        .iter()
+        .map(|w| warning_at(path, w))
+        .collect();
+    Ok(Read {
+        source,
+        analysis,
+        origins,
+        warnings,
+        builds: Vec::new(),
+    })
+}
+
+/// Whether a path names a compose or bake file.
+pub fn is_project(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .and_then(super::discover::kind_of)
+        .is_some_and(|k| k != FileKind::Dockerfile)
+}
+
+/// The uses written in the file itself (what `rewrite` may edit).
+pub fn own_uses(read: &Read, path: &Path) -> Vec<ImageUse> {
+    read.analysis
+        .images
+        .iter()
+        .zip(&read.origins)
+        .filter(|(_, o)| o.path == path)
+        .map(|(u, _)| u.clone())
+        .collect()
+}
+
 /// Read `path` and every Dockerfile its builds use.
 pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> {
     let source = std::fs::read(path)
@@ -73,7 +130,8 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
             },
             line: fi.line,
             raw: fi.raw.clone(),
-            span: fi.span.clone(),
+            // Only spans into this file: an override file's are not this source's bytes.
+            span: fi.span.clone().filter(|_| fi.path == path),
             reference: fi.reference.clone(),
             image: fi.image.clone(),
             stage: match &fi.kind {
@@ -84,7 +142,7 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
         });
         origins.push(Origin {
             path: fi.path.clone(),
-            owner: fi.owner.clone(),
+            owner: Some(fi.owner.clone()),
             dockerfile: None,
         });
     }
@@ -134,7 +192,7 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
             });
             origins.push(Origin {
                 path: at.clone(),
-                owner: b.owner.clone(),
+                owner: Some(b.owner.clone()),
                 dockerfile: dockerfile.clone(),
             });
         }
@@ -199,7 +257,7 @@ mod tests {
                     u.reference.as_str(),
                     u.line,
                     o.path.file_name().unwrap().to_string_lossy().into_owned(),
-                    o.owner.as_str(),
+                    o.owner.as_deref().unwrap_or(""),
                 )
             })
             .collect();

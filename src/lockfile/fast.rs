@@ -126,7 +126,12 @@ fn image(lines: &mut Lines<'_>) -> Option<ImageIn> {
             "context" => Kind::Context,
             _ => return None,
         };
-        used_by.push(UseIn { kind, stage });
+        used_by.push(UseIn {
+            kind,
+            by: None,
+            dockerfile: None,
+            stage,
+        });
     }
     Some(ImageIn {
         name: spanned(name),

@@ -57,6 +57,10 @@ pub struct ImageIn {
 pub struct UseIn {
     pub kind: Kind,
     #[serde(default)]
+    pub by: Option<String>,
+    #[serde(default)]
+    pub dockerfile: Option<String>,
+    #[serde(default)]
     pub stage: Option<String>,
 }
 
@@ -86,6 +90,10 @@ struct ImageOut<'a> {
 #[derive(Serialize)]
 struct UseOut<'a> {
     kind: Kind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    by: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dockerfile: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stage: Option<&'a str>,
 }
@@ -148,6 +156,8 @@ pub fn encode(lock: &Lock) -> Result<String, serde_saphyr::SerializeError> {
                     .map(|u| {
                         FlowMap(UseOut {
                             kind: u.kind.into(),
+                            by: u.by.as_deref(),
+                            dockerfile: u.dockerfile.as_deref(),
                             stage: u.stage.as_deref(),
                         })
                     })
@@ -230,6 +240,8 @@ pub fn decode(file: FileIn) -> Result<Lock, Invalid> {
                 .into_iter()
                 .map(|u| Use {
                     kind: u.kind.into(),
+                    by: u.by,
+                    dockerfile: u.dockerfile,
                     stage: u.stage,
                 })
                 .collect(),
