@@ -83,12 +83,16 @@ _dockerfile__lock() {
 
     case "${cmd}" in
         dockerfile__lock)
-            opts="-q -v -h -V --quiet --verbose --color --help --version images resolve generate verify rewrite update export completions man help"
+            opts="-q -v -C -h -V --quiet --verbose --color --help --version images resolve generate verify rewrite update export completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -101,12 +105,16 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__completions)
-            opts="-q -v -h --quiet --verbose --color --help bash elvish fish powershell zsh"
+            opts="-q -v -C -h --quiet --verbose --color --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -119,18 +127,34 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__export)
-            opts="-q -v -h --lockfile --format --quiet --verbose --color --help"
+            opts="-r -q -v -C -h --recursive --exclude --lockfile --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --recursive)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lockfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "source-policy build-contexts bake json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "source-policy build-contexts bake json compose" -- "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -145,12 +169,24 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__generate)
-            opts="-r -j -q -v -h --recursive --lockfile --check --build-arg --platform --target --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
+            opts="-r -j -q -v -C -h --recursive --exclude --lockfile --check --build-arg --platform --target --env --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --recursive)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lockfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -164,6 +200,10 @@ _dockerfile__lock() {
                     return 0
                     ;;
                 --target)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -184,6 +224,10 @@ _dockerfile__lock() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -353,7 +397,7 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__images)
-            opts="-q -v -h --build-arg --platform --target --format --quiet --verbose --color --help"
+            opts="-q -v -C -h --build-arg --platform --target --env --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -371,8 +415,16 @@ _dockerfile__lock() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -387,13 +439,17 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__man)
-            opts="-q -v -h --out-dir --quiet --verbose --color --help"
+            opts="-q -v -C -h --out-dir --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --out-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -409,7 +465,7 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__resolve)
-            opts="-j -q -v -h --platform --format --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
+            opts="-j -q -v -C -h --platform --format --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -443,6 +499,10 @@ _dockerfile__lock() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -455,12 +515,24 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__rewrite)
-            opts="-q -v -h --lockfile --check --unpin --build-arg --platform --target --quiet --verbose --color --help"
+            opts="-r -q -v -C -h --recursive --exclude --lockfile --check --unpin --build-arg --platform --target --env --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --recursive)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lockfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -477,6 +549,14 @@ _dockerfile__lock() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -489,12 +569,24 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__update)
-            opts="-j -q -v -h --image --lockfile --check --build-arg --platform --target --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
+            opts="-r -j -q -v -C -h --recursive --exclude --image --lockfile --check --build-arg --platform --target --env --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --recursive)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --image)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -515,6 +607,10 @@ _dockerfile__lock() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --insecure-registry)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -535,6 +631,10 @@ _dockerfile__lock() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -547,12 +647,24 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__verify)
-            opts="-r -j -q -v -h --recursive --lockfile --online --require-pinned --format --build-arg --platform --target --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
+            opts="-r -j -q -v -C -h --recursive --exclude --lockfile --online --require-pinned --format --build-arg --platform --target --env --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --recursive)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lockfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -573,6 +685,10 @@ _dockerfile__lock() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --insecure-registry)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -590,6 +706,10 @@ _dockerfile__lock() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

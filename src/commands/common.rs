@@ -65,6 +65,11 @@ pub fn select(
             .map(|f| dockerfile_arg(f))
             .filter(|f| seen.insert(f.clone()))
             .collect();
+        if lockfile.is_some() && dockerfiles.len() != 1 {
+            return Err(Diagnostic::new("--lockfile needs exactly one Dockerfile")
+                .with_help("name one Dockerfile, or drop --lockfile to use `<Dockerfile>.lock`")
+                .into());
+        }
         // A lock whose Dockerfile is gone is still a target (verify reports it).
         let missing: Vec<Diagnostic> = dockerfiles
             .iter()
