@@ -344,3 +344,69 @@ struct Service {
 struct Build {
     additional_contexts: BTreeMap<String, String>,
 }
+
+#[test]
+fn one_tag_locked_to_two_digests_across_locks_is_a_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (a, b) = (
+        format!("sha256:{}", "a".repeat(64)),
+        format!("sha256:{}", "b".repeat(64)),
+    );
+    write(root, "one/Dockerfile", &format!("FROM alpine:3.20@{a}\n"));
+    write(root, "two/Dockerfile", &format!("FROM alpine:3.20@{b}\n"));
+    bin(root)
+        .args(["generate", "--recursive"])
+        .assert()
+        .success();
+    bin(root)
+        .args(["verify", "--recursive"])
+        .assert()
+        .code(1)
+        .stdout(format!(
+            "two/Dockerfile.lock:6: lock-conflict: `alpine:3.20` is locked to {b} here but to {a} in one/Dockerfile.lock\n"
+        ));
+    // Checked one at a time, each lock agrees with its Dockerfile.
+    bin(root).args(["verify", "one"]).assert().code(0);
+    bin(root).args(["verify", "two"]).assert().code(0);
+}
+
+#[test]
+fn a_root_directory_excludes_and_minus_c() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let a = format!("sha256:{}", "a".repeat(64));
+    write(
+        root,
+        "repo/app/Dockerfile",
+        &format!("FROM alpine:3.20@{a}\n"),
+    );
+    write(root, "repo/vendor/x/Dockerfile", "FROM nonsense here\n");
+    write(
+        root,
+        "repo/.dockerfile-lock.toml",
+        "exclude = [\"vendor\"]\n",
+    );
+    write(root, "other/Dockerfile", "FROM also nonsense\n");
+    bin(root)
+        .args(["generate", "--recursive", "repo"])
+        .assert()
+        .success();
+    assert!(root.join("repo/app/Dockerfile.lock").is_file());
+    bin(root)
+        .args(["-C", "repo", "verify", "--recursive"])
+        .assert()
+        .code(0);
+    fs::remove_file(root.join("repo/.dockerfile-lock.toml")).unwrap();
+    bin(root)
+        .args(["verify", "--recursive", "repo", "--exclude", "vendor/**"])
+        .assert()
+        .code(0);
+    bin(root)
+        .args(["verify", "--recursive", "repo"])
+        .assert()
+        .code(1)
+        .stdout(
+            "repo/vendor/x/Dockerfile: missing-lockfile: no lock (repo/vendor/x/Dockerfile.lock)\n",
+        );
+}
