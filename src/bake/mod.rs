@@ -10,10 +10,9 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use hcl_edit::expr::Expression;
-use hcl_edit::structure::Body;
 use hcl_edit::Span;
 
-use crate::builds::yaml::{self, Node};
+use crate::builds::yaml;
 use crate::builds::{
     excerpt, line_of, parse_image, Build, DockerfileSource, Env, Error, FileImage, ImageKind,
     NamedContext, Project, Warning,
@@ -21,10 +20,12 @@ use crate::builds::{
 use crate::compose::clean;
 
 mod eval;
+mod model;
 #[cfg(test)]
 mod tests;
 
 use eval::{EvalError, Scope, Val};
+use model::{Attr, Expr, Model, Parsed};
 
 /// The bake file names, in the order bake reads them.
 pub const FILE_NAMES: [&str; 2] = ["docker-bake.json", "docker-bake.hcl"];
@@ -76,41 +77,6 @@ pub fn load(path: &Path, env: &Env) -> Result<Project, Error> {
     read(&inputs, path.parent().unwrap_or(Path::new("")), env)
 }
 
-enum Parsed {
-    Hcl(Body),
-    Json(Node),
-}
-
-/// An attribute's value, in either syntax.
-#[derive(Clone, Copy)]
-enum Expr<'a> {
-    Hcl(&'a Expression),
-    Json(&'a Node),
-}
-
-#[derive(Clone, Copy)]
-struct Attr<'a> {
-    file: usize,
-    line: usize,
-    expr: Expr<'a>,
-}
-
-/// One `target` or `group` block (a name may have several, merged in order).
-struct Def<'a> {
-    file: usize,
-    line: usize,
-    attrs: Vec<(String, Attr<'a>)>,
-}
-
-struct Model<'a> {
-    paths: Vec<&'a Path>,
-    sources: Vec<&'a str>,
-    /// Variable name → its `default` (or a top-level attribute's value), the last wins.
-    variables: HashMap<String, (Option<Attr<'a>>, bool)>,
-    targets: Vec<(String, Vec<Def<'a>>)>,
-    groups: Vec<(String, Vec<Def<'a>>)>,
-}
-
 pub(crate) fn read(inputs: &[(&Path, &str)], dir: &Path, env: &Env) -> Result<Project, Error> {
     let mut parsed = Vec::new();
     for (path, source) in inputs {
@@ -151,144 +117,6 @@ pub(crate) fn read(inputs: &[(&Path, &str)], dir: &Path, env: &Env) -> Result<Pr
         stack: RefCell::new(Vec::new()),
     };
     ev.project(dir)
-}
-
-fn block_name(labels: &[hcl_edit::structure::BlockLabel]) -> Option<String> {
-    match labels {
-        [one] => Some(one.as_str().to_string()),
-        _ => None,
-    }
-}
-
-impl<'a> Model<'a> {
-    fn line(&self, file: usize, offset: Option<usize>) -> usize {
-        offset.map_or(1, |o| line_of(self.sources[file], o))
-    }
-
-    fn add_hcl(&mut self, file: usize, body: &'a Body) -> Result<(), Error> {
-        let path = self.paths[file];
-        for attr in body.attributes() {
-            let line = self.line(file, attr.span().map(|s| s.start));
-            self.variables.insert(
-                attr.key.value().as_str().to_string(),
-                (
-                    Some(Attr {
-                        file,
-                        line,
-                        expr: Expr::Hcl(&attr.value),
-                    }),
-                    false,
-                ),
-            );
-        }
-        for block in body.blocks() {
-            let kind = block.ident.value().as_str();
-            let line = self.line(file, block.span().map(|s| s.start));
-            let attrs: Vec<(String, Attr)> = block
-                .body
-                .attributes()
-                .map(|a| {
-                    let line = self.line(file, a.value.span().map(|s| s.start));
-                    (
-                        a.key.value().as_str().to_string(),
-                        Attr {
-                            file,
-                            line,
-                            expr: Expr::Hcl(&a.value),
-                        },
-                    )
-                })
-                .collect();
-            self.add_block(path, file, line, kind, block_name(&block.labels), attrs)?;
-        }
-        Ok(())
-    }
-
-    fn add_json(&mut self, file: usize, doc: &'a Node) -> Result<(), Error> {
-        let path = self.paths[file];
-        if !doc.is_map() {
-            return Err(Error::new(
-                path,
-                doc.line,
-                "a bake JSON file must be an object",
-            ));
-        }
-        for (k, v) in doc.entries() {
-            let kind = k.as_str().unwrap_or_default();
-            if !matches!(kind, "variable" | "target" | "group") {
-                self.variables.insert(
-                    kind.to_string(),
-                    (
-                        Some(Attr {
-                            file,
-                            line: v.line,
-                            expr: Expr::Json(v),
-                        }),
-                        false,
-                    ),
-                );
-                continue;
-            }
-            for (name, block) in v.entries() {
-                let attrs = block
-                    .entries()
-                    .map(|(ak, av)| {
-                        (
-                            ak.as_str().unwrap_or_default().to_string(),
-                            Attr {
-                                file,
-                                line: av.line,
-                                expr: Expr::Json(av),
-                            },
-                        )
-                    })
-                    .collect();
-                let name = name.as_str().map(str::to_string);
-                self.add_block(path, file, block.line, kind, name, attrs)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn add_block(
-        &mut self,
-        path: &Path,
-        file: usize,
-        line: usize,
-        kind: &str,
-        name: Option<String>,
-        attrs: Vec<(String, Attr<'a>)>,
-    ) -> Result<(), Error> {
-        let list = match kind {
-            "variable" => {
-                let name =
-                    name.ok_or_else(|| Error::new(path, line, "a variable block needs one name"))?;
-                let default = attrs.iter().find(|(k, _)| k == "default").map(|(_, a)| *a);
-                self.variables.insert(name, (default, true));
-                return Ok(());
-            }
-            "target" => &mut self.targets,
-            "group" => &mut self.groups,
-            // `function` blocks define functions; calling one is reported where it is called.
-            _ => return Ok(()),
-        };
-        let name =
-            name.ok_or_else(|| Error::new(path, line, format!("a {kind} block needs one name")))?;
-        if let Some((_, a)) = attrs.iter().find(|(k, _)| k == "matrix") {
-            return Err(Error::new(
-                path,
-                a.line,
-                format!("{kind} {name:?}: `matrix` is not supported"),
-            )
-            .with_help("write one target per combination"));
-        }
-        let def = Def { file, line, attrs };
-        match list.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, defs)) => defs.push(def),
-            None => list.push((name, vec![def])),
-        }
-        Ok(())
-    }
 }
 
 struct Evaluator<'m, 'a> {
