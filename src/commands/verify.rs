@@ -69,17 +69,22 @@ pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
 fn fix_hint(findings: &[Finding]) -> String {
     let codes: BTreeSet<Code> = findings.iter().map(|f| f.code).collect();
     let mut fixes = Vec::new();
-    if codes
-        .iter()
-        .any(|c| !matches!(c, Code::TagDrift | Code::Unpinned))
-    {
+    if codes.iter().any(|c| {
+        !matches!(
+            c,
+            Code::TagDrift | Code::Unpinned | Code::OrphanLock | Code::LockConflict
+        )
+    }) {
         fixes.push("`dockerfile-lock generate` to bring the locks up to date");
     }
     if codes.contains(&Code::Unpinned) {
         fixes.push("`dockerfile-lock rewrite` to pin the unpinned references");
     }
-    if codes.contains(&Code::TagDrift) {
+    if codes.contains(&Code::TagDrift) || codes.contains(&Code::LockConflict) {
         fixes.push("`dockerfile-lock update` to move the locks to the new digests");
+    }
+    if codes.contains(&Code::OrphanLock) {
+        fixes.push("`git rm` on each lock whose file is gone");
     }
     format!("run {}", fixes.join(", then "))
 }
