@@ -40,6 +40,9 @@ _dockerfile__lock() {
             dockerfile__lock,rewrite)
                 cmd="dockerfile__lock__subcmd__rewrite"
                 ;;
+            dockerfile__lock,sources)
+                cmd="dockerfile__lock__subcmd__sources"
+                ;;
             dockerfile__lock,update)
                 cmd="dockerfile__lock__subcmd__update"
                 ;;
@@ -70,6 +73,9 @@ _dockerfile__lock() {
             dockerfile__lock__subcmd__help,rewrite)
                 cmd="dockerfile__lock__subcmd__help__subcmd__rewrite"
                 ;;
+            dockerfile__lock__subcmd__help,sources)
+                cmd="dockerfile__lock__subcmd__help__subcmd__sources"
+                ;;
             dockerfile__lock__subcmd__help,update)
                 cmd="dockerfile__lock__subcmd__help__subcmd__update"
                 ;;
@@ -83,7 +89,7 @@ _dockerfile__lock() {
 
     case "${cmd}" in
         dockerfile__lock)
-            opts="-q -v -C -h -V --quiet --verbose --color --help --version images resolve generate verify rewrite update export completions man help"
+            opts="-q -v -C -h -V --quiet --verbose --color --help --version images sources resolve generate verify rewrite update export completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -243,7 +249,7 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__help)
-            opts="images resolve generate verify rewrite update export completions man help"
+            opts="images sources resolve generate verify rewrite update export completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -355,6 +361,20 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__help__subcmd__rewrite)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dockerfile__lock__subcmd__help__subcmd__sources)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -551,6 +571,48 @@ _dockerfile__lock() {
                     ;;
                 --env)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dockerfile__lock__subcmd__sources)
+            opts="-q -v -C -h --build-arg --platform --target --env --format --quiet --verbose --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --build-arg)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 -C)

@@ -29,6 +29,7 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand images 'List every external image the Dockerfiles use'
+            cand sources 'List every source ADD fetches (HTTP URLs, git repositories)'
             cand resolve 'Resolve image references to digests, like `crane digest`'
             cand generate 'Resolve every image and write `<Dockerfile>.lock` beside each Dockerfile'
             cand verify 'Check that each Dockerfile and its lock agree (offline unless --online)'
@@ -40,6 +41,21 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dockerfile-lock;images'= {
+            cand --build-arg 'Set a build-time variable, as `docker build --build-arg` (repeatable)'
+            cand --platform 'Target platform os/arch[/variant] (repeatable; default linux/amd64)'
+            cand --target 'Only the images needed to build this stage'
+            cand --env 'Set a variable for compose and bake file interpolation (repeatable; wins over the environment and `.env`)'
+            cand --format 'Output format'
+            cand -C 'Run as if started in DIR'
+            cand --color 'When to use colour on stderr'
+            cand -q 'Print less (errors only)'
+            cand --quiet 'Print less (errors only)'
+            cand -v 'Print more (repeat for more detail)'
+            cand --verbose 'Print more (repeat for more detail)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dockerfile-lock;sources'= {
             cand --build-arg 'Set a build-time variable, as `docker build --build-arg` (repeatable)'
             cand --platform 'Target platform os/arch[/variant] (repeatable; default linux/amd64)'
             cand --target 'Only the images needed to build this stage'
@@ -204,6 +220,7 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
         }
         &'dockerfile-lock;help'= {
             cand images 'List every external image the Dockerfiles use'
+            cand sources 'List every source ADD fetches (HTTP URLs, git repositories)'
             cand resolve 'Resolve image references to digests, like `crane digest`'
             cand generate 'Resolve every image and write `<Dockerfile>.lock` beside each Dockerfile'
             cand verify 'Check that each Dockerfile and its lock agree (offline unless --online)'
@@ -215,6 +232,8 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dockerfile-lock;help;images'= {
+        }
+        &'dockerfile-lock;help;sources'= {
         }
         &'dockerfile-lock;help;resolve'= {
         }

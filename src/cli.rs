@@ -52,6 +52,9 @@ pub enum Command {
     /// List every external image the Dockerfiles use
     #[command(after_help = EXIT_CODES)]
     Images(ImagesArgs),
+    /// List every source ADD fetches (HTTP URLs, git repositories)
+    #[command(after_help = EXIT_CODES)]
+    Sources(ImagesArgs),
     /// Resolve image references to digests, like `crane digest`
     #[command(after_help = EXIT_CODES)]
     Resolve(ResolveArgs),

@@ -29,6 +29,8 @@ pub enum Code {
     Unpinned,
     /// The registry moved a locked tag (`verify --online`).
     TagDrift,
+    /// A locked `ADD` source changed upstream: other bytes, or a moved ref (`--online`).
+    SourceDrift,
     /// A lock whose Dockerfile, compose or bake file is gone (`--recursive`).
     OrphanLock,
     /// One tag locked to different digests in two locks of the repository.
@@ -36,7 +38,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 10] = [
+    pub const ALL: [Code; 11] = [
         Code::MissingLockfile,
         Code::MissingLockEntry,
         Code::StaleLockEntry,
@@ -45,6 +47,7 @@ impl Code {
         Code::PlatformsMismatch,
         Code::Unpinned,
         Code::TagDrift,
+        Code::SourceDrift,
         Code::OrphanLock,
         Code::LockConflict,
     ];
@@ -59,6 +62,7 @@ impl Code {
             Code::PlatformsMismatch => "platforms-mismatch",
             Code::Unpinned => "unpinned",
             Code::TagDrift => "tag-drift",
+            Code::SourceDrift => "source-drift",
             Code::OrphanLock => "orphan-lock",
             Code::LockConflict => "lock-conflict",
         }
@@ -80,9 +84,19 @@ pub struct Finding {
     /// 1-based line in `path`, when one line is to blame.
     pub line: Option<usize>,
     pub message: String,
+    /// What the finding is about when it is not an image: `source` for what `ADD`
+    /// fetches. Left out of JSON for images, so image findings read as before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
 }
 
 impl Finding {
+    /// The same finding, about a kind of entry other than an image.
+    pub fn with_kind(mut self, kind: &'static str) -> Self {
+        self.kind = Some(kind);
+        self
+    }
+
     pub fn new(
         code: Code,
         path: impl Into<PathBuf>,
@@ -94,6 +108,7 @@ impl Finding {
             path: path.into(),
             line,
             message: message.into(),
+            kind: None,
         }
     }
 }

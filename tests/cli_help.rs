@@ -24,6 +24,7 @@ fn top_level_help() {
 fn subcommand_help() {
     for sub in [
         "images",
+        "sources",
         "resolve",
         "generate",
         "verify",

@@ -616,3 +616,78 @@ fn nothing_to_pin_gives_empty_but_valid_output() {
         "docker.io/library/alpine"
     );
 }
+
+/// The fixture with HTTP and git sources (`rewrite-sources`): its policy, golden.
+fn export_sources() -> String {
+    let dir = scratch("rewrite-sources");
+    let out = bin(dir.path())
+        .args(["export", "--format", "source-policy", "Dockerfile"])
+        .assert()
+        .code(0)
+        .stderr("")
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn source_rules_match_their_golden_file() {
+    let got = export_sources();
+    let path = testdata().join("rewrite-sources/expected/source-policy.json");
+    if std::env::var_os("DOCKERFILE_LOCK_BLESS").is_some() {
+        fs::write(&path, &got).unwrap();
+    }
+    assert_eq!(got, text(&path));
+}
+
+#[test]
+fn source_rules_follow_buildkits_schema_and_pin_every_source() {
+    use dockerfile_lock::lockfile::SourcePin;
+    let policy: Policy = serde_json::from_str(&export_sources()).unwrap();
+    let rules = policy.rules.unwrap();
+    let dir = testdata().join("rewrite-sources");
+    let lock = lockfile::read(&dir.join("Dockerfile.lock"))
+        .unwrap()
+        .unwrap();
+    let mut by_selector = BTreeMap::new();
+    for rule in rules {
+        assert_eq!(rule.action, Some(PolicyAction::CONVERT));
+        let selector = rule.selector.unwrap();
+        assert_eq!(selector.match_type, Some(MatchType::EXACT));
+        let from = selector.identifier.unwrap();
+        let updates = rule.updates.unwrap();
+        if from.starts_with("docker-image://") {
+            assert!(updates.attrs.is_none());
+            continue;
+        }
+        // Source rules keep the identifier and pin through attributes only.
+        assert_eq!(updates.identifier.as_deref(), Some(from.as_str()));
+        by_selector.insert(from, updates.attrs.unwrap());
+    }
+    assert_eq!(by_selector.len(), lock.sources.len(), "one rule per source");
+    // What the frontend asks the policy about for each ADD source of the Dockerfile
+    // (client/llb/source.go: the URL for HTTP, git://host/path#ref[:subdir] for git).
+    let options = BuildOptions::default();
+    let analysis =
+        dockerfile::analyze(&fs::read(dir.join("Dockerfile")).unwrap(), &options).unwrap();
+    let found = dockerfile_lock::sources::find(&analysis).unwrap();
+    assert_eq!(found.len(), 7);
+    for s in found {
+        let attrs = by_selector
+            .get(&s.identifier())
+            .unwrap_or_else(|| panic!("no rule for {}", s.identifier()));
+        match &lock.sources[&s.url].pin {
+            SourcePin::Http { checksum } => {
+                assert_eq!(attrs.len(), 1);
+                assert_eq!(attrs["http.checksum"], checksum.to_string());
+            }
+            SourcePin::Git { commit, .. } => {
+                assert!(s.identifier().starts_with("git://github.com/org/"));
+                assert_eq!(attrs.len(), 2);
+                assert_eq!(&attrs["git.checksum"], commit);
+                assert_eq!(attrs["git.fetchbycommit"], "true");
+            }
+        }
+    }
+}

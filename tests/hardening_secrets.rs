@@ -96,6 +96,7 @@ fn lock_for(host: &str) -> Vec<u8> {
         dockerfile: "Dockerfile".into(),
         build_args: BTreeMap::new(),
         images,
+        ..Lock::default()
     };
     lockfile::encode(&lock).unwrap().into_bytes()
 }

@@ -68,6 +68,18 @@ pub fn run(args: &ExportArgs, console: &mut Console<'_>) -> Outcome {
     ) {
         for locked in &mut locks {
             add_dockerfile_stages(console, locked);
+            if !locked.lock.sources.is_empty() {
+                console.warn(
+                    &Diagnostic::new(format!(
+                        "the {} ADD source(s) {} locks are not pinned by build contexts",
+                        locked.lock.sources.len(),
+                        display(&locked.target.lock)
+                    ))
+                    .with_help(
+                        "pin them with `--format source-policy`, or `dockerfile-lock rewrite`",
+                    ),
+                );
+            }
         }
     }
     let text = render(args.format, &locks)?;
@@ -78,7 +90,7 @@ pub fn run(args: &ExportArgs, console: &mut Console<'_>) -> Outcome {
 /// The text `format` gives for `locks`; a tag locked to two digests is an error.
 fn render(format: ExportFormat, locks: &[Locked]) -> Result<String, Failure> {
     Ok(match format {
-        ExportFormat::SourcePolicy => source_policy::render(&pins(locks)?),
+        ExportFormat::SourcePolicy => source_policy::render(&pins(locks)?, &source_rules(locks)?),
         ExportFormat::BuildContexts => contexts::render_args(&context_pins(locks)?),
         ExportFormat::Bake => contexts::render_bake(&context_pins(locks)?),
         ExportFormat::Json => json::render(locks),
@@ -176,6 +188,72 @@ fn pins(locks: &[Locked]) -> Result<BTreeMap<String, Pin>, Failure> {
     } else {
         Err(Failure(errors))
     }
+}
+
+/// The attributes that pin one fetched source, merged across the locks exported together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SourceRule {
+    attrs: BTreeMap<&'static str, String>,
+    lock: String,
+}
+
+/// One rule per locked source, by BuildKit's identifier for it (the URL for HTTP,
+/// `git://host/path#ref` for git); two locks pinning one identifier differently is an
+/// error, as for images.
+fn source_rules(locks: &[Locked]) -> Result<BTreeMap<String, SourceRule>, Failure> {
+    use crate::lockfile::SourcePin;
+    let mut rules: BTreeMap<String, SourceRule> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for locked in locks {
+        let here = display(&locked.target.lock);
+        for (url, entry) in &locked.lock.sources {
+            let (identifier, attrs) = match &entry.pin {
+                SourcePin::Http { checksum } => (
+                    url.clone(),
+                    BTreeMap::from([("http.checksum", checksum.to_string())]),
+                ),
+                SourcePin::Git { commit, .. } => {
+                    let Ok(Some(g)) = crate::sources::gitref::parse_git_ref(url) else {
+                        continue;
+                    };
+                    let attrs = BTreeMap::from([
+                        ("git.checksum", commit.clone()),
+                        ("git.fetchbycommit", "true".to_string()),
+                    ]);
+                    (g.identifier(), attrs)
+                }
+            };
+            match rules.get(&identifier) {
+                None => {
+                    let lock = here.clone();
+                    rules.insert(identifier, SourceRule { attrs, lock });
+                }
+                Some(rule) if rule.attrs == attrs => {}
+                Some(rule) => errors.push(
+                    Diagnostic::new(format!(
+                        "source `{}` is locked to different pins in the locks exported together",
+                        crate::sources::pins::shown(&identifier)
+                    ))
+                    .with_note(format!("{} in {}", entry_pin(&rule.attrs), rule.lock))
+                    .with_note(format!("{} in {here}", entry.pin.shown()))
+                    .with_help("run `dockerfile-lock update` on those Dockerfiles so they agree, or export them separately"),
+                ),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(rules)
+    } else {
+        Err(Failure(errors))
+    }
+}
+
+fn entry_pin(attrs: &BTreeMap<&'static str, String>) -> String {
+    attrs
+        .get("http.checksum")
+        .or_else(|| attrs.get("git.checksum"))
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// BuildKit applies the first matching rule and one context per name, so two digests for

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::common::{self, Target};
 use super::plan::{self, Source, Want};
 use super::project::{self, Origin};
+use super::sources_lock::{self, WantSource};
 use super::{online, Console, Outcome, Status};
 use crate::cli::{BuildArgs, GenerateArgs, RegistryArgs};
 use crate::diagnostic::{Diagnostic, Failure};
@@ -31,6 +32,9 @@ pub struct Job {
     pub analysis: Analysis,
     /// Where each of `analysis.images` is written.
     pub origins: Vec<Origin>,
+    /// The fetched `ADD` sources it needs, and where their pins come from.
+    pub sources: BTreeMap<String, WantSource>,
+    pub sources_plan: BTreeMap<String, sources_lock::Plan>,
 }
 
 pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
@@ -40,21 +44,22 @@ pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
         prepare(target, &args.build, None, &|_, _| false)
     })?;
     let answers = resolve_jobs(console, &args.registry, &jobs)?;
+    let fetched = resolve_sources(&args.registry, &jobs)?;
     let mut writes = Vec::new();
     let none = HashMap::new();
     for job in &jobs {
-        let lock = plan::build_lock(
-            common::relative_dockerfile(&job.target.lock, &job.target.dockerfile),
-            job.build_args.clone(),
-            &job.wanted,
-            &job.plan,
-            answers.get(&job.platforms).unwrap_or(&none),
-        );
-        writes.push((
-            job.target.lock.clone(),
-            lockfile::encode(&lock)?,
+        let lock = build_lock(job, answers.get(&job.platforms).unwrap_or(&none), &fetched)?;
+        let counted = format!(
+            "{} {}{}",
             lock.images.len(),
-        ));
+            images(lock.images.len()),
+            match lock.sources.len() {
+                0 => String::new(),
+                1 => ", 1 source".into(),
+                n => format!(", {n} sources"),
+            }
+        );
+        writes.push((job.target.lock.clone(), lockfile::encode(&lock)?, counted));
     }
     if args.check {
         let files: Vec<(&std::path::Path, &[u8])> = writes
@@ -69,9 +74,9 @@ pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
         .map(|(p, text, _)| (p.as_path(), text.as_bytes()))
         .collect();
     let written = lockfile::write_all_if_changed(&files).map_err(|e| e.to_diagnostic())?;
-    for ((path, _, n), wrote) in writes.iter().zip(written) {
+    for ((path, _, counted), wrote) in writes.iter().zip(written) {
         if wrote {
-            console.info(&format!("wrote {} ({n} {})", path.display(), images(*n)));
+            console.info(&format!("wrote {} ({counted})", path.display()));
         } else {
             console.info(&format!("{} is up to date", path.display()));
         }
@@ -111,6 +116,33 @@ fn images(n: usize) -> &'static str {
     } else {
         "images"
     }
+}
+
+/// The new lock of one job, images and sources, once every question is answered.
+pub fn build_lock(
+    job: &Job,
+    answers: &HashMap<ImageRef, Resolved>,
+    fetched: &sources_lock::Answers,
+) -> Result<Lock, Diagnostic> {
+    let mut lock = plan::build_lock(
+        common::relative_dockerfile(&job.target.lock, &job.target.dockerfile),
+        job.build_args.clone(),
+        &job.wanted,
+        &job.plan,
+        answers,
+    );
+    lock.sources = sources_lock::build(&job.sources, &job.sources_plan, fetched)
+        .map_err(|e| super::images::error_diagnostic(&job.target.dockerfile, &e))?;
+    Ok(lock)
+}
+
+/// Download and resolve every source the jobs need, each once.
+pub fn resolve_sources(
+    registry: &RegistryArgs,
+    jobs: &[Job],
+) -> Result<sources_lock::Answers, Failure> {
+    let timeout = std::time::Duration::from_secs(registry.timeout);
+    sources_lock::resolve(jobs.iter().map(|j| &j.sources_plan), timeout)
 }
 
 /// Ask the registries everything the jobs need, each reference once per platform set
@@ -190,6 +222,17 @@ pub fn prepare(
     recorded: Option<&Lock>,
     refresh: &dyn Fn(&Key, &Want) -> bool,
 ) -> Result<(Job, Vec<Diagnostic>), Diagnostic> {
+    prepare_with(target, build, recorded, refresh, &|_| false)
+}
+
+/// [`prepare`], with `refresh_source` naming source URLs to resolve again.
+pub fn prepare_with(
+    target: &Target,
+    build: &BuildArgs,
+    recorded: Option<&Lock>,
+    refresh: &dyn Fn(&Key, &Want) -> bool,
+    refresh_source: &dyn Fn(&str) -> bool,
+) -> Result<(Job, Vec<Diagnostic>), Diagnostic> {
     let old = lockfile::read(&target.lock).map_err(|e| {
         e.to_diagnostic().with_help(format!(
             "fix {} or delete it, then run `dockerfile-lock generate` again",
@@ -211,6 +254,13 @@ pub fn prepare(
     let wanted = plan::wanted_from(&analysis, &origins, &target.lock);
     check_conflicts(target, &wanted)?;
     let plan = plan::plan(&wanted, old.as_ref(), &options.platforms, refresh);
+    let found = crate::sources::find(&analysis)
+        .map_err(|e| super::images::error_diagnostic(&target.dockerfile, &e))?;
+    let mut sources = sources_lock::wanted(&found, old.as_ref());
+    for (url, want) in &mut sources {
+        want.refreshed = refresh_source(url);
+    }
+    let sources_plan = sources_lock::plan(&sources, old.as_ref(), refresh_source);
     let build_args = match recorded {
         Some(lock) if build.build_args.is_empty() => lock.build_args.clone(),
         _ => common::given_build_args(&options, build),
@@ -225,6 +275,8 @@ pub fn prepare(
         source,
         analysis,
         origins,
+        sources,
+        sources_plan,
     };
     Ok((job, warnings))
 }

@@ -16,9 +16,13 @@ pub mod project;
 pub mod repo;
 pub mod resolve;
 pub mod rewrite;
+pub mod rewrite_sources;
+pub mod sources;
+pub mod sources_lock;
 pub mod splice;
 pub mod update;
 pub mod verify;
+pub mod verify_sources;
 
 /// How a command that did its job ended: in sync (exit 0) or with findings (exit 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -192,6 +192,7 @@ pub fn build_lock(
         dockerfile,
         build_args,
         images,
+        sources: BTreeMap::new(),
     }
 }
 

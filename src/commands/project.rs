@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::discover::FileKind;
 use crate::builds::{self, DockerfileSource, Env, ImageKind, Project};
 use crate::diagnostic::Diagnostic;
-use crate::dockerfile::{self, Analysis, ImageUse, UseKind, Warning};
+use crate::dockerfile::{self, AddSource, Analysis, ImageUse, UseKind, Warning};
 use crate::{bake, compose};
 
 /// Where one use in a project's analysis is written and what it belongs to.
@@ -147,6 +147,7 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
         });
     }
     let mut built = Vec::new();
+    let mut sources = Vec::new();
     for b in &project.builds {
         let options = b.options().map_err(|e| error_diagnostic(&e))?;
         let (text, at, dockerfile) = match &b.dockerfile {
@@ -179,6 +180,13 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
         for w in &analysis.warnings {
             warnings.push(warning_at(&at, w));
         }
+        // Locked through this file; edits to the Dockerfile's bytes are not this file's.
+        sources.extend(analysis.sources.into_iter().map(|s| AddSource {
+            span: None,
+            checksum_span: None,
+            flags_at: None,
+            ..s
+        }));
         for u in analysis.images {
             if b.is_named_context(&u) {
                 continue;
@@ -203,6 +211,7 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
             images,
             warnings: Vec::new(),
             stages: Vec::new(),
+            sources,
         },
         origins,
         warnings,

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use super::common::{self, Target};
 use super::splice::{self, Edit, Skip};
-use super::{Console, Outcome, Status};
+use super::{rewrite_sources, Console, Outcome, Status};
 use crate::cli::RewriteArgs;
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::dockerfile::Analysis;
@@ -60,14 +60,11 @@ pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
     }
     changes.retain(|c| c.old != c.new);
     if args.check {
-        for c in &changes {
-            super::write_diff(console, &c.path, &c.old, &c.new)?;
-        }
-        return Ok(if changes.is_empty() {
-            Status::Ok
-        } else {
-            Status::Findings
-        });
+        let files: Vec<(&std::path::Path, &[u8])> = changes
+            .iter()
+            .map(|c| (c.path.as_path(), c.new.as_slice()))
+            .collect();
+        return super::generate::check_only(console, &files);
     }
     // All or nothing: a failed write leaves every Dockerfile as it was.
     let files: Vec<(&std::path::Path, &[u8])> = changes
@@ -97,11 +94,14 @@ fn plan_file(target: &Target, args: &RewriteArgs) -> Result<Change, Failure> {
     };
     let source = read.source;
     let mut notes = Vec::new();
-    let edits = if args.unpin {
+    let mut edits = if args.unpin {
         splice::unpin_all(&source, &analysis.images)
     } else {
         pin_edits(target, &lock, &source, &analysis, &mut notes)?
     };
+    edits.extend(rewrite_sources::edits(
+        target, &lock, &source, &analysis, args.unpin, &mut notes,
+    )?);
     Ok(Change {
         path: target.dockerfile.clone(),
         new: splice::apply(&source, &edits),

@@ -7,11 +7,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::common;
 use super::generate::{self, Job};
-use super::plan::{self, Want};
+use super::plan::Want;
 use super::splice::{self, Edit};
 use super::{rewrite, write_out, Console, Outcome, Status};
 use crate::cli::UpdateArgs;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Failure};
+use crate::dockerfile::{global_arg_default, UseKind};
 use crate::lockfile::{self, Key, Lock};
 use crate::reference::{Digest, ImageRef};
 
@@ -25,15 +26,25 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
     let selected = |key: &Key, want: &Want| {
         args.images.is_empty() || args.images.iter().any(|n| names(n, key, want))
     };
+    // `--image URL` names a source; without `--image`, every source is resolved again.
+    let selected_source =
+        |url: &str| args.images.is_empty() || args.images.iter().any(|n| n == url);
     let jobs = generate::prepare_all(console, &targets, |target| {
         let i = targets.iter().position(|t| t == target).unwrap_or(0);
-        generate::prepare(target, &args.build, locks.get(i), &selected)
+        generate::prepare_with(
+            target,
+            &args.build,
+            locks.get(i),
+            &selected,
+            &selected_source,
+        )
     })?;
     for name in &args.images {
         let known = jobs.iter().any(|j| {
             j.wanted
                 .iter()
                 .any(|(k, w)| k.is_tag() && names(name, k, w))
+                || j.sources.contains_key(name)
         });
         if !known {
             return Err(Diagnostic::new(format!("no locked tag matches `{name}`"))
@@ -42,26 +53,34 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
         }
     }
     let answers = generate::resolve_jobs(console, &args.registry, &jobs)?;
+    let fetched = generate::resolve_sources(&args.registry, &jobs)?;
 
     let mut moved = BTreeSet::new();
     let mut summary = Summary::default();
     let mut writes: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
+    // Pins update cannot move in place: nothing is written, so the Dockerfile and its lock
+    // never disagree.
+    let mut failures = Vec::new();
     let none = HashMap::new();
     for job in &jobs {
-        let lock = plan::build_lock(
-            common::relative_dockerfile(&job.target.lock, &job.target.dockerfile),
-            job.build_args.clone(),
-            &job.wanted,
-            &job.plan,
-            answers.get(&job.platforms).unwrap_or(&none),
-        );
+        let lock =
+            generate::build_lock(job, answers.get(&job.platforms).unwrap_or(&none), &fetched)?;
         let old = job.old.clone().unwrap_or_default();
+        for (url, entry) in &lock.sources {
+            if let Some(before) = old.sources.get(url).filter(|e| e.pin != entry.pin) {
+                moved.insert((
+                    crate::sources::pins::shown(url),
+                    before.pin.shown(),
+                    entry.pin.shown(),
+                ));
+            }
+        }
         for (key, entry) in &lock.images {
             if let Some(before) = old.images.get(key).filter(|e| e.digest != entry.digest) {
                 moved.insert((
                     key.reference.clone(),
-                    before.digest.clone(),
-                    entry.digest.clone(),
+                    before.digest.to_string(),
+                    entry.digest.to_string(),
                 ));
             }
         }
@@ -75,14 +94,26 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
             .keys()
             .filter(|k| !lock.images.contains_key(*k))
             .count();
-        if let Some((bytes, lines)) = repinned(job, &old, &lock) {
-            summary.lines += lines;
-            writes.push((job.target.dockerfile.clone(), bytes));
+        match repinned(job, &old, &lock) {
+            Ok(mut edits) => {
+                edits.extend(super::rewrite_sources::repinned(job, &old, &lock));
+                if !edits.is_empty() {
+                    summary.lines += edits.len();
+                    writes.push((
+                        job.target.dockerfile.clone(),
+                        splice::apply(&job.source, &edits),
+                    ));
+                }
+            }
+            Err(mut stuck) => failures.append(&mut stuck),
         }
         writes.push((
             job.target.lock.clone(),
             lockfile::encode(&lock)?.into_bytes(),
         ));
+    }
+    if !failures.is_empty() {
+        return Err(Failure(failures));
     }
     let mut report = String::new();
     for (reference, old, new) in &moved {
@@ -160,10 +191,12 @@ fn names(name: &str, key: &Key, want: &Want) -> bool {
         || ImageRef::parse(name).is_ok_and(|r| Key::for_use(&r) == *key)
 }
 
-/// The Dockerfile with each already-pinned line moved to its new digest; `None` when no
-/// pinned line moved, with the number of lines moved. Unpinned lines stay unpinned: that
-/// is `rewrite`'s job.
-fn repinned(job: &Job, old: &Lock, new: &Lock) -> Option<(Vec<u8>, usize)> {
+/// The edits that move each already-pinned reference to its new digest, where it is
+/// written: in the FROM (quoted or not), or in the default of the global ARG a FROM names
+/// whole (`ARG BASE=img:1@sha256:…` / `FROM $BASE`); none when no pin moved. The
+/// diagnostics of pins that cannot be moved in place. Unpinned references stay unpinned:
+/// that is `rewrite`'s job.
+fn repinned(job: &Job, old: &Lock, new: &Lock) -> Result<Vec<Edit>, Vec<Diagnostic>> {
     let changed: BTreeMap<&Key, &Digest> = new
         .images
         .iter()
@@ -172,9 +205,10 @@ fn repinned(job: &Job, old: &Lock, new: &Lock) -> Option<(Vec<u8>, usize)> {
         .collect();
     let pinned_in_file = job.wanted.values().any(|w| w.pinned.is_some());
     if changed.is_empty() || !pinned_in_file {
-        return None;
+        return Ok(Vec::new());
     }
     let mut edits = Vec::new();
+    let mut stuck = Vec::new();
     for u in &job.analysis.images {
         let Some(digest) = changed.get(&Key::for_use(&u.image)) else {
             continue;
@@ -182,11 +216,49 @@ fn repinned(job: &Job, old: &Lock, new: &Lock) -> Option<(Vec<u8>, usize)> {
         if u.image.digest().is_none() || u.image.is_digest_only() {
             continue;
         }
-        if let Ok((text, range)) = splice::written(&job.source, u) {
-            if let Some(text) = splice::pinned(text, digest) {
-                edits.push(Edit { range, text });
-            }
+        let at = match splice::written(&job.source, u) {
+            Ok((text, range)) => Some((text.to_string(), range)),
+            Err(_) => in_arg_default(job, u),
+        };
+        match at.and_then(|(text, range)| splice::pinned(&text, digest).map(|t| (t, range))) {
+            Some((text, range)) => edits.push(Edit { range, text }),
+            None => stuck.push(
+                Diagnostic::new(format!(
+                    "`{}` is pinned where update cannot move it to {digest}",
+                    u.raw
+                ))
+                .at(&job.target.dockerfile, Some(u.line))
+                .with_help("edit the digest by hand (or unpin it with `rewrite --unpin` and pin again with `rewrite`), then update again"),
+            ),
         }
     }
-    Some((splice::apply(&job.source, &edits), edits.len()))
+    if !stuck.is_empty() {
+        return Err(stuck);
+    }
+    Ok(edits)
+}
+
+/// For `FROM $NAME` (or `${NAME}`) whose reference is the literal default of global ARG
+/// NAME, not overridden by a --build-arg: that default's text and bytes.
+fn in_arg_default(
+    job: &Job,
+    u: &crate::dockerfile::ImageUse,
+) -> Option<(String, std::ops::Range<usize>)> {
+    if u.kind != UseKind::From {
+        return None;
+    }
+    let name = u.raw.strip_prefix('$')?;
+    let name = name
+        .strip_prefix('{')
+        .and_then(|n| n.strip_suffix('}'))
+        .unwrap_or(name);
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return None;
+    }
+    if job.build_args.contains_key(name) {
+        return None;
+    }
+    let d = global_arg_default(&job.source, name)?;
+    (d.value == u.reference).then_some(())?;
+    Some((d.value, d.span?))
 }

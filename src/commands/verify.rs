@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::common::{self, Target};
 use super::plan::{self, Want};
 use super::project;
-use super::{online, write_out, Console, Outcome, Status};
+use super::{online, sources_lock, verify_sources, write_out, Console, Outcome, Status};
 use crate::cli::{ReportFormat, VerifyArgs};
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::lockfile::{self, Key, Lock};
@@ -72,7 +72,11 @@ fn fix_hint(findings: &[Finding]) -> String {
     if codes.iter().any(|c| {
         !matches!(
             c,
-            Code::TagDrift | Code::Unpinned | Code::OrphanLock | Code::LockConflict
+            Code::TagDrift
+                | Code::SourceDrift
+                | Code::Unpinned
+                | Code::OrphanLock
+                | Code::LockConflict
         )
     }) {
         fixes.push("`dockerfile-lock generate` to bring the locks up to date");
@@ -80,8 +84,11 @@ fn fix_hint(findings: &[Finding]) -> String {
     if codes.contains(&Code::Unpinned) {
         fixes.push("`dockerfile-lock rewrite` to pin the unpinned references");
     }
-    if codes.contains(&Code::TagDrift) || codes.contains(&Code::LockConflict) {
-        fixes.push("`dockerfile-lock update` to move the locks to the new digests");
+    if codes.contains(&Code::TagDrift)
+        || codes.contains(&Code::SourceDrift)
+        || codes.contains(&Code::LockConflict)
+    {
+        fixes.push("`dockerfile-lock update` to move the locks to what upstream serves now");
     }
     if codes.contains(&Code::OrphanLock) {
         fixes.push("`git rm` on each lock whose file is gone");
@@ -123,6 +130,7 @@ fn check_all(
     let mut errors = Vec::new();
     let mut drift = Vec::new();
     let mut images = 0;
+    let mut source_drift = Vec::new();
     // One thread: on a busy machine (a CI runner, a laptop mid-build) a second thread
     // waits for a core more than it saves.
     for result in targets.iter().map(|t| check(t, args, &env)) {
@@ -135,6 +143,7 @@ fn check_all(
                 images += checked.images;
                 findings.append(&mut checked.findings);
                 drift.append(&mut checked.drift);
+                source_drift.append(&mut checked.source_drift);
             }
             Err(d) => errors.push(d),
         }
@@ -142,6 +151,11 @@ fn check_all(
     findings.append(&mut conflicts(&locked));
     if errors.is_empty() && args.online {
         match check_drift(console, args, &drift) {
+            Ok(mut more) => findings.append(&mut more),
+            Err(mut f) => errors.append(&mut f.0),
+        }
+        let timeout = std::time::Duration::from_secs(args.registry.timeout);
+        match verify_sources::check_drift(&source_drift, timeout) {
             Ok(mut more) => findings.append(&mut more),
             Err(mut f) => errors.append(&mut f.0),
         }
@@ -164,6 +178,7 @@ struct Checked {
     warnings: Vec<Diagnostic>,
     drift: Vec<DriftCheck>,
     locked: Vec<Locked>,
+    source_drift: Vec<verify_sources::DriftCheck>,
 }
 
 /// A tagged entry of a lock, for finding one tag locked to two digests across locks.
@@ -314,6 +329,20 @@ fn check(
             });
         }
     }
+    let remote = crate::sources::find(&analysis)
+        .map_err(|e| super::images::error_diagnostic(&target.dockerfile, &e))?;
+    let sources = sources_lock::wanted(&remote, Some(&lock));
+    verify_sources::compare(
+        target,
+        &lock,
+        &lock_bytes,
+        &sources,
+        args.require_pinned,
+        &mut found,
+    );
+    checked
+        .source_drift
+        .extend(verify_sources::drift_checks(target, &lock, &sources));
     found.sort_by(|a, b| (a.line, a.code, &a.message).cmp(&(b.line, b.code, &b.message)));
     checked.findings.append(&mut found);
     Ok(checked)

@@ -5,7 +5,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-use super::dispatch::Ctx;
+use super::dispatch::{reachable, Ctx};
 use super::expand::{expand, Vars};
 use super::stages::{template_help, Program};
 use super::syntax::Word;
@@ -30,9 +30,17 @@ pub(crate) fn analyze(p: Program<'_>, options: &BuildOptions) -> Result<Analysis
     let mut first_warning: HashMap<usize, usize> = HashMap::new();
     let mut more_warnings: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut seen = HashSet::new();
+    let mut sources = Vec::new();
+    let mut seen_sources = HashSet::new();
     for platform in &platforms {
         let pass = Ctx::new(&p, options, platform).run()?;
         let keep = needed.map(|t| reachable(&pass.deps, t));
+        for (stage, s) in pass.sources {
+            let wanted = keep.as_ref().is_none_or(|k| k[stage]);
+            if wanted && seen_sources.insert((s.line, s.span.clone(), s.value.clone())) {
+                sources.push(s);
+            }
+        }
         if platforms.len() == 1 && keep.is_none() {
             // Nothing to filter or merge: this pass's uses are the result, as they are.
             images = pass.uses;
@@ -72,10 +80,12 @@ pub(crate) fn analyze(p: Program<'_>, options: &BuildOptions) -> Result<Analysis
     images.sort_by_key(|u| u.line);
     images.shrink_to_fit();
     let stage_names = p.stages.into_iter().map(|s| s.name).collect();
+    sources.sort_by_key(|s| s.line);
     Ok(Analysis {
         images,
         warnings,
         stages: stage_names,
+        sources,
     })
 }
 
@@ -105,7 +115,7 @@ fn merge(
     }
 }
 
-fn target_index(p: &Program, target: &str) -> Result<usize, Error> {
+pub(crate) fn target_index(p: &Program, target: &str) -> Result<usize, Error> {
     let t = target.to_ascii_lowercase();
     p.stages
         .iter()
@@ -129,18 +139,6 @@ pub(crate) fn stage_list(p: &Program) -> String {
         (false, 0) => format!("the stages are: {}", first.join(", ")),
         (false, n) => format!("the stages are: {}, and {n} more", first.join(", ")),
     }
-}
-
-/// Stages reachable from `target` through FROM, COPY --from and mount from (iterative).
-fn reachable(deps: &[Vec<usize>], target: usize) -> Vec<bool> {
-    let mut keep = vec![false; deps.len()];
-    let mut todo = vec![target];
-    while let Some(s) = todo.pop() {
-        if !std::mem::replace(&mut keep[s], true) {
-            todo.extend(deps[s].iter().copied());
-        }
-    }
-    keep
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -171,11 +169,59 @@ pub(crate) fn as_written(text: &str, escape: char) -> String {
     expand(text, escape, &Vars::new(), true).map_or_else(|_| text.to_string(), |e| e.value)
 }
 
-/// A span only when the source holds exactly the reference, with no variables.
+/// A span only when the source holds exactly the reference, with no variables, or holds
+/// it in a pair of quotes (`FROM "debian:12"`): then the span is inside them, so a pin
+/// goes inside the quotes.
 pub(crate) fn literal_span(w: &Word, raw: &str) -> Option<std::ops::Range<usize>> {
-    w.span
-        .clone()
-        .filter(|_| raw == w.text && !raw.contains('$'))
+    let span = w.span.clone()?;
+    if raw == w.text && !raw.contains('$') {
+        return Some(span);
+    }
+    if raw.contains(['$', '"', '\'', '\\', '`']) {
+        return None;
+    }
+    let quoted = ['"', '\''].iter().any(|&q| {
+        w.text.len() == raw.len() + 2
+            && w.text.starts_with(q)
+            && w.text.ends_with(q)
+            && w.text[1..w.text.len() - 1] == *raw
+    });
+    quoted.then(|| span.start + 1..span.end - 1)
+}
+
+/// A global ARG's default as the Dockerfile writes it (quotes removed), for a reference
+/// held there (`ARG BASE=img:1@sha256:…` / `FROM $BASE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgDefault {
+    /// The line of the ARG.
+    pub line: usize,
+    pub value: String,
+    /// The value's bytes in the source, when it is written literally (bare or in one pair
+    /// of quotes, in one piece): what an edit may replace.
+    pub span: Option<std::ops::Range<usize>>,
+}
+
+/// The default of the global ARG `name` that a build without `--build-arg name` uses (the
+/// last declaration with a default), if any.
+pub fn global_arg_default(source: &[u8], name: &str) -> Option<ArgDefault> {
+    let p = super::stages::program(source).ok()?;
+    let a = p
+        .meta_args
+        .iter()
+        .rev()
+        .find(|a| a.key == name && a.default.is_some())?;
+    let text = a.default.as_deref()?;
+    let value = as_written(text, p.escape);
+    let word = Word {
+        text: std::borrow::Cow::Borrowed(text),
+        span: a.default_span.clone(),
+    };
+    let span = literal_span(&word, &value).filter(|_| !text.contains(p.escape));
+    Some(ArgDefault {
+        line: a.line,
+        value,
+        span,
+    })
 }
 
 pub(crate) fn expansion_error(line: usize, message: String, word: &str) -> Error {

@@ -80,6 +80,55 @@ impl Directives {
     }
 }
 
+/// The frontend image, found as BuildKit's `DetectSyntax` finds it (it picks the frontend
+/// before any parsing): after a byte order mark and a `#!` first line, the `# syntax=`
+/// among the directive lines at the very top (`#` in the first column), its value cut at
+/// the first space (`# syntax=docker/dockerfile:1.7 # pinned`).
+pub(crate) fn detect_syntax(src: &[u8]) -> Option<Directive> {
+    let mut pos = if src.starts_with(b"\xef\xbb\xbf") {
+        3
+    } else {
+        0
+    };
+    let mut no = 0;
+    if src[pos..].starts_with(b"#!") {
+        pos = src[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(src.len(), |i| pos + i + 1);
+        no += 1;
+    }
+    let mut seen: Vec<String> = Vec::new();
+    while pos < src.len() {
+        no += 1;
+        let end = src[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(src.len(), |i| pos + i);
+        let mut line = &src[pos..end];
+        if let [rest @ .., b'\r'] = line {
+            line = rest;
+        }
+        let (name, value) = directive(line)?;
+        if !matches!(name.as_str(), "syntax" | "escape" | "check") || seen.contains(&name) {
+            return None;
+        }
+        if name == "syntax" {
+            let v = &line[value.clone()];
+            let cut = v.iter().position(|&b| b == b' ').unwrap_or(v.len());
+            return Some(Directive {
+                name,
+                value: String::from_utf8_lossy(&v[..cut]).into_owned(),
+                line: no,
+                span: pos + value.start..pos + value.start + cut,
+            });
+        }
+        seen.push(name);
+        pos = end + 1;
+    }
+    None
+}
+
 /// Match BuildKit's directive pattern `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` on a
 /// left-trimmed line; returns the name and the value's range within `t`.
 fn directive(t: &[u8]) -> Option<(String, Range<usize>)> {
@@ -119,6 +168,28 @@ fn directive(t: &[u8]) -> Option<(String, Range<usize>)> {
 #[cfg(test)]
 mod tests {
     use super::super::lexer::lex;
+
+    /// Regression: a `#!` first line hid the `# syntax=` after it, and a comment after
+    /// the value made it an invalid image.
+    #[test]
+    fn syntax_is_detected_as_buildkit_detects_it() {
+        let d = super::detect_syntax(
+            b"#!/usr/bin/env buildctl\n# syntax=docker/dockerfile:1.7\nFROM a",
+        )
+        .unwrap();
+        assert_eq!(
+            (d.value.as_str(), d.line, d.span.clone()),
+            ("docker/dockerfile:1.7", 2, 33..54)
+        );
+        let src = b"# syntax=docker/dockerfile:1.7 # pinned\nFROM a";
+        let d = super::detect_syntax(src).unwrap();
+        assert_eq!(d.value, "docker/dockerfile:1.7");
+        assert_eq!(&src[d.span], b"docker/dockerfile:1.7");
+        let d = super::detect_syntax(b"\xef\xbb\xbf# escape=`\r\n# syntax=a/b\r\nFROM a").unwrap();
+        assert_eq!((d.value.as_str(), d.line), ("a/b", 2));
+        assert!(super::detect_syntax(b"  # syntax=a/b\nFROM a").is_none());
+        assert!(super::detect_syntax(b"# hello\n# syntax=a/b\nFROM a").is_none());
+    }
 
     #[test]
     fn directives_only_at_the_top() {

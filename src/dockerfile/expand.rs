@@ -50,6 +50,8 @@ pub fn expand(
     vars: &dyn Lookup,
     keep_unset: bool,
 ) -> Result<Expanded, String> {
+    // Go's text/scanner, which BuildKit's lexer reads with, skips a leading byte order mark.
+    let word = word.strip_prefix('\u{feff}').unwrap_or(word);
     // Most words have nothing to expand or unquote.
     if !word.contains(['$', '\'', '"', escape]) {
         return Ok(Expanded {
@@ -120,7 +122,7 @@ impl<'a> Lexer<'a> {
             }
             match ch {
                 '\'' => out.push_str(&self.single_quote()?),
-                '"' => out.push_str(&self.double_quote(depth)?),
+                '"' => out.push_str(&self.double_quote(depth, raw_escapes)?),
                 '$' => out.push_str(&self.dollar(depth)?),
                 _ => {
                     self.bump();
@@ -163,7 +165,9 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn double_quote(&mut self, depth: usize) -> Result<String, String> {
+    /// `"…"`; with `raw` (inside a pattern) the escape characters are kept, as BuildKit's
+    /// `processDoubleQuote` keeps them when its raw-escapes mode is on.
+    fn double_quote(&mut self, depth: usize, raw: bool) -> Result<String, String> {
         self.bump();
         let mut out = String::new();
         loop {
@@ -181,6 +185,9 @@ impl<'a> Lexer<'a> {
                 _ => {
                     self.bump();
                     if ch == self.escape {
+                        if raw {
+                            out.push(ch);
+                        }
                         match self.peek() {
                             None => continue,
                             // Only these can be escaped inside double quotes.
@@ -326,11 +333,11 @@ impl<'a> Lexer<'a> {
                             None => (false, word),
                         };
                         let v = value.unwrap_or_default();
-                        Ok(if op == '#' {
+                        if op == '#' {
                             pattern::trim_prefix(&v, &pat, greedy)
                         } else {
                             pattern::trim_suffix(&v, &pat, greedy)
-                        })
+                        }
                     }
                     _ => Err(format!("unsupported modifier ({ops}) in substitution")),
                 }
@@ -340,18 +347,20 @@ impl<'a> Lexer<'a> {
                 if all {
                     self.bump();
                 }
-                let (pat, stopped_at) = self.word_until(&['/', '}'], true, depth)?;
-                let repl = if stopped_at == '/' {
-                    self.word_until(&['}'], false, depth)?.0
-                } else {
-                    String::new()
-                };
+                // As in BuildKit: the pattern runs to the next `/` (a `}` before it is part
+                // of it, so `${V//}` lacks its `/`), the replacement to `}`; both keep their
+                // escapes.
+                let pat = self
+                    .word_until(&['/'], true, depth)
+                    .map_err(|e| at_end(self, e, "syntax error: missing '/' in ${}"))?
+                    .0;
+                let repl = self.word_until(&['}'], true, depth)?.0;
                 match self.get(name).map(str::to_string) {
                     None if self.keep_unset => {
                         let slash = if all { "//" } else { "/" };
                         Ok(format!("${{{name}{slash}{pat}/{repl}}}"))
                     }
-                    v => Ok(pattern::replace(&v.unwrap_or_default(), &pat, &repl, all)),
+                    v => pattern::replace(&v.unwrap_or_default(), &pat, &repl, all),
                 }
             }
             _ => Err(format!("unsupported modifier ({ops}) in substitution")),
@@ -385,7 +394,7 @@ impl<'a> Lexer<'a> {
                     out.push_str(&self.dollar(depth + 1)?)
                 }
                 '\'' => out.push_str(&self.single_quote()?),
-                '"' => out.push_str(&self.double_quote(depth + 1)?),
+                '"' => out.push_str(&self.double_quote(depth + 1, raw)?),
                 _ => {
                     self.bump();
                     if ch == self.escape {
@@ -401,6 +410,15 @@ impl<'a> Lexer<'a> {
                 }
             }
         }
+    }
+}
+
+/// BuildKit reports an error that ran into the end of the word as `missing`.
+fn at_end(lx: &Lexer<'_>, e: String, missing: &str) -> String {
+    if lx.peek().is_none() && !e.contains("nested more than") {
+        missing.to_string()
+    } else {
+        e
     }
 }
 

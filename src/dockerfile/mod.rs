@@ -4,9 +4,11 @@
 //! The layers follow BuildKit's:
 //! - `lexer` (lines, BOM, continuations, heredoc bodies) with `directives` and `heredoc`,
 //!   and `words` (keyword, flags, fields) give the syntax tree of [`parse`] (`syntax`);
-//! - `stages` checks instructions as `instructions.Parse` does and groups them;
-//! - `analysis` and `dispatch` apply `dockerfile2llb`'s rules, with [`expand`] (the shell
-//!   lexer's variable expansion), `pattern` and `csv` (mount options).
+//! - `stages` checks instructions as `instructions.Parse` does (with `flags`, BuildKit's
+//!   `BFlags`) and groups them;
+//! - `analysis` and `dispatch` apply `dockerfile2llb`'s rules (the stage graph, triggers,
+//!   the target), `scope` dispatches the stages the target needs, with [`expand`] (the
+//!   shell lexer's variable expansion), `pattern` and `csv` (mount options).
 //!
 //! [`analyze`] reads the source in one pass and keeps only what the image analysis needs;
 //! [`parse`] materializes every instruction. The types below are the contract the
@@ -23,15 +25,18 @@ mod csv;
 mod directives;
 mod dispatch;
 pub mod expand;
+mod flags;
 mod heredoc;
 mod lexer;
 mod pattern;
+mod scope;
 mod stages;
 mod syntax;
 #[cfg(test)]
 mod tests;
 mod words;
 
+pub use analysis::{global_arg_default, ArgDefault};
 pub use lexer::{Directive, Heredoc};
 pub use syntax::{parse, Dockerfile, FlagValue, Instruction, Word};
 
@@ -100,6 +105,31 @@ pub struct ImageUse {
     pub platform: Option<String>,
 }
 
+/// One source of an `ADD` instruction after ARG expansion, local paths included: which of
+/// them BuildKit fetches (URLs, git repositories) is for the caller to decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddSource {
+    /// 1-based line where the instruction starts.
+    pub line: usize,
+    /// The source as written (quotes removed), before ARG expansion.
+    pub raw: String,
+    /// Byte range of the source text, when it is written literally in one piece.
+    pub span: Option<Range<usize>>,
+    /// The source after ARG expansion.
+    pub value: String,
+    /// The stage it belongs to (its name, lower-cased), if named.
+    pub stage: Option<String>,
+    /// The instruction's `--checksum` value after expansion, if given.
+    pub checksum: Option<String>,
+    /// Byte range of the whole `--checksum=…` flag, when written literally.
+    pub checksum_span: Option<Range<usize>>,
+    /// Where a flag can be inserted (just after the keyword), when the instruction is not
+    /// an ONBUILD trigger.
+    pub flags_at: Option<usize>,
+    /// How many sources the instruction has (`--checksum` needs exactly one).
+    pub siblings: usize,
+}
+
 /// A warning that does not stop the build (e.g. `COPY --from=` naming no stage).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
@@ -115,6 +145,8 @@ pub struct Analysis {
     pub warnings: Vec<Warning>,
     /// Stage names (lower-cased) in order; unnamed stages are `None`.
     pub stages: Vec<Option<String>>,
+    /// Every `ADD` source of the stages built, in order of appearance.
+    pub sources: Vec<AddSource>,
 }
 
 /// Parse `source` and list the external images a build with `options` uses.

@@ -6,9 +6,10 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+use super::flags;
 use super::lexer;
 use super::syntax::{self, Instruction, Word};
-use super::words::{parse_words, split_command};
+use super::words::{self as w, parse_words, split_command};
 use super::{Directive, Error};
 
 /// An ARG before the first FROM.
@@ -17,6 +18,8 @@ pub(crate) struct MetaArg<'a> {
     pub key: Cow<'a, str>,
     pub default: Option<Cow<'a, str>>,
     pub line: usize,
+    /// Where the default is in the source, when the instruction is written in one piece.
+    pub default_span: Option<Range<usize>>,
 }
 
 /// A stage instruction that matters for images: variables, and sources of other stages
@@ -27,6 +30,17 @@ pub(crate) enum Cmd<'a> {
     Env(usize, Vec<(Cow<'a, str>, Cow<'a, str>)>),
     CopyFrom(usize, Word<'a>),
     Mounts(usize, Vec<Word<'a>>),
+    Add(usize, AddCmd<'a>),
+}
+
+/// An ADD instruction's sources (its words but the last), `--checksum` flag, and where a
+/// flag can be inserted (just after the keyword; `None` in an ONBUILD trigger).
+#[derive(Debug, Clone)]
+pub(crate) struct AddCmd<'a> {
+    pub sources: Vec<Word<'a>>,
+    /// The whole `--checksum=…` flag word, and the value's start within it.
+    pub checksum: Option<(Word<'a>, usize)>,
+    pub flags_at: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -37,8 +51,9 @@ pub(crate) struct Stage<'a> {
     pub base: Word<'a>,
     pub platform: Option<Word<'a>>,
     pub commands: Vec<Cmd<'a>>,
-    /// This stage's own ONBUILD triggers: they run in stages built FROM it.
-    pub triggers: Vec<Cmd<'a>>,
+    /// This stage's own ONBUILD triggers, as written: BuildKit parses one only where a
+    /// child stage (built FROM this one) runs it, so errors in it belong to that child.
+    pub triggers: Vec<Instruction<'a>>,
 }
 
 #[derive(Debug, Clone)]
@@ -205,6 +220,19 @@ fn arg_pairs<'a>(
         .collect())
 }
 
+/// Where each ARG word's default lies in the source (`arg_pairs`' words, in order).
+fn default_spans(ins: &Instruction<'_>, escape: char) -> Vec<Option<Range<usize>>> {
+    let text = &ins.args.text;
+    parse_words(text, escape)
+        .into_iter()
+        .map(|w| {
+            let eq = text[w.clone()].find('=')?;
+            let s = ins.args.span.as_ref()?;
+            Some(s.start + w.start + eq + 1..s.start + w.end)
+        })
+        .collect()
+}
+
 /// ENV's `name=value …` or legacy `name value`.
 #[allow(clippy::type_complexity)]
 fn env_pairs<'a>(
@@ -259,8 +287,12 @@ fn command<'a>(
             .pop()
             .filter(|w| !w.text.is_empty())
             .map(|w| Cmd::CopyFrom(line, w)),
+        "add" => Some(Cmd::Add(line, add_cmd(ins, trigger)?)),
         "run" => {
             let mounts = string_flag(ins, "mount")?;
+            for m in &mounts {
+                flags::check_mount(&m.text).map_err(|e| err(line, e))?;
+            }
             (!mounts.is_empty()).then_some(Cmd::Mounts(line, mounts))
         }
         "onbuild" if trigger => {
@@ -282,6 +314,50 @@ fn command<'a>(
     })
 }
 
+/// An ONBUILD trigger as a child stage parses it (`instructions.ParseCommand` in
+/// `initOnBuildTriggers`): a known instruction whose flags check out. The error's line is
+/// the trigger's; the caller moves it to the child's FROM, as BuildKit does.
+pub(crate) fn trigger_command<'a>(
+    ins: &Instruction<'a>,
+    escape: char,
+) -> Result<Option<Cmd<'a>>, Error> {
+    let Some(k) = known(ins) else {
+        return Err(unknown_instruction(ins));
+    };
+    flags::check(k, ins.flags.iter().map(|f| f.text.as_ref()), &ins.args.text)
+        .map_err(|e| err(ins.start_line, e))?;
+    command(ins, escape, true)
+}
+
+/// ADD's sources as BuildKit's `parseMaybeJSONToList` splits them: a JSON array of
+/// strings, else whitespace-separated fields (quotes kept, removed on expansion).
+fn add_cmd<'a>(ins: &Instruction<'a>, trigger: bool) -> Result<AddCmd<'a>, Error> {
+    string_flag(ins, "checksum")?;
+    let checksum = ins
+        .flags
+        .iter()
+        .rfind(|f| f.text.starts_with("--checksum="))
+        .map(|f| (f.clone(), "--checksum=".len()));
+    let json = ins.args.text.trim_start().starts_with('[');
+    let mut sources = match serde_json::from_str::<Vec<String>>(&ins.args.text) {
+        Ok(list) if json => list
+            .into_iter()
+            .map(|text| Word {
+                text: Cow::Owned(text),
+                span: None,
+            })
+            .collect(),
+        _ => ins.fields.clone(),
+    };
+    sources.pop();
+    let flags_at = (!trigger).then(|| ins.span.start + ins.keyword.len());
+    Ok(AddCmd {
+        sources,
+        checksum,
+        flags_at,
+    })
+}
+
 /// BuildKit's stage name rule: `^[a-z][a-z0-9-_.]*$` after lower-casing.
 fn valid_stage_name(name: &str) -> bool {
     let mut b = name.bytes();
@@ -293,13 +369,6 @@ fn valid_stage_name(name: &str) -> bool {
 
 fn stage<'a>(ins: &Instruction<'a>) -> Result<Stage<'a>, Error> {
     let line = ins.start_line;
-    for f in &ins.flags {
-        let name = f.text.trim_start_matches('-');
-        let name = name.split_once('=').map_or(name, |(n, _)| n);
-        if name != "platform" {
-            return Err(err(line, format!("unknown flag: {name}")));
-        }
-    }
     let platform = string_flag(ins, "platform")?.pop();
     let f = &ins.fields;
     let name = match f.len() {
@@ -347,7 +416,7 @@ fn stage<'a>(ins: &Instruction<'a>) -> Result<Stage<'a>, Error> {
 }
 
 /// Instructions the image analysis reads; the others are only checked by keyword.
-const NEEDED: [&str; 4] = ["from", "arg", "env", "onbuild"];
+const NEEDED: [&str; 5] = ["from", "arg", "env", "onbuild", "add"];
 
 /// Stages and global ARGs, collected one instruction at a time.
 #[derive(Default)]
@@ -368,10 +437,16 @@ impl<'a> Builder<'a> {
         let Some(current) = self.stages.last_mut() else {
             return match cmd {
                 Some(Cmd::Arg(line, pairs)) => {
-                    let args =
-                        pairs
-                            .into_iter()
-                            .map(|(key, default)| MetaArg { key, default, line });
+                    let spans = default_spans(ins, escape);
+                    let args = pairs
+                        .into_iter()
+                        .zip(spans)
+                        .map(|((key, default), span)| MetaArg {
+                            key,
+                            default,
+                            line,
+                            default_span: span,
+                        });
                     self.meta_args.extend(args);
                     Ok(())
                 }
@@ -385,8 +460,25 @@ impl<'a> Builder<'a> {
                     "ONBUILD requires at least one argument",
                 ));
             };
-            if let Some(cmd) = command(trigger, escape, true)? {
-                current.triggers.push(cmd);
+            // `parseOnBuild` looks only at the trigger's keyword; the rest waits for a
+            // stage that runs it.
+            match keyword(trigger.keyword.as_bytes()) {
+                Some("onbuild") => {
+                    return Err(err(
+                        ins.start_line,
+                        "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed",
+                    ))
+                }
+                Some(k @ ("from" | "maintainer")) => {
+                    return Err(err(
+                        ins.start_line,
+                        format!(
+                            "{} isn't allowed as an ONBUILD trigger",
+                            k.to_ascii_uppercase()
+                        ),
+                    ))
+                }
+                _ => current.triggers.push((**trigger).clone()),
             }
         } else if let Some(cmd) = cmd {
             current.commands.push(cmd);
@@ -406,21 +498,64 @@ fn before_first_from(keyword: &str, line: usize) -> Error {
     }
 }
 
+/// The checks of BuildKit's parser proper on one instruction: LABEL and ENV (also as an
+/// ONBUILD trigger) must be `name=value` pairs or the legacy `name value`.
+fn parser_checks(
+    text: &[u8],
+    split: &w::Split,
+    known: Option<&'static str>,
+    escape: char,
+) -> Result<(), String> {
+    let (kw, args) = match known {
+        Some("label" | "env") => (known, split.args.clone()),
+        Some("onbuild") if !split.args.is_empty() => {
+            let inner = split_command(text, split.args.start, split.args.end);
+            (keyword(&text[inner.keyword.clone()]), inner.args)
+        }
+        _ => return Ok(()),
+    };
+    match kw {
+        Some(k @ ("label" | "env")) => {
+            flags::check_name_val(&k.to_ascii_uppercase(), &w::lossy(&text[args]), escape)
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Read `source` in one pass, check its instructions as BuildKit's `instructions.Parse`
 /// does, and group them into stages. Errors of the parser proper (anywhere in the file)
 /// come first, as in BuildKit, which parses the whole file before checking instructions.
 pub(crate) fn program(source: &[u8]) -> Result<Program<'_>, Error> {
     let mut b = Builder::default();
     let mut failed: Option<Error> = None;
+    // The parser's own errors (LABEL and ENV `name=value` pairs) win over the instruction
+    // checks wherever they are, as BuildKit parses the whole file first.
+    let mut parse_failed: Option<Error> = None;
     let lexed = lexer::lex(source, |raw| {
+        if parse_failed.is_some() {
+            return;
+        }
+        let text = &raw.line.text;
+        let split = split_command(text, 0, text.len());
+        let kw = &text[split.keyword.clone()];
+        let known = keyword(kw);
+        if let Err(e) = parser_checks(text, &split, known, raw.escape as char) {
+            parse_failed = Some(err(raw.start_line, e));
+            return;
+        }
         if failed.is_some() {
             return;
         }
         b.count += 1;
         b.last_line = raw.start_line;
-        let text = &raw.line.text;
-        let split = split_command(text, 0, text.len());
-        let kw = &text[split.keyword.clone()];
+        if let (Some(k), false) = (known, split.flags.is_empty()) {
+            let flag_texts: Vec<Cow<'_, str>> = split.flags.iter().map(|f| f.text(text)).collect();
+            let args = w::lossy(&text[split.args.clone()]);
+            if let Err(e) = flags::check(k, flag_texts.iter().map(|f| f.as_ref()), &args) {
+                failed = Some(err(raw.start_line, e));
+                return;
+            }
+        }
         let has_flag = |name: &str| {
             split
                 .flags
@@ -428,7 +563,6 @@ pub(crate) fn program(source: &[u8]) -> Result<Program<'_>, Error> {
                 .any(|f| f.bytes(text).starts_with(name.as_bytes()))
         };
         // COPY and RUN matter only with --from / --mount; most have neither.
-        let known = keyword(kw);
         let needed = match known {
             Some(k) => {
                 NEEDED.contains(&k)
@@ -451,7 +585,7 @@ pub(crate) fn program(source: &[u8]) -> Result<Program<'_>, Error> {
         };
         failed = result.err();
     })?;
-    if let Some(e) = failed {
+    if let Some(e) = parse_failed.or(failed) {
         return Err(e);
     }
     if b.count == 0 {
@@ -464,11 +598,8 @@ pub(crate) fn program(source: &[u8]) -> Result<Program<'_>, Error> {
             help: Some("add a FROM instruction".into()),
         });
     }
-    let syntax = lexed
-        .directives
-        .iter()
-        .find(|d| d.name == "syntax")
-        .cloned();
+    // The frontend is chosen before parsing, by `DetectSyntax`'s own rules.
+    let syntax = super::directives::detect_syntax(source);
     Ok(Program {
         syntax,
         escape: lexed.escape as char,

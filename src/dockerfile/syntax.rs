@@ -48,7 +48,8 @@ pub struct Instruction<'a> {
     pub flags: Vec<Word<'a>>,
     /// Everything after the flags, trimmed, as written (continuations joined).
     pub args: Word<'a>,
-    /// FROM only: the arguments split on whitespace (quotes kept, as BuildKit keeps them).
+    /// FROM and ADD only: the arguments split on whitespace (quotes kept, as BuildKit keeps
+    /// them).
     pub fields: Vec<Word<'a>>,
     /// ONBUILD only: the trigger instruction.
     pub trigger: Option<Box<Instruction<'a>>>,
@@ -139,7 +140,7 @@ pub(crate) fn build<'a>(
     let text = &line.text;
     let keyword = line.str_at(split.keyword.clone());
     let is = |k: &str| keyword.eq_ignore_ascii_case(k);
-    let fields = if is("from") {
+    let fields = if is("from") || is("add") {
         words::fields(text, split.args.clone())
             .into_iter()
             .map(|w| Word::from_raw(w, line))

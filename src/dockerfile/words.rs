@@ -32,7 +32,6 @@ impl RawWord {
     }
 
     /// The word's text (invalid UTF-8 replaced); `line` is the text it was cut from.
-    #[cfg(test)]
     pub fn text<'t>(&'t self, line: &'t [u8]) -> Cow<'t, str> {
         match &self.owned {
             Some(s) => Cow::Borrowed(s),

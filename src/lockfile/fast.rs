@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde_saphyr::{Location, Spanned};
 
+use super::schema::sources::{AddKind, SourceIn, SourceUseIn};
 use super::schema::{self, FileIn, ImageIn, Kind, UseIn, HEADER};
 use super::Lock;
 
@@ -80,11 +81,17 @@ fn parse(text: &str) -> Option<FileIn> {
     match lines.next()? {
         "images: []" => {}
         "images:" => {
-            while lines.peek().is_some() {
+            while lines.peek().is_some_and(|l| l.starts_with("  - ")) {
                 images.push(image(&mut lines)?);
             }
         }
         _ => return None,
+    }
+    let mut sources = Vec::new();
+    if lines.field("sources:").is_some() {
+        while lines.peek().is_some() {
+            sources.push(source(&mut lines)?);
+        }
     }
     if !lines.rest.is_empty() {
         return None;
@@ -94,6 +101,7 @@ fn parse(text: &str) -> Option<FileIn> {
         dockerfile,
         build_args,
         images,
+        sources,
     })
 }
 
@@ -139,6 +147,35 @@ fn image(lines: &mut Lines<'_>) -> Option<ImageIn> {
         digest,
         media_type,
         platforms,
+        used_by,
+    })
+}
+
+fn source(lines: &mut Lines<'_>) -> Option<SourceIn> {
+    let url = scalar(lines.field("  - url: ")?);
+    let checksum = match lines.field("    checksum: ") {
+        Some(d) => Some(d.parse().ok()?),
+        None => None,
+    };
+    let git_ref = lines.field("    ref: ").map(scalar);
+    let commit = lines.field("    commit: ").map(|c| spanned(scalar(c)));
+    lines.field("    used-by:")?;
+    let mut used_by = Vec::new();
+    while let Some(u) = lines.field("      - {kind: add") {
+        let stage = match u.strip_suffix('}')? {
+            "" => None,
+            rest => Some(scalar(rest.strip_prefix(", stage: ")?)),
+        };
+        used_by.push(SourceUseIn {
+            kind: AddKind::Add,
+            stage,
+        });
+    }
+    Some(SourceIn {
+        url: spanned(url),
+        checksum,
+        git_ref,
+        commit,
         used_by,
     })
 }

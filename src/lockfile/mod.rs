@@ -12,9 +12,11 @@ use crate::reference::{Digest, ImageRef};
 mod atomic;
 mod fast;
 mod schema;
+mod sources;
 
 pub use atomic::{remove_stale_temp_files, write_all_if_changed, write_if_changed};
 pub use schema::{HEADER, VERSION};
+pub use sources::{SourceEntry, SourcePin};
 
 /// One lock: the Dockerfile it belongs to, the build args it was made with, its images.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,6 +26,8 @@ pub struct Lock {
     /// Only the `--build-arg` values that were given.
     pub build_args: BTreeMap<String, String>,
     pub images: BTreeMap<Key, Entry>,
+    /// What `ADD` fetches, by URL (see [`SourceEntry`]).
+    pub sources: BTreeMap<String, SourceEntry>,
 }
 
 /// What identifies a locked image: its normalized tagged reference, or for a digest-only

@@ -57,6 +57,7 @@ fn sample() -> Lock {
         dockerfile: "Dockerfile".into(),
         build_args: [("GO_VERSION".to_string(), "1.22".to_string())].into(),
         images,
+        ..Lock::default()
     }
 }
 

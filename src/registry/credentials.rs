@@ -100,6 +100,27 @@ impl CredentialStore {
                     Ok(c) => return Ok(Some(c)),
                     Err(Lookup::Missing) => continue,
                     Err(Lookup::Anonymous) => return Ok(None),
+                    Err(Lookup::NoHelper) => {
+                        let (name, field) =
+                            helper_of(&file, &key).unwrap_or_else(|| ("?".into(), "credsStore"));
+                        let exe = format!("docker-credential-{name}");
+                        let why = if on_path(&exe) {
+                            format!("`{exe}` could not be run")
+                        } else {
+                            format!("`{exe}` is not found on PATH")
+                        };
+                        return Err(Error {
+                            message: format!(
+                                "cannot read the credentials for {registry}: {why} ({field} in {})",
+                                file.display()
+                            ),
+                            registry: registry.to_string(),
+                            status: None,
+                            help: Some(format!(
+                                "install {exe}, or remove it from {field} in that file"
+                            )),
+                        });
+                    }
                     Err(Lookup::Failed(why)) => {
                         return Err(Error {
                             message: format!(
@@ -123,7 +144,34 @@ impl CredentialStore {
 enum Lookup {
     Missing,
     Anonymous,
+    /// The credential helper the file names could not be started.
+    NoHelper,
     Failed(&'static str),
+}
+
+/// The credential helper `file` names for `key` (`credHelpers`, else `credsStore`) and the
+/// field that names it.
+fn helper_of(file: &Path, key: &str) -> Option<(String, &'static str)> {
+    let text = std::fs::read(file).ok()?;
+    let config: serde_json::Value = serde_json::from_slice(&text).ok()?;
+    let printable = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_control())
+            .take(64)
+            .collect::<String>()
+    };
+    if let Some(name) = config["credHelpers"][key].as_str() {
+        return Some((printable(name), "credHelpers"));
+    }
+    config["credsStore"]
+        .as_str()
+        .map(|name| (printable(name), "credsStore"))
+}
+
+/// Whether an executable named `exe` is in a directory of `PATH`.
+fn on_path(exe: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(exe).is_file()))
 }
 
 fn read(file: &Path, key: &str) -> Result<Credential, Lookup> {
@@ -143,9 +191,7 @@ fn read(file: &Path, key: &str) -> Result<Credential, Lookup> {
             Err(Lookup::Anonymous)
         }
         Err(E::HelperFailure { .. }) => Err(Lookup::Failed("the credential helper failed")),
-        Err(E::HelperCommunicationError) => {
-            Err(Lookup::Failed("the credential helper could not be run"))
-        }
+        Err(E::HelperCommunicationError) => Err(Lookup::NoHelper),
         Err(E::MalformedHelperResponse) => Err(Lookup::Failed(
             "the credential helper's answer is malformed",
         )),
@@ -218,6 +264,32 @@ mod tests {
             Some(Credential::IdentityToken("refresh-me".into()))
         );
         assert_eq!(s.lookup_blocking("other.example").unwrap(), None);
+    }
+
+    #[test]
+    fn a_missing_credential_helper_is_named() {
+        let (_d, s) = store(r#"{"credsStore": "nope-xyz-0"}"#);
+        let e = s.lookup_blocking("r.example").unwrap_err();
+        assert!(
+            e.message
+                .contains("`docker-credential-nope-xyz-0` is not found on PATH (credsStore in"),
+            "{}",
+            e.message
+        );
+        let (_d, s) = store(r#"{"credHelpers": {"r.example": "ecr-nope-1"}}"#);
+        let e = s.lookup_blocking("r.example").unwrap_err();
+        assert!(
+            e.message
+                .contains("`docker-credential-ecr-nope-1` is not found on PATH (credHelpers in"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            e.help.as_deref(),
+            Some(
+                "install docker-credential-ecr-nope-1, or remove it from credHelpers in that file"
+            )
+        );
     }
 
     #[test]

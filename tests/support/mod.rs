@@ -20,3 +20,4 @@ pub mod images;
 pub mod issuer;
 pub mod mock;
 pub mod registry;
+pub mod sources;

@@ -28,6 +28,54 @@ struct LockOut<'a> {
     dockerfile: String,
     build_args: &'a BTreeMap<String, String>,
     images: Vec<ImageOut<'a>>,
+    /// What `ADD` fetches; left out when there is nothing, so image-only locks export
+    /// as before.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    sources: Vec<SourceOut<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct SourceOut<'a> {
+    url: &'a str,
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checksum: Option<String>,
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    git_ref: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<&'a str>,
+    used_by: Vec<UseOut<'a>>,
+}
+
+fn sources(lock: &crate::lockfile::Lock) -> Vec<SourceOut<'_>> {
+    use crate::lockfile::SourcePin;
+    lock.sources
+        .iter()
+        .map(|(url, e)| {
+            let (kind, checksum, git_ref, commit) = match &e.pin {
+                SourcePin::Http { checksum } => ("http", Some(checksum.to_string()), None, None),
+                SourcePin::Git { git_ref, commit } => {
+                    ("git", None, Some(git_ref.as_str()), Some(commit.as_str()))
+                }
+            };
+            SourceOut {
+                url,
+                kind,
+                checksum,
+                git_ref,
+                commit,
+                used_by: e
+                    .used_by
+                    .iter()
+                    .map(|stage| UseOut {
+                        kind: "add",
+                        stage: stage.as_deref(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -84,6 +132,7 @@ pub(super) fn render(locks: &[Locked]) -> String {
                             .collect(),
                     })
                     .collect(),
+                sources: sources(&l.lock),
             })
             .collect(),
     };

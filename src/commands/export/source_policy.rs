@@ -11,12 +11,18 @@
 //! the Dockerfile already pins (`alpine:3.20@sha256:…` reaches the policy with its digest),
 //! and the converted identifier matches no rule, which ends the engine's re-evaluation loop
 //! (`sourcepolicy/engine.go`).
+//!
+//! Sources `ADD` fetches get a rule each that keeps their identifier and sets the pin as
+//! an attribute (`solver/pb/attr.go`): `http.checksum` for an HTTP URL (the build fails
+//! closed on other bytes), `git.checksum` with `git.fetchbycommit` for a git source (the
+//! build fetches the locked commit; `git.checksum` alone would only fail when the ref
+//! moved). `mutate.go` reports no change once the attributes are set, which ends the loop.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::Pin;
+use super::{Pin, SourceRule};
 
 /// `moby.buildkit.v1.sourcepolicy.Policy`; "Currently 1".
 const POLICY_VERSION: i64 = 1;
@@ -43,25 +49,41 @@ struct Selector {
 #[derive(Serialize)]
 struct Update {
     identifier: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attrs: Option<BTreeMap<&'static str, String>>,
 }
 
-/// The policy JSON, rules sorted by selector, with a final newline.
-pub(super) fn render(pins: &BTreeMap<String, Pin>) -> String {
+/// The policy JSON, rules sorted by selector (images, then git, then HTTP sources), with
+/// a final newline.
+pub(super) fn render(
+    pins: &BTreeMap<String, Pin>,
+    sources: &BTreeMap<String, SourceRule>,
+) -> String {
+    let images = pins.iter().map(|(reference, pin)| Rule {
+        action: "CONVERT",
+        selector: Selector {
+            identifier: format!("docker-image://{reference}"),
+            match_type: "EXACT",
+        },
+        updates: Update {
+            identifier: format!("docker-image://{reference}@{}", pin.digest),
+            attrs: None,
+        },
+    });
+    let sources = sources.iter().map(|(identifier, rule)| Rule {
+        action: "CONVERT",
+        selector: Selector {
+            identifier: identifier.clone(),
+            match_type: "EXACT",
+        },
+        updates: Update {
+            identifier: identifier.clone(),
+            attrs: Some(rule.attrs.clone()),
+        },
+    });
     let policy = Policy {
         version: POLICY_VERSION,
-        rules: pins
-            .iter()
-            .map(|(reference, pin)| Rule {
-                action: "CONVERT",
-                selector: Selector {
-                    identifier: format!("docker-image://{reference}"),
-                    match_type: "EXACT",
-                },
-                updates: Update {
-                    identifier: format!("docker-image://{reference}@{}", pin.digest),
-                },
-            })
-            .collect(),
+        rules: images.chain(sources).collect(),
     };
     let mut text = serde_json::to_string_pretty(&policy).expect("plain strings serialize");
     text.push('\n');

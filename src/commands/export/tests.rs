@@ -41,6 +41,7 @@ fn locked(path: &str, entries: &[(&str, bool, u8, Option<&str>)]) -> Locked {
         dockerfile: "Dockerfile".into(),
         build_args: BTreeMap::new(),
         images,
+        ..Lock::default()
     };
     let target = Target {
         dockerfile: PathBuf::from(path.trim_end_matches(".lock")),

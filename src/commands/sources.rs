@@ -1,0 +1,128 @@
+//! `dockerfile-lock sources`: list every source `ADD` fetches (HTTP URLs and git
+//! repositories, as BuildKit recognises them), as a table or JSON; `images`' sibling.
+
+use serde::Serialize;
+
+use super::images::{analyze_file, build_options, error_diagnostic};
+use super::{write_out, Console, Outcome, Status};
+use crate::cli::{ImagesArgs, ListFormat};
+use crate::diagnostic::{Diagnostic, Failure};
+use crate::sources::{self, Kind};
+
+/// One row of `sources --format json`.
+#[derive(Debug, Serialize)]
+struct Row {
+    file: String,
+    kind: &'static str,
+    line: usize,
+    /// As written, before ARG expansion.
+    raw: String,
+    /// After ARG expansion.
+    url: String,
+    /// BuildKit's source identifier (what a source policy matches).
+    identifier: String,
+    /// git only: the ref the URL names (empty for the default branch).
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    git_ref: Option<String>,
+    /// The pin the Dockerfile writes (`--checksum`, `?checksum=`), if any.
+    pinned: Option<String>,
+    stage: Option<String>,
+}
+
+pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
+    let options = build_options(&args.build)?;
+    let mut rows = Vec::new();
+    let mut failures = Vec::new();
+    for path in &args.files {
+        let analyzed = match analyze_file(path, &options) {
+            Ok(a) => a,
+            Err(d) => {
+                failures.push(d);
+                continue;
+            }
+        };
+        let found = match sources::find(&analyzed.analysis) {
+            Ok(found) => found,
+            Err(e) => {
+                failures.push(error_diagnostic(path, &e));
+                continue;
+            }
+        };
+        let file = path.display().to_string();
+        for s in found {
+            rows.push(Row {
+                file: file.clone(),
+                kind: s.kind_name(),
+                line: s.add.line,
+                raw: sources::pins::redact(&s.add.raw),
+                url: sources::pins::redact(&s.add.value),
+                identifier: sources::pins::redact(&s.identifier()),
+                git_ref: match &s.kind {
+                    Kind::Git(g) => Some(g.git_ref.clone()),
+                    Kind::Http => None,
+                },
+                pinned: s.pinned.clone(),
+                stage: s.add.stage.clone(),
+            });
+        }
+    }
+    if !failures.is_empty() {
+        return Err(Failure(failures));
+    }
+    let text = match args.format {
+        ListFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&rows)
+                .map_err(|e| Diagnostic::new(format!("cannot encode JSON: {e}")))?;
+            s.push('\n');
+            s
+        }
+        ListFormat::Text => table(&rows),
+    };
+    if rows.is_empty() && args.format == ListFormat::Text {
+        console.info("no remote ADD sources");
+    }
+    write_out(console, &text)?;
+    Ok(Status::Ok)
+}
+
+/// LOCATION, KIND, STAGE, URL (after expansion), PIN.
+fn table(rows: &[Row]) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut cells: Vec<[String; 5]> = vec![[
+        "LOCATION".into(),
+        "KIND".into(),
+        "STAGE".into(),
+        "URL".into(),
+        "PINNED".into(),
+    ]];
+    for r in rows {
+        cells.push([
+            format!("{}:{}", r.file, r.line),
+            r.kind.to_string(),
+            r.stage.clone().unwrap_or_else(|| "-".into()),
+            r.url.clone(),
+            r.pinned.clone().unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    let mut widths = [0usize; 5];
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in &cells {
+        let mut line = String::new();
+        for (i, c) in row.iter().enumerate() {
+            line.push_str(c);
+            if i + 1 < row.len() {
+                line.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

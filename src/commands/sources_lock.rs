@@ -1,0 +1,291 @@
+//! From a Dockerfile's fetched `ADD` sources to the lock's `sources:` list, as `plan.rs`
+//! does for images: which URLs it needs, which pins are already known (kept from the old
+//! lock, or fixed by the Dockerfile itself), and which must be downloaded or asked of a
+//! git remote. `generate`, `update` and `verify` share this.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Duration;
+
+use crate::diagnostic::{Diagnostic, Failure};
+use crate::dockerfile::Error;
+use crate::lockfile::{Lock, SourceEntry, SourcePin};
+use crate::reference::Digest;
+use crate::sources::git::{self, Ask};
+use crate::sources::pins::{shown, with_fragment_commit};
+use crate::sources::{http, Kind, RemoteSource};
+
+/// What a Dockerfile needs locked for one source URL.
+#[derive(Debug, Clone)]
+pub struct WantSource {
+    /// The first use.
+    pub source: RemoteSource,
+    /// Stages that use it.
+    pub used_by: BTreeSet<Option<String>>,
+    /// Pins the Dockerfile writes, with their lines.
+    pub pins: Vec<(String, usize)>,
+    /// Resolved again by `update`, which moves the Dockerfile's pins rather than
+    /// holding the new answer to them.
+    pub refreshed: bool,
+}
+
+impl WantSource {
+    pub fn line(&self) -> usize {
+        self.source.add.line
+    }
+}
+
+/// The lock key of a use: its URL, or, for a line `rewrite` pinned as `#<commit>`, the
+/// URL of the entry it was pinned from.
+pub fn key_of(s: &RemoteSource, lock: Option<&Lock>) -> String {
+    if let (Some(commit), Some(lock)) = (s.commit_ref(), lock) {
+        for (url, e) in &lock.sources {
+            if let SourcePin::Git { commit: c, .. } = &e.pin {
+                if c == commit && with_fragment_commit(url, c).as_deref() == Some(&s.url) {
+                    return url.clone();
+                }
+            }
+        }
+    }
+    s.url.clone()
+}
+
+/// Every source the Dockerfile fetches, by key.
+pub fn wanted(found: &[RemoteSource], lock: Option<&Lock>) -> BTreeMap<String, WantSource> {
+    let mut out: BTreeMap<String, WantSource> = BTreeMap::new();
+    for s in found {
+        let want = out.entry(key_of(s, lock)).or_insert_with(|| WantSource {
+            source: s.clone(),
+            used_by: BTreeSet::new(),
+            pins: Vec::new(),
+            refreshed: false,
+        });
+        want.used_by.insert(s.add.stage.clone());
+        if let Some(p) = &s.pinned {
+            want.pins.push((p.clone(), s.add.line));
+        }
+    }
+    out
+}
+
+/// Whether `pin` (a commit or a prefix of one, as BuildKit accepts) names `commit`.
+pub fn commit_matches(pin: &str, commit: &str) -> bool {
+    !pin.is_empty() && commit.starts_with(pin)
+}
+
+/// Whether the Dockerfile's pin agrees with a locked pin.
+pub fn pin_agrees(pin: &str, locked: &SourcePin) -> bool {
+    match locked {
+        SourcePin::Http { checksum } => pin == checksum.to_string(),
+        SourcePin::Git { commit, .. } => commit_matches(pin, commit),
+    }
+}
+
+/// Where an entry's pin comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    Known(SourcePin),
+    Http(String),
+    Git(Ask),
+}
+
+/// Decide each source's plan. `refresh` names URLs to resolve again even though the old
+/// lock knows them (`update`).
+pub fn plan(
+    wanted: &BTreeMap<String, WantSource>,
+    old: Option<&Lock>,
+    refresh: &dyn Fn(&str) -> bool,
+) -> BTreeMap<String, Plan> {
+    let mut out = BTreeMap::new();
+    for (url, want) in wanted {
+        let old_entry = old.and_then(|l| l.sources.get(url));
+        let pins_agree = |pin: &SourcePin| want.pins.iter().all(|(p, _)| pin_agrees(p, pin));
+        let kept = old_entry
+            .map(|e| &e.pin)
+            .filter(|p| pins_agree(p) && !refresh(url));
+        let plan = match (&want.source.kind, kept) {
+            (_, Some(pin)) => Plan::Known(pin.clone()),
+            (Kind::Git(g), None) => {
+                // The ref to resolve: the locked one (a line pinned as `#<commit>` still
+                // tracks it), else the one written.
+                let git_ref = old_ref(old_entry)
+                    .filter(|r| !crate::sources::gitref::is_commit(r))
+                    .unwrap_or_else(|| g.git_ref.clone());
+                let ask = Plan::Git(Ask {
+                    remote: g.remote.clone(),
+                    git_ref: git_ref.clone(),
+                });
+                // A commit in the fragment, or a full commit fetched by commit, is locked
+                // as written unless `update` asks for the ref again.
+                let by_commit = want
+                    .pins
+                    .first()
+                    .map(|(p, _)| p.as_str())
+                    .filter(|p| g.fetch_by_commit && crate::sources::gitref::is_commit(p));
+                let written = want.source.commit_ref().or(by_commit);
+                match written {
+                    Some(c) if !refresh(url) || crate::sources::gitref::is_commit(&git_ref) => {
+                        Plan::Known(SourcePin::Git {
+                            git_ref,
+                            commit: c.to_string(),
+                        })
+                    }
+                    _ => ask,
+                }
+            }
+            (Kind::Http, None) => Plan::Http(url.clone()),
+        };
+        out.insert(url.clone(), plan);
+    }
+    out
+}
+
+fn old_ref(e: Option<&SourceEntry>) -> Option<String> {
+    match &e?.pin {
+        SourcePin::Git { git_ref, .. } => Some(git_ref.clone()),
+        SourcePin::Http { .. } => None,
+    }
+}
+
+/// Answers to every download and ls-remote asked.
+#[derive(Debug, Default)]
+pub struct Answers {
+    pub http: HashMap<String, Digest>,
+    pub git: HashMap<Ask, String>,
+}
+
+/// Download and resolve everything the plans ask for, each once; any failure fails the
+/// whole call, so that no lock is written from half an answer.
+pub fn resolve<'a>(
+    plans: impl IntoIterator<Item = &'a BTreeMap<String, Plan>>,
+    timeout: Duration,
+) -> Result<Answers, Failure> {
+    let mut urls = BTreeSet::new();
+    let mut asks = BTreeSet::new();
+    for plan in plans {
+        for p in plan.values() {
+            match p {
+                Plan::Http(u) => {
+                    urls.insert(u.clone());
+                }
+                Plan::Git(a) => {
+                    asks.insert(a.clone());
+                }
+                Plan::Known(_) => {}
+            }
+        }
+    }
+    let urls: Vec<String> = urls.into_iter().collect();
+    let asks: Vec<Ask> = asks.into_iter().collect();
+    let mut answers = Answers::default();
+    let mut errors = Vec::new();
+    if !urls.is_empty() {
+        let options = http::Options::from_env(timeout).map_err(Diagnostic::new)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Diagnostic::new(format!("cannot start the async runtime: {e}")))?;
+        let results = runtime.block_on(http::checksums(&urls, &options));
+        for (u, r) in urls.into_iter().zip(results) {
+            match r {
+                Ok(d) => {
+                    answers.http.insert(u, d);
+                }
+                Err(e) => errors.push(with_help(Diagnostic::new(e.to_string()), e.help)),
+            }
+        }
+    }
+    for (a, r) in asks.iter().zip(git::resolve_all(&asks, timeout)) {
+        match r {
+            Ok(c) => {
+                answers.git.insert(a.clone(), c);
+            }
+            Err(e) => errors.push(with_help(Diagnostic::new(e.to_string()), e.help)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(answers)
+    } else {
+        Err(Failure(errors))
+    }
+}
+
+fn with_help(d: Diagnostic, help: Option<String>) -> Diagnostic {
+    match help {
+        Some(h) => d.with_help(h),
+        None => d,
+    }
+}
+
+/// The lock's `sources:` from the plans and answers. A pin written in the Dockerfile that
+/// the bytes or the ref do not match is an error on its line, as BuildKit's build fails.
+pub fn build(
+    wanted: &BTreeMap<String, WantSource>,
+    plan: &BTreeMap<String, Plan>,
+    answers: &Answers,
+) -> Result<BTreeMap<String, SourceEntry>, Error> {
+    let mut out = BTreeMap::new();
+    for (url, want) in wanted {
+        let pin = match plan.get(url) {
+            Some(Plan::Known(pin)) => pin.clone(),
+            Some(Plan::Http(u)) => match answers.http.get(u) {
+                Some(d) => SourcePin::Http {
+                    checksum: d.clone(),
+                },
+                None => continue,
+            },
+            Some(Plan::Git(a)) => match answers.git.get(a) {
+                Some(c) => SourcePin::Git {
+                    git_ref: a.git_ref.clone(),
+                    commit: c.clone(),
+                },
+                None => continue,
+            },
+            None => continue,
+        };
+        for (p, line) in want.pins.iter().filter(|_| !want.refreshed) {
+            if !pin_agrees(p, &pin) {
+                let (what, help) = match &pin {
+                    SourcePin::Http { .. } => (
+                        "serves",
+                        "the bytes changed since the --checksum was written: check the new ones, then update or remove the --checksum",
+                    ),
+                    SourcePin::Git { .. } => (
+                        "resolves to",
+                        "the ref moved since the checksum was written: check the new commit, then update or remove the checksum",
+                    ),
+                };
+                return Err(Error {
+                    line: *line,
+                    message: format!(
+                        "`{}` is pinned to {p} but {what} {}",
+                        shown(url),
+                        pin.shown()
+                    ),
+                    help: Some(help.into()),
+                });
+            }
+        }
+        out.insert(
+            url.clone(),
+            SourceEntry {
+                pin,
+                used_by: want.used_by.clone(),
+            },
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_prefixes() {
+        let c = "0123456789abcdef0123456789abcdef01234567";
+        assert!(commit_matches("0123456", c));
+        assert!(commit_matches(c, c));
+        assert!(!commit_matches("", c));
+        assert!(!commit_matches("1234", c));
+    }
+}

@@ -1,0 +1,201 @@
+//! `verify` for the sources `ADD` fetches: offline, each fetched URL against the lock's
+//! `sources:` (missing, stale, a Dockerfile pin that disagrees); with `--require-pinned`,
+//! any source neither locked nor pinned; with `--online`, the bytes or the ref now.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::common::Target;
+use super::sources_lock::{self, pin_agrees, Plan, WantSource};
+use crate::diagnostic::Failure;
+use crate::lockfile::{Lock, SourcePin};
+use crate::report::{Code, Finding};
+use crate::sources::git::Ask;
+use crate::sources::pins::shown;
+use crate::sources::Kind;
+
+const KIND: &str = "source";
+
+/// A locked source to check upstream with `--online`.
+pub struct DriftCheck {
+    dockerfile: PathBuf,
+    line: usize,
+    url: String,
+    locked: SourcePin,
+    plan: Plan,
+}
+
+/// The offline findings for one Dockerfile's sources.
+pub fn compare(
+    target: &Target,
+    lock: &Lock,
+    lock_text: &[u8],
+    wanted: &BTreeMap<String, WantSource>,
+    require_pinned: bool,
+    found: &mut Vec<Finding>,
+) {
+    let lock_name = target.lock.display();
+    for (url, want) in wanted {
+        let Some(entry) = lock.sources.get(url) else {
+            found.push(
+                Finding::new(
+                    Code::MissingLockEntry,
+                    &target.dockerfile,
+                    Some(want.line()),
+                    format!("source `{}` is not in {lock_name}", shown(url)),
+                )
+                .with_kind(KIND),
+            );
+            if require_pinned && want.pins.is_empty() {
+                found.push(
+                    Finding::new(
+                        Code::Unpinned,
+                        &target.dockerfile,
+                        Some(want.line()),
+                        format!(
+                            "`ADD {}` is neither locked nor pinned with --checksum",
+                            shown(url)
+                        ),
+                    )
+                    .with_kind(KIND),
+                );
+            }
+            continue;
+        };
+        for (pin, line) in &want.pins {
+            if !pin_agrees(pin, &entry.pin) {
+                found.push(
+                    Finding::new(
+                        Code::DigestMismatch,
+                        &target.dockerfile,
+                        Some(*line),
+                        format!(
+                            "source `{}` is pinned to {pin} but {lock_name} has {}",
+                            shown(url),
+                            entry.pin.shown()
+                        ),
+                    )
+                    .with_kind(KIND),
+                );
+            }
+        }
+    }
+    for url in lock.sources.keys() {
+        if !wanted.contains_key(url) {
+            found.push(
+                Finding::new(
+                    Code::StaleLockEntry,
+                    &target.lock,
+                    line_of(lock_text, url),
+                    format!(
+                        "source `{}` is locked but {} does not fetch it",
+                        shown(url),
+                        target.dockerfile.display()
+                    ),
+                )
+                .with_kind(KIND),
+            );
+        }
+    }
+}
+
+/// The line of a source's `url:` in the lock text.
+fn line_of(text: &[u8], url: &str) -> Option<usize> {
+    let text = std::str::from_utf8(text).ok()?;
+    let i = text.lines().position(|l| {
+        l.trim_start()
+            .strip_prefix("- url: ")
+            .is_some_and(|v| v.trim_matches(['"', '\'']) == url)
+    })?;
+    Some(i + 1)
+}
+
+/// What `--online` asks about one Dockerfile's locked sources. A git source named by a
+/// commit has nothing upstream that could move.
+pub fn drift_checks(
+    target: &Target,
+    lock: &Lock,
+    wanted: &BTreeMap<String, WantSource>,
+) -> Vec<DriftCheck> {
+    let mut out = Vec::new();
+    for (url, want) in wanted {
+        let Some(entry) = lock.sources.get(url) else {
+            continue;
+        };
+        let plan = match (&want.source.kind, &entry.pin) {
+            (Kind::Http, SourcePin::Http { .. }) => Plan::Http(url.clone()),
+            (Kind::Git(g), SourcePin::Git { git_ref, .. })
+                if !crate::sources::gitref::is_commit(git_ref) =>
+            {
+                Plan::Git(Ask {
+                    remote: g.remote.clone(),
+                    git_ref: git_ref.clone(),
+                })
+            }
+            _ => continue,
+        };
+        out.push(DriftCheck {
+            dockerfile: target.dockerfile.clone(),
+            line: want.line(),
+            url: url.clone(),
+            locked: entry.pin.clone(),
+            plan,
+        });
+    }
+    out
+}
+
+/// Download and resolve each check once; other bytes or another commit is `source-drift`.
+pub fn check_drift(checks: &[DriftCheck], timeout: Duration) -> Result<Vec<Finding>, Failure> {
+    let plan: BTreeMap<String, Plan> = checks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i.to_string(), c.plan.clone()))
+        .collect();
+    let answers = sources_lock::resolve([&plan], timeout)?;
+    let mut findings = Vec::new();
+    for c in checks {
+        let message = match (&c.plan, &c.locked) {
+            (Plan::Http(u), SourcePin::Http { checksum }) => match answers.http.get(u) {
+                Some(now) if now != checksum => format!(
+                    "source `{}` changed: locked {checksum}, the server now sends {now}",
+                    shown(&c.url)
+                ),
+                _ => continue,
+            },
+            (Plan::Git(a), SourcePin::Git { commit, .. }) => match answers.git.get(a) {
+                Some(now) if now != commit => format!(
+                    "source `{}` moved: locked {commit}, {} is now at {now}",
+                    shown(&c.url),
+                    if a.git_ref.is_empty() {
+                        "the default branch"
+                    } else {
+                        a.git_ref.as_str()
+                    }
+                ),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        findings.push(
+            Finding::new(Code::SourceDrift, &c.dockerfile, Some(c.line), message).with_kind(KIND),
+        );
+    }
+    findings.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    Ok(findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_sources_point_at_their_line() {
+        let text =
+            b"x\nsources:\n  - url: https://h/a\n    checksum: sha256:0\n  - url: 'git://h/r#v1'\n";
+        assert_eq!(line_of(text, "https://h/a"), Some(3));
+        assert_eq!(line_of(text, "git://h/r#v1"), Some(5));
+        assert_eq!(line_of(text, "https://h/b"), None);
+    }
+}
