@@ -88,9 +88,13 @@ fn plan_file(target: &Target, args: &RewriteArgs) -> Result<Change, Failure> {
     let env = common::env(&args.build)?;
     let read = super::project::read_target(&target.dockerfile, &options, &env)?;
     // Only what is written in this file: a compose file's builds are pinned by the lock.
-    let analysis = Analysis {
-        images: super::project::own_uses(&read, &target.dockerfile),
-        ..Analysis::default()
+    let analysis = if super::project::is_project(&target.dockerfile) {
+        Analysis {
+            images: super::project::own_uses(&read, &target.dockerfile),
+            ..Analysis::default()
+        }
+    } else {
+        read.analysis
     };
     let source = read.source;
     let mut notes = Vec::new();
