@@ -1,153 +1,71 @@
-//! Latency benchmark for `resolve_all`: 50 references through a loopback TCP proxy that
-//! adds 20 ms round trip, against a real `docker-registry` (anonymous and token auth).
+//! Latency benchmark: 50 references on one real `docker-registry`, through a loopback TCP
+//! proxy that adds 20 ms round trip (`tests/support/proxy.rs`), anonymous and with token
+//! auth (the token realm behind the same kind of proxy).
 //!
-//! `cargo bench --bench resolve` prints wall times and request counts; under `cargo test`
-//! (no `--bench` argument) it runs one small round as a smoke test.
+//! `cargo bench --bench resolve` prints, per setup, the median of cold runs of: the floor
+//! (one `curl` process sending the same 50 HEADs on 50 parallel connections), the
+//! `dockerfile-lock resolve --jobs 64` process, and the library's `resolve_all` at
+//! `--jobs` 64 and 16; then the ratios and the requests each run made (HEADs, `GET /v2/`
+//! pings, token requests). Under `cargo test` it runs one small round as a smoke test.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::{Command, Stdio};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dockerfile_lock::reference::ImageRef;
 use dockerfile_lock::registry::{Client, Config, CredentialStore};
-use support::images::{ImageKind, PLATFORMS};
+use support::images::ImageKind;
+use support::proxy::Counts;
 use support::registry::{Auth, Registry};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
 
 /// Added to each direction: 10 ms there, 10 ms back.
 const ONE_WAY: Duration = Duration::from_millis(10);
 
-/// Requests seen by a proxy, counted from request lines in the client → server stream.
-#[derive(Default)]
-struct Counts {
-    connections: AtomicUsize,
-    heads: AtomicUsize,
-    gets: AtomicUsize,
-}
-
-/// A TCP proxy on 127.0.0.1 delaying every chunk by [`ONE_WAY`], in each direction, on
-/// its own runtime thread. Chunks keep their order and are not rate-limited.
-fn latency_proxy(upstream: SocketAddr) -> (SocketAddr, Arc<Counts>) {
-    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    std_listener.set_nonblocking(true).unwrap();
-    let addr = std_listener.local_addr().unwrap();
-    let counts = Arc::new(Counts::default());
-    let c = counts.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = TcpListener::from_std(std_listener).unwrap();
-            while let Ok((client, _)) = listener.accept().await {
-                c.connections.fetch_add(1, Ordering::Relaxed);
-                let c = c.clone();
-                tokio::spawn(async move {
-                    let Ok(server) = TcpStream::connect(upstream).await else {
-                        return;
-                    };
-                    let _ = client.set_nodelay(true);
-                    let _ = server.set_nodelay(true);
-                    let (cr, cw) = client.into_split();
-                    let (sr, sw) = server.into_split();
-                    tokio::spawn(pipe(cr, sw, Some(c)));
-                    tokio::spawn(pipe(sr, cw, None));
-                });
-            }
-        });
-    });
-    (addr, counts)
-}
-
-/// Copy `from` → `to`, each chunk released [`ONE_WAY`] after it arrived.
-async fn pipe(
-    mut from: tokio::net::tcp::OwnedReadHalf,
-    mut to: tokio::net::tcp::OwnedWriteHalf,
-    counts: Option<Arc<Counts>>,
-) {
-    let (tx, mut rx) = mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
-    tokio::spawn(async move {
-        let mut buf = vec![0u8; 64 << 10];
-        loop {
-            match from.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if let Some(c) = &counts {
-                        let text = String::from_utf8_lossy(&buf[..n]);
-                        let heads = text.matches("HEAD /v2/").count();
-                        c.heads.fetch_add(heads, Ordering::Relaxed);
-                        c.gets
-                            .fetch_add(text.matches("GET /v2/").count(), Ordering::Relaxed);
-                    }
-                    if tx
-                        .send((Instant::now() + ONE_WAY, buf[..n].to_vec()))
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
-            }
-        }
-    });
-    while let Some((at, chunk)) = rx.recv().await {
-        tokio::time::sleep_until(at.into()).await;
-        if to.write_all(&chunk).await.is_err() {
-            break;
-        }
-    }
-    let _ = to.shutdown().await;
-}
+const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
+    application/vnd.docker.distribution.manifest.list.v2+json, \
+    application/vnd.docker.distribution.manifest.v2+json, \
+    application/vnd.oci.image.manifest.v1+json";
 
 struct Setup {
     name: &'static str,
     _registry: Registry,
+    proxy: SocketAddr,
     refs: Vec<ImageRef>,
-    /// The same references straight to the registry: the service time without latency.
-    direct: Vec<ImageRef>,
     truth: Vec<String>,
     registry_counts: Arc<Counts>,
     issuer_counts: Option<Arc<Counts>>,
     store: CredentialStore,
-    _config_dir: tempfile::TempDir,
+    config_dir: tempfile::TempDir,
 }
 
 /// `repos` repositories × `tags` tags, cycling through the three manifest kinds.
 fn setup(name: &'static str, auth: Auth, repos: usize, tags: usize) -> Setup {
     let mut issuer_counts = None;
     let registry = Registry::start_with_realm(auth.clone(), |issuer| {
-        let (addr, counts) = latency_proxy(issuer);
+        let (addr, counts) = support::proxy::start(issuer, ONE_WAY);
         issuer_counts = Some(counts);
         addr
     });
     if !matches!(auth, Auth::Token { .. }) {
         issuer_counts = None;
     }
-    let (proxy, registry_counts) = latency_proxy(registry.addr);
+    let (proxy, registry_counts) = support::proxy::start(registry.addr, ONE_WAY);
     let mut refs = Vec::new();
-    let mut direct = Vec::new();
     let mut truth = Vec::new();
     for r in 0..repos {
         for t in 0..tags {
             let kind = match (r * tags + t) % 3 {
                 0 => ImageKind::Schema2,
-                1 => ImageKind::OciIndex(PLATFORMS),
-                _ => ImageKind::ManifestList(PLATFORMS),
+                1 => ImageKind::OciIndex(support::images::PLATFORMS),
+                _ => ImageKind::ManifestList(support::images::PLATFORMS),
             };
             let pushed = registry.push_image(&format!("bench/r{r}"), &format!("t{t}"), kind);
             refs.push(format!("{proxy}/bench/r{r}:t{t}").parse().unwrap());
-            direct.push(
-                format!("{}/bench/r{r}:t{t}", registry.addr)
-                    .parse()
-                    .unwrap(),
-            );
             truth.push(pushed.digest);
         }
     }
@@ -164,25 +82,25 @@ fn setup(name: &'static str, auth: Auth, repos: usize, tags: usize) -> Setup {
     Setup {
         name,
         _registry: registry,
+        proxy,
         refs,
-        direct,
         truth,
         registry_counts,
         issuer_counts,
         store,
-        _config_dir: config_dir,
+        config_dir,
     }
 }
 
-/// One cold run (new client: new connections, no tokens); returns the wall time.
-fn run(s: &Setup, refs: &[ImageRef], rt: &tokio::runtime::Runtime, jobs: usize) -> Duration {
+/// One cold run of the library (new client: new connections, no tokens).
+fn library(s: &Setup, rt: &tokio::runtime::Runtime, jobs: usize) -> Duration {
     let config = Config {
         jobs,
         ..Config::default()
     };
     let client = Client::with_credentials(config, s.store.clone()).unwrap();
     let start = Instant::now();
-    let results = rt.block_on(client.resolve_all(refs, &[]));
+    let results = rt.block_on(client.resolve_all(&s.refs, &[]));
     let wall = start.elapsed();
     let got: Vec<String> = results
         .into_iter()
@@ -196,6 +114,96 @@ fn run(s: &Setup, refs: &[ImageRef], rt: &tokio::runtime::Runtime, jobs: usize) 
     wall
 }
 
+/// One run of the `dockerfile-lock resolve --jobs N` process, digests checked.
+fn process(s: &Setup, jobs: usize) -> Duration {
+    let refs: Vec<String> = s.refs.iter().map(|r| r.to_string()).collect();
+    let start = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_dockerfile-lock"))
+        .args(["resolve", "--jobs", &jobs.to_string()])
+        .args(&refs)
+        .env("DOCKER_CONFIG", s.config_dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let wall = start.elapsed();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.rsplit(' ').next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        got, s.truth,
+        "{}: the CLI prints the pushed digests",
+        s.name
+    );
+    wall
+}
+
+/// The floor: one curl process, the same HEADs (same Accept), 50 parallel connections.
+fn curl(s: &Setup) -> Option<Duration> {
+    let mut cmd = Command::new("curl");
+    cmd.args([
+        "-s",
+        "-I",
+        "--parallel",
+        "--parallel-immediate",
+        "--parallel-max",
+        "50",
+    ])
+    .args(["-H", &format!("Accept: {ACCEPT}")])
+    .args(["-w", "%{http_code} %header{docker-content-digest}\\n"]);
+    for r in &s.refs {
+        let path = format!(
+            "http://{}/v2/{}/manifests/{}",
+            s.proxy,
+            r.repository(),
+            r.tag_or_latest()
+        );
+        cmd.args(["-o", "/dev/null", &path]);
+    }
+    let start = Instant::now();
+    let out = cmd.stdin(Stdio::null()).output().ok()?;
+    let wall = start.elapsed();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut got: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("200 "))
+        .collect();
+    let mut want: Vec<&str> = s.truth.iter().map(String::as_str).collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want, "curl got every digest");
+    Some(wall)
+}
+
+fn curl_startup() -> Duration {
+    median(
+        (0..5)
+            .map(|_| {
+                let start = Instant::now();
+                let _ = Command::new("curl")
+                    .arg("--version")
+                    .stdout(Stdio::null())
+                    .status();
+                start.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
 fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
     let (repos, tags, rounds) = if bench { (10, 5, 15) } else { (2, 3, 1) };
@@ -203,59 +211,93 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    let mut anonymous_cli = None;
     for setup in [
         setup("anonymous", Auth::Anonymous, repos, tags),
         setup("token auth", Auth::token("bench", "bench-pw"), repos, tags),
     ] {
         let n = setup.refs.len();
-        let c = &setup.registry_counts;
-        let before = (
-            c.heads.load(Ordering::Relaxed),
-            c.gets.load(Ordering::Relaxed),
-        );
-        let tokens_before = setup
-            .issuer_counts
-            .as_ref()
-            .map(|c| c.connections.load(Ordering::Relaxed));
-        let mut walls: Vec<Duration> = (0..rounds)
-            .map(|_| run(&setup, &setup.refs, &rt, 16))
-            .collect();
-        walls.sort();
-        let per_round = |now: usize, then: usize| (now - then) as f64 / rounds as f64;
-        let heads = per_round(c.heads.load(Ordering::Relaxed), before.0);
-        let gets = per_round(c.gets.load(Ordering::Relaxed), before.1);
-        let tokens = setup.issuer_counts.as_ref().map(|c| {
-            per_round(
-                c.connections.load(Ordering::Relaxed),
-                tokens_before.unwrap(),
+        let snapshot = |s: &Setup| {
+            (
+                s.registry_counts.heads.load(Ordering::SeqCst),
+                s.registry_counts.pings.load(Ordering::SeqCst),
+                s.issuer_counts
+                    .as_ref()
+                    .map_or(0, |c| c.connections.load(Ordering::SeqCst)),
+                s.registry_counts.connections.load(Ordering::SeqCst),
             )
-        });
-        println!(
-            "resolve_all {n} refs, {}, 20 ms RTT, jobs 16: min {:.0} ms, median {:.0} ms, max {:.0} ms \
-             ({rounds} cold runs); per run {heads:.0} HEAD, {gets:.0} GET (incl. /v2/ ping), {} token fetches",
-            setup.name,
-            walls[0].as_secs_f64() * 1e3,
-            walls[walls.len() / 2].as_secs_f64() * 1e3,
-            walls[walls.len() - 1].as_secs_f64() * 1e3,
-            tokens.map_or("no".to_string(), |t| format!("{t:.0}")),
+        };
+        // Requests of one library run at --jobs 64.
+        let before = snapshot(&setup);
+        let _ = library(&setup, &rt, 64);
+        let after = snapshot(&setup);
+        let (heads, pings, tokens, connections) = (
+            after.0 - before.0,
+            after.1 - before.1,
+            after.2 - before.2,
+            after.3 - before.3,
         );
-        if bench && setup.issuer_counts.is_none() {
-            let mut direct: Vec<Duration> = (0..rounds)
-                .map(|_| run(&setup, &setup.direct, &rt, 16))
-                .collect();
-            direct.sort();
+        let floor = if setup.issuer_counts.is_none() {
+            let runs: Option<Vec<Duration>> = (0..rounds).map(|_| curl(&setup)).collect();
+            runs.map(median)
+        } else {
+            None
+        };
+        let cli64 = median((0..rounds).map(|_| process(&setup, 64)).collect());
+        let lib64 = median((0..rounds).map(|_| library(&setup, &rt, 64)).collect());
+        let lib16 = median((0..rounds).map(|_| library(&setup, &rt, 16)).collect());
+        println!(
+            "{n} refs, {}, 20 ms RTT, median of {rounds} cold runs:",
+            setup.name
+        );
+        if let Some(f) = floor {
             println!(
-                "resolve_all {n} refs, {}, no proxy, jobs 16: median {:.0} ms (registry service time)",
-                setup.name,
-                direct[direct.len() / 2].as_secs_f64() * 1e3
+                "  floor: curl, {n} HEADs on {n} parallel connections   {:>6.1} ms",
+                ms(f)
+            );
+            println!(
+                "  (of which curl's own start-up, `curl --version`:    {:>6.1} ms)",
+                ms(curl_startup())
             );
         }
-        if bench {
-            let one = run(&setup, &setup.refs, &rt, 1);
+        println!(
+            "  dockerfile-lock resolve --jobs 64 (process)        {:>6.1} ms",
+            ms(cli64)
+        );
+        println!(
+            "  resolve_all, jobs 64 (library)                     {:>6.1} ms",
+            ms(lib64)
+        );
+        println!(
+            "  resolve_all, jobs 16 (library)                     {:>6.1} ms",
+            ms(lib16)
+        );
+        if let Some(f) = floor {
             println!(
-                "resolve_all {n} refs, {}, 20 ms RTT, jobs 1: {:.0} ms",
-                setup.name,
-                one.as_secs_f64() * 1e3
+                "  ratio: process / floor {:.2}x, library / floor {:.2}x",
+                ms(cli64) / ms(f),
+                ms(lib64) / ms(f)
+            );
+            anonymous_cli = Some(cli64);
+        } else if let Some(anon) = anonymous_cli {
+            println!(
+                "  ratio: token auth / anonymous {:.2}x (process, jobs 64)",
+                ms(cli64) / ms(anon)
+            );
+        }
+        let token_line = match &setup.issuer_counts {
+            Some(_) => format!("{tokens} token request(s)"),
+            None => "no token requests".into(),
+        };
+        println!(
+            "  per run (library, jobs 64): {heads} HEAD, {pings} GET /v2/ ping, {token_line}, \
+             {connections} connections to the registry"
+        );
+        if bench {
+            let one = library(&setup, &rt, 1);
+            println!(
+                "  resolve_all, jobs 1 (library)                      {:>6.1} ms",
+                ms(one)
             );
         }
     }

@@ -3,8 +3,62 @@
 //! Every layer's error converts into a [`Diagnostic`]; `main` renders them all the same
 //! way (`error: …`, `  --> FILE:LINE`, `help: …`) and exits 2.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// Characters of a file or of a registry's answer that a message may quote.
+pub const EXCERPT_CHARS: usize = 80;
+
+/// The longest message, note or help line printed: past it, a message is cut (so that
+/// no error, whatever it quotes, can print a whole file).
+const MAX_FIELD_CHARS: usize = 400;
+
+/// `s` with every control character (C0, DEL, C1) written as a visible escape (`\x1b`,
+/// `\n`, `\u{9b}`), so that bytes from a Dockerfile, a lock or a registry can neither
+/// drive the terminal (retitle it, move the cursor) nor fake a line of output. Tabs stay.
+pub fn escape_control(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\t') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\t' => out.push(c),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x80 && c.is_control() => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A short, escaped excerpt of untrusted text for a message: at most `max` characters
+/// (then `…`), control characters escaped.
+pub fn excerpt(s: &str, max: usize) -> String {
+    let cut = match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    };
+    escape_control(&cut).into_owned()
+}
+
+/// As printed: escaped, and cut at [`MAX_FIELD_CHARS`].
+fn printable(s: &str) -> String {
+    let escaped = escape_control(s);
+    match escaped.char_indices().nth(MAX_FIELD_CHARS) {
+        Some((i, _)) => format!(
+            "{}… ({} more characters not shown)",
+            &escaped[..i],
+            escaped[i..].chars().count()
+        ),
+        None => escaped.into_owned(),
+    }
+}
 
 /// One error or warning, rendered by `main` (or collected by a command).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +100,8 @@ impl Diagnostic {
         self
     }
 
-    /// Render as `LEVEL: message` / `  --> path:line` / `  = note: …` / `help: …`.
+    /// Render as `LEVEL: message` / `  --> path:line` / `  = note: …` / `help: …`, every
+    /// part escaped (see [`escape_control`]) and cut to a few lines' length.
     pub fn render(&self, level: &str, color: bool) -> String {
         let (bold_red, bold_yellow, bold_cyan, reset) = if color {
             ("\x1b[1;31m", "\x1b[1;33m", "\x1b[1;36m", "\x1b[0m")
@@ -58,18 +113,19 @@ impl Diagnostic {
         } else {
             bold_yellow
         };
-        let mut s = format!("{lc}{level}{reset}: {}\n", self.message);
+        let mut s = format!("{lc}{level}{reset}: {}\n", printable(&self.message));
         if let Some(path) = &self.path {
+            let path = printable(&path.display().to_string());
             match self.line {
-                Some(line) => s.push_str(&format!("  --> {}:{line}\n", path.display())),
-                None => s.push_str(&format!("  --> {}\n", path.display())),
+                Some(line) => s.push_str(&format!("  --> {path}:{line}\n")),
+                None => s.push_str(&format!("  --> {path}\n")),
             }
         }
         for note in &self.notes {
-            s.push_str(&format!("  = note: {note}\n"));
+            s.push_str(&format!("  = note: {}\n", printable(note)));
         }
         if let Some(help) = &self.help {
-            s.push_str(&format!("{bold_cyan}help{reset}: {help}\n"));
+            s.push_str(&format!("{bold_cyan}help{reset}: {}\n", printable(help)));
         }
         s
     }
@@ -105,6 +161,32 @@ mod tests {
             d.render("error", false),
             "error: unknown instruction: FORM\n  --> Dockerfile:3\n  = note: did you mean FROM?\nhelp: fix the line\n"
         );
+    }
+
+    #[test]
+    fn control_characters_are_escaped_everywhere() {
+        let d = Diagnostic::new("unknown instruction: \x1b]0;pwned\x07")
+            .at("a\x1b[2J/Dockerfile", Some(1))
+            .with_note("x\ny\u{9b}z")
+            .with_help("tab\tstays\r");
+        assert_eq!(
+            d.render("error", false),
+            "error: unknown instruction: \\x1b]0;pwned\\x07\n  --> a\\x1b[2J/Dockerfile:1\n  \
+             = note: x\\ny\\u{9b}z\nhelp: tab\tstays\\r\n"
+        );
+        assert_eq!(escape_control("plain → text"), "plain → text");
+        assert!(matches!(escape_control("plain"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn excerpts_and_long_messages_are_cut() {
+        assert_eq!(excerpt("abcdef", 3), "abc…");
+        assert_eq!(excerpt("ab\0", 3), "ab\\x00");
+        assert_eq!(excerpt("héé", 2), "hé…");
+        let d = Diagnostic::new("x".repeat(10_000));
+        let shown = d.render("error", false);
+        assert!(shown.len() < 600, "{}", shown.len());
+        assert!(shown.contains("9600 more characters not shown"), "{shown}");
     }
 
     #[test]

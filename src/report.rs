@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{escape_control, Diagnostic};
 
 /// What kind of disagreement a finding is. The kebab-case names are stable: CI scripts
 /// match on them.
@@ -113,15 +113,16 @@ impl Finding {
     }
 }
 
-/// `path:line: code: message`, one per line, as compilers print them.
+/// `path:line: code: message`, one per line, as compilers print them; control
+/// characters escaped, so each finding stays one line and cannot drive the terminal.
 pub fn render_text(findings: &[Finding]) -> String {
     let mut s = String::new();
     for f in findings {
-        s.push_str(&f.path.display().to_string());
+        s.push_str(&escape_control(&f.path.display().to_string()));
         if let Some(line) = f.line {
             s.push_str(&format!(":{line}"));
         }
-        s.push_str(&format!(": {}: {}\n", f.code, f.message));
+        s.push_str(&format!(": {}: {}\n", f.code, escape_control(&f.message)));
     }
     s
 }
@@ -155,9 +156,23 @@ pub fn render_json(findings: &[Finding], errors: &[Diagnostic]) -> String {
         })
         .collect();
     let report = JsonReport { findings, errors };
-    let mut s = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
+    let s = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
+    let mut s = json_escape_c1(&s);
     s.push('\n');
     s
+}
+
+/// serde escapes C0 controls in strings but passes C1 ones (U+0080–U+009F, e.g. CSI)
+/// through; they only occur inside strings, where `\u00XX` decodes to the same text.
+fn json_escape_c1(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c as u32 {
+            0x80..=0x9f => out.push_str(&format!("\\u{:04x}", c as u32)),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// GitHub Actions workflow commands: `::error file=…,line=…,title=code::message` for each
@@ -193,11 +208,14 @@ fn annotation(s: &mut String, path: Option<&Path>, line: Option<usize>, title: &
     s.push('\n');
 }
 
-/// The escapes the Actions runner undoes in a command's message.
+/// The escapes the Actions runner undoes in a command's message; any other control
+/// character is shown escaped (`\x1b`), never passed to the log raw.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let s = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    escape_control(&s).into_owned()
 }
 
 /// Properties also separate on `,` and end at `::`.
@@ -240,7 +258,7 @@ mod tests {
         assert_eq!(
             render_text(&sample()),
             "app/Dockerfile:3: missing-lock-entry: node:18 is not in the lock\n\
-             a,b:c/Dockerfile: missing-lockfile: 100% missing\nreally\n"
+             a,b:c/Dockerfile: missing-lockfile: 100% missing\\nreally\n"
         );
     }
 
@@ -280,6 +298,24 @@ mod tests {
             "::error file=Dockerfile,line=2,title=error::unknown instruction: FORM%0Ahelp: fix it\n\
              ::error title=error::no network\n"
         );
+    }
+
+    #[test]
+    fn terminal_escapes_are_shown_not_sent() {
+        let f = vec![Finding::new(
+            Code::Unpinned,
+            "x\x1b]0;t\x07/Dockerfile",
+            Some(1),
+            "a\x1b[31mb\u{9b}",
+        )];
+        for out in [render_text(&f), render_github(&f, &[])] {
+            assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+            assert!(out.contains("\\x1b]0;t\\x07"), "{out}");
+        }
+        let json = render_json(&f, &[]);
+        assert!(!json.chars().any(|c| c.is_control() && c != '\n'), "{json}");
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back["findings"][0]["message"], "a\x1b[31mb\u{9b}");
     }
 
     #[test]

@@ -43,8 +43,7 @@ async fn an_identity_token_is_exchanged_with_the_refresh_grant() {
         .await;
     let server = MockServer::start().await;
     let challenge = format!(r#"Bearer realm="{}/token",service="mock""#, auth.uri());
-    Mock::given(method("GET"))
-        .and(path("/v2/"))
+    Mock::given(support::mock::unauthenticated())
         .respond_with(
             ResponseTemplate::new(401).insert_header("WWW-Authenticate", challenge.as_str()),
         )
@@ -73,8 +72,7 @@ async fn an_identity_token_is_exchanged_with_the_refresh_grant() {
 #[tokio::test]
 async fn basic_credentials_go_only_where_a_basic_challenge_asked() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v2/"))
+    Mock::given(support::mock::unauthenticated())
         .respond_with(
             ResponseTemplate::new(401).insert_header("WWW-Authenticate", r#"Basic realm="r""#),
         )
@@ -96,12 +94,19 @@ async fn basic_credentials_go_only_where_a_basic_challenge_asked() {
     );
     let image: ImageRef = format!("{host}/app:1").parse().unwrap();
     assert!(client(store).resolve(&image, &[]).await.is_ok());
-    let ping = &server.received_requests().await.unwrap()[0];
-    assert_eq!(ping.url.path(), "/v2/");
-    assert!(
-        !ping.headers.contains_key("authorization"),
-        "the ping carries no credentials"
+    let requests = server.received_requests().await.unwrap();
+    let first = &requests[0];
+    assert_eq!(
+        (first.method.as_str(), first.url.path()),
+        ("HEAD", "/v2/app/manifests/1"),
+        "no GET /v2/ before the first HEAD"
     );
+    assert!(
+        !first.headers.contains_key("authorization"),
+        "credentials go only where a challenge asked"
+    );
+    assert!(requests[1].headers.contains_key("authorization"));
+    assert_eq!(requests.len(), 2);
 }
 
 #[tokio::test]
@@ -114,8 +119,7 @@ async fn a_refused_token_request_reports_without_secrets() {
         .await;
     let server = MockServer::start().await;
     let challenge = format!(r#"Bearer realm="{}/token""#, auth.uri());
-    Mock::given(method("GET"))
-        .and(path("/v2/"))
+    Mock::given(support::mock::unauthenticated())
         .respond_with(
             ResponseTemplate::new(401).insert_header("WWW-Authenticate", challenge.as_str()),
         )

@@ -214,16 +214,44 @@ async fn basic_auth_uses_docker_config_credentials() {
         )
     );
 
-    let (_dir, wrong) = docker_config(&reg.host(), "alice", "wrong-pw-2");
+    assert!(
+        e.message
+            .ends_with(&format!(": no credentials for {} were found", reg.host())),
+        "{}",
+        e.message
+    );
+
+    // Wrong credentials are told apart from missing ones, and the file they came from named.
+    let (dir, wrong) = docker_config(&reg.host(), "alice", "wrong-pw-2");
     let e = resolve(&client(wrong), &pushed.reference, &[])
         .await
         .unwrap_err();
     assert_eq!(e.status, Some(401));
     assert!(!format!("{e:?}").contains("wrong-pw-2"));
+    assert!(
+        e.message.ends_with(&format!(
+            ": the registry rejected the credentials for {} from {}",
+            reg.host(),
+            dir.path().join("config.json").display()
+        )),
+        "{}",
+        e.message
+    );
+    assert_eq!(
+        e.help.as_deref(),
+        Some(
+            format!(
+                "the credentials are wrong, expired or lack pull access: run `docker login {}` \
+                 again, or fix the entry in that file",
+                reg.host()
+            )
+            .as_str()
+        )
+    );
 }
 
 #[tokio::test]
-async fn token_auth_fetches_one_token_per_repository() {
+async fn token_auth_fetches_one_token_for_all_repositories() {
     let reg = Registry::start(Auth::token("bob", "token-pw-1"));
     let mut refs = Vec::new();
     let mut truth = Vec::new();
@@ -247,8 +275,9 @@ async fn token_auth_fetches_one_token_per_repository() {
         .map(|r| r.as_ref().unwrap().digest.to_string())
         .collect();
     assert_eq!(got, truth);
-    // Six images in two repositories, resolved concurrently: two token fetches.
-    assert_eq!(reg.issuer.as_ref().unwrap().requests() - before, 2);
+    // Six images in two repositories, resolved concurrently: one token request asks for
+    // both repositories.
+    assert_eq!(reg.issuer.as_ref().unwrap().requests() - before, 1);
 
     // Without credentials the issuer grants nothing and the registry says 401.
     let e = resolve(&client(CredentialStore::none()), &refs[0].to_string(), &[])

@@ -59,6 +59,22 @@ pub fn select(
         } else {
             files
         };
+        // A directory's Dockerfile follows the rule of a recursive search: a symlink in
+        // it must not lead out of the directory.
+        let escapes: Vec<Diagnostic> = named
+            .iter()
+            .filter(|f| f.is_dir())
+            .filter_map(|dir| {
+                let dockerfile = dir.join("Dockerfile");
+                let meta = std::fs::symlink_metadata(&dockerfile).ok()?;
+                let real = std::fs::canonicalize(dir).ok()?;
+                meta.file_type().is_symlink().then_some(())?;
+                link_inside(&dockerfile, &real, dir).err()
+            })
+            .collect();
+        if !escapes.is_empty() {
+            return Err(Failure(escapes));
+        }
         let mut seen = BTreeSet::new();
         let dockerfiles: Vec<PathBuf> = named
             .iter()
@@ -156,6 +172,33 @@ pub fn no_lock(target: &Target) -> Diagnostic {
         "run `dockerfile-lock generate {}` to create it",
         target.dockerfile.display()
     ))
+}
+
+/// A symlinked Dockerfile is read only when it resolves to a file inside the tree.
+pub(crate) fn link_inside(link: &Path, real_root: &Path, root: &Path) -> Result<(), Diagnostic> {
+    let refuse = |why: String| {
+        Diagnostic::new(format!(
+            "refusing to read {}: it is a symlink {why}",
+            link.display()
+        ))
+        .at(link, None)
+        .with_help(format!(
+            "a Dockerfile found below {} must be a file inside it; name the file itself \
+             to use it",
+            root.display()
+        ))
+    };
+    match std::fs::canonicalize(link) {
+        Ok(target) if target.starts_with(real_root) && target.is_file() => Ok(()),
+        Ok(target) if target.starts_with(real_root) => {
+            Err(refuse("to something not a file".into()))
+        }
+        Ok(_) if root == Path::new(".") => {
+            Err(refuse("leading outside the current directory".into()))
+        }
+        Ok(_) => Err(refuse(format!("leading outside {}", root.display()))),
+        Err(e) => Err(refuse(format!("that cannot be followed ({e})"))),
+    }
 }
 
 /// Read and analyze a Dockerfile; errors name the file and line.

@@ -8,7 +8,8 @@ use std::process::Command;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use crate::diagnostic::Diagnostic;
+use super::common::link_inside;
+use crate::diagnostic::{Diagnostic, Failure};
 use crate::{bake, compose};
 
 /// What a found file is.
@@ -99,26 +100,44 @@ impl Excludes {
     }
 }
 
-/// The files below `root`, sorted by path, as paths that start at `root`.
-pub fn find(root: &Path, excludes: &Excludes) -> Result<Vec<Found>, Diagnostic> {
+/// The files below `root`, sorted by path, as paths that start at `root`. A found file
+/// that is a symlink leading outside `root` (or to something not a file) is an error: a
+/// tree anyone can change (a pull request) must not make the tool read files elsewhere.
+pub fn find(root: &Path, excludes: &Excludes) -> Result<Vec<Found>, Failure> {
     let relative = match git_files(root) {
         Some(files) => files,
         None => walked_files(root)?,
     };
-    let mut found: Vec<Found> = relative
-        .into_iter()
-        .filter(|rel| !excludes.matches(rel))
-        .filter_map(|rel| {
-            let name = rel.file_name()?.to_str()?;
-            let kind = kind_of(name)?;
-            let path = join(root, &rel);
-            // Tracked but deleted from the work tree, or a submodule: not a file to read.
-            std::fs::metadata(&path)
-                .ok()?
-                .is_file()
-                .then_some(Found { path, kind })
-        })
-        .collect();
+    let real_root = std::fs::canonicalize(root)
+        .map_err(|e| Diagnostic::new(format!("cannot search {}: {e}", root.display())))?;
+    let mut escapes = Vec::new();
+    let mut found: Vec<Found> = Vec::new();
+    for rel in relative {
+        if excludes.matches(&rel) {
+            continue;
+        }
+        let Some(kind) = rel.file_name().and_then(|n| n.to_str()).and_then(kind_of) else {
+            continue;
+        };
+        let path = join(root, &rel);
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            // Tracked but deleted from the work tree: not a file to read.
+            continue;
+        };
+        if meta.file_type().is_symlink() {
+            if let Err(d) = link_inside(&path, &real_root, root) {
+                escapes.push(d);
+                continue;
+            }
+        } else if !meta.is_file() {
+            // A submodule or a directory with a file's name.
+            continue;
+        }
+        found.push(Found { path, kind });
+    }
+    if !escapes.is_empty() {
+        return Err(Failure(escapes));
+    }
     found.sort_by(|a, b| a.path.cmp(&b.path));
     found.dedup();
     Ok(found)

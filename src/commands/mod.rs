@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::diagnostic::{Diagnostic, Failure};
+use crate::diagnostic::{escape_control, Diagnostic, Failure};
 
 pub mod common;
 pub mod completions;
@@ -62,17 +62,17 @@ impl Console<'_> {
         let _ = self.err.write_all(d.render("error", self.color).as_bytes());
     }
 
-    /// Print an informational line on stderr (unless quiet).
+    /// Print an informational line on stderr (unless quiet), control characters escaped.
     pub fn info(&mut self, line: &str) {
         if self.verbosity >= 0 {
-            let _ = writeln!(self.err, "{line}");
+            let _ = writeln!(self.err, "{}", escape_control(line));
         }
     }
 
-    /// Print a detail line on stderr with `-v`.
+    /// Print a detail line on stderr with `-v`, control characters escaped.
     pub fn debug(&mut self, line: &str) {
         if self.verbosity >= 1 {
-            let _ = writeln!(self.err, "{line}");
+            let _ = writeln!(self.err, "{}", escape_control(line));
         }
     }
 }

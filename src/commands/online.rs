@@ -11,6 +11,15 @@ use crate::platform::Platform;
 use crate::reference::ImageRef;
 use crate::registry::{self, Client, Resolved};
 
+/// The `-v` line for a registry's pull limit (Docker Hub counts pulls, not `HEAD`s).
+pub fn rate_limit_line(limit: &registry::RateLimit) -> String {
+    format!(
+        "{}: {} (HEAD lookups do not count as pulls)",
+        limit.registry,
+        limit.describe()
+    )
+}
+
 /// Where each reference is used: the Dockerfiles and lines a registry error points at.
 pub type Uses = HashMap<ImageRef, Vec<(PathBuf, usize)>>;
 
@@ -44,6 +53,9 @@ pub fn resolve_all(
     if progress {
         // Erase the progress line so that what follows starts clean.
         let _ = write!(console.err, "\r\x1b[K");
+    }
+    for limit in client.rate_limits() {
+        console.debug(&rate_limit_line(&limit));
     }
     let mut answers = HashMap::new();
     let mut errors = Vec::new();

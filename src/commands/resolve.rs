@@ -48,7 +48,10 @@ pub fn run(args: &ResolveArgs, console: &mut Console<'_>) -> Outcome {
         }
     }
     let refs: Vec<ImageRef> = parsed.iter().map(|(_, r)| r.clone()).collect();
-    let results = resolve_blocking(config, &refs, &platforms)?;
+    let (results, limits) = resolve_blocking(config, &refs, &platforms)?;
+    for limit in &limits {
+        console.debug(&super::online::rate_limit_line(limit));
+    }
     let mut text = String::new();
     let mut json = Vec::new();
     for ((i, image), result) in parsed.iter().zip(&results) {
@@ -91,12 +94,19 @@ fn resolve_blocking(
     config: registry::Config,
     refs: &[ImageRef],
     platforms: &[Platform],
-) -> Result<Vec<Result<Resolved, registry::Error>>, Failure> {
+) -> Result<ResolvedAll, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Diagnostic::new(format!("cannot start the async runtime: {e}")))?;
     let client = Client::new(config).map_err(Diagnostic::from)?;
-    Ok(runtime.block_on(client.resolve_all(refs, platforms)))
+    let results = runtime.block_on(client.resolve_all(refs, platforms));
+    Ok((results, client.rate_limits()))
 }
+
+/// Per reference, what it resolved to; and the registries' pull limits.
+type ResolvedAll = (
+    Vec<Result<Resolved, registry::Error>>,
+    Vec<registry::RateLimit>,
+);

@@ -144,7 +144,12 @@ fn unknown_instruction(ins: &Instruction) -> Error {
         .or_else(|| guess.map(|g| format!("did you mean {}?", g.to_ascii_uppercase())));
     Error {
         line: ins.start_line,
-        message: format!("unknown instruction: {}", ins.keyword),
+        message: format!(
+            "unknown instruction: {}",
+            // A keyword is a word; anything longer is not one (a file that is no
+            // Dockerfile, such as `/proc/self/environ`): quote only its start.
+            crate::diagnostic::excerpt(&ins.keyword, 24)
+        ),
         help,
     }
 }

@@ -1,5 +1,10 @@
 //! Atomic file replacement: a recognisably named temp file beside the target, fsync,
 //! rename. A reader sees the old bytes or the new ones, never half a file.
+//!
+//! Runs at once (a CI retry, an editor hook) must not take each other's temp files for
+//! what a killed run left: a writer holds a shared lock (`flock`) on the directory while
+//! its temp files exist, and stale ones are removed only under the exclusive lock, which
+//! no live writer's shared lock allows. The kernel drops a killed run's lock with it.
 
 use std::fs;
 use std::io::{self, Write};
@@ -24,6 +29,24 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
 /// written. Only a crash between two renames can leave some files new and some old; each
 /// file is still whole.
 pub fn write_all_if_changed(files: &[(&Path, &[u8])]) -> Result<Vec<bool>, Error> {
+    // Every directory is locked (and cleaned, when no other run writes there) before any
+    // temp file is made, and stays locked until the last rename.
+    let mut dirs: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();
+    for (path, _) in files {
+        let target = follow_links(path).map_err(|source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let dir = parent_dir(&target);
+        match dirs.iter_mut().find(|(d, _)| *d == dir) {
+            Some((_, targets)) => targets.push(target),
+            None => dirs.push((dir, vec![target])),
+        }
+    }
+    let _locks: Vec<Option<fs::File>> = dirs
+        .iter()
+        .map(|(dir, targets)| lock_dir(dir, targets))
+        .collect();
     let mut staged = Vec::new();
     for (path, bytes) in files {
         staged.push(stage(path, bytes)?);
@@ -52,7 +75,6 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<Option<(tempfile::NamedTempFile, P
         source,
     };
     let target = follow_links(path).map_err(write_error)?;
-    remove_stale_temp_files(&target);
     let existing = match fs::metadata(&target) {
         Ok(meta) => Some(meta.permissions()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
@@ -93,9 +115,26 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<Option<(tempfile::NamedTempFile, P
     Ok(Some((tmp, target)))
 }
 
+/// Take a shared lock on `dir` for as long as the returned file is open. When no other
+/// run holds one (the exclusive lock is free), first remove the temp files that killed
+/// runs left beside `targets`. A directory that cannot be opened or locked is written
+/// without a lock, and not cleaned.
+fn lock_dir(dir: &Path, targets: &[PathBuf]) -> Option<fs::File> {
+    let handle = fs::File::open(dir).ok()?;
+    if handle.try_lock().is_ok() {
+        for target in targets {
+            remove_stale_temp_files(target);
+        }
+    }
+    // Turns the exclusive lock into a shared one, or waits for a cleaner to finish.
+    handle.lock_shared().ok()?;
+    Some(handle)
+}
+
 /// Remove `.NAME.tmp-*` files beside `target`: what a run killed between creating its temp
 /// file and renaming it leaves behind. Failures are ignored; the next run tries again.
-pub fn remove_stale_temp_files(target: &Path) {
+/// Call it only under the directory's exclusive lock (another run's files look the same).
+fn remove_stale_temp_files(target: &Path) {
     let prefix = temp_prefix(target);
     let Ok(entries) = fs::read_dir(parent_dir(target)) else {
         return;
@@ -197,6 +236,22 @@ mod tests {
         let e = write_if_changed(&p, b"new").unwrap_err();
         assert!(e.to_string().contains("read-only"), "{e}");
         assert_eq!(fs::read(&p).unwrap(), b"old");
+    }
+
+    #[test]
+    fn another_writers_temp_file_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("Dockerfile.lock");
+        let theirs = dir.path().join(".Dockerfile.lock.tmp-Ab12Cd");
+        fs::write(&theirs, "x").unwrap();
+        // Another run, mid-write, holds the directory's shared lock.
+        let other = fs::File::open(dir.path()).unwrap();
+        other.lock_shared().unwrap();
+        write_if_changed(&p, b"a\n").unwrap();
+        assert!(theirs.exists(), "a live run's temp file is not stale");
+        drop(other);
+        write_if_changed(&p, b"b\n").unwrap();
+        assert!(!theirs.exists(), "once no run holds the lock, it is");
     }
 
     #[cfg(unix)]

@@ -10,11 +10,12 @@ use crate::dockerfile::UseKind;
 use crate::reference::{Digest, ImageRef};
 
 mod atomic;
+mod errors;
 mod fast;
 mod schema;
 mod sources;
 
-pub use atomic::{remove_stale_temp_files, write_all_if_changed, write_if_changed};
+pub use atomic::{write_all_if_changed, write_if_changed};
 pub use schema::{HEADER, VERSION};
 pub use sources::{SourceEntry, SourcePin};
 
@@ -122,6 +123,7 @@ pub enum Error {
         path: PathBuf,
         line: Option<usize>,
         message: String,
+        help: Option<String>,
     },
     #[error("{} has lockfile version {version}; this dockerfile-lock reads version {VERSION}", path.display())]
     Version {
@@ -142,7 +144,14 @@ impl Error {
                 path,
                 line,
                 message,
-            } => Diagnostic::new(format!("invalid lockfile: {message}")).at(path, *line),
+                help,
+            } => {
+                let d = Diagnostic::new(format!("invalid lockfile: {message}")).at(path, *line);
+                match help {
+                    Some(h) => d.with_help(h.clone()),
+                    None => d,
+                }
+            }
             Error::Version { path, line, .. } => Diagnostic::new(self.to_string())
                 .at(path, *line)
                 .with_help("upgrade dockerfile-lock, or regenerate the lock with this version"),
@@ -168,6 +177,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Lock, Error> {
         path: path.to_path_buf(),
         line,
         message,
+        help: None,
     };
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()]
@@ -179,10 +189,24 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Lock, Error> {
     })?;
     let yaml_error = |e: serde_saphyr::Error| {
         let line = e.location().map(|l| l.line() as usize).filter(|&l| l > 0);
-        invalid(line, first_line(&e.without_snippet().to_string()))
+        let (message, help) = errors::describe(&e);
+        Error::Invalid {
+            path: path.to_path_buf(),
+            line,
+            message,
+            help,
+        }
     };
     if let Some(lock) = fast::read(text) {
         return Ok(lock);
+    }
+    if let Some(line) = errors::conflict_marker(text) {
+        return Err(Error::Invalid {
+            path: path.to_path_buf(),
+            line: Some(line),
+            message: "the lock holds git merge conflict markers".into(),
+            help: Some(errors::CONFLICT_HELP.replace("LOCK", &path.display().to_string())),
+        });
     }
     // One strict pass when the fast reader declines; the lenient header pass runs only when that
     // fails, so that a lock from a newer release is reported by its version.
@@ -211,16 +235,6 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Lock, Error> {
 /// The bytes of `lock` on disk: the same lock always encodes to the same bytes.
 pub fn encode(lock: &Lock) -> Result<String, Diagnostic> {
     schema::encode(lock).map_err(|e| Diagnostic::new(format!("cannot encode the lock: {e}")))
-}
-
-/// serde-saphyr messages may end with location detail on further lines; the diagnostic
-/// carries the line itself.
-fn first_line(message: &str) -> String {
-    let line = message.lines().next().unwrap_or(message).trim();
-    match line.rfind(" at line ") {
-        Some(i) if line[i..].contains(", column ") => line[..i].to_string(),
-        _ => line.to_string(),
-    }
 }
 
 #[cfg(test)]

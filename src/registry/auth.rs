@@ -2,16 +2,20 @@
 //!
 //! Follows the distribution token spec: a `401` names a realm, service and scope; the
 //! client asks the realm for a token (with credentials when it has them, anonymously
-//! otherwise) and sends it as `Authorization: Bearer`. Tokens are cached per registry and
-//! repository scope until `expires_in`; concurrent tasks wanting the same token wait for
-//! one fetch. Each registry is pinged once (`GET /v2/`) to learn its challenge.
+//! otherwise) and sends it as `Authorization: Bearer`. One token request per registry asks
+//! for every repository the run needs (one `scope` parameter each); a repository the
+//! token turns out not to cover gets a token of its own. Tokens are cached until
+//! `expires_in`; concurrent tasks wanting the same token wait for one fetch. No `GET /v2/`
+//! ping: a registry's challenge is learned from its first `401`, and only from a `401`
+//! that registry sent itself, so credentials never answer another host's challenge.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use reqwest::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use reqwest::header::AUTHORIZATION;
 use tokio::sync::OnceCell;
 
 use super::credentials::{Credential, CredentialStore};
@@ -95,6 +99,8 @@ fn quoted(s: &str) -> Option<(String, &str)> {
 struct Token {
     value: String,
     expires: Instant,
+    /// The repositories it was asked for.
+    repos: BTreeSet<String>,
 }
 
 /// A token, or why it could not be had (so tasks sharing the scope fail fast, once).
@@ -103,21 +109,53 @@ type Slot = Arc<tokio::sync::Mutex<Option<Result<Token, Error>>>>;
 /// One lazily computed value per registry host, computed once however many tasks ask.
 type PerHost<T> = Mutex<HashMap<String, Arc<OnceCell<T>>>>;
 
+/// Scopes asked for in one token request; more repositories take more requests.
+const SCOPES_PER_REQUEST: usize = 100;
+
+/// What `authorize` decided to send, so that a `401` can be answered in kind.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Sent {
+    Basic(String),
+    /// A token covering many repositories (one request for a whole run).
+    Shared(String),
+    /// A token for this one repository.
+    Own(String),
+}
+
+impl Sent {
+    pub fn header(&self) -> String {
+        match self {
+            Sent::Basic(h) => h.clone(),
+            Sent::Shared(t) | Sent::Own(t) => format!("Bearer {t}"),
+        }
+    }
+}
+
 /// Challenges, credentials and tokens, per registry host; shared by all tasks.
 pub struct Authenticator {
     store: CredentialStore,
-    // Failures are kept too: one unreachable registry costs one ping, not one per image.
-    challenges: PerHost<Result<Challenge, Error>>,
-    credentials: PerHost<Result<Option<Credential>, Error>>,
-    tokens: Mutex<HashMap<(String, String), Slot>>,
+    /// What each host asked for in its own `401`s (never what another host asked).
+    challenges: Mutex<HashMap<String, Challenge>>,
+    // Failures are kept too: one broken credential helper costs one lookup, not one per image.
+    credentials: PerHost<Result<Option<(Credential, PathBuf)>, Error>>,
+    /// Host → the repositories this run will pull from it (see [`Authenticator::plan`]).
+    wanted: Mutex<HashMap<String, BTreeSet<String>>>,
+    /// (host, chunk of `wanted`) → a token for all of that chunk's repositories.
+    shared: Mutex<HashMap<(String, usize), Slot>>,
+    /// (host, repository) → a token for that repository alone.
+    own: Mutex<HashMap<(String, String), Slot>>,
+    /// Repositories a shared token did not cover (the server granted fewer scopes).
+    needs_own: Mutex<HashSet<(String, String)>>,
+    /// Hosts whose token service refused a request for several scopes.
+    no_batching: Mutex<HashSet<String>>,
 }
 
 fn entry<K: std::hash::Hash + Eq, V: Default>(map: &Mutex<HashMap<K, Arc<V>>>, k: K) -> Arc<V> {
-    map.lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .entry(k)
-        .or_default()
-        .clone()
+    lock(map).entry(k).or_default().clone()
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Authenticator {
@@ -126,82 +164,171 @@ impl Authenticator {
             store,
             challenges: Mutex::default(),
             credentials: Mutex::default(),
-            tokens: Mutex::default(),
+            wanted: Mutex::default(),
+            shared: Mutex::default(),
+            own: Mutex::default(),
+            needs_own: Mutex::default(),
+            no_batching: Mutex::default(),
         }
     }
 
-    /// The `Authorization` value for pulling from `repo`, or None when none is needed.
+    /// Note the repositories a run needs from `host`, so that one token request can ask
+    /// for all of them (the token spec takes one `scope` parameter per repository).
+    pub fn plan<'a>(&self, host: &str, repos: impl IntoIterator<Item = &'a str>) {
+        lock(&self.wanted)
+            .entry(host.to_string())
+            .or_default()
+            .extend(repos.into_iter().map(str::to_string));
+    }
+
+    /// What to send when pulling from `repo`, or None when nothing is known to be needed.
+    /// Nothing is asked before the first request: a host's challenge is learned from its
+    /// own `401` (see [`Authenticator::rejected`]), which saves a `GET /v2/` round trip.
     pub async fn authorize(
         &self,
         t: &Transport,
         ep: &Endpoint,
         repo: &str,
-    ) -> Result<Option<String>, Error> {
-        let cell = entry(&self.challenges, ep.host.clone());
-        let challenge = cell.get_or_init(|| ping(t, ep)).await.clone()?;
-        match challenge {
-            Challenge::None => Ok(None),
-            Challenge::Basic => Ok(match self.credential(ep).await? {
-                Some(Credential::UserPass { user, pass }) => Some(basic(&user, &pass)),
-                _ => None,
-            }),
-            Challenge::Bearer { realm, service } => {
-                let scope = format!("repository:{repo}:pull");
-                let slot = entry(&self.tokens, (ep.host.clone(), scope.clone()));
-                // Holding the slot's lock across the fetch makes concurrent tasks share it.
-                let mut guard = slot.lock().await;
-                match guard.as_ref() {
-                    Some(Ok(tok)) if tok.expires > Instant::now() => {
-                        return Ok(Some(format!("Bearer {}", tok.value)))
+    ) -> Result<Option<Sent>, Error> {
+        let challenge = lock(&self.challenges).get(&ep.host).cloned();
+        let (realm, service) = match challenge {
+            None | Some(Challenge::None) => return Ok(None),
+            Some(Challenge::Basic) => {
+                return Ok(match self.credential(ep).await? {
+                    Some(Credential::UserPass { user, pass }) => {
+                        Some(Sent::Basic(basic(&user, &pass)))
                     }
-                    Some(Err(e)) => return Err(e.clone()),
-                    _ => {}
-                }
-                let cred = self.credential(ep).await?;
-                let fetched = fetch_token(t, ep, &realm, service.as_deref(), &scope, cred).await;
-                let header = match &fetched {
-                    Ok(tok) => Ok(Some(format!("Bearer {}", tok.value))),
-                    Err(e) => Err(e.clone()),
-                };
-                *guard = Some(fetched);
-                header
+                    _ => None,
+                })
             }
+            Some(Challenge::Bearer { realm, service }) => (realm, service),
+        };
+        let batch = self.batch(&ep.host, repo);
+        let shared = batch.is_some();
+        let (slot, repos) = match batch {
+            Some((chunk, repos)) => (entry(&self.shared, (ep.host.clone(), chunk)), repos),
+            None => (
+                entry(&self.own, (ep.host.clone(), repo.to_string())),
+                BTreeSet::from([repo.to_string()]),
+            ),
+        };
+        // A token service that refuses a request for several scopes may still grant them
+        // one at a time; refused credentials are refused either way.
+        let several = repos.len() > 1;
+        let fall_back = |e: &Error| shared && several && e.status != Some(401);
+        let wrap = |v: &str| match shared {
+            true => Sent::Shared(v.to_string()),
+            false => Sent::Own(v.to_string()),
+        };
+        // Holding the slot's lock across the fetch makes concurrent tasks share it.
+        let mut guard = slot.lock().await;
+        match guard.as_ref() {
+            Some(Ok(tok)) if tok.expires > Instant::now() && tok.repos.contains(repo) => {
+                return Ok(Some(wrap(&tok.value)))
+            }
+            Some(Err(e)) if !fall_back(e) => return Err(e.clone()),
+            Some(Err(_)) => {
+                drop(guard);
+                return self.fallback(t, ep, repo).await;
+            }
+            _ => {}
+        }
+        let cred = self.credential(ep).await?;
+        let scopes: Vec<String> = repos.iter().map(|r| pull_scope(r)).collect();
+        let fetched = fetch_token(t, ep, &realm, service.as_deref(), &scopes, cred)
+            .await
+            .map(|(value, expires)| Token {
+                value,
+                expires,
+                repos,
+            });
+        let result = match &fetched {
+            Ok(tok) => Ok(Some(wrap(&tok.value))),
+            Err(e) => Err(e.clone()),
+        };
+        *guard = Some(fetched);
+        drop(guard);
+        match result {
+            Err(e) if fall_back(&e) => self.fallback(t, ep, repo).await,
+            other => other,
         }
     }
 
-    /// After a `401`: forget the token that was refused, and learn the challenge the
-    /// response carries. Returns whether a retry could succeed.
+    /// Ask for `repo`'s token alone, from now on.
+    async fn fallback(
+        &self,
+        t: &Transport,
+        ep: &Endpoint,
+        repo: &str,
+    ) -> Result<Option<Sent>, Error> {
+        lock(&self.no_batching).insert(ep.host.clone());
+        Box::pin(self.authorize(t, ep, repo)).await
+    }
+
+    /// The chunk of planned repositories a shared token for `repo` covers, or None when
+    /// `repo` gets a token of its own (not planned, or a shared token did not cover it).
+    fn batch(&self, host: &str, repo: &str) -> Option<(usize, BTreeSet<String>)> {
+        if lock(&self.no_batching).contains(host)
+            || lock(&self.needs_own).contains(&(host.to_string(), repo.to_string()))
+        {
+            return None;
+        }
+        let wanted = lock(&self.wanted);
+        let repos = wanted.get(host)?;
+        let index = repos.iter().position(|r| r == repo)?;
+        let chunk = index / SCOPES_PER_REQUEST;
+        let members = repos
+            .iter()
+            .skip(chunk * SCOPES_PER_REQUEST)
+            .take(SCOPES_PER_REQUEST)
+            .cloned()
+            .collect();
+        Some((chunk, members))
+    }
+
+    /// After a `401` from `ep.host` itself: learn the challenge it carries, and forget
+    /// what was refused. Returns whether sending something else could succeed.
     pub async fn rejected(
         &self,
         ep: &Endpoint,
         repo: &str,
-        sent: Option<&str>,
+        sent: Option<&Sent>,
         www: Option<&str>,
     ) -> bool {
-        let learned = www.and_then(parse_challenge);
-        let old = entry(&self.challenges, ep.host.clone())
-            .get()
-            .and_then(|r| r.as_ref().ok().cloned());
-        if let Some(ch) = learned.filter(|c| Some(c) != old.as_ref()) {
-            let cell = OnceCell::new_with(Some(Ok(ch)));
-            self.challenges
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(ep.host.clone(), Arc::new(cell));
-            return true;
+        {
+            let mut challenges = lock(&self.challenges);
+            let known = challenges.get(&ep.host).cloned();
+            // A first 401 without a usable challenge: Basic, as docker assumes. A later one
+            // (a refused token, say) leaves what was learned as it is.
+            let learned = match (www.and_then(parse_challenge), &known) {
+                (Some(c), _) => Some(c),
+                (None, None) => Some(Challenge::Basic),
+                (None, Some(_)) => None,
+            };
+            if let Some(learned) = learned.filter(|l| known.as_ref() != Some(l)) {
+                challenges.insert(ep.host.clone(), learned);
+                return true;
+            }
         }
-        let Some(sent) = sent.and_then(|s| s.strip_prefix("Bearer ")) else {
-            return false;
-        };
-        let slot = entry(
-            &self.tokens,
-            (ep.host.clone(), format!("repository:{repo}:pull")),
-        );
-        let mut guard = slot.lock().await;
-        if matches!(guard.as_ref(), Some(Ok(t)) if t.value == sent) {
-            *guard = None;
+        match sent {
+            // The challenge is known now (another task learned it): answer it.
+            None => true,
+            // Wrong user or password: asking again will not help.
+            Some(Sent::Basic(_)) => false,
+            // The server granted fewer scopes than asked: this repository gets its own.
+            Some(Sent::Shared(_)) => {
+                lock(&self.needs_own).insert((ep.host.clone(), repo.to_string()));
+                true
+            }
+            Some(Sent::Own(value)) => {
+                let slot = entry(&self.own, (ep.host.clone(), repo.to_string()));
+                let mut guard = slot.lock().await;
+                if matches!(guard.as_ref(), Some(Ok(t)) if &t.value == value) {
+                    *guard = None;
+                }
+                true
+            }
         }
-        true
     }
 
     async fn credential(&self, ep: &Endpoint) -> Result<Option<Credential>, Error> {
@@ -214,7 +341,23 @@ impl Authenticator {
         cell.get_or_init(|| self.store.lookup(registry))
             .await
             .clone()
+            .map(|found| found.map(|(c, _)| c))
     }
+
+    /// The file the credential for `ep` came from, when there is one: a `401` or `403`
+    /// then means the registry refused it, not that it is missing.
+    pub async fn credential_source(&self, ep: &Endpoint) -> Option<PathBuf> {
+        self.credential(ep).await.ok()??;
+        let cell = entry(&self.credentials, ep.host.clone());
+        match cell.get() {
+            Some(Ok(Some((_, file)))) => Some(file.clone()),
+            _ => None,
+        }
+    }
+}
+
+fn pull_scope(repo: &str) -> String {
+    format!("repository:{repo}:pull")
 }
 
 fn basic(user: &str, pass: &str) -> String {
@@ -222,30 +365,14 @@ fn basic(user: &str, pass: &str) -> String {
     format!("Basic {b64}")
 }
 
-/// `GET /v2/`: 200 means no auth; 401 names the challenge (distribution spec, "API version check").
-async fn ping(t: &Transport, ep: &Endpoint) -> Result<Challenge, Error> {
-    let url = format!("{}/v2/", ep.base);
-    let r = t.send(ep, || t.http.get(&url)).await?;
-    let status = r.status().as_u16();
-    if status == 401 {
-        let www = r
-            .headers()
-            .get(WWW_AUTHENTICATE)
-            .and_then(|v| v.to_str().ok());
-        return Ok(www.and_then(parse_challenge).unwrap_or(Challenge::Basic));
-    }
-    // Anything else: go on without auth; the manifest request will say what is wrong.
-    Ok(Challenge::None)
-}
-
 async fn fetch_token(
     t: &Transport,
     ep: &Endpoint,
     realm: &str,
     service: Option<&str>,
-    scope: &str,
+    scopes: &[String],
     cred: Option<Credential>,
-) -> Result<Token, Error> {
+) -> Result<(String, Instant), Error> {
     let realm_url = reqwest::Url::parse(realm).map_err(|_| {
         Error::new(
             &ep.registry,
@@ -276,7 +403,9 @@ async fn fetch_token(
             )),
         });
     }
-    let mut query = vec![("scope", scope.to_string())];
+    // One `scope` parameter per repository (distribution token spec); the OAuth2 form
+    // takes them space-separated in one.
+    let mut query: Vec<(&str, String)> = scopes.iter().map(|s| ("scope", s.clone())).collect();
     if let Some(s) = service {
         query.push(("service", s.to_string()));
     }
@@ -296,7 +425,10 @@ async fn fetch_token(
                         .append_pair("grant_type", "refresh_token")
                         .append_pair("refresh_token", refresh)
                         .append_pair("client_id", "dockerfile-lock")
-                        .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+                        .append_pair("scope", &scopes.join(" "));
+                    if let Some(s) = service {
+                        form.query_pairs_mut().append_pair("service", s);
+                    }
                     t.http
                         .post(url)
                         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -339,10 +471,10 @@ async fn fetch_token(
     // The token spec: a missing or shorter lifetime means 60 s. Renew a little early;
     // and a day is long enough for any one run.
     let lifetime = expires_in.unwrap_or(60).clamp(60, 86_400);
-    Ok(Token {
+    Ok((
         value,
-        expires: Instant::now() + Duration::from_secs(lifetime - lifetime / 10),
-    })
+        Instant::now() + Duration::from_secs(lifetime - lifetime / 10),
+    ))
 }
 
 /// A token reply (distribution token spec): `token` or `access_token`, and `expires_in`.

@@ -8,8 +8,9 @@
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use reqwest::{Method, Response};
 
-use super::auth::Authenticator;
+use super::auth::{Authenticator, Sent};
 use super::manifest::{self, Platforms};
+use super::ratelimit::{RateLimit, RateLimits};
 use super::transport::{read_capped, Endpoint, Transport, MANIFEST_CAP};
 use super::{login_help, Error, Resolved};
 use crate::platform::Platform;
@@ -18,6 +19,7 @@ use crate::reference::{Digest, ImageRef};
 pub struct Inner {
     pub transport: Transport,
     pub auth: Authenticator,
+    pub limits: RateLimits,
 }
 
 impl Inner {
@@ -179,7 +181,10 @@ impl Inner {
         self.send(image, ep, method, &url).await
     }
 
-    /// Send with auth; after a `401`, re-authenticate once. A non-2xx answer is an error.
+    /// Send with auth. After a `401` from the registry itself, send what its challenge
+    /// asks for (learning it costs no extra round trip), at most a few times; a `401`
+    /// from another host (after a redirect) is never answered with this registry's
+    /// credentials. A non-2xx answer is an error.
     async fn send(
         &self,
         image: &ImageRef,
@@ -188,9 +193,11 @@ impl Inner {
         url: &str,
     ) -> Result<Response, Error> {
         let repo = image.repository();
-        let mut retried = false;
+        let _turn = self.transport.turn(&ep.host).await;
+        let mut sent = self.auth.authorize(&self.transport, ep, repo).await?;
+        let mut answered = 0;
+        let mut own_refused = 0;
         loop {
-            let auth = self.auth.authorize(&self.transport, ep, repo).await?;
             let r = self
                 .transport
                 .send(ep, || {
@@ -199,29 +206,88 @@ impl Inner {
                         .http
                         .request(method.clone(), url)
                         .header(ACCEPT, manifest::ACCEPT);
-                    match &auth {
-                        Some(a) => req.header(AUTHORIZATION, a),
+                    match &sent {
+                        Some(a) => req.header(AUTHORIZATION, a.header()),
                         None => req,
                     }
                 })
                 .await?;
+            self.limits.observe(&ep.registry, r.headers());
             let status = r.status().as_u16();
-            if status == 401 && !retried {
+            if status == 401 {
+                if let Some(other) = foreign_host(ep, &r) {
+                    return Err(cross_host_error(image, ep, &other));
+                }
                 let www = header(&r, WWW_AUTHENTICATE.as_str());
-                if self
-                    .auth
-                    .rejected(ep, repo, auth.as_deref(), www.as_deref())
-                    .await
+                // A repository's own token is fetched afresh once, as a refused token may
+                // just have expired; a second refusal is the answer.
+                if matches!(sent, Some(Sent::Own(_))) {
+                    own_refused += 1;
+                }
+                if answered < 3
+                    && own_refused < 2
+                    && self
+                        .auth
+                        .rejected(ep, repo, sent.as_ref(), www.as_deref())
+                        .await
                 {
-                    retried = true;
-                    continue;
+                    let next = self.auth.authorize(&self.transport, ep, repo).await?;
+                    // Sending the same thing again would get the same answer.
+                    if next.as_ref().map(|s| s.header()) != sent.as_ref().map(|s| s.header()) {
+                        sent = next;
+                        answered += 1;
+                        continue;
+                    }
                 }
             }
             if r.status().is_success() {
                 return Ok(r);
             }
-            return Err(status_error(image, ep, r, method == Method::HEAD).await);
+            let limit = self.limits.get(&ep.registry);
+            let mut e = status_error(image, ep, r, method == Method::HEAD, limit).await;
+            if matches!(status, 401 | 403) {
+                let source = self.auth.credential_source(ep).await;
+                let (what, help) = super::refused(&ep.registry, source.as_deref());
+                e.message.push_str(&what);
+                e.help = Some(help);
+            }
+            return Err(e);
         }
+    }
+}
+
+/// The `host[:port]` that answered, when a redirect led away from the registry's host.
+fn foreign_host(ep: &Endpoint, r: &Response) -> Option<String> {
+    let url = r.url();
+    let answered = (url.host_str()?, url.port_or_known_default());
+    let expected = reqwest::Url::parse(&ep.base).ok()?;
+    let expected = (expected.host_str()?, expected.port_or_known_default());
+    if answered == expected {
+        return None;
+    }
+    Some(match url.port() {
+        Some(p) => format!("{}:{p}", answered.0),
+        None => answered.0.to_string(),
+    })
+}
+
+/// A redirect led to a host that wants credentials: those for the registry are its own.
+fn cross_host_error(image: &ImageRef, ep: &Endpoint, other: &str) -> Error {
+    Error {
+        message: format!(
+            "{} redirected the request for {} to {other}, which asked for credentials; \
+             credentials for {} are never sent to another host",
+            ep.host,
+            image.repository(),
+            ep.host
+        ),
+        registry: ep.registry.clone(),
+        status: Some(401),
+        help: Some(format!(
+            "{} should serve its manifests itself, or redirect to a location that needs no \
+             credentials",
+            ep.host
+        )),
     }
 }
 
@@ -243,7 +309,13 @@ fn media_type(r: &Response) -> Option<String> {
 
 /// Name the image, the registry and the status; add the registry's own error code when
 /// it sent the spec's JSON error body, and never echo anything else it sent.
-async fn status_error(image: &ImageRef, ep: &Endpoint, r: Response, head: bool) -> Error {
+async fn status_error(
+    image: &ImageRef,
+    ep: &Endpoint,
+    r: Response,
+    head: bool,
+    limit: Option<RateLimit>,
+) -> Error {
     let status = r.status();
     let code = status.as_u16();
     let content_type = header(&r, CONTENT_TYPE.as_str()).unwrap_or_default();
@@ -270,9 +342,12 @@ async fn status_error(image: &ImageRef, ep: &Endpoint, r: Response, head: bool) 
             "check that {} exists and that you may pull it",
             image.normalized()
         )),
-        429 => Some(
-            "the registry is rate-limiting requests; wait, or log in for a higher limit".into(),
-        ),
+        429 => Some(match limit {
+            Some(limit) => format!("{}; wait, or log in for a higher limit", limit.describe()),
+            None => {
+                "the registry is rate-limiting requests; wait, or log in for a higher limit".into()
+            }
+        }),
         _ => None,
     };
     Error {

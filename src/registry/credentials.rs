@@ -73,11 +73,12 @@ impl CredentialStore {
         CredentialStore::default()
     }
 
-    /// The credential for `registry` (as references name it), if any.
-    pub async fn lookup(&self, registry: &str) -> Result<Option<Credential>, Error> {
+    /// The credential for `registry` (as references name it), if any, and the file it
+    /// came from (to tell a refused credential from a missing one).
+    pub async fn lookup(&self, registry: &str) -> Result<Option<(Credential, PathBuf)>, Error> {
         let store = self.clone();
         let name = registry.to_string();
-        match tokio::task::spawn_blocking(move || store.lookup_blocking(&name)).await {
+        match tokio::task::spawn_blocking(move || store.lookup_from(&name)).await {
             Ok(found) => found,
             Err(_) => Err(Error::new(
                 registry,
@@ -86,7 +87,12 @@ impl CredentialStore {
         }
     }
 
+    #[cfg(test)]
     fn lookup_blocking(&self, registry: &str) -> Result<Option<Credential>, Error> {
+        Ok(self.lookup_from(registry)?.map(|(c, _)| c))
+    }
+
+    fn lookup_from(&self, registry: &str) -> Result<Option<(Credential, PathBuf)>, Error> {
         let files = [
             self.docker_config.as_ref().map(|d| d.join("config.json")),
             self.auth_file.clone(),
@@ -97,7 +103,7 @@ impl CredentialStore {
             }
             for key in keys(registry) {
                 match read(&file, &key) {
-                    Ok(c) => return Ok(Some(c)),
+                    Ok(c) => return Ok(Some((c, file))),
                     Err(Lookup::Missing) => continue,
                     Err(Lookup::Anonymous) => return Ok(None),
                     Err(Lookup::NoHelper) => {

@@ -17,12 +17,14 @@ mod auth;
 mod client;
 pub mod credentials;
 pub mod manifest;
+mod ratelimit;
 mod transport;
 
 /// Response parsers, public only for the hardening tests and fuzz targets (`fuzz/`).
 #[doc(hidden)]
 pub use auth::{parse_challenge, parse_token_response, Challenge};
 pub use credentials::{Credential, CredentialStore};
+pub use ratelimit::RateLimit;
 pub use transport::RetryPolicy;
 
 /// A registry error: host, repository, HTTP status and a hint; never a credential.
@@ -51,6 +53,33 @@ impl From<Error> for Diagnostic {
         let mut d = Diagnostic::new(e.message);
         d.help = e.help;
         d
+    }
+}
+
+/// After a `401`/`403`: what was refused (the credentials from `source`, when some were
+/// found and sent) to add to the message, and the help line. Wrong credentials and missing
+/// ones call for different fixes.
+fn refused(registry: &str, source: Option<&std::path::Path>) -> (String, String) {
+    let login = if registry == crate::reference::DOCKER_HUB {
+        "docker login".to_string()
+    } else {
+        format!("docker login {registry}")
+    };
+    match source {
+        Some(file) => (
+            format!(
+                ": the registry rejected the credentials for {registry} from {}",
+                file.display()
+            ),
+            format!(
+                "the credentials are wrong, expired or lack pull access: run `{login}` again, \
+                 or fix the entry in that file"
+            ),
+        ),
+        None => (
+            format!(": no credentials for {registry} were found"),
+            login_help(registry),
+        ),
     }
 }
 
@@ -179,6 +208,7 @@ impl Client {
             inner: Arc::new(client::Inner {
                 transport,
                 auth: auth::Authenticator::new(store),
+                limits: Default::default(),
             }),
         })
     }
@@ -191,6 +221,12 @@ impl Client {
         platforms: &[Platform],
     ) -> Result<Resolved, Error> {
         self.inner.resolve(image, platforms).await
+    }
+
+    /// What each registry last said about its pull limit (Docker Hub's `ratelimit-*`
+    /// headers), for `-v`.
+    pub fn rate_limits(&self) -> Vec<RateLimit> {
+        self.inner.limits.all()
     }
 
     /// Resolve each unique reference once, concurrently; results in input order.
@@ -210,6 +246,19 @@ impl Client {
                 })
             })
             .collect();
+        // Tell the authenticator every repository up front: one token request per registry
+        // can then cover them all.
+        let mut by_host: HashMap<String, Vec<&str>> = HashMap::new();
+        for image in unique
+            .iter()
+            .filter(|i| i.digest().is_none() || !platforms.is_empty())
+        {
+            let ep = self.inner.transport.endpoint(image.domain());
+            by_host.entry(ep.host).or_default().push(image.repository());
+        }
+        for (host, repos) in by_host {
+            self.inner.auth.plan(&host, repos);
+        }
         let results =
             futures::future::join_all(unique.iter().map(|i| self.inner.resolve(i, platforms)))
                 .await;

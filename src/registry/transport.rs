@@ -57,6 +57,13 @@ pub struct Transport {
     config: Config,
     pub retry: RetryPolicy,
     limits: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Per registry host: images being looked up at once (see [`Transport::turn`]).
+    turns: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Hosts that could not be reached after every retry: later requests fail at once.
+    unreachable: Mutex<HashMap<String, Error>>,
+    /// One task at a time retries a host that failed to answer, so that an unreachable
+    /// registry costs one series of attempts, not one per image.
+    retry_gates: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Transport {
@@ -73,6 +80,9 @@ impl Transport {
             config,
             retry: RetryPolicy::default(),
             limits: Mutex::new(HashMap::new()),
+            turns: Mutex::new(HashMap::new()),
+            unreachable: Mutex::new(HashMap::new()),
+            retry_gates: Mutex::new(HashMap::new()),
         })
     }
 
@@ -115,7 +125,11 @@ impl Transport {
     ) -> Result<Response, Error> {
         let start = Instant::now();
         let mut attempt = 0;
+        let mut gate = None;
         loop {
+            if let Some(e) = self.unreachable(&endpoint.host) {
+                return Err(e);
+            }
             attempt += 1;
             let result = {
                 let _permit = self.permit(&endpoint.host).await;
@@ -127,15 +141,45 @@ impl Transport {
                     retry_after(r).unwrap_or_else(|| self.backoff(attempt))
                 }
                 Err(e) if (e.is_connect() || e.is_request()) && !e.is_timeout() && !last => {
+                    if gate.is_none() {
+                        let g = {
+                            let mut gates = lock(&self.retry_gates);
+                            gates.entry(endpoint.host.clone()).or_default().clone()
+                        };
+                        gate = Some(g.lock_owned().await);
+                        // Another task may have given up on the host meanwhile.
+                        if let Some(e) = self.unreachable(&endpoint.host) {
+                            return Err(e);
+                        }
+                    }
                     self.backoff(attempt)
                 }
-                _ => return result.map_err(|e| transport_error(endpoint, &e, &self.config)),
+                _ => return self.finish(endpoint, result),
             };
             if start.elapsed().saturating_add(wait) > self.retry.budget {
-                return result.map_err(|e| transport_error(endpoint, &e, &self.config));
+                return self.finish(endpoint, result);
             }
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// The final answer; a host that could not be reached is remembered as such.
+    fn finish(
+        &self,
+        endpoint: &Endpoint,
+        result: reqwest::Result<Response>,
+    ) -> Result<Response, Error> {
+        result.map_err(|e| {
+            let err = transport_error(endpoint, &e, &self.config);
+            if (e.is_connect() || e.is_request()) && !e.is_timeout() {
+                lock(&self.unreachable).insert(endpoint.host.clone(), err.clone());
+            }
+            err
+        })
+    }
+
+    fn unreachable(&self, host: &str) -> Option<Error> {
+        lock(&self.unreachable).get(host).cloned()
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
@@ -150,15 +194,34 @@ impl Transport {
     }
 
     async fn permit(&self, host: &str) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        let sem = {
-            let mut limits = self.limits.lock().unwrap_or_else(|p| p.into_inner());
-            limits
-                .entry(host.to_string())
-                .or_insert_with(|| Arc::new(Semaphore::new(self.config.jobs.max(1))))
-                .clone()
-        };
+        self.acquire(&self.limits, host).await
+    }
+
+    /// A turn to look up one image on `host`, held across its requests (and the token
+    /// fetch between them), so that at most `--jobs` images are in progress per registry
+    /// and each decides what to send when its turn comes: with what earlier answers
+    /// taught (the challenge, a token), not before them. Requests inside a turn take a
+    /// [`Transport::send`] permit as well; every permit holder holds a turn, so the two
+    /// bounds cannot wait on each other.
+    pub async fn turn(&self, host: &str) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.acquire(&self.turns, host).await
+    }
+
+    async fn acquire(
+        &self,
+        map: &Mutex<HashMap<String, Arc<Semaphore>>>,
+        host: &str,
+    ) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let sem = lock(map)
+            .entry(host.to_string())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.config.jobs.max(1))))
+            .clone();
         sem.acquire_owned().await.ok()
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn retryable(status: StatusCode) -> bool {

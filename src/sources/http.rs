@@ -59,7 +59,7 @@ fn parse_size(s: &str) -> Option<u64> {
 /// `1073741824` as `1 GiB`, for the limit's message.
 fn show_size(n: u64) -> String {
     for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] {
-        if n >= 1 << shift && n % (1 << shift) == 0 {
+        if n >= 1 << shift && n.is_multiple_of(1 << shift) {
             return format!("{} {unit}", n >> shift);
         }
     }

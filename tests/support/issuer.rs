@@ -23,6 +23,7 @@ pub struct TokenIssuer {
     signer: Arc<Signer>,
     requests: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
+    max_scopes: Arc<AtomicUsize>,
 }
 
 struct Signer {
@@ -62,9 +63,11 @@ impl TokenIssuer {
         let addr = listener.local_addr().unwrap();
         let requests = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
+        let max_scopes = Arc::new(AtomicUsize::new(usize::MAX));
         let expected = basic(user, pass);
         {
             let (signer, requests, stop) = (signer.clone(), requests.clone(), stop.clone());
+            let max_scopes = max_scopes.clone();
             let user = user.to_string();
             std::thread::spawn(move || {
                 for stream in listener.incoming() {
@@ -74,7 +77,8 @@ impl TokenIssuer {
                     let Ok(stream) = stream else { continue };
                     requests.fetch_add(1, Ordering::SeqCst);
                     let (signer, expected, user) = (signer.clone(), expected.clone(), user.clone());
-                    std::thread::spawn(move || serve(stream, &signer, &expected, &user));
+                    let max = max_scopes.load(Ordering::SeqCst);
+                    std::thread::spawn(move || serve(stream, &signer, &expected, &user, max));
                 }
             });
         }
@@ -84,7 +88,14 @@ impl TokenIssuer {
             signer,
             requests,
             stop,
+            max_scopes,
         }
+    }
+
+    /// Grant at most `n` of the scopes a request asks for (the first ones), as a token
+    /// service with a per-token limit would.
+    pub fn grant_at_most(&self, n: usize) {
+        self.max_scopes.store(n, Ordering::SeqCst);
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -146,7 +157,7 @@ impl Signer {
     }
 }
 
-fn serve(stream: TcpStream, signer: &Signer, expected: &str, user: &str) {
+fn serve(stream: TcpStream, signer: &Signer, expected: &str, user: &str, max_scopes: usize) {
     let mut reader = BufReader::new(&stream);
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).is_err() {
@@ -174,7 +185,7 @@ fn serve(stream: TcpStream, signer: &Signer, expected: &str, user: &str) {
         .collect();
     let (status, body) = match authorization.as_deref() {
         Some(a) if a == expected => {
-            let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+            let scopes: Vec<&str> = scopes.iter().take(max_scopes).map(String::as_str).collect();
             let token = signer.sign(user, &scopes);
             (
                 "200 OK",

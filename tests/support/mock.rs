@@ -2,15 +2,22 @@
 //! and auth-flow tests share.
 
 use dockerfile_lock::registry::CredentialStore;
-use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// A registry whose `/v2/` asks for a Bearer token from `realm`; returns it and its host.
+/// Matches a registry request (`/v2/…`) that carries no `Authorization`: what a registry
+/// answers with its challenge, whichever endpoint was asked first.
+pub fn unauthenticated() -> impl wiremock::Match {
+    |r: &wiremock::Request| {
+        r.url.path().starts_with("/v2/") && !r.headers.contains_key("authorization")
+    }
+}
+
+/// A registry that asks any request without credentials for a Bearer token from `realm`;
+/// returns it and its host.
 pub async fn token_registry(realm: &str) -> (MockServer, String) {
     let server = MockServer::start().await;
     let challenge = format!(r#"Bearer realm="{realm}",service="mock""#);
-    Mock::given(method("GET"))
-        .and(path("/v2/"))
+    Mock::given(unauthenticated())
         .respond_with(
             ResponseTemplate::new(401).insert_header("WWW-Authenticate", challenge.as_str()),
         )

@@ -16,8 +16,10 @@
 //! For Basic and token registries, write a docker config with `auths` for `reg.host()`.
 #![allow(dead_code)]
 
+pub mod http;
 pub mod images;
 pub mod issuer;
 pub mod mock;
+pub mod proxy;
 pub mod registry;
 pub mod sources;
