@@ -410,3 +410,28 @@ fn a_root_directory_excludes_and_minus_c() {
             "repo/vendor/x/Dockerfile: missing-lockfile: no lock (repo/vendor/x/Dockerfile.lock)\n",
         );
 }
+
+#[test]
+fn export_compose_refuses_a_context_that_would_replace_a_stage() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let a = format!("sha256:{}", "a".repeat(64));
+    write(
+        root,
+        "app/Dockerfile",
+        &format!("FROM alpine:latest@{a} AS alpine\nFROM alpine\n"),
+    );
+    write(root, "compose.yaml", "services:\n  app:\n    build: app\n");
+    bin(root)
+        .args(["generate", "compose.yaml"])
+        .assert()
+        .success();
+    bin(root)
+        .args(["export", "--format", "compose", "compose.yaml"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "service \"app\": the build context `alpine` would replace the stage `alpine`",
+        ));
+}

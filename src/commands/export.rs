@@ -103,6 +103,11 @@ fn render(format: ExportFormat, locks: &[Locked]) -> Result<String, Failure> {
 /// uses. Locks of other files have no services and add nothing.
 fn compose_pins(locks: &[Locked]) -> Result<String, Failure> {
     let mut services: BTreeMap<String, compose::ServicePins> = BTreeMap::new();
+    // Context names made here for a build's images, and the stage names each build's lock
+    // records: BuildKit looks a stage's name up among the contexts first, so a context
+    // named like a stage would replace the whole stage.
+    let mut made: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut stages: BTreeSet<(String, String)> = BTreeSet::new();
     // The tag pins, checked to agree across the locks exported together.
     pins(locks)?;
     for locked in locks {
@@ -118,6 +123,11 @@ fn compose_pins(locks: &[Locked]) -> Result<String, Failure> {
         for (key, entry) in &locked.lock.images {
             for u in &entry.used_by {
                 let Some(service) = &u.by else { continue };
+                if u.kind != crate::dockerfile::UseKind::Context {
+                    if let Some(stage) = &u.stage {
+                        stages.insert((service.clone(), stage.clone()));
+                    }
+                }
                 let s = services.entry(service.clone()).or_default();
                 let pinned = format!("{}@{}", entry.name, entry.digest);
                 let context = match u.kind {
@@ -129,10 +139,14 @@ fn compose_pins(locks: &[Locked]) -> Result<String, Failure> {
                         .stage
                         .clone()
                         .map(|name| (name, format!("docker-image://{pinned}"))),
-                    _ if key.is_tag() => Some((
-                        context_name(&key.reference),
-                        format!("docker-image://{}@{}", key.reference, entry.digest),
-                    )),
+                    _ if key.is_tag() => {
+                        let name = context_name(&key.reference);
+                        made.insert((service.clone(), name.clone()));
+                        Some((
+                            name,
+                            format!("docker-image://{}@{}", key.reference, entry.digest),
+                        ))
+                    }
                     _ => None,
                 };
                 if let Some((name, value)) = context {
@@ -143,6 +157,21 @@ fn compose_pins(locks: &[Locked]) -> Result<String, Failure> {
                 }
             }
         }
+    }
+    let clashes: Vec<Diagnostic> = made
+        .iter()
+        .filter(|m| stages.contains(*m))
+        .map(|(service, name)| {
+            Diagnostic::new(format!(
+                "service {service:?}: the build context `{name}` would replace the stage `{name}`, not only the image it starts from"
+            ))
+            .with_help(format!(
+                "rename the stage, or pin `{name}` with `--format source-policy`, which matches images only"
+            ))
+        })
+        .collect();
+    if !clashes.is_empty() {
+        return Err(Failure(clashes));
     }
     compose::render(&services).map_err(|e| Diagnostic::new(format!("cannot encode: {e}")).into())
 }
