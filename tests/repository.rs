@@ -326,6 +326,21 @@ fn one_lock_per_file_every_image_once_and_each_change_found() {
     .map(|(name, r)| (name, format!("docker-image://{}", pinned(r))))
     .collect();
     assert_eq!(contexts, &want);
+
+    // The tag moves upstream: update moves the lock and the pin rewrite wrote, in place.
+    let moved = reg.push_image("lib/web", "1", ImageKind::Schema2);
+    bin(root)
+        .args(["update", "compose.yaml"])
+        .assert()
+        .success();
+    let updated = text(root.join("compose.yaml"));
+    assert_eq!(
+        updated,
+        after.replace(&digest_of("lib/web:1"), &moved.digest),
+        "only the web pin moves"
+    );
+    assert!(text(root.join("compose.yaml.lock")).contains(&moved.digest));
+    bin(root).args(["verify", "--recursive"]).assert().code(0);
 }
 
 /// The parts of a compose override file `export --format compose` writes.
