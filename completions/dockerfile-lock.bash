@@ -485,7 +485,7 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__resolve)
-            opts="-j -q -v -C -h --platform --format --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
+            opts="-j -q -v -C -h --platform --format --offline --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -80,6 +80,7 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand --timeout 'Timeout for each request, in seconds'
             cand -C 'Run as if started in DIR'
             cand --color 'When to use colour on stderr'
+            cand --offline 'Print a reference pinned by digest as it is, without asking the registry whether it has that digest'
             cand -q 'Print less (errors only)'
             cand --quiet 'Print less (errors only)'
             cand -v 'Print more (repeat for more detail)'

@@ -80,6 +80,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -l offline -d 'Print a reference pinned by digest as it is, without asking the registry whether it has that digest'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -s h -l help -d 'Print help'

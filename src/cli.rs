@@ -191,6 +191,11 @@ pub struct ResolveArgs {
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
 
+    /// Print a reference pinned by digest as it is, without asking the registry whether
+    /// it has that digest
+    #[arg(long)]
+    pub offline: bool,
+
     #[command(flatten)]
     pub registry: RegistryArgs,
 }

@@ -459,3 +459,41 @@ fn update_says_what_it_changed() {
     );
     assert!(text(d.join("Dockerfile")).contains(&moved.digest.to_string()));
 }
+
+/// The new messages side by side, as a user meets them: a snapshot, so that any change
+/// of words is a reviewed change.
+#[test]
+fn the_messages_a_new_user_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut shown = String::new();
+    let mut show = |args: &[&str], code: i32| {
+        let out = bin(d).args(args).assert().code(code).get_output().clone();
+        shown.push_str(&format!(
+            "$ dockerfile-lock {}\n{}{}(exit {code})\n\n",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    };
+    show(&["verify"], 2);
+    fs::create_dir(d.join("svc")).unwrap();
+    show(&["generate", "svc"], 2);
+    write(
+        d,
+        "Dockerfile",
+        &format!("FROM alpine:3.20@{}\n", digest(1)),
+    );
+    show(&["rewrite"], 2);
+    show(&["verify"], 1);
+    show(&["generate", "--check"], 1);
+    show(&["generate", "--build-arg", "NOPE=1"], 0);
+    show(&["rewrite", "--unpin"], 0);
+    show(&["rewrite", "--unpin"], 0);
+    show(&["verify", "--require-pinned"], 1);
+    show(&["verify", "--platform", "linux/arm64"], 1);
+    write(d, "Dockerfile", "FROM alpine:3.20\nFORM x\n");
+    show(&["verify", "--format", "json"], 2);
+    show(&["verify", "--format", "github"], 2);
+    insta::assert_snapshot!("new_user_messages", shown);
+}

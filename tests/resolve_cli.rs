@@ -264,3 +264,27 @@ fn https_registries_are_verified_against_ssl_cert_file() {
     assert!(err.to_lowercase().contains("certificate"), "{err}");
     assert!(err.contains("set SSL_CERT_FILE"), "{err}");
 }
+
+// `resolve IMAGE@sha256:…` used to echo the digest without asking: a digest the registry
+// does not have "resolved". Like `crane digest`, it is now checked, unless --offline.
+#[test]
+fn a_pinned_reference_is_checked_unless_offline() {
+    let reg = Registry::start(Auth::Anonymous);
+    let a = reg.push_image("pub/a", "1", ImageKind::Schema2);
+    let h = home();
+    let pinned = format!("{}@{}", a.reference, a.digest);
+    let (code, out, err) = output(cmd(h.path()).arg(&pinned));
+    assert_eq!((code, err.as_str()), (0, ""), "{err}");
+    assert_eq!(out, format!("{pinned} {}\n", a.digest));
+
+    let absent = format!("sha256:{}", "0".repeat(64));
+    let made_up = format!("{}/pub/a@{absent}", reg.host());
+    let (code, out, err) = output(cmd(h.path()).arg(&made_up));
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert!(err.contains("HTTP 404"), "{err}");
+    assert!(err.contains(&made_up), "{err}");
+
+    let (code, out, _) = output(cmd(h.path()).args(["--offline", &made_up]));
+    assert_eq!(code, 0);
+    assert_eq!(out, format!("{made_up} {absent}\n"));
+}

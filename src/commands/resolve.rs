@@ -23,7 +23,9 @@ struct Entry<'a> {
 }
 
 pub fn run(args: &ResolveArgs, console: &mut Console<'_>) -> Outcome {
-    let config = registry::Config::from_args(&args.registry)?;
+    let mut config = registry::Config::from_args(&args.registry)?;
+    // Like `crane digest`: a pinned reference is checked, not echoed, unless --offline.
+    config.check_pinned = !args.offline;
     let mut platforms: Vec<Platform> = Vec::new();
     for p in &args.platforms {
         let p: Platform = p

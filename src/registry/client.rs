@@ -20,6 +20,8 @@ pub struct Inner {
     pub transport: Transport,
     pub auth: Authenticator,
     pub limits: RateLimits,
+    /// See [`super::Config::check_pinned`].
+    pub check_pinned: bool,
 }
 
 impl Inner {
@@ -38,6 +40,27 @@ impl Inner {
     async fn lookup(&self, image: &ImageRef, platforms: &[Platform]) -> Result<Resolved, Error> {
         let ep = self.transport.endpoint(image.domain());
         if let Some(pinned) = image.digest() {
+            if platforms.is_empty() && self.check_pinned {
+                // Does the registry have it? A HEAD by digest; a claimed digest must agree.
+                let r = self
+                    .request(image, &ep, Method::HEAD, &pinned.to_string())
+                    .await?;
+                let claimed = header(&r, "docker-content-digest");
+                if claimed.as_deref().is_some_and(|c| c != pinned.to_string()) {
+                    return Err(Error::new(
+                        &ep.registry,
+                        format!(
+                            "{} answered for {pinned} with another digest; refusing it",
+                            ep.host
+                        ),
+                    ));
+                }
+                return Ok(Resolved {
+                    digest: pinned.clone(),
+                    media_type: media_type(&r).unwrap_or_default(),
+                    platforms: Default::default(),
+                });
+            }
             if platforms.is_empty() {
                 // A digest names its content for good: nothing to ask.
                 return Ok(Resolved {

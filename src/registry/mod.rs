@@ -103,11 +103,16 @@ pub struct Config {
     /// Requests in flight per registry.
     pub jobs: usize,
     pub timeout: Duration,
+    /// Ask the registry about references pinned by digest too (one HEAD each, as
+    /// `crane digest` does), so that a digest that does not exist there is an error. The
+    /// lock commands leave it off: a digest names its content for good.
+    pub check_pinned: bool,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
+            check_pinned: false,
             insecure_registries: Vec::new(),
             mirrors: BTreeMap::new(),
             jobs: 16,
@@ -159,6 +164,7 @@ impl Config {
             mirrors,
             jobs: usize::from(args.jobs.max(1)),
             timeout: Duration::from_secs(args.timeout.max(1)),
+            check_pinned: false,
         })
     }
 }
@@ -202,6 +208,7 @@ impl Client {
         store: CredentialStore,
         retry: RetryPolicy,
     ) -> Result<Self, Error> {
+        let check_pinned = config.check_pinned;
         let mut transport = transport::Transport::new(config)?;
         transport.retry = retry;
         Ok(Client {
@@ -209,12 +216,14 @@ impl Client {
                 transport,
                 auth: auth::Authenticator::new(store),
                 limits: Default::default(),
+                check_pinned,
             }),
         })
     }
 
     /// Resolve one reference. A reference with a digest needs no request unless
-    /// platforms are asked for (then its manifest is fetched by that digest and verified).
+    /// platforms are asked for (then its manifest is fetched by that digest and verified)
+    /// or [`Config::check_pinned`] is set (then one HEAD checks the registry has it).
     pub async fn resolve(
         &self,
         image: &ImageRef,
