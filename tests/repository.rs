@@ -450,3 +450,40 @@ fn export_compose_refuses_a_context_that_would_replace_a_stage() {
             "service \"app\": the build context `alpine` would replace the stage `alpine`",
         ));
 }
+
+#[test]
+fn the_config_file_gives_default_build_args() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let a = format!("sha256:{}", "a".repeat(64));
+    git(root, &["init", "-q"]);
+    write(
+        root,
+        "Dockerfile",
+        &format!("ARG TAG=1\nFROM alpine:${{TAG}}@{a}\n"),
+    );
+    write(root, ".dockerfile-lock.toml", "[build-args]\nTAG = \"2\"\n");
+    bin(root).arg("generate").assert().success();
+    let lock = text(root.join("Dockerfile.lock"));
+    assert!(
+        lock.contains("reference: docker.io/library/alpine:2\n"),
+        "{lock}"
+    );
+    assert!(
+        !lock.contains("build-args"),
+        "the lock records only --build-arg values: {lock}"
+    );
+    bin(root).arg("verify").assert().code(0);
+    // --build-arg wins over the config.
+    bin(root)
+        .args(["verify", "--build-arg", "TAG=1"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("missing-lock-entry: `alpine:1`"));
+    write(root, ".dockerfile-lock.toml", "[build-args]\nTAG = [1]\n");
+    bin(root)
+        .arg("verify")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(".dockerfile-lock.toml:2"));
+}

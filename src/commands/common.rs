@@ -301,6 +301,19 @@ pub fn build_options(
             options.platforms = locked_platforms(lock);
         }
     }
+    // `.dockerfile-lock.toml` supplies defaults beneath all of that.
+    let config = crate::config::load(Path::new("."))?;
+    for (k, v) in config.build_args {
+        options.build_args.entry(k).or_insert(v);
+    }
+    if options.platforms.is_empty() {
+        for p in &config.platforms {
+            // Checked when the config was read.
+            if let Ok(p) = p.parse() {
+                options.platforms.push(p);
+            }
+        }
+    }
     Ok(options)
 }
 
