@@ -21,6 +21,7 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'dockerfile-lock' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (errors only)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less (errors only)')
@@ -47,7 +48,9 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             [CompletionResult]::new('--build-arg', '--build-arg', [CompletionResultType]::ParameterName, 'Set a build-time variable, as `docker build --build-arg` (repeatable)')
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Target platform os/arch[/variant] (repeatable; default linux/amd64)')
             [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Only the images needed to build this stage')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Set a variable for compose and bake file interpolation (repeatable; wins over the environment and `.env`)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (errors only)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less (errors only)')
@@ -61,7 +64,9 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             [CompletionResult]::new('--build-arg', '--build-arg', [CompletionResultType]::ParameterName, 'Set a build-time variable, as `docker build --build-arg` (repeatable)')
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Target platform os/arch[/variant] (repeatable; default linux/amd64)')
             [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Only the images needed to build this stage')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Set a variable for compose and bake file interpolation (repeatable; wins over the environment and `.env`)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (errors only)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less (errors only)')
@@ -79,6 +84,7 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Requests in flight at once per registry')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Requests in flight at once per registry')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout for each request, in seconds')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Print a reference pinned by digest as it is, without asking the registry whether it has that digest')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (errors only)')
@@ -90,18 +96,21 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             break
         }
         'dockerfile-lock;generate' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip paths matching this glob below the root with --recursive (repeatable)')
             [CompletionResult]::new('--lockfile', '--lockfile', [CompletionResultType]::ParameterName, 'Lockfile path (only with a single Dockerfile)')
             [CompletionResult]::new('--build-arg', '--build-arg', [CompletionResultType]::ParameterName, 'Set a build-time variable, as `docker build --build-arg` (repeatable)')
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Target platform os/arch[/variant] (repeatable; default linux/amd64)')
             [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Only the images needed to build this stage')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Set a variable for compose and bake file interpolation (repeatable; wins over the environment and `.env`)')
             [CompletionResult]::new('--insecure-registry', '--insecure-registry', [CompletionResultType]::ParameterName, 'Allow plain HTTP for this registry (loopback registries always are)')
             [CompletionResult]::new('--registry-mirror', '--registry-mirror', [CompletionResultType]::ParameterName, 'Resolve REGISTRY''s images through a mirror; the lock keeps the original names')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Requests in flight at once per registry')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Requests in flight at once per registry')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout for each request, in seconds')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
-            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Find Dockerfile, *.Dockerfile and Dockerfile.* below the current directory')
-            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Find Dockerfile, *.Dockerfile and Dockerfile.* below the current directory')
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Print a unified diff of the locks and exit 1 if any would change; write nothing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (errors only)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less (errors only)')
@@ -112,19 +121,22 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             break
         }
         'dockerfile-lock;verify' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip paths matching this glob below the root with --recursive (repeatable)')
             [CompletionResult]::new('--lockfile', '--lockfile', [CompletionResultType]::ParameterName, 'Lockfile path (only with a single Dockerfile)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--build-arg', '--build-arg', [CompletionResultType]::ParameterName, 'Set a build-time variable, as `docker build --build-arg` (repeatable)')
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Target platform os/arch[/variant] (repeatable; default linux/amd64)')
             [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Only the images needed to build this stage')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Set a variable for compose and bake file interpolation (repeatable; wins over the environment and `.env`)')
             [CompletionResult]::new('--insecure-registry', '--insecure-registry', [CompletionResultType]::ParameterName, 'Allow plain HTTP for this registry (loopback registries always are)')
             [CompletionResult]::new('--registry-mirror', '--registry-mirror', [CompletionResultType]::ParameterName, 'Resolve REGISTRY''s images through a mirror; the lock keeps the original names')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Requests in flight at once per registry')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Requests in flight at once per registry')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout for each request, in seconds')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
-            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Check every Dockerfile below the current directory')
-            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Check every Dockerfile below the current directory')
             [CompletionResult]::new('--online', '--online', [CompletionResultType]::ParameterName, 'Also ask the registries whether each locked tag has moved')
             [CompletionResult]::new('--require-pinned', '--require-pinned', [CompletionResultType]::ParameterName, 'Report literal references that are not pinned by digest in the Dockerfile')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (errors only)')
@@ -136,10 +148,15 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             break
         }
         'dockerfile-lock;rewrite' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip paths matching this glob below the root with --recursive (repeatable)')
             [CompletionResult]::new('--lockfile', '--lockfile', [CompletionResultType]::ParameterName, 'Lockfile path (only with a single Dockerfile)')
             [CompletionResult]::new('--build-arg', '--build-arg', [CompletionResultType]::ParameterName, 'Set a build-time variable, as `docker build --build-arg` (repeatable)')
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Target platform os/arch[/variant] (repeatable; default linux/amd64)')
             [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Only the images needed to build this stage')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Set a variable for compose and bake file interpolation (repeatable; wins over the environment and `.env`)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Print a unified diff and exit 1 if anything would change; write nothing')
             [CompletionResult]::new('--unpin', '--unpin', [CompletionResultType]::ParameterName, 'Remove digests instead of adding them')
@@ -152,16 +169,21 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             break
         }
         'dockerfile-lock;update' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip paths matching this glob below the root with --recursive (repeatable)')
             [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'Only re-resolve these images (as written, e.g. `node:18`, or normalized)')
             [CompletionResult]::new('--lockfile', '--lockfile', [CompletionResultType]::ParameterName, 'Lockfile path (only with a single Dockerfile)')
             [CompletionResult]::new('--build-arg', '--build-arg', [CompletionResultType]::ParameterName, 'Set a build-time variable, as `docker build --build-arg` (repeatable)')
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Target platform os/arch[/variant] (repeatable; default linux/amd64)')
             [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Only the images needed to build this stage')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Set a variable for compose and bake file interpolation (repeatable; wins over the environment and `.env`)')
             [CompletionResult]::new('--insecure-registry', '--insecure-registry', [CompletionResultType]::ParameterName, 'Allow plain HTTP for this registry (loopback registries always are)')
             [CompletionResult]::new('--registry-mirror', '--registry-mirror', [CompletionResultType]::ParameterName, 'Resolve REGISTRY''s images through a mirror; the lock keeps the original names')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Requests in flight at once per registry')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Requests in flight at once per registry')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout for each request, in seconds')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Print a unified diff of the locks and Dockerfiles and exit 1 if any would change; write nothing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (errors only)')
@@ -173,8 +195,12 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             break
         }
         'dockerfile-lock;export' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip paths matching this glob below the root with --recursive (repeatable)')
             [CompletionResult]::new('--lockfile', '--lockfile', [CompletionResultType]::ParameterName, 'Lockfile path (only with a single Dockerfile)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'What to write')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (errors only)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less (errors only)')
@@ -185,6 +211,7 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             break
         }
         'dockerfile-lock;completions' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (errors only)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less (errors only)')
@@ -196,6 +223,7 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
         }
         'dockerfile-lock;man' {
             [CompletionResult]::new('--out-dir', '--out-dir', [CompletionResultType]::ParameterName, 'Write every page (dockerfile-lock.1 and dockerfile-lock-SUBCOMMAND.1) into this directory, e.g. ~/.local/share/man/man1')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (errors only)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less (errors only)')

@@ -89,12 +89,16 @@ _dockerfile__lock() {
 
     case "${cmd}" in
         dockerfile__lock)
-            opts="-q -v -h -V --quiet --verbose --color --help --version images sources resolve generate verify rewrite update export completions man help"
+            opts="-q -v -C -h -V --quiet --verbose --color --help --version images sources resolve generate verify rewrite update export completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -107,12 +111,16 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__completions)
-            opts="-q -v -h --quiet --verbose --color --help bash elvish fish powershell zsh"
+            opts="-q -v -C -h --quiet --verbose --color --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -125,18 +133,34 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__export)
-            opts="-q -v -h --lockfile --format --quiet --verbose --color --help"
+            opts="-r -q -v -C -h --recursive --exclude --lockfile --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --recursive)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lockfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "source-policy build-contexts bake json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "source-policy build-contexts bake json compose" -- "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -151,12 +175,24 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__generate)
-            opts="-r -j -q -v -h --recursive --lockfile --check --build-arg --platform --target --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
+            opts="-r -j -q -v -C -h --recursive --exclude --lockfile --check --build-arg --platform --target --env --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --recursive)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lockfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -170,6 +206,10 @@ _dockerfile__lock() {
                     return 0
                     ;;
                 --target)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -190,6 +230,10 @@ _dockerfile__lock() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -373,7 +417,7 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__images)
-            opts="-q -v -h --build-arg --platform --target --format --quiet --verbose --color --help"
+            opts="-q -v -C -h --build-arg --platform --target --env --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -391,8 +435,16 @@ _dockerfile__lock() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -407,13 +459,17 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__man)
-            opts="-q -v -h --out-dir --quiet --verbose --color --help"
+            opts="-q -v -C -h --out-dir --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --out-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -429,7 +485,7 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__resolve)
-            opts="-j -q -v -h --platform --format --offline --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
+            opts="-j -q -v -C -h --platform --format --offline --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -463,6 +519,10 @@ _dockerfile__lock() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -475,12 +535,24 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__rewrite)
-            opts="-q -v -h --lockfile --check --unpin --build-arg --platform --target --quiet --verbose --color --help"
+            opts="-r -q -v -C -h --recursive --exclude --lockfile --check --unpin --build-arg --platform --target --env --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --recursive)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lockfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -497,6 +569,14 @@ _dockerfile__lock() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -509,7 +589,7 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__sources)
-            opts="-q -v -h --build-arg --platform --target --format --quiet --verbose --color --help"
+            opts="-q -v -C -h --build-arg --platform --target --env --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -527,8 +607,16 @@ _dockerfile__lock() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -543,12 +631,24 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__update)
-            opts="-j -q -v -h --image --lockfile --check --build-arg --platform --target --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
+            opts="-r -j -q -v -C -h --recursive --exclude --image --lockfile --check --build-arg --platform --target --env --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --recursive)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --image)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -569,6 +669,10 @@ _dockerfile__lock() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --insecure-registry)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -589,6 +693,10 @@ _dockerfile__lock() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -601,12 +709,24 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__verify)
-            opts="-r -j -q -v -h --recursive --lockfile --online --require-pinned --format --build-arg --platform --target --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
+            opts="-r -j -q -v -C -h --recursive --exclude --lockfile --online --require-pinned --format --build-arg --platform --target --env --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --recursive)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lockfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -627,6 +747,10 @@ _dockerfile__lock() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --insecure-registry)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -644,6 +768,10 @@ _dockerfile__lock() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_dockerfile_lock_global_optspecs
-    string join \n q/quiet v/verbose color= h/help V/version
+    string join \n q/quiet v/verbose C= color= h/help V/version
 end
 
 function __fish_dockerfile_lock_needs_command
@@ -24,6 +24,7 @@ function __fish_dockerfile_lock_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -s C -d 'Run as if started in DIR' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -45,8 +46,10 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "hel
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -l build-arg -d 'Set a build-time variable, as `docker build --build-arg` (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -l platform -d 'Target platform os/arch[/variant] (repeatable; default linux/amd64)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -l target -d 'Only the images needed to build this stage' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -l env -d 'Set a variable for compose and bake file interpolation (repeatable; wins over the environment and `.env`)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -l format -d 'Output format' -r -f -a "text\t''
 json\t''"
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -s C -d 'Run as if started in DIR' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -56,8 +59,10 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" 
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -l build-arg -d 'Set a build-time variable, as `docker build --build-arg` (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -l platform -d 'Target platform os/arch[/variant] (repeatable; default linux/amd64)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -l target -d 'Only the images needed to build this stage' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -l env -d 'Set a variable for compose and bake file interpolation (repeatable; wins over the environment and `.env`)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -l format -d 'Output format' -r -f -a "text\t''
 json\t''"
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -s C -d 'Run as if started in DIR' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -71,6 +76,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -l registry-mirror -d 'Resolve REGISTRY\'s images through a mirror; the lock keeps the original names' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -s j -l jobs -d 'Requests in flight at once per registry' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -l timeout -d 'Timeout for each request, in seconds' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -s C -d 'Run as if started in DIR' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -78,22 +84,27 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -s h -l help -d 'Print help'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l exclude -d 'Skip paths matching this glob below the root with --recursive (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l lockfile -d 'Lockfile path (only with a single Dockerfile)' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l build-arg -d 'Set a build-time variable, as `docker build --build-arg` (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l platform -d 'Target platform os/arch[/variant] (repeatable; default linux/amd64)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l target -d 'Only the images needed to build this stage' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l env -d 'Set a variable for compose and bake file interpolation (repeatable; wins over the environment and `.env`)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l insecure-registry -d 'Allow plain HTTP for this registry (loopback registries always are)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l registry-mirror -d 'Resolve REGISTRY\'s images through a mirror; the lock keeps the original names' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s j -l jobs -d 'Requests in flight at once per registry' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l timeout -d 'Timeout for each request, in seconds' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s C -d 'Run as if started in DIR' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s r -l recursive -d 'Find Dockerfile, *.Dockerfile and Dockerfile.* below the current directory'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l check -d 'Print a unified diff of the locks and exit 1 if any would change; write nothing'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s h -l help -d 'Print help'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l exclude -d 'Skip paths matching this glob below the root with --recursive (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l lockfile -d 'Lockfile path (only with a single Dockerfile)' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l format -d 'Output format' -r -f -a "text\t''
 json\t''
@@ -101,23 +112,28 @@ github\t''"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l build-arg -d 'Set a build-time variable, as `docker build --build-arg` (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l platform -d 'Target platform os/arch[/variant] (repeatable; default linux/amd64)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l target -d 'Only the images needed to build this stage' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l env -d 'Set a variable for compose and bake file interpolation (repeatable; wins over the environment and `.env`)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l insecure-registry -d 'Allow plain HTTP for this registry (loopback registries always are)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l registry-mirror -d 'Resolve REGISTRY\'s images through a mirror; the lock keeps the original names' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -s j -l jobs -d 'Requests in flight at once per registry' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l timeout -d 'Timeout for each request, in seconds' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -s C -d 'Run as if started in DIR' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -s r -l recursive -d 'Check every Dockerfile below the current directory'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l online -d 'Also ask the registries whether each locked tag has moved'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l require-pinned -d 'Report literal references that are not pinned by digest in the Dockerfile'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -l exclude -d 'Skip paths matching this glob below the root with --recursive (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -l lockfile -d 'Lockfile path (only with a single Dockerfile)' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -l build-arg -d 'Set a build-time variable, as `docker build --build-arg` (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -l platform -d 'Target platform os/arch[/variant] (repeatable; default linux/amd64)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -l target -d 'Only the images needed to build this stage' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -l env -d 'Set a variable for compose and bake file interpolation (repeatable; wins over the environment and `.env`)' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -s C -d 'Run as if started in DIR' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -126,15 +142,19 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -s h -l help -d 'Print help'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l exclude -d 'Skip paths matching this glob below the root with --recursive (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l image -d 'Only re-resolve these images (as written, e.g. `node:18`, or normalized)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l lockfile -d 'Lockfile path (only with a single Dockerfile)' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l build-arg -d 'Set a build-time variable, as `docker build --build-arg` (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l platform -d 'Target platform os/arch[/variant] (repeatable; default linux/amd64)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l target -d 'Only the images needed to build this stage' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l env -d 'Set a variable for compose and bake file interpolation (repeatable; wins over the environment and `.env`)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l insecure-registry -d 'Allow plain HTTP for this registry (loopback registries always are)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l registry-mirror -d 'Resolve REGISTRY\'s images through a mirror; the lock keeps the original names' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -s j -l jobs -d 'Requests in flight at once per registry' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l timeout -d 'Timeout for each request, in seconds' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -s C -d 'Run as if started in DIR' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -142,17 +162,22 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" 
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -s h -l help -d 'Print help'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -l exclude -d 'Skip paths matching this glob below the root with --recursive (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -l lockfile -d 'Lockfile path (only with a single Dockerfile)' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -l format -d 'What to write' -r -f -a "source-policy\t'BuildKit source policy JSON (EXPERIMENTAL_BUILDKIT_SOURCE_POLICY)'
 build-contexts\t'`--build-context` arguments for `docker buildx build`'
 bake\t'A `contexts` block for a bake file'
-json\t'The locks as one JSON document'"
+json\t'The locks as one JSON document'
+compose\t'A compose override file pinning every service\'s image and what each build uses'"
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -s C -d 'Run as if started in DIR' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand completions" -s C -d 'Run as if started in DIR' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand completions" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -160,6 +185,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand completi
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand completions" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand man" -l out-dir -d 'Write every page (dockerfile-lock.1 and dockerfile-lock-SUBCOMMAND.1) into this directory, e.g. ~/.local/share/man/man1' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand man" -s C -d 'Run as if started in DIR' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand man" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"

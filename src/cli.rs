@@ -31,6 +31,10 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
+    /// Run as if started in DIR
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub directory: Option<PathBuf>,
+
     /// When to use colour on stderr
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -89,6 +93,31 @@ pub struct BuildArgs {
     /// Only the images needed to build this stage
     #[arg(long, value_name = "STAGE")]
     pub target: Option<String>,
+
+    /// Set a variable for compose and bake file interpolation (repeatable; wins over the
+    /// environment and `.env`)
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+}
+
+/// Which files a command works on when none are named.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ScanArgs {
+    /// Every Dockerfile, Containerfile, compose and bake file below DIR (default: the
+    /// current directory): git-tracked files, hidden directories included
+    #[arg(
+        long,
+        short = 'r',
+        value_name = "DIR",
+        num_args = 0..=1,
+        default_missing_value = ".",
+        conflicts_with = "files"
+    )]
+    pub recursive: Option<PathBuf>,
+
+    /// Skip paths matching this glob below the root with --recursive (repeatable)
+    #[arg(long, value_name = "GLOB", requires = "recursive")]
+    pub exclude: Vec<String>,
 }
 
 /// How registries are reached.
@@ -177,9 +206,8 @@ pub struct GenerateArgs {
     #[arg(value_name = "DOCKERFILE")]
     pub files: Vec<PathBuf>,
 
-    /// Find Dockerfile, *.Dockerfile and Dockerfile.* below the current directory
-    #[arg(long, short = 'r', conflicts_with = "files")]
-    pub recursive: bool,
+    #[command(flatten)]
+    pub scan: ScanArgs,
 
     /// Lockfile path (only with a single Dockerfile)
     #[arg(long, value_name = "PATH")]
@@ -202,9 +230,8 @@ pub struct VerifyArgs {
     #[arg(value_name = "DOCKERFILE")]
     pub files: Vec<PathBuf>,
 
-    /// Check every Dockerfile below the current directory
-    #[arg(long, short = 'r', conflicts_with = "files")]
-    pub recursive: bool,
+    #[command(flatten)]
+    pub scan: ScanArgs,
 
     /// Lockfile path (only with a single Dockerfile)
     #[arg(long, value_name = "PATH")]
@@ -235,6 +262,9 @@ pub struct RewriteArgs {
     #[arg(value_name = "DOCKERFILE")]
     pub files: Vec<PathBuf>,
 
+    #[command(flatten)]
+    pub scan: ScanArgs,
+
     /// Lockfile path (only with a single Dockerfile)
     #[arg(long, value_name = "PATH")]
     pub lockfile: Option<PathBuf>,
@@ -256,6 +286,9 @@ pub struct UpdateArgs {
     /// Dockerfiles whose locks to update
     #[arg(value_name = "DOCKERFILE")]
     pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub scan: ScanArgs,
 
     /// Only re-resolve these images (as written, e.g. `node:18`, or normalized)
     #[arg(long = "image", value_name = "NAME")]
@@ -287,6 +320,8 @@ pub enum ExportFormat {
     Bake,
     /// The locks as one JSON document
     Json,
+    /// A compose override file pinning every service's image and what each build uses
+    Compose,
 }
 
 #[derive(Debug, Args)]
@@ -294,6 +329,9 @@ pub struct ExportArgs {
     /// Dockerfiles whose locks to export
     #[arg(value_name = "DOCKERFILE")]
     pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub scan: ScanArgs,
 
     /// Lockfile path (only with a single Dockerfile)
     #[arg(long, value_name = "PATH")]

@@ -7,8 +7,12 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod bake;
+pub mod builds;
 pub mod cli;
 pub mod commands;
+pub mod compose;
+pub mod config;
 pub mod diagnostic;
 pub mod dockerfile;
 pub mod lockfile;

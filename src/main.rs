@@ -20,6 +20,12 @@ fn main() -> ExitCode {
             };
         }
     };
+    if let Some(dir) = &cli.global.directory {
+        if let Err(e) = std::env::set_current_dir(dir) {
+            eprintln!("error: cannot change to {}: {e}", dir.display());
+            return ExitCode::from(2);
+        }
+    }
     let stderr_tty = std::io::stderr().is_terminal();
     let color = match cli.global.color {
         ColorChoice::Always => true,

@@ -31,10 +31,14 @@ pub enum Code {
     TagDrift,
     /// A locked `ADD` source changed upstream: other bytes, or a moved ref (`--online`).
     SourceDrift,
+    /// A lock whose Dockerfile, compose or bake file is gone (`--recursive`).
+    OrphanLock,
+    /// One tag locked to different digests in two locks of the repository.
+    LockConflict,
 }
 
 impl Code {
-    pub const ALL: [Code; 9] = [
+    pub const ALL: [Code; 11] = [
         Code::MissingLockfile,
         Code::MissingLockEntry,
         Code::StaleLockEntry,
@@ -44,6 +48,8 @@ impl Code {
         Code::Unpinned,
         Code::TagDrift,
         Code::SourceDrift,
+        Code::OrphanLock,
+        Code::LockConflict,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +63,8 @@ impl Code {
             Code::Unpinned => "unpinned",
             Code::TagDrift => "tag-drift",
             Code::SourceDrift => "source-drift",
+            Code::OrphanLock => "orphan-lock",
+            Code::LockConflict => "lock-conflict",
         }
     }
 }

@@ -86,6 +86,8 @@ fn lock_for(host: &str) -> Vec<u8> {
             platforms: BTreeMap::new(),
             used_by: BTreeSet::from([Use {
                 kind: UseKind::From,
+                by: None,
+                dockerfile: None,
                 stage: None,
             }]),
         },

@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
-use crate::cli::BuildArgs;
+use super::repo::{self, Scan};
+use crate::builds::Env;
+use crate::cli::{BuildArgs, ScanArgs};
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::dockerfile::{self, Analysis, BuildOptions};
 use crate::lockfile::Lock;
@@ -17,15 +19,39 @@ pub struct Target {
     pub lock: PathBuf,
 }
 
-/// The Dockerfiles a command works on: those named (a lock `X.lock` names `X`), those
-/// found with `--recursive`, or `./Dockerfile`. Each appears once, in the order given.
+/// The files a command works on: those named (a lock `X.lock` names `X`, a directory its
+/// `Dockerfile`), those found with `--recursive`, or `./Dockerfile`. Each appears once, in
+/// the order given.
 pub fn targets(
     files: &[PathBuf],
-    recursive: bool,
+    scan: &ScanArgs,
     lockfile: Option<&Path>,
+    env: &Env,
 ) -> Result<Vec<Target>, Failure> {
-    let dockerfiles = if recursive {
-        find_dockerfiles(Path::new("."))?
+    Ok(select(files, scan, lockfile, env)?.targets)
+}
+
+/// As [`targets`], with the orphan locks a `--recursive` scan finds.
+pub fn select(
+    files: &[PathBuf],
+    scan: &ScanArgs,
+    lockfile: Option<&Path>,
+    env: &Env,
+) -> Result<Scan, Failure> {
+    let mut orphans = Vec::new();
+    let dockerfiles = if let Some(root) = &scan.recursive {
+        let config = crate::config::load(root)?;
+        let found = repo::scan(&crate::compose::clean(root), &config, &scan.exclude, env)?;
+        orphans = found.orphans;
+        if lockfile.is_some() && found.targets.len() != 1 {
+            return Err(Diagnostic::new("--lockfile needs exactly one Dockerfile")
+                .with_help("name one Dockerfile, or drop --lockfile to use `<Dockerfile>.lock`")
+                .into());
+        }
+        return Ok(Scan {
+            targets: found.targets,
+            orphans,
+        });
     } else {
         let default = [PathBuf::from("Dockerfile")];
         let named = if files.is_empty() {
@@ -76,7 +102,7 @@ pub fn targets(
             .with_help("name one Dockerfile, or drop --lockfile to use `<Dockerfile>.lock`")
             .into());
     }
-    Ok(dockerfiles
+    let targets = dockerfiles
         .into_iter()
         .map(|dockerfile| Target {
             lock: match lockfile {
@@ -85,7 +111,13 @@ pub fn targets(
             },
             dockerfile,
         })
-        .collect())
+        .collect();
+    Ok(Scan { targets, orphans })
+}
+
+/// The environment compose and bake interpolation see: `--env` over the process's.
+pub fn env(build: &BuildArgs) -> Result<Env, Diagnostic> {
+    Ok(Env::from_process(repo::parse_env(&build.env)?))
 }
 
 /// `Dockerfile` → `Dockerfile.lock`, `api.Dockerfile` → `api.Dockerfile.lock`.
@@ -142,62 +174,8 @@ pub fn no_lock(target: &Target) -> Diagnostic {
     ))
 }
 
-/// Whether a file name is one `--recursive` picks up: `Dockerfile`, `*.Dockerfile`,
-/// `Dockerfile.*`; never a lock, a temp file, or BuildKit's `Dockerfile.dockerignore`.
-pub fn is_dockerfile_name(name: &str) -> bool {
-    let excluded = name.ends_with(".lock") || name.ends_with(".dockerignore");
-    let matches = name == "Dockerfile"
-        || (name.len() > ".Dockerfile".len() && name.ends_with(".Dockerfile"))
-        || (name.len() > "Dockerfile.".len() && name.starts_with("Dockerfile."));
-    matches && !excluded && !name.contains(".lock.tmp-")
-}
-
-/// Dockerfiles below `root`, honouring `.gitignore` (also outside a git repository) and
-/// skipping hidden directories, sorted so output is stable. A Dockerfile that is a
-/// symlink leading outside `root` is an error: a tree anyone can change (a pull request)
-/// must not make the tool read `/proc/self/environ` or `~/.git-credentials`.
-pub fn find_dockerfiles(root: &Path) -> Result<Vec<PathBuf>, Failure> {
-    let mut found = Vec::new();
-    let mut escapes = Vec::new();
-    let real_root = std::fs::canonicalize(root)
-        .map_err(|e| Diagnostic::new(format!("cannot search {}: {e}", root.display())))?;
-    let walker = ignore::WalkBuilder::new(root)
-        .require_git(false)
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .build();
-    for entry in walker {
-        let entry =
-            entry.map_err(|e| Diagnostic::new(format!("cannot search {}: {e}", root.display())))?;
-        let is_file = entry
-            .file_type()
-            .is_some_and(|t| t.is_file() || t.is_symlink());
-        let name = entry.file_name().to_str().unwrap_or("");
-        if is_file && is_dockerfile_name(name) {
-            let path = strip_dot(entry.path());
-            if entry.path_is_symlink() {
-                if let Err(d) = link_inside(&path, &real_root, root) {
-                    escapes.push(d);
-                    continue;
-                }
-            }
-            found.push(path);
-        }
-    }
-    if !escapes.is_empty() {
-        return Err(Failure(escapes));
-    }
-    if found.is_empty() {
-        return Err(
-            Diagnostic::new(format!("no Dockerfile found below {}", root.display()))
-                .with_help("--recursive looks for `Dockerfile`, `*.Dockerfile` and `Dockerfile.*`")
-                .into(),
-        );
-    }
-    Ok(found)
-}
-
 /// A symlinked Dockerfile is read only when it resolves to a file inside the tree.
-fn link_inside(link: &Path, real_root: &Path, root: &Path) -> Result<(), Diagnostic> {
+pub(crate) fn link_inside(link: &Path, real_root: &Path, root: &Path) -> Result<(), Diagnostic> {
     let refuse = |why: String| {
         Diagnostic::new(format!(
             "refusing to read {}: it is a symlink {why}",
@@ -221,10 +199,6 @@ fn link_inside(link: &Path, real_root: &Path, root: &Path) -> Result<(), Diagnos
         Ok(_) => Err(refuse(format!("leading outside {}", root.display()))),
         Err(e) => Err(refuse(format!("that cannot be followed ({e})"))),
     }
-}
-
-fn strip_dot(path: &Path) -> PathBuf {
-    path.strip_prefix(".").unwrap_or(path).to_path_buf()
 }
 
 /// Read and analyze a Dockerfile; errors name the file and line.
@@ -327,6 +301,19 @@ pub fn build_options(
             options.platforms = locked_platforms(lock);
         }
     }
+    // `.dockerfile-lock.toml` supplies defaults beneath all of that.
+    let config = crate::config::load(Path::new("."))?;
+    for (k, v) in config.build_args {
+        options.build_args.entry(k).or_insert(v);
+    }
+    if options.platforms.is_empty() {
+        for p in &config.platforms {
+            // Checked when the config was read.
+            if let Ok(p) = p.parse() {
+                options.platforms.push(p);
+            }
+        }
+    }
     Ok(options)
 }
 
@@ -397,31 +384,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dockerfile_names() {
-        for yes in [
-            "Dockerfile",
-            "api.Dockerfile",
-            "Dockerfile.dev",
-            "Dockerfile.prod.arm",
-        ] {
-            assert!(is_dockerfile_name(yes), "{yes}");
-        }
-        for no in [
-            "Dockerfile.lock",
-            "api.Dockerfile.lock",
-            "Dockerfile.dockerignore",
-            ".Dockerfile",
-            "Dockerfile.",
-            "dockerfile",
-            "Containerfile",
-            ".Dockerfile.lock.tmp-abc123",
-            "README.md",
-        ] {
-            assert!(!is_dockerfile_name(no), "{no}");
-        }
-    }
-
-    #[test]
     fn lock_paths() {
         assert_eq!(
             lock_path(Path::new("a/Dockerfile")),
@@ -444,23 +406,42 @@ mod tests {
         let df = dir.path().join("Dockerfile");
         std::fs::write(&df, "FROM alpine\n").unwrap();
         let files = [df.clone(), lock_path(&df), dir.path().to_path_buf()];
-        let t = targets(&files, false, None).unwrap();
+        let t = targets(&files, &ScanArgs::default(), None, &Env::default()).unwrap();
         assert_eq!(t.len(), 1, "{t:?}");
         assert_eq!(t[0].lock, lock_path(&df));
         let two = [df.clone(), dir.path().join("b")];
-        assert!(targets(&two, false, Some(Path::new("x.lock"))).is_err());
+        assert!(targets(
+            &two,
+            &ScanArgs::default(),
+            Some(Path::new("x.lock")),
+            &Env::default()
+        )
+        .is_err());
         let t = targets(
             std::slice::from_ref(&df),
-            false,
+            &ScanArgs::default(),
             Some(Path::new("locks/x.lock")),
+            &Env::default(),
         )
         .unwrap();
         assert_eq!(t[0].dockerfile, df);
         assert_eq!(t[0].lock, Path::new("locks/x.lock"));
-        let missing = targets(&[dir.path().join("nope")], false, None).unwrap_err();
+        let missing = targets(
+            &[dir.path().join("nope")],
+            &ScanArgs::default(),
+            None,
+            &Env::default(),
+        )
+        .unwrap_err();
         assert!(missing.0[0].message.starts_with("no Dockerfile at "));
         let empty = tempfile::tempdir().unwrap();
-        let missing = targets(&[empty.path().to_path_buf()], false, None).unwrap_err();
+        let missing = targets(
+            &[empty.path().to_path_buf()],
+            &ScanArgs::default(),
+            None,
+            &Env::default(),
+        )
+        .unwrap_err();
         assert_eq!(
             missing.0[0].message,
             format!("no Dockerfile in {}", empty.path().display())

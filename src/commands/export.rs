@@ -16,6 +16,7 @@ use crate::diagnostic::{Diagnostic, Failure};
 use crate::lockfile::Lock;
 use crate::reference::Digest;
 
+mod compose;
 mod contexts;
 mod json;
 mod source_policy;
@@ -48,7 +49,8 @@ impl Locked {
 }
 
 pub fn run(args: &ExportArgs, console: &mut Console<'_>) -> Outcome {
-    let targets = common::targets(&args.files, false, args.lockfile.as_deref())?;
+    let env = crate::builds::Env::from_process(Default::default());
+    let targets = common::targets(&args.files, &args.scan, args.lockfile.as_deref(), &env)?;
     let mut locks = Vec::new();
     let mut errors = Vec::new();
     for target in targets {
@@ -92,7 +94,86 @@ fn render(format: ExportFormat, locks: &[Locked]) -> Result<String, Failure> {
         ExportFormat::BuildContexts => contexts::render_args(&context_pins(locks)?),
         ExportFormat::Bake => contexts::render_bake(&context_pins(locks)?),
         ExportFormat::Json => json::render(locks),
+        ExportFormat::Compose => compose_pins(locks)?,
     })
+}
+
+/// `--format compose`: from the locks of compose files, each service's `image:` by digest
+/// and, for a service that builds, one `additional_contexts` entry per image its build
+/// uses. Locks of other files have no services and add nothing.
+fn compose_pins(locks: &[Locked]) -> Result<String, Failure> {
+    let mut services: BTreeMap<String, compose::ServicePins> = BTreeMap::new();
+    // Context names made here for a build's images, and the stage names each build's lock
+    // records: BuildKit looks a stage's name up among the contexts first, so a context
+    // named like a stage would replace the whole stage.
+    let mut made: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut stages: BTreeSet<(String, String)> = BTreeSet::new();
+    // The tag pins, checked to agree across the locks exported together.
+    pins(locks)?;
+    for locked in locks {
+        let is_compose = locked
+            .target
+            .dockerfile
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(crate::compose::is_compose_name);
+        if !is_compose {
+            continue;
+        }
+        for (key, entry) in &locked.lock.images {
+            for u in &entry.used_by {
+                let Some(service) = &u.by else { continue };
+                if u.kind != crate::dockerfile::UseKind::Context {
+                    if let Some(stage) = &u.stage {
+                        stages.insert((service.clone(), stage.clone()));
+                    }
+                }
+                let s = services.entry(service.clone()).or_default();
+                let pinned = format!("{}@{}", entry.name, entry.digest);
+                let context = match u.kind {
+                    crate::dockerfile::UseKind::Image => {
+                        s.image = Some(pinned);
+                        None
+                    }
+                    crate::dockerfile::UseKind::Context => u
+                        .stage
+                        .clone()
+                        .map(|name| (name, format!("docker-image://{pinned}"))),
+                    _ if key.is_tag() => {
+                        let name = context_name(&key.reference);
+                        made.insert((service.clone(), name.clone()));
+                        Some((
+                            name,
+                            format!("docker-image://{}@{}", key.reference, entry.digest),
+                        ))
+                    }
+                    _ => None,
+                };
+                if let Some((name, value)) = context {
+                    s.build
+                        .get_or_insert_with(Default::default)
+                        .additional_contexts
+                        .insert(name, value);
+                }
+            }
+        }
+    }
+    let clashes: Vec<Diagnostic> = made
+        .iter()
+        .filter(|m| stages.contains(*m))
+        .map(|(service, name)| {
+            Diagnostic::new(format!(
+                "service {service:?}: the build context `{name}` would replace the stage `{name}`, not only the image it starts from"
+            ))
+            .with_help(format!(
+                "rename the stage, or pin `{name}` with `--format source-policy`, which matches images only"
+            ))
+        })
+        .collect();
+    if !clashes.is_empty() {
+        return Err(Failure(clashes));
+    }
+    compose::render(&services).map_err(|e| Diagnostic::new(format!("cannot encode: {e}")).into())
 }
 
 /// What a tag is locked to, merged across every lock exported together.

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::common::{self, Target};
 use super::plan::{self, Source, Want};
+use super::project::{self, Origin};
 use super::sources_lock::{self, WantSource};
 use super::{online, Console, Outcome, Status};
 use crate::cli::{BuildArgs, GenerateArgs, RegistryArgs};
@@ -26,16 +27,19 @@ pub struct Job {
     /// What the new lock records as `build-args`.
     pub build_args: BTreeMap<String, String>,
     pub platforms: Vec<Platform>,
-    /// The Dockerfile as read, for commands that also edit it.
+    /// The Dockerfile (or compose or bake file) as read, for commands that also edit it.
     pub source: Vec<u8>,
     pub analysis: Analysis,
+    /// Where each of `analysis.images` is written.
+    pub origins: Vec<Origin>,
     /// The fetched `ADD` sources it needs, and where their pins come from.
     pub sources: BTreeMap<String, WantSource>,
     pub sources_plan: BTreeMap<String, sources_lock::Plan>,
 }
 
 pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
-    let targets = common::targets(&args.files, args.recursive, args.lockfile.as_deref())?;
+    let env = common::env(&args.build)?;
+    let targets = common::targets(&args.files, &args.scan, args.lockfile.as_deref(), &env)?;
     let jobs = prepare_all(console, &targets, |target| {
         prepare(target, &args.build, None, &|_, _| false)
     })?;
@@ -170,9 +174,13 @@ fn uses(jobs: &[&Job]) -> online::Uses {
                 continue;
             };
             let at = uses.entry(image.clone()).or_default();
-            for u in &job.analysis.images {
+            for (i, u) in job.analysis.images.iter().enumerate() {
                 if Key::for_use(&u.image) == *key {
-                    at.push((job.target.dockerfile.clone(), u.line));
+                    let path = job
+                        .origins
+                        .get(i)
+                        .map_or(&job.target.dockerfile, |o| &o.path);
+                    at.push((path.clone(), u.line));
                 }
             }
         }
@@ -232,20 +240,18 @@ pub fn prepare_with(
         ))
     })?;
     let options = common::build_options(build, recorded)?;
-    let (source, analysis) = common::read_dockerfile(&target.dockerfile, &options)?;
-    let mut warnings: Vec<Diagnostic> = analysis
-        .warnings
-        .iter()
-        .map(|w| Diagnostic::new(w.message.clone()).at(&target.dockerfile, Some(w.line)))
-        .collect();
-    if !build.build_args.is_empty() {
+    let env = common::env(build)?;
+    let read = project::read_target(&target.dockerfile, &options, &env)?;
+    let mut warnings = read.warnings;
+    if !build.build_args.is_empty() && !project::is_project(&target.dockerfile) {
         warnings.extend(common::unconsumed_build_args(
             &target.dockerfile,
-            &source,
+            &read.source,
             &options,
         ));
     }
-    let wanted = plan::wanted(&analysis);
+    let (source, analysis, origins) = (read.source, read.analysis, read.origins);
+    let wanted = plan::wanted_from(&analysis, &origins, &target.lock);
     check_conflicts(target, &wanted)?;
     let plan = plan::plan(&wanted, old.as_ref(), &options.platforms, refresh);
     let found = crate::sources::find(&analysis)
@@ -268,6 +274,7 @@ pub fn prepare_with(
         platforms: options.platforms,
         source,
         analysis,
+        origins,
         sources,
         sources_plan,
     };
@@ -284,7 +291,10 @@ fn check_conflicts(target: &Target, wanted: &BTreeMap<Key, Want>) -> Result<(), 
                 "`{}` is pinned to {first} on line {first_line} and to {other} here",
                 want.name
             ))
-            .at(&target.dockerfile, Some(*line))
+            .at(
+                want.path.as_ref().unwrap_or(&target.dockerfile),
+                Some(*line),
+            )
             .with_help("pin every use of an image to the same digest"));
         }
     }

@@ -246,6 +246,7 @@ mod tests {
             build_args: build.iter().map(|s| s.to_string()).collect(),
             platforms: platforms.iter().map(|s| s.to_string()).collect(),
             target: None,
+            env: Vec::new(),
         }
     }
 

@@ -6,11 +6,14 @@ use crate::diagnostic::{escape_control, Diagnostic, Failure};
 
 pub mod common;
 pub mod completions;
+pub mod discover;
 pub mod export;
 pub mod generate;
 pub mod images;
 pub mod online;
 pub mod plan;
+pub mod project;
+pub mod repo;
 pub mod resolve;
 pub mod rewrite;
 pub mod rewrite_sources;

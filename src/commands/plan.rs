@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use super::project::Origin;
 use crate::dockerfile::Analysis;
 use crate::lockfile::{Entry, Key, Lock, Use};
 use crate::platform::Platform;
@@ -17,6 +18,9 @@ pub struct Want {
     pub name: String,
     /// The line of the first use.
     pub line: usize,
+    /// The file that line is in, when it is not the target itself (a Dockerfile a compose
+    /// or bake file builds, or its override file).
+    pub path: Option<std::path::PathBuf>,
     /// The digest written in the Dockerfile (the first one, if several) and its line.
     pub pinned: Option<(Digest, usize)>,
     /// Further uses pinned to a different digest than `pinned`: a contradiction.
@@ -26,8 +30,19 @@ pub struct Want {
 
 /// Every key the Dockerfile uses, in key order.
 pub fn wanted(analysis: &Analysis) -> BTreeMap<Key, Want> {
+    wanted_from(analysis, &[], std::path::Path::new(""))
+}
+
+/// Every key a target uses, each use's `origins` entry (if any) naming its file, service
+/// or target and Dockerfile; `lock` is where paths are made relative to.
+pub fn wanted_from(
+    analysis: &Analysis,
+    origins: &[Origin],
+    lock: &std::path::Path,
+) -> BTreeMap<Key, Want> {
     let mut out: BTreeMap<Key, Want> = BTreeMap::new();
-    for u in &analysis.images {
+    for (i, u) in analysis.images.iter().enumerate() {
+        let origin = origins.get(i).filter(|o| o.owner.is_some());
         let key = Key::for_use(&u.image);
         let name = u
             .reference
@@ -37,12 +52,17 @@ pub fn wanted(analysis: &Analysis) -> BTreeMap<Key, Want> {
         let want = out.entry(key).or_insert_with(|| Want {
             name,
             line: u.line,
+            path: origin.map(|o| o.path.clone()),
             pinned: None,
             conflicts: Vec::new(),
             used_by: BTreeSet::new(),
         });
         want.used_by.insert(Use {
             kind: u.kind,
+            by: origin.and_then(|o| o.owner.clone()),
+            dockerfile: origin
+                .and_then(|o| o.dockerfile.as_deref())
+                .map(|d| super::common::relative_dockerfile(lock, d)),
             stage: u.stage.clone(),
         });
         if let Some(d) = u.image.digest() {

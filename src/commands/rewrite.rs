@@ -26,7 +26,8 @@ struct Change {
 }
 
 pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
-    let targets = common::targets(&args.files, false, args.lockfile.as_deref())?;
+    let env = common::env(&args.build)?;
+    let targets = common::targets(&args.files, &args.scan, args.lockfile.as_deref(), &env)?;
     let mut changes = Vec::new();
     let mut errors = Vec::new();
     for target in &targets {
@@ -84,7 +85,18 @@ pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
 fn plan_file(target: &Target, args: &RewriteArgs) -> Result<Change, Failure> {
     let lock = read_lock(target)?;
     let options = common::build_options(&args.build, Some(&lock))?;
-    let (source, analysis) = common::read_dockerfile(&target.dockerfile, &options)?;
+    let env = common::env(&args.build)?;
+    let read = super::project::read_target(&target.dockerfile, &options, &env)?;
+    // Only what is written in this file: a compose file's builds are pinned by the lock.
+    let analysis = if super::project::is_project(&target.dockerfile) {
+        Analysis {
+            images: super::project::own_uses(&read, &target.dockerfile),
+            ..Analysis::default()
+        }
+    } else {
+        read.analysis
+    };
+    let source = read.source;
     let mut notes = Vec::new();
     let mut edits = if args.unpin {
         splice::unpin_all(&source, &analysis.images)

@@ -17,7 +17,8 @@ use crate::lockfile::{self, Key, Lock};
 use crate::reference::{Digest, ImageRef};
 
 pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
-    let targets = common::targets(&args.files, false, args.lockfile.as_deref())?;
+    let env = common::env(&args.build)?;
+    let targets = common::targets(&args.files, &args.scan, args.lockfile.as_deref(), &env)?;
     let mut locks = Vec::new();
     for target in &targets {
         locks.push(rewrite::read_lock(target)?);

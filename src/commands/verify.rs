@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::common::{self, Target};
 use super::plan::{self, Want};
+use super::project;
 use super::{online, sources_lock, verify_sources, write_out, Console, Outcome, Status};
 use crate::cli::{ReportFormat, VerifyArgs};
 use crate::diagnostic::{Diagnostic, Failure};
@@ -68,17 +69,29 @@ pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
 fn fix_hint(findings: &[Finding]) -> String {
     let codes: BTreeSet<Code> = findings.iter().map(|f| f.code).collect();
     let mut fixes = Vec::new();
-    if codes
-        .iter()
-        .any(|c| !matches!(c, Code::TagDrift | Code::SourceDrift | Code::Unpinned))
-    {
+    if codes.iter().any(|c| {
+        !matches!(
+            c,
+            Code::TagDrift
+                | Code::SourceDrift
+                | Code::Unpinned
+                | Code::OrphanLock
+                | Code::LockConflict
+        )
+    }) {
         fixes.push("`dockerfile-lock generate` to bring the locks up to date");
     }
     if codes.contains(&Code::Unpinned) {
         fixes.push("`dockerfile-lock rewrite` to pin the unpinned references");
     }
-    if codes.contains(&Code::TagDrift) || codes.contains(&Code::SourceDrift) {
+    if codes.contains(&Code::TagDrift)
+        || codes.contains(&Code::SourceDrift)
+        || codes.contains(&Code::LockConflict)
+    {
         fixes.push("`dockerfile-lock update` to move the locks to what upstream serves now");
+    }
+    if codes.contains(&Code::OrphanLock) {
+        fixes.push("`git rm` on each lock whose file is gone");
     }
     format!("run {}", fixes.join(", then "))
 }
@@ -99,16 +112,31 @@ fn check_all(
     console: &mut Console<'_>,
     findings: &mut Vec<Finding>,
 ) -> Result<Counts, Failure> {
-    let targets = common::targets(&args.files, args.recursive, args.lockfile.as_deref())?;
+    let env = common::env(&args.build).map_err(Failure::from)?;
+    let selection = common::select(&args.files, &args.scan, args.lockfile.as_deref(), &env)?;
+    let targets = selection.targets;
+    for orphan in &selection.orphans {
+        findings.push(Finding::new(
+            Code::OrphanLock,
+            orphan,
+            None,
+            format!(
+                "{} is gone; delete this lock or restore the file",
+                orphan.with_extension("").display()
+            ),
+        ));
+    }
+    let mut locked: Vec<Locked> = Vec::new();
     let mut errors = Vec::new();
     let mut drift = Vec::new();
     let mut images = 0;
     let mut source_drift = Vec::new();
     // One thread: on a busy machine (a CI runner, a laptop mid-build) a second thread
     // waits for a core more than it saves.
-    for result in targets.iter().map(|t| check(t, args)) {
+    for result in targets.iter().map(|t| check(t, args, &env)) {
         match result {
             Ok(mut checked) => {
+                locked.append(&mut checked.locked);
                 for w in &checked.warnings {
                     console.warn(w);
                 }
@@ -120,6 +148,7 @@ fn check_all(
             Err(d) => errors.push(d),
         }
     }
+    findings.append(&mut conflicts(&locked));
     if errors.is_empty() && args.online {
         match check_drift(console, args, &drift) {
             Ok(mut more) => findings.append(&mut more),
@@ -148,11 +177,55 @@ struct Checked {
     findings: Vec<Finding>,
     warnings: Vec<Diagnostic>,
     drift: Vec<DriftCheck>,
+    locked: Vec<Locked>,
     source_drift: Vec<verify_sources::DriftCheck>,
 }
 
+/// A tagged entry of a lock, for finding one tag locked to two digests across locks.
+struct Locked {
+    reference: String,
+    name: String,
+    digest: crate::reference::Digest,
+    lock: PathBuf,
+    line: Option<usize>,
+}
+
+/// `lock-conflict`: a tag locked to a different digest than in an earlier lock (in path
+/// order), reported at the later lock's entry.
+fn conflicts(locked: &[Locked]) -> Vec<Finding> {
+    let mut first: BTreeMap<&str, &Locked> = BTreeMap::new();
+    let mut out = Vec::new();
+    let mut sorted: Vec<&Locked> = locked.iter().collect();
+    sorted.sort_by(|a, b| (&a.lock, a.line).cmp(&(&b.lock, b.line)));
+    for l in sorted {
+        match first.get(l.reference.as_str()) {
+            None => {
+                first.insert(&l.reference, l);
+            }
+            Some(f) if f.digest != l.digest => out.push(Finding::new(
+                Code::LockConflict,
+                &l.lock,
+                l.line,
+                format!(
+                    "`{}` is locked to {} here but to {} in {}",
+                    l.name,
+                    l.digest,
+                    f.digest,
+                    f.lock.display()
+                ),
+            )),
+            Some(_) => {}
+        }
+    }
+    out
+}
+
 /// Compare one Dockerfile with its lock; an unreadable file is an error.
-fn check(target: &Target, args: &VerifyArgs) -> Result<Checked, Diagnostic> {
+fn check(
+    target: &Target,
+    args: &VerifyArgs,
+    env: &crate::builds::Env,
+) -> Result<Checked, Diagnostic> {
     let mut checked = Checked::default();
     let (findings, drift) = (&mut checked.findings, &mut checked.drift);
     let lock_bytes = match std::fs::read(&target.lock) {
@@ -177,6 +250,15 @@ fn check(target: &Target, args: &VerifyArgs) -> Result<Checked, Diagnostic> {
         }
     };
     let lock = lockfile::parse(&lock_bytes, &target.lock).map_err(|e| e.to_diagnostic())?;
+    for (key, entry) in lock.images.iter().filter(|(k, _)| k.is_tag()) {
+        checked.locked.push(Locked {
+            reference: key.reference.clone(),
+            name: entry.name.clone(),
+            digest: entry.digest.clone(),
+            lock: target.lock.clone(),
+            line: line_of(&lock_bytes, key, &entry.digest),
+        });
+    }
     let options = common::build_options(&args.build, Some(&lock))?;
     let mut found = Vec::new();
     if !args.build.build_args.is_empty() && options.build_args != lock.build_args {
@@ -215,21 +297,18 @@ fn check(target: &Target, args: &VerifyArgs) -> Result<Checked, Diagnostic> {
             ));
         }
     }
-    let (_, analysis) = common::read_dockerfile(&target.dockerfile, &options)?;
-    for w in &analysis.warnings {
-        checked
-            .warnings
-            .push(Diagnostic::new(w.message.clone()).at(&target.dockerfile, Some(w.line)));
-    }
-    let wanted = plan::wanted(&analysis);
+    let read = project::read_target(&target.dockerfile, &options, env)?;
+    checked.warnings.extend(read.warnings);
+    let (analysis, origins) = (read.analysis, read.origins);
+    let wanted = plan::wanted_from(&analysis, &origins, &target.lock);
     checked.images = wanted.len();
     compare(target, &lock, &lock_bytes, &wanted, &mut found);
     if args.require_pinned {
-        for u in &analysis.images {
+        for (u, o) in analysis.images.iter().zip(&origins) {
             if !u.raw.contains('$') && u.image.digest().is_none() {
                 found.push(Finding::new(
                     Code::Unpinned,
-                    &target.dockerfile,
+                    &o.path,
                     Some(u.line),
                     format!("`{}` is not pinned by digest", u.raw),
                 ));
@@ -239,7 +318,10 @@ fn check(target: &Target, args: &VerifyArgs) -> Result<Checked, Diagnostic> {
     for (key, want) in &wanted {
         if let Some(entry) = lock.images.get(key).filter(|_| key.is_tag()) {
             drift.push(DriftCheck {
-                dockerfile: target.dockerfile.clone(),
+                dockerfile: want
+                    .path
+                    .clone()
+                    .unwrap_or_else(|| target.dockerfile.clone()),
                 line: want.line,
                 name: want.name.clone(),
                 key: key.clone(),
@@ -276,10 +358,11 @@ fn compare(
 ) {
     let lock_name = target.lock.display();
     for (key, want) in wanted {
+        let at = want.path.as_ref().unwrap_or(&target.dockerfile);
         let Some(entry) = lock.images.get(key) else {
             found.push(Finding::new(
                 Code::MissingLockEntry,
-                &target.dockerfile,
+                at,
                 Some(want.line),
                 format!("`{}` is not in {lock_name}", want.name),
             ));
@@ -290,7 +373,7 @@ fn compare(
             if digest != &entry.digest {
                 found.push(Finding::new(
                     Code::DigestMismatch,
-                    &target.dockerfile,
+                    at,
                     Some(*line),
                     format!(
                         "`{}` is pinned to {digest} but {lock_name} has {}",

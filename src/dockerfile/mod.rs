@@ -66,6 +66,10 @@ pub enum UseKind {
     From,
     CopyFrom,
     MountFrom,
+    /// A compose service's `image:`.
+    Image,
+    /// A `docker-image://` named context of a compose or bake build.
+    Context,
 }
 
 impl UseKind {
@@ -75,6 +79,8 @@ impl UseKind {
             UseKind::From => "from",
             UseKind::CopyFrom => "copy-from",
             UseKind::MountFrom => "mount-from",
+            UseKind::Image => "image",
+            UseKind::Context => "context",
         }
     }
 }

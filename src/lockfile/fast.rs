@@ -130,9 +130,16 @@ fn image(lines: &mut Lines<'_>) -> Option<ImageIn> {
             "from" => Kind::From,
             "copy-from" => Kind::CopyFrom,
             "mount-from" => Kind::MountFrom,
+            "image" => Kind::Image,
+            "context" => Kind::Context,
             _ => return None,
         };
-        used_by.push(UseIn { kind, stage });
+        used_by.push(UseIn {
+            kind,
+            by: None,
+            dockerfile: None,
+            stage,
+        });
     }
     Some(ImageIn {
         name: spanned(name),

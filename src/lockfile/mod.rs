@@ -99,10 +99,15 @@ pub struct Entry {
     pub used_by: BTreeSet<Use>,
 }
 
-/// Where an entry is used: the kind of use and the stage it belongs to.
+/// Where an entry is used: the kind of use, the compose service or bake target and the
+/// Dockerfile (for a lock of a compose or bake file), and the stage it belongs to (for a
+/// `context` use, the context's name).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Use {
     pub kind: UseKind,
+    pub by: Option<String>,
+    /// Relative to the lock's directory, `/`-separated.
+    pub dockerfile: Option<String>,
     pub stage: Option<String>,
 }
 

@@ -62,6 +62,10 @@ pub struct ImageIn {
 pub struct UseIn {
     pub kind: Kind,
     #[serde(default)]
+    pub by: Option<String>,
+    #[serde(default)]
+    pub dockerfile: Option<String>,
+    #[serde(default)]
     pub stage: Option<String>,
 }
 
@@ -94,6 +98,10 @@ struct ImageOut<'a> {
 struct UseOut<'a> {
     kind: Kind,
     #[serde(skip_serializing_if = "Option::is_none")]
+    by: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dockerfile: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     stage: Option<&'a str>,
 }
 
@@ -104,6 +112,8 @@ pub enum Kind {
     From,
     CopyFrom,
     MountFrom,
+    Image,
+    Context,
 }
 
 impl From<UseKind> for Kind {
@@ -113,6 +123,8 @@ impl From<UseKind> for Kind {
             UseKind::From => Kind::From,
             UseKind::CopyFrom => Kind::CopyFrom,
             UseKind::MountFrom => Kind::MountFrom,
+            UseKind::Image => Kind::Image,
+            UseKind::Context => Kind::Context,
         }
     }
 }
@@ -124,6 +136,8 @@ impl From<Kind> for UseKind {
             Kind::From => UseKind::From,
             Kind::CopyFrom => UseKind::CopyFrom,
             Kind::MountFrom => UseKind::MountFrom,
+            Kind::Image => UseKind::Image,
+            Kind::Context => UseKind::Context,
         }
     }
 }
@@ -149,6 +163,8 @@ pub fn encode(lock: &Lock) -> Result<String, serde_saphyr::SerializeError> {
                     .map(|u| {
                         FlowMap(UseOut {
                             kind: u.kind.into(),
+                            by: u.by.as_deref(),
+                            dockerfile: u.dockerfile.as_deref(),
                             stage: u.stage.as_deref(),
                         })
                     })
@@ -232,6 +248,8 @@ pub fn decode(file: FileIn) -> Result<Lock, Invalid> {
                 .into_iter()
                 .map(|u| Use {
                     kind: u.kind.into(),
+                    by: u.by,
+                    dockerfile: u.dockerfile,
                     stage: u.stage,
                 })
                 .collect(),

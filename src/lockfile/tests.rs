@@ -21,6 +21,8 @@ fn sample() -> Lock {
             platforms: [("linux/amd64".to_string(), digest(B))].into(),
             used_by: [Use {
                 kind: UseKind::From,
+                by: None,
+                dockerfile: None,
                 stage: Some("build".into()),
             }]
             .into(),
@@ -37,10 +39,14 @@ fn sample() -> Lock {
             used_by: [
                 Use {
                     kind: UseKind::CopyFrom,
+                    by: None,
+                    dockerfile: None,
                     stage: None,
                 },
                 Use {
                     kind: UseKind::From,
+                    by: None,
+                    dockerfile: None,
                     stage: None,
                 },
             ]

@@ -29,6 +29,8 @@ fn locked(path: &str, entries: &[(&str, bool, u8, Option<&str>)]) -> Locked {
                 platforms: BTreeMap::new(),
                 used_by: BTreeSet::from([Use {
                     kind: UseKind::From,
+                    by: None,
+                    dockerfile: None,
                     stage: stage.map(str::to_string),
                 }]),
             };

@@ -1,0 +1,186 @@
+//! A bake file's blocks as written, in either syntax: variables with their defaults,
+//! targets and groups with their attributes (a name defined twice keeps both, merged in
+//! order), each attribute with its file and line. Nothing is evaluated here.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::Body;
+use hcl_edit::Span;
+
+use crate::builds::yaml::Node;
+use crate::builds::{line_of, Error};
+
+pub(super) enum Parsed {
+    Hcl(Body),
+    Json(Node),
+}
+
+/// An attribute's value, in either syntax.
+#[derive(Clone, Copy)]
+pub(super) enum Expr<'a> {
+    Hcl(&'a Expression),
+    Json(&'a Node),
+}
+
+#[derive(Clone, Copy)]
+pub(super) struct Attr<'a> {
+    pub file: usize,
+    pub line: usize,
+    pub expr: Expr<'a>,
+}
+
+/// One `target` or `group` block (a name may have several, merged in order).
+pub(super) struct Def<'a> {
+    pub file: usize,
+    pub line: usize,
+    pub attrs: Vec<(String, Attr<'a>)>,
+}
+
+pub(super) struct Model<'a> {
+    pub paths: Vec<&'a Path>,
+    pub sources: Vec<&'a str>,
+    /// Variable name → its `default` (or a top-level attribute's value), the last wins.
+    pub variables: HashMap<String, (Option<Attr<'a>>, bool)>,
+    pub targets: Vec<(String, Vec<Def<'a>>)>,
+    pub groups: Vec<(String, Vec<Def<'a>>)>,
+}
+
+fn block_name(labels: &[hcl_edit::structure::BlockLabel]) -> Option<String> {
+    match labels {
+        [one] => Some(one.as_str().to_string()),
+        _ => None,
+    }
+}
+
+impl<'a> Model<'a> {
+    pub fn line(&self, file: usize, offset: Option<usize>) -> usize {
+        offset.map_or(1, |o| line_of(self.sources[file], o))
+    }
+
+    pub fn add_hcl(&mut self, file: usize, body: &'a Body) -> Result<(), Error> {
+        let path = self.paths[file];
+        for attr in body.attributes() {
+            let line = self.line(file, attr.span().map(|s| s.start));
+            self.variables.insert(
+                attr.key.value().as_str().to_string(),
+                (
+                    Some(Attr {
+                        file,
+                        line,
+                        expr: Expr::Hcl(&attr.value),
+                    }),
+                    false,
+                ),
+            );
+        }
+        for block in body.blocks() {
+            let kind = block.ident.value().as_str();
+            let line = self.line(file, block.span().map(|s| s.start));
+            let attrs: Vec<(String, Attr)> = block
+                .body
+                .attributes()
+                .map(|a| {
+                    let line = self.line(file, a.value.span().map(|s| s.start));
+                    (
+                        a.key.value().as_str().to_string(),
+                        Attr {
+                            file,
+                            line,
+                            expr: Expr::Hcl(&a.value),
+                        },
+                    )
+                })
+                .collect();
+            self.add_block(path, file, line, kind, block_name(&block.labels), attrs)?;
+        }
+        Ok(())
+    }
+
+    pub fn add_json(&mut self, file: usize, doc: &'a Node) -> Result<(), Error> {
+        let path = self.paths[file];
+        if !doc.is_map() {
+            return Err(Error::new(
+                path,
+                doc.line,
+                "a bake JSON file must be an object",
+            ));
+        }
+        for (k, v) in doc.entries() {
+            let kind = k.as_str().unwrap_or_default();
+            if !matches!(kind, "variable" | "target" | "group") {
+                self.variables.insert(
+                    kind.to_string(),
+                    (
+                        Some(Attr {
+                            file,
+                            line: v.line,
+                            expr: Expr::Json(v),
+                        }),
+                        false,
+                    ),
+                );
+                continue;
+            }
+            for (name, block) in v.entries() {
+                let attrs = block
+                    .entries()
+                    .map(|(ak, av)| {
+                        (
+                            ak.as_str().unwrap_or_default().to_string(),
+                            Attr {
+                                file,
+                                line: av.line,
+                                expr: Expr::Json(av),
+                            },
+                        )
+                    })
+                    .collect();
+                let name = name.as_str().map(str::to_string);
+                self.add_block(path, file, block.line, kind, name, attrs)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn add_block(
+        &mut self,
+        path: &Path,
+        file: usize,
+        line: usize,
+        kind: &str,
+        name: Option<String>,
+        attrs: Vec<(String, Attr<'a>)>,
+    ) -> Result<(), Error> {
+        let list = match kind {
+            "variable" => {
+                let name =
+                    name.ok_or_else(|| Error::new(path, line, "a variable block needs one name"))?;
+                let default = attrs.iter().find(|(k, _)| k == "default").map(|(_, a)| *a);
+                self.variables.insert(name, (default, true));
+                return Ok(());
+            }
+            "target" => &mut self.targets,
+            "group" => &mut self.groups,
+            // `function` blocks define functions; calling one is reported where it is called.
+            _ => return Ok(()),
+        };
+        let name =
+            name.ok_or_else(|| Error::new(path, line, format!("a {kind} block needs one name")))?;
+        if let Some((_, a)) = attrs.iter().find(|(k, _)| k == "matrix") {
+            return Err(Error::new(
+                path,
+                a.line,
+                format!("{kind} {name:?}: `matrix` is not supported"),
+            )
+            .with_help("write one target per combination"));
+        }
+        let def = Def { file, line, attrs };
+        match list.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, defs)) => defs.push(def),
+            None => list.push((name, vec![def])),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,230 @@
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Env {
+    Env {
+        overrides: pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        process: BTreeMap::new(),
+    }
+}
+
+fn hcl(src: &str, vars: &[(&str, &str)]) -> Result<Project, Error> {
+    read(
+        &[(Path::new("docker-bake.hcl"), src)],
+        Path::new(""),
+        &env(vars),
+    )
+}
+
+const BAKE: &str = r#"variable "BASE" {
+  default = "alpine:3.19"
+}
+variable "REG" { default = "ghcr.io/acme" }
+
+group "default" {
+  targets = ["api", "worker"]
+}
+
+target "_common" {
+  context = "svc"
+  args = {
+    BASE = BASE
+    KEEP = "1"
+  }
+  contexts = {
+    tools = "docker-image://busybox:1.36"
+  }
+}
+
+target "api" {
+  inherits = ["_common"]
+  dockerfile = "api.Dockerfile"
+  target = "runtime"
+  platforms = ["linux/amd64", "linux/arm64"]
+  args = {
+    KEEP = "${REG}/x"
+  }
+}
+
+target "worker" {
+  inherits = ["_common"]
+  dockerfile-inline = <<-EOT
+    FROM ${BASE}
+    EOT
+}
+"#;
+
+#[test]
+fn targets_inherit_and_variables_default() {
+    let p = hcl(BAKE, &[]).unwrap();
+    let owners: Vec<&str> = p.builds.iter().map(|b| b.owner.as_str()).collect();
+    assert_eq!(owners, ["api", "worker"]);
+    let api = &p.builds[0];
+    assert_eq!(api.line, 21);
+    assert_eq!(
+        api.dockerfile,
+        DockerfileSource::Path(PathBuf::from("svc/api.Dockerfile"))
+    );
+    assert_eq!(api.context, PathBuf::from("svc"));
+    assert_eq!(api.target.as_deref(), Some("runtime"));
+    assert_eq!(api.platforms, ["linux/amd64", "linux/arm64"]);
+    assert_eq!(
+        api.build_args,
+        BTreeMap::from([
+            ("BASE".to_string(), "alpine:3.19".to_string()),
+            ("KEEP".to_string(), "ghcr.io/acme/x".to_string()),
+        ])
+    );
+    assert_eq!(api.contexts[0].image(), Some("busybox:1.36"));
+    let worker = &p.builds[1];
+    assert_eq!(
+        worker.dockerfile,
+        DockerfileSource::Inline("FROM alpine:3.19\n".into())
+    );
+    // One context image per target that uses it, at the line it is written.
+    let imgs: Vec<(&str, usize, &str)> = p
+        .images
+        .iter()
+        .map(|i| (i.owner.as_str(), i.line, &BAKE[i.span.clone().unwrap()]))
+        .collect();
+    assert_eq!(
+        imgs,
+        [("api", 17, "busybox:1.36"), ("worker", 17, "busybox:1.36")]
+    );
+}
+
+#[test]
+fn the_environment_overrides_a_default() {
+    let p = hcl(BAKE, &[("BASE", "alpine:3.20")]).unwrap();
+    assert_eq!(p.builds[0].build_args["BASE"], "alpine:3.20");
+    assert_eq!(
+        p.builds[1].dockerfile,
+        DockerfileSource::Inline("FROM alpine:3.20\n".into())
+    );
+}
+
+#[test]
+fn a_target_outside_groups_is_built_unless_only_inherited() {
+    let src = "target \"base\" {}\ntarget \"a\" { inherits = [\"base\"] }\ntarget \"lone\" { dockerfile = \"x\" }\n";
+    let p = hcl(src, &[]).unwrap();
+    let owners: Vec<&str> = p.builds.iter().map(|b| b.owner.as_str()).collect();
+    assert_eq!(owners, ["a", "lone"]);
+}
+
+#[test]
+fn what_is_not_evaluated_is_named_with_its_line() {
+    for (src, line, want) in [
+        (
+            "target \"a\" {\n  args = {\n    V = lower(\"X\")\n  }\n}\n",
+            3,
+            "function `lower`",
+        ),
+        (
+            "target \"a\" {\n  dockerfile = target.b.dockerfile\n}\n",
+            2,
+            "attribute and index access",
+        ),
+        (
+            "target \"a\" {\n  context = NOPE\n}\n",
+            2,
+            "unknown variable NOPE",
+        ),
+        (
+            "target \"a\" {\n  context = \"%{if true}x%{endif}\"\n}\n",
+            2,
+            "template directives",
+        ),
+        (
+            "target \"a\" {\n  matrix = { v = [\"1\"] }\n}\n",
+            2,
+            "`matrix` is not supported",
+        ),
+        (
+            "target \"a\" {\n  inherits = [\"b\"]\n}\n",
+            2,
+            "not a target",
+        ),
+        (
+            "group \"g\" {\n  targets = [\"b\"]\n}\n",
+            2,
+            "not a target or group",
+        ),
+        ("target \"a\" {\n  context = \n}\n", 2, "invalid HCL"),
+        (
+            "variable \"A\" { default = A }\ntarget \"a\" {\n  context = A\n}\n",
+            3,
+            "refers to itself",
+        ),
+        (
+            "target \"a\" {\n  platforms = \"linux/amd64\"\n}\n",
+            2,
+            "must be a list",
+        ),
+    ] {
+        let e = hcl(src, &[]).unwrap_err();
+        assert!(e.message.contains(want), "{src:?}: {}", e.message);
+        assert_eq!(e.line, line, "{src:?}: {}", e.message);
+    }
+}
+
+#[test]
+fn conditionals_and_comparisons() {
+    let src = "variable \"DEV\" { default = \"\" }\ntarget \"a\" {\n  target = DEV != \"\" ? \"dev\" : \"prod\"\n  args = { X = !(DEV == \"\") && true ? \"y\" : \"n\" }\n}\n";
+    let p = hcl(src, &[]).unwrap();
+    assert_eq!(p.builds[0].target.as_deref(), Some("prod"));
+    assert_eq!(p.builds[0].build_args["X"], "n");
+    let p = hcl(src, &[("DEV", "1")]).unwrap();
+    assert_eq!(p.builds[0].target.as_deref(), Some("dev"));
+    assert_eq!(p.builds[0].build_args["X"], "y");
+}
+
+#[test]
+fn json_and_overrides() {
+    let json = "{\n  \"variable\": {\"TAG\": {\"default\": \"3.19\"}},\n  \"target\": {\n    \"app\": {\n      \"args\": {\"BASE\": \"alpine:${TAG}\"},\n      \"contexts\": {\"x\": \"docker-image://redis:7\"}\n    }\n  }\n}\n";
+    let over = "target \"app\" {\n  target = \"final\"\n}\n";
+    let p = read(
+        &[
+            (Path::new("docker-bake.json"), json),
+            (Path::new("docker-bake.override.hcl"), over),
+        ],
+        Path::new("proj"),
+        &env(&[]),
+    )
+    .unwrap();
+    let b = &p.builds[0];
+    assert_eq!(b.build_args["BASE"], "alpine:3.19");
+    assert_eq!(b.target.as_deref(), Some("final"));
+    assert_eq!(
+        b.dockerfile,
+        DockerfileSource::Path("proj/Dockerfile".into())
+    );
+    let i = &p.images[0];
+    assert_eq!((i.reference.as_str(), i.line), ("redis:7", 6));
+    assert_eq!(&json[i.span.clone().unwrap()], "redis:7");
+}
+
+#[test]
+fn load_finds_override_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("docker-bake.hcl"),
+        "target \"a\" { args = { V = \"1\" } }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("docker-bake.override.hcl"),
+        "target \"a\" { args = { V = \"2\" } }\n",
+    )
+    .unwrap();
+    let p = load(&d.join("docker-bake.hcl"), &env(&[])).unwrap();
+    assert_eq!(p.files.len(), 2);
+    assert_eq!(p.builds[0].build_args["V"], "2");
+    assert_eq!(p.builds[0].context, clean(d));
+    assert!(is_bake_name("docker-bake.override.json") && !is_bake_name("docker-bake.hcl.lock"));
+}

@@ -1,0 +1,129 @@
+//! The files a `--recursive` run works on, for the whole repository: every Dockerfile,
+//! Containerfile, compose and bake file below the root, minus the Dockerfiles a compose or
+//! bake file in the scan builds (they are locked through that file, with its build args,
+//! target and contexts), plus the locks whose file is gone.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use super::common::{lock_path, Target};
+use super::discover::{self, Excludes, FileKind};
+use super::project;
+use crate::builds::{DockerfileSource, Env};
+use crate::compose::clean;
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Failure};
+
+/// What a `--recursive` run covers.
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    pub targets: Vec<Target>,
+    /// Locks below the root whose Dockerfile, compose or bake file is gone.
+    pub orphans: Vec<PathBuf>,
+}
+
+/// Scan `root` with the config's excludes and `excludes`.
+pub fn scan(root: &Path, config: &Config, excludes: &[String], env: &Env) -> Result<Scan, Failure> {
+    let all: Vec<String> = config.exclude.iter().chain(excludes).cloned().collect();
+    let excludes = Excludes::new(&all)?;
+    let found = discover::find(root, &excludes)?;
+    let mut built = BTreeSet::new();
+    let mut errors = Vec::new();
+    for f in found.iter().filter(|f| f.kind != FileKind::Dockerfile) {
+        match project::load(&f.path, f.kind, env) {
+            Ok(p) => {
+                for b in &p.builds {
+                    if let DockerfileSource::Path(d) = &b.dockerfile {
+                        built.insert(clean(d));
+                    }
+                }
+            }
+            Err(d) => errors.push(d),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Failure(errors));
+    }
+    let targets: Vec<Target> = found
+        .into_iter()
+        .filter(|f| f.kind != FileKind::Dockerfile || !built.contains(&clean(&f.path)))
+        .map(|f| Target {
+            lock: lock_path(&f.path),
+            dockerfile: f.path,
+        })
+        .collect();
+    let orphans = discover::find_locks(root, &excludes)?
+        .into_iter()
+        .filter(|lock| {
+            let subject = lock.with_extension("");
+            !subject.exists()
+        })
+        .collect();
+    if targets.is_empty() {
+        return Err(
+            Diagnostic::new(format!("no Dockerfile found below {}", root.display()))
+                .with_help(
+                    "--recursive looks for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*, \
+                 compose and bake files",
+                )
+                .into(),
+        );
+    }
+    Ok(Scan { targets, orphans })
+}
+
+/// `--env K=V` values; a value without `=` is an error.
+pub fn parse_env(values: &[String]) -> Result<BTreeMap<String, String>, Diagnostic> {
+    let mut out = BTreeMap::new();
+    for v in values {
+        let (k, val) = v.split_once('=').ok_or_else(|| {
+            Diagnostic::new(format!("--env {v:?} is not KEY=VALUE"))
+                .with_help("interpolation variables are given as --env NAME=VALUE")
+        })?;
+        out.insert(k.to_string(), val.to_string());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_dockerfiles_are_locked_through_their_compose_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let w = |rel: &str, body: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, body).unwrap();
+        };
+        w("Dockerfile", "FROM alpine\n");
+        w("app/Dockerfile", "FROM alpine\n");
+        w("compose.yaml", "services:\n  app:\n    build: ./app\n");
+        w("gone/Dockerfile.lock", "version: 1\n");
+        w("compose.yaml.lock", "version: 1\n");
+        let s = scan(root, &Config::default(), &[], &Env::default()).unwrap();
+        let files: Vec<PathBuf> = s.targets.iter().map(|t| t.dockerfile.clone()).collect();
+        assert_eq!(files, [root.join("Dockerfile"), root.join("compose.yaml")]);
+        assert_eq!(s.orphans, [root.join("gone/Dockerfile.lock")]);
+        let s = scan(
+            root,
+            &Config::default(),
+            &["compose.yaml".into()],
+            &Env::default(),
+        )
+        .unwrap();
+        let files: Vec<PathBuf> = s.targets.iter().map(|t| t.dockerfile.clone()).collect();
+        assert_eq!(
+            files,
+            [root.join("Dockerfile"), root.join("app/Dockerfile")]
+        );
+    }
+
+    #[test]
+    fn env_values() {
+        assert_eq!(parse_env(&["A=1=2".into()]).unwrap()["A"], "1=2");
+        assert!(parse_env(&["A".into()]).is_err());
+    }
+}

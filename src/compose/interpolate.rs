@@ -1,0 +1,235 @@
+//! Compose's variable interpolation (compose-spec "Interpolation"): `$VAR`, `${VAR}`,
+//! `${VAR:-default}`, `${VAR-default}`, `${VAR:?error}`, `${VAR?error}`,
+//! `${VAR:+replacement}`, `${VAR+replacement}`, and `$$` for a literal `$`. Defaults and
+//! replacements are interpolated in turn. Unlike compose, a variable that is unset and has
+//! no default is an error: a lock taken with a blank value would pin an image nobody runs.
+
+/// Why a value cannot be interpolated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// `${NAME}` with NAME unset and no default.
+    Unset(String),
+    /// `${NAME:?message}` with NAME unset (or empty).
+    Required { name: String, message: String },
+    /// Not interpolation syntax.
+    Invalid(String),
+}
+
+/// Deeper nesting of `${A:-${B:-…}}` than this is refused.
+const MAX_DEPTH: usize = 50;
+
+/// `text` with its variables replaced by what `lookup` gives.
+pub fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, Problem> {
+    expand(text, lookup, 0)
+}
+
+fn expand(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    depth: usize,
+) -> Result<String, Problem> {
+    if depth > MAX_DEPTH {
+        return Err(Problem::Invalid(format!(
+            "defaults nested more than {MAX_DEPTH} deep"
+        )));
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if let Some(r) = after.strip_prefix('$') {
+            out.push('$');
+            rest = r;
+        } else if let Some(body) = after.strip_prefix('{') {
+            let end = closing_brace(body)
+                .ok_or_else(|| Problem::Invalid("a `${` has no closing `}`".into()))?;
+            out.push_str(&braced(&body[..end], lookup, depth)?);
+            rest = &body[end + 1..];
+        } else {
+            let len = name_len(after);
+            if len == 0 {
+                return Err(Problem::Invalid(
+                    "a `$` must start a variable (`$NAME`, `${NAME}`) or be doubled (`$$`)".into(),
+                ));
+            }
+            let name = &after[..len];
+            out.push_str(&lookup(name).ok_or_else(|| Problem::Unset(name.to_string()))?);
+            rest = &after[len..];
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Length of the variable name at the start of `s`: `[_A-Za-z][_A-Za-z0-9]*`.
+fn name_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    if b.first()
+        .is_none_or(|c| !(c.is_ascii_alphabetic() || *c == b'_'))
+    {
+        return 0;
+    }
+    b.iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+        .count()
+}
+
+/// Index of the `}` closing a `${`, with nested `${…}` skipped.
+fn closing_brace(body: &str) -> Option<usize> {
+    let b = body.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'$' if b.get(i + 1) == Some(&b'$') => i += 1,
+            b'$' if b.get(i + 1) == Some(&b'{') => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' if depth == 0 => return Some(i),
+            b'}' => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn braced(
+    inner: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    depth: usize,
+) -> Result<String, Problem> {
+    let len = name_len(inner);
+    if len == 0 {
+        return Err(Problem::Invalid(format!(
+            "`${{{inner}}}` does not start with a variable name"
+        )));
+    }
+    let name = &inner[..len];
+    let op = &inner[len..];
+    let value = lookup(name);
+    let set_nonempty = value.as_deref().is_some_and(|v| !v.is_empty());
+    let arg = |skip: usize| expand(&op[skip..], lookup, depth + 1);
+    match op {
+        "" => value.ok_or_else(|| Problem::Unset(name.to_string())),
+        _ if op.starts_with(":-") => {
+            if set_nonempty {
+                Ok(value.unwrap_or_default())
+            } else {
+                arg(2)
+            }
+        }
+        _ if op.starts_with('-') => match value {
+            Some(v) => Ok(v),
+            None => arg(1),
+        },
+        _ if op.starts_with(":?") || op.starts_with('?') => {
+            let colon = op.starts_with(':');
+            let ok = if colon { set_nonempty } else { value.is_some() };
+            if ok {
+                Ok(value.unwrap_or_default())
+            } else {
+                Err(Problem::Required {
+                    name: name.to_string(),
+                    message: arg(if colon { 2 } else { 1 })?,
+                })
+            }
+        }
+        _ if op.starts_with(":+") => {
+            if set_nonempty {
+                arg(2)
+            } else {
+                Ok(String::new())
+            }
+        }
+        _ if op.starts_with('+') => {
+            if value.is_some() {
+                arg(1)
+            } else {
+                Ok(String::new())
+            }
+        }
+        _ => Err(Problem::Invalid(format!(
+            "unsupported modifier in `${{{inner}}}`; compose supports :- - :? ? :+ +"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str) -> Result<String, Problem> {
+        let vars = |n: &str| match n {
+            "TAG" => Some("1.2".to_string()),
+            "EMPTY" => Some(String::new()),
+            "REG" => Some("ghcr.io".to_string()),
+            _ => None,
+        };
+        interpolate(text, &vars)
+    }
+
+    #[test]
+    fn cases() {
+        let ok = [
+            ("nginx:${TAG}", "nginx:1.2"),
+            ("nginx:$TAG", "nginx:1.2"),
+            ("nginx:${NOPE:-1.25}", "nginx:1.25"),
+            ("nginx:${EMPTY:-1.25}", "nginx:1.25"),
+            ("nginx:${EMPTY-1.25}x", "nginx:x"),
+            ("nginx:${NOPE-1.25}", "nginx:1.25"),
+            ("${NOPE:-${REG}}/app", "ghcr.io/app"),
+            ("${NOPE:-${ALSO:-docker.io}}/app", "docker.io/app"),
+            ("${TAG:+v$TAG}", "v1.2"),
+            ("${NOPE:+v}", ""),
+            ("${EMPTY+set}", "set"),
+            ("$$TAG", "$TAG"),
+            ("cost $$5", "cost $5"),
+            ("${TAG:?needed}", "1.2"),
+            ("plain", "plain"),
+            ("$TAG-suffix", "1.2-suffix"),
+        ];
+        for (input, want) in ok {
+            assert_eq!(run(input).as_deref(), Ok(want), "{input}");
+        }
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(run("x:${NOPE}"), Err(Problem::Unset("NOPE".into())));
+        assert_eq!(run("x:$NOPE"), Err(Problem::Unset("NOPE".into())));
+        assert_eq!(
+            run("${NOPE:?set NOPE to the tag}"),
+            Err(Problem::Required {
+                name: "NOPE".into(),
+                message: "set NOPE to the tag".into()
+            })
+        );
+        assert_eq!(
+            run("${EMPTY:?e}"),
+            Err(Problem::Required {
+                name: "EMPTY".into(),
+                message: "e".into()
+            })
+        );
+        assert_eq!(run("${EMPTY?e}").as_deref(), Ok(""));
+        for bad in [
+            "${TAG",
+            "$1",
+            "trailing $",
+            "${}",
+            "${TAG/a/b}",
+            "${TAG:0:2}",
+        ] {
+            assert!(matches!(run(bad), Err(Problem::Invalid(_))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        let text = "${A:-".repeat(5000) + &"}".repeat(5000);
+        assert!(matches!(run(&text), Err(Problem::Invalid(_))));
+    }
+}

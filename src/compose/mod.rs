@@ -1,0 +1,509 @@
+//! Compose files (`compose.yaml` and its `compose.override.yaml`): every service's
+//! `image:`, and for a service with `build:` the Dockerfile it builds with its `args`,
+//! `target`, `platforms` and `additional_contexts`, read as the compose specification
+//! defines them, interpolation included. The result is a [`Project`].
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use crate::builds::yaml::{self, Node};
+use crate::builds::{
+    excerpt, parse_image, Build, DockerfileSource, Env, Error, FileImage, ImageKind, NamedContext,
+    Project, Warning,
+};
+
+mod dotenv;
+pub mod interpolate;
+#[cfg(test)]
+mod tests;
+
+use interpolate::{interpolate, Problem};
+
+/// The names compose looks for, in its order.
+pub const FILE_NAMES: [&str; 4] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+];
+
+/// The override files compose merges into the file it found, in its order.
+pub const OVERRIDE_NAMES: [&str; 4] = [
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yaml",
+    "docker-compose.override.yml",
+];
+
+/// Whether a file name is a compose file or a compose override file.
+pub fn is_compose_name(name: &str) -> bool {
+    FILE_NAMES.contains(&name) || OVERRIDE_NAMES.contains(&name)
+}
+
+/// Whether a file name is an override, merged into its directory's compose file rather
+/// than read on its own.
+pub fn is_override_name(name: &str) -> bool {
+    OVERRIDE_NAMES.contains(&name)
+}
+
+/// The override file compose merges into `path`: the first of [`OVERRIDE_NAMES`] beside
+/// it, when `path` has one of the default names.
+pub fn override_of(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    if !FILE_NAMES.contains(&name) {
+        return None;
+    }
+    let dir = path.parent().unwrap_or(Path::new(""));
+    OVERRIDE_NAMES
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+}
+
+/// Read `path` with its override file and the `.env` beside it.
+pub fn load(path: &Path, env: &Env) -> Result<Project, Error> {
+    let mut files = vec![path.to_path_buf()];
+    files.extend(override_of(path));
+    let mut sources = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| Error::new(f, 0, format!("cannot read {}: {e}", f.display())))?;
+        sources.push(text);
+    }
+    let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let dotenv_path = dir.join(".env");
+    let dotenv = match std::fs::read_to_string(&dotenv_path) {
+        Ok(text) => dotenv::parse(&text).map_err(|(line, m)| Error::new(&dotenv_path, line, m))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+        Err(e) => {
+            return Err(Error::new(
+                &dotenv_path,
+                0,
+                format!("cannot read {}: {e}", dotenv_path.display()),
+            ))
+        }
+    };
+    let inputs: Vec<(&Path, &str)> = files
+        .iter()
+        .zip(&sources)
+        .map(|(f, s)| (f.as_path(), s.as_str()))
+        .collect();
+    read(&inputs, &dir, env, &dotenv)
+}
+
+/// One file of the project: its path, text and syntax tree.
+struct Layer<'a> {
+    path: &'a Path,
+    source: &'a str,
+    doc: Node,
+}
+
+/// A service as the layers define it, in merge order.
+struct Service<'a> {
+    name: String,
+    parts: Vec<(&'a Layer<'a>, &'a Node)>,
+}
+
+struct Reader<'a> {
+    env: &'a Env,
+    dotenv: &'a BTreeMap<String, String>,
+    dir: &'a Path,
+    project: Project,
+}
+
+/// Read already-loaded files (the first is the compose file, the rest its overrides).
+pub(crate) fn read(
+    inputs: &[(&Path, &str)],
+    dir: &Path,
+    env: &Env,
+    dotenv: &BTreeMap<String, String>,
+) -> Result<Project, Error> {
+    let mut layers = Vec::new();
+    for (path, source) in inputs {
+        let doc = yaml::parse(source)
+            .map_err(|e| Error::new(path, e.line, format!("invalid YAML: {}", e.message)))?;
+        if !doc.is_map() {
+            return Err(Error::new(
+                path,
+                doc.line,
+                "a compose file must be a mapping",
+            ));
+        }
+        if let Some(include) = doc.get("include") {
+            return Err(Error::new(path, include.line, "`include` is not supported")
+                .with_help("lock each included compose file on its own"));
+        }
+        layers.push(Layer { path, source, doc });
+    }
+    let mut services: Vec<Service> = Vec::new();
+    for layer in &layers {
+        let Some(list) = layer.doc.get("services") else {
+            continue;
+        };
+        if !list.is_map() && !list.is_null() {
+            return Err(Error::new(
+                layer.path,
+                list.line,
+                "`services` must be a mapping",
+            ));
+        }
+        for (key, node) in list.entries() {
+            let name = key.as_str().unwrap_or_default().to_string();
+            if !node.is_map() && !node.is_null() {
+                return Err(Error::new(
+                    layer.path,
+                    node.line,
+                    format!("service {name:?} must be a mapping"),
+                ));
+            }
+            if let Some(ext) = node.get("extends") {
+                return Err(Error::new(
+                    layer.path,
+                    ext.line,
+                    format!("service {name:?}: `extends` is not supported"),
+                )
+                .with_help("write the service's image and build in full"));
+            }
+            match services.iter_mut().find(|s| s.name == name) {
+                Some(s) => s.parts.push((layer, node)),
+                None => services.push(Service {
+                    name,
+                    parts: vec![(layer, node)],
+                }),
+            }
+        }
+    }
+    let mut reader = Reader {
+        env,
+        dotenv,
+        dir,
+        project: Project {
+            files: inputs.iter().map(|(p, _)| p.to_path_buf()).collect(),
+            ..Project::default()
+        },
+    };
+    for service in &services {
+        reader.service(service)?;
+    }
+    Ok(reader.project)
+}
+
+impl Reader<'_> {
+    fn lookup(&self, name: &str) -> Option<String> {
+        self.env
+            .get(name)
+            .or_else(|| self.dotenv.get(name).map(String::as_str))
+            .map(str::to_string)
+    }
+
+    /// The scalar `node`'s text, interpolated.
+    fn text(&self, layer: &Layer, node: &Node, what: &str) -> Result<String, Error> {
+        let raw = node
+            .as_str()
+            .ok_or_else(|| Error::new(layer.path, node.line, format!("{what} must be a string")))?;
+        interpolate(raw, &|n| self.lookup(n)).map_err(|p| self.problem(layer, node.line, p))
+    }
+
+    fn problem(&self, layer: &Layer, line: usize, p: Problem) -> Error {
+        let file = layer
+            .path
+            .file_name()
+            .map_or("the compose file".into(), |n| {
+                n.to_string_lossy().into_owned()
+            });
+        match p {
+            Problem::Unset(name) => {
+                Error::new(layer.path, line, format!("variable {name} is not set")).with_help(
+                    format!(
+                "set {name} in the environment or in .env beside {file}, pass --env {name}=VALUE, \
+                     or give a default: ${{{name}:-default}}"
+            ),
+                )
+            }
+            Problem::Required { name, message } => Error::new(
+                layer.path,
+                line,
+                format!("variable {name} is required: {}", excerpt(&message)),
+            )
+            .with_help(format!("set {name}, or pass --env {name}=VALUE")),
+            Problem::Invalid(m) => {
+                Error::new(layer.path, line, format!("invalid interpolation: {m}"))
+                    .with_help("write a literal `$` as `$$`")
+            }
+        }
+    }
+
+    fn service(&mut self, s: &Service) -> Result<(), Error> {
+        let last = |key: &str| {
+            s.parts
+                .iter()
+                .rev()
+                .find_map(|(l, n)| n.get(key).filter(|v| !v.is_null()).map(|v| (*l, v)))
+        };
+        let builds: Vec<(&Layer, &Node)> = s
+            .parts
+            .iter()
+            .filter_map(|(l, n)| n.get("build").filter(|b| !b.is_null()).map(|b| (*l, b)))
+            .collect();
+        if builds.is_empty() {
+            if let Some((layer, node)) = last("image") {
+                let what = format!("service {:?}: image", s.name);
+                let reference = self.text(layer, node, &what)?;
+                self.image(&s.name, ImageKind::Image, layer, node, reference, 0)?;
+            }
+            return Ok(());
+        }
+        // With `build:`, `image:` names what is built, not something pulled.
+        self.build(s, &builds, last("platform"))
+    }
+
+    /// Record an image named in the file; `prefix` bytes of the scalar precede the
+    /// reference (`docker-image://`).
+    fn image(
+        &mut self,
+        owner: &str,
+        kind: ImageKind,
+        layer: &Layer,
+        node: &Node,
+        reference: String,
+        prefix: usize,
+    ) -> Result<(), Error> {
+        let raw = node.as_str().unwrap_or_default()[prefix..].to_string();
+        let image = parse_image(layer.path, node.line, &reference)?;
+        let span = node
+            .text_span(layer.source)
+            .filter(|_| !raw.contains('$'))
+            .map(|r| r.start + prefix..r.end);
+        self.project.images.push(FileImage {
+            owner: owner.to_string(),
+            kind,
+            path: layer.path.to_path_buf(),
+            line: node.line,
+            raw,
+            reference,
+            image,
+            span,
+        });
+        Ok(())
+    }
+
+    fn build(
+        &mut self,
+        s: &Service,
+        builds: &[(&Layer, &Node)],
+        platform: Option<(&Layer, &Node)>,
+    ) -> Result<(), Error> {
+        let (first_layer, first) = builds[0];
+        let mut context = None;
+        let mut dockerfile = None;
+        let mut inline = None;
+        let mut target = None;
+        let mut platforms: Option<Vec<String>> = None;
+        let mut args = BTreeMap::new();
+        let mut contexts: Vec<NamedContext> = Vec::new();
+        let what = |k: &str| format!("service {:?}: build.{k}", s.name);
+        for &(layer, b) in builds {
+            if b.as_str().is_some() {
+                context = Some(self.text(layer, b, &what("context"))?);
+                continue;
+            }
+            if !b.is_map() {
+                return Err(Error::new(
+                    layer.path,
+                    b.line,
+                    format!("service {:?}: build must be a path or a mapping", s.name),
+                ));
+            }
+            for (key, slot) in [
+                ("context", &mut context),
+                ("dockerfile", &mut dockerfile),
+                ("dockerfile_inline", &mut inline),
+                ("target", &mut target),
+            ] {
+                if let Some(v) = b.get(key).filter(|v| !v.is_null()) {
+                    *slot = Some(self.text(layer, v, &what(key))?);
+                }
+            }
+            if let Some(list) = b.get("platforms").filter(|v| !v.is_null()) {
+                let mut all = Vec::new();
+                for p in list.items() {
+                    all.push(self.text(layer, p, &what("platforms"))?);
+                }
+                platforms = Some(all);
+            }
+            if let Some(a) = b.get("args") {
+                for (k, v, _) in self.pairs(layer, a, &what("args"))? {
+                    match v {
+                        Some(v) => {
+                            args.insert(k, v);
+                        }
+                        None => match self.lookup(&k) {
+                            Some(v) => {
+                                args.insert(k, v);
+                            }
+                            None => {
+                                args.remove(&k);
+                            }
+                        },
+                    }
+                }
+            }
+            if let Some(c) = b.get("additional_contexts") {
+                for (name, value, node) in self.pairs(layer, c, &what("additional_contexts"))? {
+                    let Some(value) = value else {
+                        return Err(Error::new(
+                            layer.path,
+                            node.line,
+                            format!(
+                                "{}: context {name:?} has no value",
+                                what("additional_contexts")
+                            ),
+                        ));
+                    };
+                    contexts.retain(|c| c.name != name);
+                    self.project.images.retain(|i| {
+                        !(i.owner == s.name && i.kind == ImageKind::Context(name.clone()))
+                    });
+                    if let Some(reference) = value.strip_prefix("docker-image://") {
+                        let prefix = match node.as_str() {
+                            Some(raw)
+                                if b.get("additional_contexts").is_some_and(|c| c.is_seq()) =>
+                            {
+                                raw.find('=').map_or(0, |i| i + 1) + "docker-image://".len()
+                            }
+                            _ => "docker-image://".len(),
+                        };
+                        let raw_ok = node
+                            .as_str()
+                            .is_some_and(|r| r.len() >= prefix && r.is_char_boundary(prefix));
+                        if raw_ok {
+                            self.image(
+                                &s.name,
+                                ImageKind::Context(name.clone()),
+                                layer,
+                                node,
+                                reference.to_string(),
+                                prefix,
+                            )?;
+                        }
+                    }
+                    contexts.push(NamedContext { name, value });
+                }
+            }
+        }
+        if let (Some(_), Some(_)) = (&dockerfile, &inline) {
+            return Err(Error::new(
+                first_layer.path,
+                first.line,
+                format!(
+                    "service {:?}: build has both dockerfile and dockerfile_inline",
+                    s.name
+                ),
+            ));
+        }
+        let context = context.unwrap_or_else(|| ".".into());
+        if is_remote(&context) {
+            self.project.warnings.push(Warning {
+                path: first_layer.path.to_path_buf(),
+                line: first.line,
+                message: format!(
+                    "service {:?} builds from a remote context ({}); its Dockerfile is not locked",
+                    s.name,
+                    excerpt(&context)
+                ),
+            });
+            return Ok(());
+        }
+        let context_dir = clean(&self.dir.join(&context));
+        let dockerfile = match inline {
+            Some(text) => DockerfileSource::Inline(text),
+            None => DockerfileSource::Path(clean(
+                &context_dir.join(dockerfile.as_deref().unwrap_or("Dockerfile")),
+            )),
+        };
+        let platforms = match (platforms, platform) {
+            (Some(p), _) => p,
+            (None, Some((layer, node))) => {
+                vec![self.text(layer, node, &format!("service {:?}: platform", s.name))?]
+            }
+            (None, None) => Vec::new(),
+        };
+        self.project.builds.push(Build {
+            owner: s.name.clone(),
+            path: first_layer.path.to_path_buf(),
+            line: first.line,
+            dockerfile,
+            context: context_dir,
+            build_args: args,
+            target,
+            platforms,
+            contexts,
+        });
+        Ok(())
+    }
+
+    /// A mapping or a `KEY=VALUE` list, interpolated: (key, value or None, value node).
+    fn pairs<'n>(&self, layer: &Layer, node: &'n Node, what: &str) -> Result<Vec<Pair<'n>>, Error> {
+        let mut out = Vec::new();
+        if node.is_null() {
+            return Ok(out);
+        }
+        if node.is_map() {
+            for (k, v) in node.entries() {
+                let key = k.as_str().unwrap_or_default().to_string();
+                let value = if v.is_null() {
+                    None
+                } else {
+                    Some(self.text(layer, v, what)?)
+                };
+                out.push((key, value, v));
+            }
+        } else if node.is_seq() {
+            for item in node.items() {
+                let entry = self.text(layer, item, what)?;
+                match entry.split_once('=') {
+                    Some((k, v)) => out.push((k.to_string(), Some(v.to_string()), item)),
+                    None => out.push((entry, None, item)),
+                }
+            }
+        } else {
+            return Err(Error::new(
+                layer.path,
+                node.line,
+                format!("{what} must be a mapping or a list of KEY=VALUE"),
+            ));
+        }
+        Ok(out)
+    }
+}
+
+/// A key, its interpolated value (none when written without one) and the value's node.
+type Pair<'n> = (String, Option<String>, &'n Node);
+
+/// A context compose hands to BuildKit as a URL rather than a directory.
+fn is_remote(context: &str) -> bool {
+    context.contains("://") || context.starts_with("git@") || context.starts_with("github.com/")
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system; a leading `./` dropped.
+pub(crate) fn clean(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let pop = matches!(out.components().next_back(), Some(Component::Normal(_)));
+                if pop {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
