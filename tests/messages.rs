@@ -497,3 +497,27 @@ fn the_messages_a_new_user_reads() {
     show(&["verify", "--format", "github"], 2);
     insta::assert_snapshot!("new_user_messages", shown);
 }
+
+// `images compose.yaml` read the compose file as a Dockerfile and failed on
+// "unknown instruction: services:".
+#[test]
+fn images_of_a_compose_file_says_what_to_run_instead() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "compose.yaml",
+        "services:\n  db:\n    image: postgres:16\n",
+    );
+    for cmd in ["images", "sources"] {
+        let err = stderr_of(d, &[cmd, "compose.yaml"], 2);
+        assert!(
+            err.starts_with("error: compose.yaml is a compose or bake file;"),
+            "{cmd}: {err}"
+        );
+        assert!(
+            err.contains("`dockerfile-lock generate compose.yaml`"),
+            "{err}"
+        );
+    }
+}

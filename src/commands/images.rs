@@ -82,6 +82,17 @@ pub fn error_diagnostic(path: &Path, e: &dockerfile::Error) -> Diagnostic {
 
 /// Read and analyse one Dockerfile.
 pub fn analyze_file(path: &Path, options: &BuildOptions) -> Result<Analyzed, Diagnostic> {
+    if super::project::is_project(path) {
+        return Err(Diagnostic::new(format!(
+            "{} is a compose or bake file; this command lists what Dockerfiles use",
+            path.display()
+        ))
+        .with_help(format!(
+            "name the Dockerfile it builds, or lock the file itself: `dockerfile-lock generate {0}` \
+             (its lock {0}.lock lists every image it names and builds)",
+            path.display()
+        )));
+    }
     let source = if path == Path::new("-") {
         let mut buf = Vec::new();
         std::io::stdin()
