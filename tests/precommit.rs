@@ -117,4 +117,59 @@ fn verify_hook_passes_in_sync_and_fails_on_a_stale_lock() {
         log.contains("Failed") && log.contains("missing-lock-entry"),
         "{log}"
     );
+
+    // A Dockerfile that a compose file builds is locked through the compose file: the
+    // hook checks it there, so committing it alone passes, and a drifting compose
+    // `image:` fails.
+    std::fs::write(
+        d.join("Dockerfile"),
+        format!("FROM alpine:3.20@{ALPINE} AS base
+RUN true
+"),
+    )
+    .unwrap();
+    std::fs::remove_file(d.join("Dockerfile.lock")).unwrap();
+    std::fs::write(
+        d.join("compose.yaml"),
+        format!("services:
+  app:
+    build: .
+  cache:
+    image: busybox:1.36@{BUSYBOX}
+"),
+    )
+    .unwrap();
+    let generated = Command::new(env!("CARGO_BIN_EXE_dockerfile-lock"))
+        .args(["generate", "--recursive"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+    assert!(!d.join("Dockerfile.lock").exists());
+    git(d, &["add", "-A"]);
+    let ok = pre_commit(d, "dockerfile-lock-verify");
+    assert!(
+        ok.status.success(),
+        "a compose-built Dockerfile is checked through compose.yaml:\n{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    std::fs::write(
+        d.join("compose.yaml"),
+        format!("services:
+  app:
+    build: .
+  cache:
+    image: busybox:1.37@{BUSYBOX}
+"),
+    )
+    .unwrap();
+    git(d, &["add", "-A"]);
+    let stale = pre_commit(d, "dockerfile-lock-verify");
+    let log = String::from_utf8_lossy(&stale.stdout);
+    assert!(!stale.status.success(), "{log}");
+    assert!(log.contains("compose.yaml:5: missing-lock-entry"), "{log}");
 }

@@ -141,7 +141,25 @@ pub fn dockerfile_arg(path: &Path) -> PathBuf {
     if path.is_dir() {
         return path.join("Dockerfile");
     }
-    dockerfile_of(path)
+    let path = dockerfile_of(path);
+    // An override file (a pre-commit hook passes whichever file changed) is read with,
+    // and locked in, the file it overrides: name that one.
+    base_of_override(&path).unwrap_or(path)
+}
+
+/// `compose.override.yaml` → the compose file beside it, `docker-bake.override.hcl` → the
+/// bake file beside it, when there is one.
+fn base_of_override(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let bases: &[&str] = if crate::compose::is_override_name(name) {
+        &["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"]
+    } else if crate::bake::is_override_name(name) {
+        &["docker-bake.hcl", "docker-bake.json"]
+    } else {
+        return None;
+    };
+    bases.iter().map(|b| dir.join(b)).find(|p| p.is_file())
 }
 
 /// The one message for a Dockerfile that is not there, whichever command looked for it.
