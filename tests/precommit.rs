@@ -123,20 +123,13 @@ fn verify_hook_passes_in_sync_and_fails_on_a_stale_lock() {
     // `image:` fails.
     std::fs::write(
         d.join("Dockerfile"),
-        format!("FROM alpine:3.20@{ALPINE} AS base
-RUN true
-"),
+        format!("FROM alpine:3.20@{ALPINE} AS base\nRUN true\n"),
     )
     .unwrap();
     std::fs::remove_file(d.join("Dockerfile.lock")).unwrap();
     std::fs::write(
         d.join("compose.yaml"),
-        format!("services:
-  app:
-    build: .
-  cache:
-    image: busybox:1.36@{BUSYBOX}
-"),
+        format!("services:\n  app:\n    build: .\n  cache:\n    image: busybox:1.36@{BUSYBOX}\n"),
     )
     .unwrap();
     let generated = Command::new(env!("CARGO_BIN_EXE_dockerfile-lock"))
@@ -159,12 +152,7 @@ RUN true
     );
     std::fs::write(
         d.join("compose.yaml"),
-        format!("services:
-  app:
-    build: .
-  cache:
-    image: busybox:1.37@{BUSYBOX}
-"),
+        format!("services:\n  app:\n    build: .\n  cache:\n    image: busybox:1.37@{BUSYBOX}\n"),
     )
     .unwrap();
     git(d, &["add", "-A"]);

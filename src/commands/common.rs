@@ -153,7 +153,12 @@ fn base_of_override(path: &Path) -> Option<PathBuf> {
     let name = path.file_name()?.to_str()?;
     let dir = path.parent().unwrap_or(Path::new(""));
     let bases: &[&str] = if crate::compose::is_override_name(name) {
-        &["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"]
+        &[
+            "compose.yaml",
+            "compose.yml",
+            "docker-compose.yaml",
+            "docker-compose.yml",
+        ]
     } else if crate::bake::is_override_name(name) {
         &["docker-bake.hcl", "docker-bake.json"]
     } else {
