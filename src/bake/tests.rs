@@ -4,13 +4,7 @@ use std::path::{Path, PathBuf};
 use super::*;
 
 fn env(pairs: &[(&str, &str)]) -> Env {
-    Env {
-        overrides: pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        process: BTreeMap::new(),
-    }
+    Env::only(pairs)
 }
 
 fn hcl(src: &str, vars: &[(&str, &str)]) -> Result<Project, Error> {

@@ -57,6 +57,18 @@ pub struct Env {
 }
 
 impl Env {
+    /// Only `pairs`, as if given with `--env`, and no process environment (for tests).
+    #[cfg(test)]
+    pub fn only(pairs: &[(&str, &str)]) -> Env {
+        Env {
+            overrides: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            process: BTreeMap::new(),
+        }
+    }
+
     /// The process environment with `overrides` on top.
     pub fn from_process(overrides: BTreeMap<String, String>) -> Env {
         Env {
