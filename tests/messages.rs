@@ -521,3 +521,36 @@ fn images_of_a_compose_file_says_what_to_run_instead() {
         );
     }
 }
+
+// With no file named, a directory whose compose file builds its Dockerfile is one
+// project: `generate` used to write a Dockerfile.lock with the Dockerfile's defaults
+// beside compose.yaml.lock, and `verify` reported `missing-lockfile` for the Dockerfile.
+#[test]
+fn a_compose_file_here_makes_the_directory_one_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "Dockerfile",
+        &format!("ARG BASE=alpine:3.20@{}\nFROM $BASE\n", digest(1)),
+    );
+    write(
+        d,
+        "compose.yaml",
+        &format!(
+            "services:\n  app:\n    build:\n      context: .\n      args:\n        BASE: debian:12@{}\n  db:\n    image: postgres:16@{}\n",
+            digest(2),
+            digest(3)
+        ),
+    );
+    bin(d).arg("generate").assert().success();
+    assert!(!d.join("Dockerfile.lock").exists(), "locked twice");
+    let lock = text(d.join("compose.yaml.lock"));
+    assert!(lock.contains("name: debian:12\n"), "{lock}");
+    assert!(!lock.contains("alpine"), "the default nobody builds: {lock}");
+    bin(d).arg("verify").assert().code(0).stdout("");
+    // A Dockerfile alone in its directory is still locked on its own.
+    write(d, "solo/Dockerfile", &format!("FROM busybox:1@{}\n", digest(4)));
+    bin(&d.join("solo")).arg("generate").assert().success();
+    assert!(d.join("solo/Dockerfile.lock").is_file());
+}

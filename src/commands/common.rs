@@ -38,6 +38,16 @@ pub fn select(
     lockfile: Option<&Path>,
     env: &Env,
 ) -> Result<Scan, Failure> {
+    // With no file named, the current directory is the project: when it holds a compose
+    // or bake file, that file (with the Dockerfiles it builds) and the Dockerfiles it does
+    // not build are what `docker compose` and `docker buildx bake` here would use.
+    if files.is_empty() && scan.recursive.is_none() && has_project_file(Path::new(".")) {
+        let here = ScanArgs {
+            recursive: Some(PathBuf::from(".")),
+            exclude: vec!["*/**".into()],
+        };
+        return select(files, &here, lockfile, env);
+    }
     let mut orphans = Vec::new();
     let dockerfiles = if let Some(root) = &scan.recursive {
         let config = crate::config::load(root)?;
@@ -133,6 +143,19 @@ pub fn dockerfile_of(path: &Path) -> PathBuf {
         Some(stem) if !stem.is_empty() && !stem.ends_with('/') => PathBuf::from(stem),
         _ => path.to_path_buf(),
     }
+}
+
+/// Whether `dir` itself (not below it) holds a compose or bake file.
+fn has_project_file(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|e| {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        (crate::compose::is_compose_name(&name) || crate::bake::is_bake_name(&name))
+            && e.file_type().is_ok_and(|t| t.is_file())
+    })
 }
 
 /// The Dockerfile a path on the command line names: a directory means the `Dockerfile` in
