@@ -547,10 +547,17 @@ fn a_compose_file_here_makes_the_directory_one_project() {
     assert!(!d.join("Dockerfile.lock").exists(), "locked twice");
     let lock = text(d.join("compose.yaml.lock"));
     assert!(lock.contains("name: debian:12\n"), "{lock}");
-    assert!(!lock.contains("alpine"), "the default nobody builds: {lock}");
+    assert!(
+        !lock.contains("alpine"),
+        "the default nobody builds: {lock}"
+    );
     bin(d).arg("verify").assert().code(0).stdout("");
     // A Dockerfile alone in its directory is still locked on its own.
-    write(d, "solo/Dockerfile", &format!("FROM busybox:1@{}\n", digest(4)));
+    write(
+        d,
+        "solo/Dockerfile",
+        &format!("FROM busybox:1@{}\n", digest(4)),
+    );
     bin(&d.join("solo")).arg("generate").assert().success();
     assert!(d.join("solo/Dockerfile.lock").is_file());
 }
