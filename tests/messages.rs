@@ -561,3 +561,47 @@ fn a_compose_file_here_makes_the_directory_one_project() {
     bin(&d.join("solo")).arg("generate").assert().success();
     assert!(d.join("solo/Dockerfile.lock").is_file());
 }
+
+// A pre-commit hook or an editor names the Dockerfile that changed; one that a compose
+// file (beside it or above it) builds has no lock of its own and used to be reported as
+// `missing-lockfile`. It is checked through the compose file.
+#[test]
+fn a_named_dockerfile_that_compose_builds_is_checked_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join(".git")).unwrap();
+    write(
+        d,
+        "svc/Dockerfile",
+        &format!("FROM alpine:3.20@{}\n", digest(1)),
+    );
+    write(d, "compose.yaml", "services:\n  svc:\n    build: svc\n");
+    bin(d).arg("generate").assert().success();
+    assert!(!d.join("svc/Dockerfile.lock").exists());
+    bin(d).args(["verify", "svc/Dockerfile"]).assert().code(0);
+    bin(&d.join("svc"))
+        .args(["verify", "Dockerfile"])
+        .assert()
+        .code(0);
+    write(
+        d,
+        "svc/Dockerfile",
+        &format!("FROM alpine:3.21@{}\n", digest(1)),
+    );
+    let out = stdout_of(&d.join("svc"), &["verify", "Dockerfile"], 1);
+    assert!(
+        out.contains("\n../svc/Dockerfile:1: missing-lock-entry: `alpine:3.21` is not in ../compose.yaml.lock\n"),
+        "{out}"
+    );
+    // Not built by any compose file: its own lock, as before.
+    write(
+        d,
+        "other/Dockerfile",
+        &format!("FROM busybox:1@{}\n", digest(4)),
+    );
+    let out = stdout_of(d, &["verify", "other/Dockerfile"], 1);
+    assert_eq!(
+        out,
+        "other/Dockerfile: missing-lockfile: no lock (other/Dockerfile.lock)\n"
+    );
+}

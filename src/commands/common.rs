@@ -89,6 +89,7 @@ pub fn select(
         let dockerfiles: Vec<PathBuf> = named
             .iter()
             .map(|f| dockerfile_arg(f))
+            .map(|f| built_by(&f, env).unwrap_or(f))
             .filter(|f| seen.insert(f.clone()))
             .collect();
         if lockfile.is_some() && dockerfiles.len() != 1 {
@@ -143,6 +144,58 @@ pub fn dockerfile_of(path: &Path) -> PathBuf {
         Some(stem) if !stem.is_empty() && !stem.ends_with('/') => PathBuf::from(stem),
         _ => path.to_path_buf(),
     }
+}
+
+/// The compose or bake file that builds `dockerfile`, when the Dockerfile has no lock of
+/// its own: it is locked through that file, so naming it (as a pre-commit hook or an
+/// editor does) means that file. Looked for beside the Dockerfile and in the directories
+/// above it, up to the repository's root (the one with `.git`). A file that cannot be
+/// read changes nothing here; its errors come when it is read for real.
+fn built_by(dockerfile: &Path, env: &Env) -> Option<PathBuf> {
+    if lock_path(dockerfile).exists() || super::project::is_project(dockerfile) {
+        return None;
+    }
+    let me = std::fs::canonicalize(dockerfile).ok()?;
+    let mut dir = dockerfile.parent().unwrap_or(Path::new("")).to_path_buf();
+    for _ in 0..16 {
+        let listed = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir.clone()
+        };
+        let mut candidates: Vec<PathBuf> = std::fs::read_dir(&listed)
+            .ok()?
+            .flatten()
+            .map(|e| dir.join(e.file_name()))
+            .collect();
+        candidates.sort();
+        let found = candidates.into_iter().find(|candidate| {
+            let Some(kind) = candidate
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(super::discover::kind_of)
+                .filter(|k| *k != super::discover::FileKind::Dockerfile)
+            else {
+                return false;
+            };
+            super::project::load(candidate, kind, env).is_ok_and(|p| {
+                p.builds.iter().any(|b| {
+                    matches!(&b.dockerfile, crate::builds::DockerfileSource::Path(d)
+                        if std::fs::canonicalize(d).is_ok_and(|d| d == me))
+                })
+            })
+        });
+        if found.is_some() || listed.join(".git").exists() {
+            return found;
+        }
+        std::fs::canonicalize(&listed).ok()?.parent()?;
+        dir = if dir.as_os_str().is_empty() {
+            PathBuf::from("..")
+        } else {
+            dir.join("..")
+        };
+    }
+    None
 }
 
 /// Whether `dir` itself (not below it) holds a compose or bake file.
