@@ -281,3 +281,38 @@ fn a_mirror_resolves_while_the_lock_keeps_the_original_reference() {
         .assert()
         .code(0);
 }
+
+// `mirrors` in `.dockerfile-lock.toml` was read and checked but not applied.
+#[test]
+fn the_config_files_mirrors_apply_beneath_the_flag() {
+    let reg = Registry::start(Auth::Anonymous);
+    let node = reg.push_image("library/node", "18", ImageKind::Schema2);
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Dockerfile", "FROM node:18\n");
+    write(
+        root,
+        ".dockerfile-lock.toml",
+        &format!("[mirrors]\n\"docker.io\" = \"{}\"\n", reg.host()),
+    );
+    bin(root).arg("generate").assert().success();
+    let lock = text(root.join("Dockerfile.lock"));
+    assert!(
+        lock.contains(&format!(
+            "reference: docker.io/library/node:18\n    digest: {}\n",
+            node.digest
+        )),
+        "{lock}"
+    );
+    bin(root).args(["verify", "--online"]).assert().code(0);
+    // The flag wins over the file: a mirror that is not there fails the run.
+    bin(root)
+        .args([
+            "verify",
+            "--online",
+            "--registry-mirror",
+            "docker.io=127.0.0.1:9",
+        ])
+        .assert()
+        .code(2);
+}

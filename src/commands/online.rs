@@ -36,7 +36,7 @@ pub fn resolve_all(
     if images.is_empty() {
         return Ok(HashMap::new());
     }
-    let config = registry::Config::from_args(args)?;
+    let config = registry::Config::from_args(&with_config_mirrors(args)?)?;
     let client = Client::new(config).map_err(Diagnostic::from)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -86,4 +86,22 @@ fn at_uses(d: Diagnostic, uses: Option<&Vec<(PathBuf, usize)>>) -> Diagnostic {
         d = d.with_note(format!("also used at {}:{line}", path.display()));
     }
     d
+}
+
+/// The registry flags with the `mirrors` of `.dockerfile-lock.toml` (found from the current
+/// directory) beneath them: a `--registry-mirror` for the same registry wins.
+fn with_config_mirrors(args: &RegistryArgs) -> Result<RegistryArgs, Diagnostic> {
+    let file = crate::config::load(std::path::Path::new("."))?;
+    if file.mirrors.is_empty() {
+        return Ok(args.clone());
+    }
+    let mut args = args.clone();
+    let mut mirrors: Vec<String> = file
+        .mirrors
+        .iter()
+        .map(|(registry, mirror)| format!("{registry}={mirror}"))
+        .collect();
+    mirrors.append(&mut args.registry_mirrors);
+    args.registry_mirrors = mirrors;
+    Ok(args)
 }
