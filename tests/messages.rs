@@ -499,27 +499,60 @@ fn the_messages_a_new_user_reads() {
 }
 
 // `images compose.yaml` read the compose file as a Dockerfile and failed on
-// "unknown instruction: services:".
+// "unknown instruction: services:". It lists the compose file's own images and what its
+// builds use; `sources` (Dockerfiles only) says what to run instead.
 #[test]
-fn images_of_a_compose_file_says_what_to_run_instead() {
+fn images_of_a_compose_file_lists_it_and_its_builds() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     write(
         d,
         "compose.yaml",
-        "services:\n  db:\n    image: postgres:16\n",
+        "services:\n  db:\n    image: postgres:16\n  app:\n    build:\n      context: app\n      args:\n        V: \"2\"\n",
     );
-    for cmd in ["images", "sources"] {
-        let err = stderr_of(d, &[cmd, "compose.yaml"], 2);
-        assert!(
-            err.starts_with("error: compose.yaml is a compose or bake file;"),
-            "{cmd}: {err}"
-        );
-        assert!(
-            err.contains("`dockerfile-lock generate compose.yaml`"),
-            "{err}"
-        );
-    }
+    write(d, "app/Dockerfile", "ARG V=1\nFROM busybox:${V}\n");
+    let out = stdout_of(d, &["images", "--format", "json", "compose.yaml"], 0);
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let got: Vec<(String, String, u64, String)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap().to_string(),
+                r["kind"].as_str().unwrap().to_string(),
+                r["line"].as_u64().unwrap(),
+                r["reference"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "compose.yaml".into(),
+                "image".into(),
+                3,
+                "postgres:16".into()
+            ),
+            (
+                "app/Dockerfile".into(),
+                "from".into(),
+                2,
+                "busybox:2".into()
+            ),
+        ],
+        "{out}"
+    );
+    let err = stderr_of(d, &["sources", "compose.yaml"], 2);
+    assert!(
+        err.starts_with("error: compose.yaml is a compose or bake file;"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`dockerfile-lock generate compose.yaml`"),
+        "{err}"
+    );
 }
 
 // With no file named, a directory whose compose file builds its Dockerfile is one

@@ -131,7 +131,9 @@ struct Row {
 
 pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
     let options = build_options(&args.build)?;
-    let mut done = Vec::new();
+    let env = super::common::env(&args.build)?;
+    let mut rows = Vec::new();
+    let mut warnings = Vec::new();
     let mut failures = Vec::new();
     for path in &args.files {
         let path = if path == Path::new("-") {
@@ -139,37 +141,53 @@ pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
         } else {
             super::common::dockerfile_arg(path)
         };
+        // A compose or bake file: its own `image:`s and contexts, then what each build's
+        // Dockerfile uses under that build's args and target, each at its own file.
+        if super::project::is_project(&path) {
+            match super::project::read_target(&path, &options, &env) {
+                Ok(read) => {
+                    warnings.extend(read.warnings);
+                    for (u, origin) in read.analysis.images.iter().zip(&read.origins) {
+                        rows.push(row(&origin.path, u));
+                    }
+                }
+                Err(d) => failures.push(d),
+            }
+            continue;
+        }
         match analyze_file(&path, &options) {
-            Ok(a) => done.push(a),
+            Ok(a) => {
+                for w in &a.analysis.warnings {
+                    warnings.push(Diagnostic::new(w.message.clone()).at(&a.path, Some(w.line)));
+                }
+                warnings.extend(super::common::unconsumed_build_args(
+                    &a.path, &a.source, &options,
+                ));
+                rows.extend(a.analysis.images.iter().map(|u| row(&a.path, u)));
+            }
             Err(d) => failures.push(d),
         }
     }
     if !failures.is_empty() {
         return Err(Failure(failures));
     }
-    let mut rows = Vec::new();
-    for a in &done {
-        let file = a.path.display().to_string();
-        for w in &a.analysis.warnings {
-            console.warn(&Diagnostic::new(w.message.clone()).at(&a.path, Some(w.line)));
-        }
-        if let Some(w) = super::common::unconsumed_build_args(&a.path, &a.source, &options) {
-            console.warn(&w);
-        }
-        for u in &a.analysis.images {
-            rows.push(Row {
-                file: file.clone(),
-                kind: u.kind.as_str(),
-                line: u.line,
-                raw: u.raw.clone(),
-                reference: u.reference.clone(),
-                normalized: u.image.normalized(),
-                stage: u.stage.clone(),
-                platform: u.platform.clone(),
-            });
-        }
+    for w in &warnings {
+        console.warn(w);
     }
     list_output(console, args.format, &rows, table, "no external images")
+}
+
+fn row(file: &Path, u: &dockerfile::ImageUse) -> Row {
+    Row {
+        file: file.display().to_string(),
+        kind: u.kind.as_str(),
+        line: u.line,
+        raw: u.raw.clone(),
+        reference: u.reference.clone(),
+        normalized: u.image.normalized(),
+        stage: u.stage.clone(),
+        platform: u.platform.clone(),
+    }
 }
 
 /// A plain table: location, kind, stage, image as written, fully qualified image.
