@@ -638,3 +638,27 @@ fn a_named_dockerfile_that_compose_builds_is_checked_through_it() {
         "other/Dockerfile: missing-lockfile: no lock (other/Dockerfile.lock)\n"
     );
 }
+
+// A compose lock recorded `--build-arg` values that changed nothing in its builds.
+#[test]
+fn build_args_on_the_command_line_do_not_apply_to_a_compose_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "Dockerfile",
+        &format!("FROM alpine:3.20@{}\n", digest(1)),
+    );
+    write(d, "compose.yaml", "services:\n  app:\n    build: .\n");
+    let err = stderr_of(d, &["generate", "--build-arg", "FOO=1", "compose.yaml"], 0);
+    assert!(
+        err.starts_with("warning: --build-arg does not apply to compose.yaml:"),
+        "{err}"
+    );
+    let lock = text(d.join("compose.yaml.lock"));
+    assert!(!lock.contains("build-args"), "{lock}");
+    bin(d)
+        .args(["verify", "--build-arg", "FOO=2", "compose.yaml"])
+        .assert()
+        .code(0);
+}

@@ -243,7 +243,17 @@ pub fn prepare_with(
     let env = common::env(build)?;
     let read = project::read_target(&target.dockerfile, &options, &env)?;
     let mut warnings = read.warnings;
-    if !build.build_args.is_empty() && !project::is_project(&target.dockerfile) {
+    let is_project = project::is_project(&target.dockerfile);
+    if is_project && !build.build_args.is_empty() {
+        warnings.push(
+            Diagnostic::new(format!(
+                "--build-arg does not apply to {}: its builds take their args from the file",
+                target.dockerfile.display()
+            ))
+            .with_help("set them in the file (`args:`), or through its variables with --env"),
+        );
+    }
+    if !build.build_args.is_empty() && !is_project {
         warnings.extend(common::unconsumed_build_args(
             &target.dockerfile,
             &read.source,
@@ -262,6 +272,8 @@ pub fn prepare_with(
     }
     let sources_plan = sources_lock::plan(&sources, old.as_ref(), refresh_source);
     let build_args = match recorded {
+        // A compose or bake lock records no --build-arg: none applied.
+        _ if is_project => BTreeMap::new(),
         Some(lock) if build.build_args.is_empty() => lock.build_args.clone(),
         _ => common::given_build_args(&options, build),
     };

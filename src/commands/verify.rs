@@ -261,7 +261,10 @@ fn check(
     }
     let options = common::build_options(&args.build, Some(&lock))?;
     let mut found = Vec::new();
-    if !args.build.build_args.is_empty() && options.build_args != lock.build_args {
+    if !args.build.build_args.is_empty()
+        && options.build_args != lock.build_args
+        && !project::is_project(&target.dockerfile)
+    {
         found.push(Finding::new(
             Code::BuildArgsMismatch,
             &target.lock,
