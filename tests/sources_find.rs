@@ -98,9 +98,9 @@ fn the_sources_command_lists_them() {
     )
     .unwrap();
     bin(dir.path()).arg("sources").assert().code(0).stdout(
-        "LOCATION      KIND  STAGE  URL                              PINNED\n\
-         Dockerfile:2  http  s      https://u:***@example.org/a.txt  -\n\
-         Dockerfile:3  git   s      git://h/r.git#v1:sub             -\n",
+        "LOCATION      KIND  STAGE  URL                            PINNED\n\
+         Dockerfile:2  http  s      https://***@example.org/a.txt  -\n\
+         Dockerfile:3  git   s      git://h/r.git#v1:sub           -\n",
     );
     let out = bin(dir.path())
         .args(["sources", "--format", "json"])

@@ -55,7 +55,7 @@ pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
                 kind: s.kind_name(),
                 line: s.add.line,
                 raw: sources::pins::redact(&s.add.raw),
-                url: sources::pins::redact(&s.add.value),
+                url: sources::redact::safe_url(&s.add.raw, &s.add.value, s.kind == Kind::Http).url,
                 identifier: sources::pins::redact(&s.identifier()),
                 git_ref: match &s.kind {
                     Kind::Git(g) => Some(g.git_ref.clone()),

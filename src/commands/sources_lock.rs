@@ -12,6 +12,7 @@ use crate::lockfile::{Lock, SourceEntry, SourcePin};
 use crate::reference::Digest;
 use crate::sources::git::{self, Ask};
 use crate::sources::pins::{shown, with_fragment_commit};
+use crate::sources::redact::{safe_url, scrub};
 use crate::sources::{http, Kind, RemoteSource};
 
 /// What a Dockerfile needs locked for one source URL.
@@ -84,6 +85,7 @@ pub fn pin_agrees(pin: &str, locked: &SourcePin) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Plan {
     Known(SourcePin),
+    /// The URL to download (secrets and all: never shown).
     Http(String),
     Git(Ask),
 }
@@ -132,7 +134,7 @@ pub fn plan(
                     _ => ask,
                 }
             }
-            (Kind::Http, None) => Plan::Http(url.clone()),
+            (Kind::Http, None) => Plan::Http(want.source.fetch.clone()),
         };
         out.insert(url.clone(), plan);
     }
@@ -190,7 +192,17 @@ pub fn resolve<'a>(
                 Ok(d) => {
                     answers.http.insert(u, d);
                 }
-                Err(e) => errors.push(with_help(Diagnostic::new(e.to_string()), e.help)),
+                Err(e) => {
+                    // The URL as fetched holds its secrets: show the masked form, and mask
+                    // them in whatever the server's answer quoted.
+                    let safe = safe_url("", &u, true);
+                    let message = format!(
+                        "cannot fetch {}: {}",
+                        shown(&safe.url),
+                        scrub(&e.message, &safe.secrets)
+                    );
+                    errors.push(with_help(Diagnostic::new(message), e.help))
+                }
             }
         }
     }
@@ -199,7 +211,11 @@ pub fn resolve<'a>(
             Ok(c) => {
                 answers.git.insert(a.clone(), c);
             }
-            Err(e) => errors.push(with_help(Diagnostic::new(e.to_string()), e.help)),
+            Err(e) => {
+                let safe = safe_url("", &a.remote, false);
+                let message = scrub(&e.to_string(), &safe.secrets);
+                errors.push(with_help(Diagnostic::new(message), e.help))
+            }
         }
     }
     if errors.is_empty() {

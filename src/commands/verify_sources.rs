@@ -124,7 +124,7 @@ pub fn drift_checks(
             continue;
         };
         let plan = match (&want.source.kind, &entry.pin) {
-            (Kind::Http, SourcePin::Http { .. }) => Plan::Http(url.clone()),
+            (Kind::Http, SourcePin::Http { .. }) => Plan::Http(want.source.fetch.clone()),
             (Kind::Git(g), SourcePin::Git { git_ref, .. })
                 if !crate::sources::gitref::is_commit(git_ref) =>
             {

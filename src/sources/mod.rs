@@ -10,5 +10,6 @@ pub mod gitref;
 pub mod http;
 mod netrc;
 pub mod pins;
+pub mod redact;
 
 pub use pins::{find, Kind, RemoteSource};

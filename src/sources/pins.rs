@@ -5,6 +5,8 @@
 use std::ops::Range;
 
 use super::gitref::{self, GitRef};
+pub use super::redact::{redact, shown};
+use super::redact::{safe_url, Redacted};
 use crate::dockerfile::{AddSource, Analysis, Error};
 use crate::reference::Digest;
 
@@ -20,8 +22,13 @@ pub enum Kind {
 pub struct RemoteSource {
     pub add: AddSource,
     pub kind: Kind,
-    /// The lock's key: the URL after expansion, without any commit pin in its query.
+    /// The lock's key: the URL after expansion, without any commit pin in its query, and
+    /// with its secrets masked (see `redact`).
     pub url: String,
+    /// The URL to fetch: after expansion, secrets and all. Never written or shown.
+    pub fetch: String,
+    /// The secrets masked in `url`, to scrub from what a server or `git` says.
+    pub secrets: Vec<String>,
     /// The pin the Dockerfile writes: an HTTP `--checksum`, or a git `--checksum` /
     /// `?checksum=` (a commit or a prefix of one).
     pub pinned: Option<String>,
@@ -64,9 +71,12 @@ pub fn find(analysis: &Analysis) -> Result<Vec<RemoteSource>, Error> {
         };
         let value = &add.value;
         let git = gitref::parse_git_ref(value)
-            .map_err(|e| err(format!("invalid git source `{}`: {e}", shown(value))))?
+            .map_err(|e| {
+                let safe = safe_url(&add.raw, value, true);
+                err(format!("invalid git source `{}`: {e}", shown(&safe.url)))
+            })?
             .filter(|g| !g.indistinguishable_from_local);
-        let (kind, url, pinned) = match git {
+        let (kind, safe, pinned) = match git {
             Some(g) => {
                 let pinned = match (&add.checksum, g.checksum.as_str()) {
                     (Some(flag), q) if !q.is_empty() && flag != q => {
@@ -76,51 +86,33 @@ pub fn find(analysis: &Analysis) -> Result<Vec<RemoteSource>, Error> {
                     (None, "") => None,
                     (None, q) => Some(q.to_string()),
                 };
-                (Kind::Git(g), without_commit_pin(value), pinned)
+                let safe = safe_url(&add.raw, value, false);
+                let url = without_commit_pin(&safe.url);
+                (Kind::Git(g), Redacted { url, ..safe }, pinned)
             }
             None if value.starts_with("http://") || value.starts_with("https://") => {
                 if let Some(c) = &add.checksum {
                     c.parse::<Digest>()
                         .map_err(|e| err(format!("invalid --checksum `{}`: {e}", shown(c))))?;
                 }
-                (Kind::Http, value.clone(), add.checksum.clone())
+                (
+                    Kind::Http,
+                    safe_url(&add.raw, value, true),
+                    add.checksum.clone(),
+                )
             }
             None => continue,
         };
         out.push(RemoteSource {
             add: add.clone(),
             kind,
-            url,
+            url: safe.url,
+            fetch: value.clone(),
+            secrets: safe.secrets,
             pinned,
         });
     }
     Ok(out)
-}
-
-/// A short excerpt of a value for messages (and never its password).
-pub fn shown(s: &str) -> String {
-    let s = redact(s);
-    match s.char_indices().nth(120) {
-        Some((cut, _)) => format!("{}…", &s[..cut]),
-        None => s,
-    }
-}
-
-/// `scheme://user:password@host/…` with the password replaced by `***`.
-pub fn redact(s: &str) -> String {
-    let Some(start) = s.find("://").map(|i| i + 3) else {
-        return s.to_string();
-    };
-    let end = s[start..]
-        .find(['/', '?', '#'])
-        .map_or(s.len(), |i| start + i);
-    match s[start..end].rfind('@') {
-        Some(at) => match s[start..start + at].find(':') {
-            Some(colon) => format!("{}***{}", &s[..start + colon + 1], &s[start + at..]),
-            None => s.to_string(),
-        },
-        None => s.to_string(),
-    }
 }
 
 /// Where a URL's query and fragment are: `(query range without '?', fragment start at '#')`.
@@ -239,12 +231,5 @@ mod tests {
             assert_eq!(parsed.checksum, C);
             assert!(parsed.fetch_by_commit);
         }
-    }
-
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(redact("https://u:secret@h/r.git"), "https://u:***@h/r.git");
-        assert_eq!(redact("https://u@h/r.git"), "https://u@h/r.git");
-        assert_eq!(redact("https://h/a@b"), "https://h/a@b");
     }
 }
