@@ -11,6 +11,7 @@ use std::path::Path;
 
 use super::common::{self, Target};
 use super::{rewrite, write_out, Console, Outcome, Status};
+use crate::builds::Env;
 use crate::cli::{BuildArgs, ExportArgs, ExportFormat};
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::lockfile::Lock;
@@ -67,7 +68,7 @@ pub fn run(args: &ExportArgs, console: &mut Console<'_>) -> Outcome {
         ExportFormat::BuildContexts | ExportFormat::Bake
     ) {
         for locked in &mut locks {
-            add_dockerfile_stages(console, locked);
+            add_dockerfile_stages(console, &env, locked);
             if !locked.lock.sources.is_empty() {
                 console.warn(
                     &Diagnostic::new(format!(
@@ -343,11 +344,22 @@ fn context_pins(locks: &[Locked]) -> Result<BTreeMap<String, Pin>, Failure> {
 /// Add the Dockerfile's own stage names to those the lock records (a stage that starts
 /// from another stage uses no image, so the lock does not name it). A Dockerfile that
 /// cannot be read is only a warning: the lock alone is what is exported.
-fn add_dockerfile_stages(console: &mut Console<'_>, locked: &mut Locked) {
-    let analysis = common::build_options(&BuildArgs::default(), Some(&locked.lock))
-        .and_then(|options| common::read_dockerfile(&locked.target.dockerfile, &options));
+fn add_dockerfile_stages(console: &mut Console<'_>, env: &Env, locked: &mut Locked) {
+    let path = &locked.target.dockerfile;
+    // A compose or bake lock: the stages of every Dockerfile its builds read.
+    let kind = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(super::discover::kind_of)
+        .filter(|k| *k != super::discover::FileKind::Dockerfile);
+    let analysis = match kind {
+        Some(kind) => super::project::read(path, kind, env).map(|r| r.analysis),
+        None => common::build_options(&BuildArgs::default(), Some(&locked.lock))
+            .and_then(|options| common::read_dockerfile(path, &options))
+            .map(|(_, a)| a),
+    };
     match analysis {
-        Ok((_, analysis)) => locked.stages.extend(analysis.stages.into_iter().flatten()),
+        Ok(analysis) => locked.stages.extend(analysis.stages.into_iter().flatten()),
         Err(d) => console.warn(
             &Diagnostic::new(format!(
                 "cannot check the stage names of {} against the build contexts: {}",

@@ -131,8 +131,10 @@ pub fn build_lock(
         &job.plan,
         answers,
     );
-    lock.sources = sources_lock::build(&job.sources, &job.sources_plan, fetched)
-        .map_err(|e| super::images::error_diagnostic(&job.target.dockerfile, &e))?;
+    lock.sources =
+        sources_lock::build(&job.sources, &job.sources_plan, fetched).map_err(|(e, origin)| {
+            crate::sources::pins::located(e, origin.as_ref(), &job.target.dockerfile)
+        })?;
     Ok(lock)
 }
 
@@ -264,8 +266,7 @@ pub fn prepare_with(
     let wanted = plan::wanted_from(&analysis, &origins, &target.lock);
     check_conflicts(target, &wanted)?;
     let plan = plan::plan(&wanted, old.as_ref(), &options.platforms, refresh);
-    let found = crate::sources::find(&analysis)
-        .map_err(|e| super::images::error_diagnostic(&target.dockerfile, &e))?;
+    let found = crate::sources::pins::find_in(&analysis, &target.dockerfile)?;
     let mut sources = sources_lock::wanted(&found, old.as_ref());
     for (url, want) in &mut sources {
         want.refreshed = refresh_source(url);

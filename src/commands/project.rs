@@ -148,6 +148,7 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
     }
     let mut built = Vec::new();
     let mut sources = Vec::new();
+    let mut stages = Vec::new();
     for b in &project.builds {
         let options = b.options().map_err(|e| error_diagnostic(&e))?;
         let (text, at, dockerfile) = match &b.dockerfile {
@@ -180,11 +181,17 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
         for w in &analysis.warnings {
             warnings.push(warning_at(&at, w));
         }
+        stages.extend(analysis.stages.iter().cloned());
         // Locked through this file; edits to the Dockerfile's bytes are not this file's.
+        let origin = dockerfile::AddOrigin {
+            path: at.clone(),
+            build: format!("{} {:?}", owner_word(kind), b.owner),
+        };
         sources.extend(analysis.sources.into_iter().map(|s| AddSource {
             span: None,
             checksum_span: None,
             flags_at: None,
+            origin: Some(origin.clone()),
             ..s
         }));
         for u in analysis.images {
@@ -210,7 +217,9 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
         analysis: Analysis {
             images,
             warnings: Vec::new(),
-            stages: Vec::new(),
+            // Every built Dockerfile's stage names, for the checks that a build context
+            // does not replace a stage.
+            stages,
             sources,
         },
         origins,

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Failure};
-use crate::dockerfile::Error;
+use crate::dockerfile::{AddOrigin, Error};
 use crate::lockfile::{Lock, SourceEntry, SourcePin};
 use crate::reference::Digest;
 use crate::sources::git::{self, Ask};
@@ -238,7 +238,7 @@ pub fn build(
     wanted: &BTreeMap<String, WantSource>,
     plan: &BTreeMap<String, Plan>,
     answers: &Answers,
-) -> Result<BTreeMap<String, SourceEntry>, Error> {
+) -> Result<BTreeMap<String, SourceEntry>, (Error, Option<AddOrigin>)> {
     let mut out = BTreeMap::new();
     for (url, want) in wanted {
         let pin = match plan.get(url) {
@@ -270,15 +270,18 @@ pub fn build(
                         "the ref moved since the checksum was written: check the new commit, then update or remove the checksum",
                     ),
                 };
-                return Err(Error {
-                    line: *line,
-                    message: format!(
-                        "`{}` is pinned to {p} but {what} {}",
-                        shown(url),
-                        pin.shown()
-                    ),
-                    help: Some(help.into()),
-                });
+                return Err((
+                    Error {
+                        line: *line,
+                        message: format!(
+                            "`{}` is pinned to {p} but {what} {}",
+                            shown(url),
+                            pin.shown()
+                        ),
+                        help: Some(help.into()),
+                    },
+                    want.source.add.origin.clone(),
+                ));
             }
         }
         out.insert(

@@ -332,8 +332,7 @@ fn check(
             });
         }
     }
-    let remote = crate::sources::find(&analysis)
-        .map_err(|e| super::images::error_diagnostic(&target.dockerfile, &e))?;
+    let remote = crate::sources::pins::find_in(&analysis, &target.dockerfile)?;
     let sources = sources_lock::wanted(&remote, Some(&lock));
     verify_sources::compare(
         target,

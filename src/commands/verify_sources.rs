@@ -3,7 +3,7 @@
 //! any source neither locked nor pinned; with `--online`, the bytes or the ref now.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::common::Target;
@@ -21,6 +21,7 @@ const KIND: &str = "source";
 pub struct DriftCheck {
     dockerfile: PathBuf,
     line: usize,
+    /// The URL as messages show it, with the build that reads it.
     url: String,
     locked: SourcePin,
     plan: Plan,
@@ -37,13 +38,14 @@ pub fn compare(
 ) {
     let lock_name = target.lock.display();
     for (url, want) in wanted {
+        let (path, by) = place(target, want);
         let Some(entry) = lock.sources.get(url) else {
             found.push(
                 Finding::new(
                     Code::MissingLockEntry,
-                    &target.dockerfile,
+                    path,
                     Some(want.line()),
-                    format!("source `{}` is not in {lock_name}", shown(url)),
+                    format!("source `{}`{by} is not in {lock_name}", shown(url)),
                 )
                 .with_kind(KIND),
             );
@@ -51,10 +53,10 @@ pub fn compare(
                 found.push(
                     Finding::new(
                         Code::Unpinned,
-                        &target.dockerfile,
+                        path,
                         Some(want.line()),
                         format!(
-                            "`ADD {}` is neither locked nor pinned with --checksum",
+                            "`ADD {}`{by} is neither locked nor pinned with --checksum",
                             shown(url)
                         ),
                     )
@@ -68,10 +70,10 @@ pub fn compare(
                 found.push(
                     Finding::new(
                         Code::DigestMismatch,
-                        &target.dockerfile,
+                        path,
                         Some(*line),
                         format!(
-                            "source `{}` is pinned to {pin} but {lock_name} has {}",
+                            "source `{}`{by} is pinned to {pin} but {lock_name} has {}",
                             shown(url),
                             entry.pin.shown()
                         ),
@@ -97,6 +99,16 @@ pub fn compare(
                 .with_kind(KIND),
             );
         }
+    }
+}
+
+/// Where a finding about `want` goes: the Dockerfile its line is in (for a compose or bake
+/// build, the built Dockerfile, not the file that builds it), and the words naming that
+/// build for the message.
+fn place<'a>(target: &'a Target, want: &'a WantSource) -> (&'a Path, String) {
+    match &want.source.add.origin {
+        Some(o) => (o.path.as_path(), format!(" (built by {})", o.build)),
+        None => (target.dockerfile.as_path(), String::new()),
     }
 }
 
@@ -135,10 +147,11 @@ pub fn drift_checks(
             }
             _ => continue,
         };
+        let (path, by) = place(target, want);
         out.push(DriftCheck {
-            dockerfile: target.dockerfile.clone(),
+            dockerfile: path.to_path_buf(),
             line: want.line(),
-            url: url.clone(),
+            url: format!("`{}`{by}", shown(url)),
             locked: entry.pin.clone(),
             plan,
         });
@@ -159,15 +172,15 @@ pub fn check_drift(checks: &[DriftCheck], timeout: Duration) -> Result<Vec<Findi
         let message = match (&c.plan, &c.locked) {
             (Plan::Http(u), SourcePin::Http { checksum }) => match answers.http.get(u) {
                 Some(now) if now != checksum => format!(
-                    "source `{}` changed: locked {checksum}, the server now sends {now}",
-                    shown(&c.url)
+                    "source {} changed: locked {checksum}, the server now sends {now}",
+                    c.url
                 ),
                 _ => continue,
             },
             (Plan::Git(a), SourcePin::Git { commit, .. }) => match answers.git.get(a) {
                 Some(now) if now != commit => format!(
-                    "source `{}` moved: locked {commit}, {} is now at {now}",
-                    shown(&c.url),
+                    "source {} moved: locked {commit}, {} is now at {now}",
+                    c.url,
                     if a.git_ref.is_empty() {
                         "the default branch"
                     } else {

@@ -670,6 +670,7 @@ fn add_sources(
             checksum_span: checksum_span.clone(),
             flags_at: add.flags_at,
             siblings: add.sources.len(),
+            origin: None,
         };
         out.push((i, source));
     }

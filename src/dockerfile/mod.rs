@@ -128,6 +128,18 @@ pub struct AddSource {
     pub flags_at: Option<usize>,
     /// How many sources the instruction has (`--checksum` needs exactly one).
     pub siblings: usize,
+    /// Where the use was read from, when a compose or bake file's build read it.
+    pub origin: Option<AddOrigin>,
+}
+
+/// The Dockerfile a use is in, and the build that reads it, for a use found through a
+/// compose or bake file: findings name that Dockerfile, not the file that builds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddOrigin {
+    /// The Dockerfile (or, for an inline Dockerfile, the compose or bake file).
+    pub path: std::path::PathBuf,
+    /// `service "web"` or `target "api"`.
+    pub build: String,
 }
 
 /// A warning that does not stop the build (e.g. `COPY --from=` naming no stage).

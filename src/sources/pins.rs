@@ -3,11 +3,13 @@
 //! `?checksum=<commit>&fetch-by-commit=true` (Dockerfile syntax 1.24+) or `#<commit>`.
 
 use std::ops::Range;
+use std::path::Path;
 
 use super::gitref::{self, GitRef};
 pub use super::redact::{redact, shown};
 use super::redact::{safe_url, Redacted};
-use crate::dockerfile::{AddSource, Analysis, Error};
+use crate::diagnostic::Diagnostic;
+use crate::dockerfile::{AddOrigin, AddSource, Analysis, Error};
 use crate::reference::Digest;
 
 /// What kind of remote source a use is.
@@ -62,12 +64,41 @@ impl RemoteSource {
 /// The `ADD` sources of `analysis` that BuildKit fetches, in order. A git source BuildKit
 /// rejects, or a `--checksum` it would refuse, is an error on that line.
 pub fn find(analysis: &Analysis) -> Result<Vec<RemoteSource>, Error> {
+    find_located(analysis).map_err(|(e, _)| e)
+}
+
+/// [`find`], with the error placed in the file its line is in: `dockerfile` for a
+/// Dockerfile read on its own, the built Dockerfile for a compose or bake file's use.
+pub fn find_in(analysis: &Analysis, dockerfile: &Path) -> Result<Vec<RemoteSource>, Diagnostic> {
+    find_located(analysis).map_err(|(e, origin)| located(e, origin.as_ref(), dockerfile))
+}
+
+/// An error on a line of `origin`'s Dockerfile (noting the build that reads it), or of
+/// `dockerfile` for a use read on its own.
+pub fn located(e: Error, origin: Option<&AddOrigin>, dockerfile: &Path) -> Diagnostic {
+    let path = origin.map_or(dockerfile, |o| o.path.as_path());
+    let mut d = Diagnostic::new(e.message).at(path, Some(e.line));
+    if let Some(o) = origin {
+        d = d.with_note(format!("built by {}", o.build));
+    }
+    match e.help {
+        Some(h) => d.with_help(h),
+        None => d,
+    }
+}
+
+type Located = (Error, Option<AddOrigin>);
+
+fn find_located(analysis: &Analysis) -> Result<Vec<RemoteSource>, Located> {
     let mut out = Vec::new();
     for add in &analysis.sources {
-        let err = |message: String| Error {
-            line: add.line,
-            message,
-            help: None,
+        let err = |message: String| {
+            let e = Error {
+                line: add.line,
+                message,
+                help: None,
+            };
+            (e, add.origin.clone())
         };
         let value = &add.value;
         let git = gitref::parse_git_ref(value)
