@@ -104,7 +104,11 @@ fn behind_basic(user: &str, password: &str, body: &'static [u8]) -> impl Fn(&See
             ("200 OK", Vec::new(), body.to_vec())
         } else {
             let challenge = ("WWW-Authenticate".into(), "Basic realm=\"files\"".into());
-            ("401 Unauthorized", vec![challenge], b"login required".to_vec())
+            (
+                "401 Unauthorized",
+                vec![challenge],
+                b"login required".to_vec(),
+            )
         }
     }
 }
@@ -156,7 +160,10 @@ fn the_default_entry_and_other_machines_never_reach_a_host() {
 
 #[test]
 fn the_hosts_own_machine_entry_answers_its_401_only() {
-    let server = Recorder::start(LOOPBACK, behind_basic("robot", "right-secret-3", b"private"));
+    let server = Recorder::start(
+        LOOPBACK,
+        behind_basic("robot", "right-secret-3", b"private"),
+    );
     let url = format!("http://{}/file", server.addr);
     let tree = tree_fetching(
         &url,
@@ -181,7 +188,11 @@ fn a_redirect_to_another_host_carries_neither_login_nor_referer() {
     let elsewhere = format!("http://localhost:{}/file", other.addr.port());
     let login = behind_basic("robot", "right-secret-3", b"");
     let first = Recorder::start(LOOPBACK, move |s| match login(s) {
-        ("200 OK", ..) => ("302 Found", vec![("Location".into(), elsewhere.clone())], vec![]),
+        ("200 OK", ..) => (
+            "302 Found",
+            vec![("Location".into(), elsewhere.clone())],
+            vec![],
+        ),
         refused => refused,
     });
     let url = format!("http://{}/file?token=query-token-4", first.addr);
@@ -214,7 +225,11 @@ fn a_401_from_the_host_a_redirect_names_is_not_answered() {
     let other = Recorder::start(LOOPBACK, behind_basic("robot", "right-secret-3", b"x"));
     let elsewhere = format!("http://localhost:{}/file", other.addr.port());
     let first = Recorder::start(LOOPBACK, move |_| {
-        ("302 Found", vec![("Location".into(), elsewhere.clone())], vec![])
+        (
+            "302 Found",
+            vec![("Location".into(), elsewhere.clone())],
+            vec![],
+        )
     });
     let url = format!("http://{}/file", first.addr);
     let tree = tree_fetching(
