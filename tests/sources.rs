@@ -458,9 +458,10 @@ fn a_netrc_login_is_not_sent_to_the_host_a_redirect_names() {
         .env("NETRC", &netrc)
         .assert()
         .code(0);
-    assert!(
-        first.seen_auth()[0].is_some(),
-        "the URL's own host gets the login"
+    assert_eq!(
+        first.seen_auth(),
+        [None],
+        "the URL's own host gets the login only when it asks"
     );
     assert_eq!(other.seen_auth(), [None], "the other host does not");
     assert_eq!(

@@ -1,5 +1,8 @@
-//! `~/.netrc` (or the file `NETRC` names), read as curl reads it: `machine`, `default`,
-//! `login`, `password`, `macdef` skipped. Only the entry for the URL's own host is used.
+//! `~/.netrc` (or the file `NETRC` names), parsed as curl parses it (`machine`, `default`,
+//! `login`, `password`, `macdef` skipped) but used more narrowly: only a `machine` entry
+//! naming the URL's own host counts. The `default` entry is never used, since the hosts
+//! an `ADD` names come from the tree being checked, and a login meant for any host would
+//! go to whichever host that tree chooses.
 
 use std::path::PathBuf;
 
@@ -25,61 +28,45 @@ fn path() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".netrc"))
 }
 
-/// The login for `host` from the user's netrc file, if it has one (or a `default`).
+/// The login for `host` from the user's netrc file, if it has a `machine` entry for it.
 pub fn lookup(host: &str) -> Option<Login> {
     let text = std::fs::read_to_string(path()?).ok()?;
     find(&text, host)
 }
 
-/// The entry for `host` in netrc `text`: the first `machine host`, else `default`.
+/// The first `machine host` entry in netrc `text`. `default` ends the entry before it
+/// and is otherwise ignored.
 pub fn find(text: &str, host: &str) -> Option<Login> {
+    // An IPv6 host comes bracketed from a URL and bare in a netrc file.
+    let host = host.trim_start_matches('[').trim_end_matches(']');
     let mut tokens = Tokens::new(text);
-    let mut found: Option<Login> = None;
-    let mut default: Option<Login> = None;
-    // What the current entry is for: Some(true) our machine, Some(false) another one,
-    // None the default entry.
-    let mut current: Option<Option<bool>> = None;
+    // Whether the entry being read is `machine host`.
+    let mut ours = false;
     let mut entry = Login {
         login: String::new(),
         password: String::new(),
     };
-    let mut finish = |current: Option<Option<bool>>, entry: &mut Login| {
-        let e = std::mem::replace(
-            entry,
-            Login {
-                login: String::new(),
-                password: String::new(),
-            },
-        );
-        match current {
-            Some(Some(true)) if found.is_none() => found = Some(e),
-            Some(None) if default.is_none() => default = Some(e),
-            _ => {}
-        }
-    };
     while let Some(t) = tokens.next() {
         match t {
+            "machine" | "default" | "macdef" if ours => return Some(entry),
             "machine" => {
-                finish(current, &mut entry);
                 let name = tokens.next().unwrap_or("");
-                current = Some(Some(name.eq_ignore_ascii_case(host)));
+                ours = name.eq_ignore_ascii_case(host);
             }
-            "default" => {
-                finish(current, &mut entry);
-                current = Some(None);
+            "default" => ours = false,
+            "login" if ours => entry.login = tokens.next().unwrap_or("").to_string(),
+            "password" if ours => entry.password = tokens.next().unwrap_or("").to_string(),
+            "login" | "password" | "account" => {
+                tokens.next();
             }
-            "login" => entry.login = tokens.next().unwrap_or("").to_string(),
-            "password" => entry.password = tokens.next().unwrap_or("").to_string(),
             "macdef" => {
-                finish(current, &mut entry);
-                current = None;
+                ours = false;
                 tokens.skip_macro();
             }
             _ => {}
         }
     }
-    finish(current, &mut entry);
-    found.or(default)
+    ours.then_some(entry)
 }
 
 /// Whitespace-separated tokens; `"…"` quotes a token with spaces.
@@ -125,7 +112,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn machine_then_default() {
+    fn machine_entries_only() {
         let text = "machine a.example login ua password pa\n\
                     macdef init\ncd x\n\n\
                     machine b.example\n  login ub\n  password \"p b\"\n\
@@ -133,8 +120,28 @@ mod tests {
         let b = find(text, "B.example").unwrap();
         assert_eq!((b.login.as_str(), b.password.as_str()), ("ub", "p b"));
         assert_eq!(find(text, "a.example").unwrap().password, "pa");
-        assert_eq!(find(text, "c.example").unwrap().login, "anon");
         assert_eq!(find("machine x login l password p", "y"), None);
         assert!(!format!("{b:?}").contains("p b"), "debug output hides it");
+    }
+
+    #[test]
+    fn the_default_entry_is_never_used() {
+        let text = "default login anon password guest\nmachine a.example login ua password pa\n";
+        assert_eq!(find(text, "c.example"), None);
+        assert_eq!(find("default login anon password guest", "a.example"), None);
+        // A token named like a keyword after `login` is a value, not a new entry.
+        let text = "machine a.example login default password machine\n";
+        let a = find(text, "a.example").unwrap();
+        assert_eq!(
+            (a.login.as_str(), a.password.as_str()),
+            ("default", "machine")
+        );
+        assert_eq!(find(text, "machine"), None);
+        assert_eq!(
+            find("machine ::1 login l password p", "[::1]")
+                .unwrap()
+                .login,
+            "l"
+        );
     }
 }
