@@ -75,7 +75,7 @@ json\t''"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -l insecure-registry -d 'Allow plain HTTP for this registry (loopback registries always are)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -l registry-mirror -d 'Resolve REGISTRY\'s images through a mirror; the lock keeps the original names' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -s j -l jobs -d 'Requests in flight at once per registry' -r
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -l timeout -d 'Timeout for each request, in seconds' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -l timeout -d 'Deadline in seconds for each registry request, each whole ADD download and each git lookup' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -s C -d 'Run as if started in DIR' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
@@ -94,7 +94,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l insecure-registry -d 'Allow plain HTTP for this registry (loopback registries always are)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l registry-mirror -d 'Resolve REGISTRY\'s images through a mirror; the lock keeps the original names' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s j -l jobs -d 'Requests in flight at once per registry' -r
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l timeout -d 'Timeout for each request, in seconds' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l timeout -d 'Deadline in seconds for each registry request, each whole ADD download and each git lookup' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s C -d 'Run as if started in DIR' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
@@ -116,7 +116,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" 
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l insecure-registry -d 'Allow plain HTTP for this registry (loopback registries always are)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l registry-mirror -d 'Resolve REGISTRY\'s images through a mirror; the lock keeps the original names' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -s j -l jobs -d 'Requests in flight at once per registry' -r
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l timeout -d 'Timeout for each request, in seconds' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l timeout -d 'Deadline in seconds for each registry request, each whole ADD download and each git lookup' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -s C -d 'Run as if started in DIR' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
@@ -153,7 +153,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" 
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l insecure-registry -d 'Allow plain HTTP for this registry (loopback registries always are)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l registry-mirror -d 'Resolve REGISTRY\'s images through a mirror; the lock keeps the original names' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -s j -l jobs -d 'Requests in flight at once per registry' -r
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l timeout -d 'Timeout for each request, in seconds' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l timeout -d 'Deadline in seconds for each registry request, each whole ADD download and each git lookup' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -s C -d 'Run as if started in DIR' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''

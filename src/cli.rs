@@ -145,7 +145,7 @@ pub struct RegistryArgs {
     #[arg(long, short = 'j', default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: u16,
 
-    /// Timeout for each request, in seconds
+    /// Deadline in seconds for each registry request, each whole ADD download and each git lookup
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
 }
