@@ -159,10 +159,12 @@ pub fn repository_of(dir: &Path, timeout: Duration) -> Result<Option<Repo>, Repo
     let out = match run(cmd, "rev-parse", timeout, STDERR_KEPT) {
         Ok(out) => out,
         Err(e) if e.is_not_found() => return Ok(None),
-        Err(e) => return Err(RepoError::Run {
+        Err(e) => {
+            return Err(RepoError::Run {
                 top: top.to_path_buf(),
                 error: e,
-            }),
+            })
+        }
     };
     if !out.status.success() {
         return Err(RepoError::Refused {
@@ -324,7 +326,11 @@ mod tests {
         assert!(matches!(err, Error::TimedOut { .. }), "{err}");
         assert!(start.elapsed() < Duration::from_secs(5));
         std::thread::sleep(Duration::from_millis(100));
-        assert_eq!(running(&format!("sleep {seconds}")), 0, "a helper outlived git");
+        assert_eq!(
+            running(&format!("sleep {seconds}")),
+            0,
+            "a helper outlived git"
+        );
     }
 
     #[test]

@@ -125,10 +125,7 @@ pub fn find(root: &Path, excludes: &Excludes) -> Result<Vec<Found>, Failure> {
             continue;
         }
         // A name that is not UTF-8 is judged by its readable part, not dropped.
-        let Some(kind) = rel
-            .file_name()
-            .and_then(|n| kind_of(&n.to_string_lossy()))
-        else {
+        let Some(kind) = rel.file_name().and_then(|n| kind_of(&n.to_string_lossy())) else {
             continue;
         };
         let path = join(root, &rel);

@@ -99,10 +99,7 @@ fn resolve_noting(
     if lock(silent).contains(&host) {
         return Err(error(
             ask,
-            format!(
-                "not asked: {} timed out earlier in this run",
-                shown(&host)
-            ),
+            format!("not asked: {} timed out earlier in this run", shown(&host)),
             Some(timeout_help()),
         ));
     }

@@ -62,7 +62,11 @@ fn a_dockerfile_below_a_non_utf8_directory_is_found() {
     write_bytes(&tree, b"svc/api\xfe.Dockerfile", "FROM scratch\n");
     tree.commit();
     let run = tree.run(&["verify", "--recursive", "."], &[]);
-    assert_eq!(run.code, Some(1), "both unlocked files are reported: {run:?}");
+    assert_eq!(
+        run.code,
+        Some(1),
+        "both unlocked files are reported: {run:?}"
+    );
     let out = run.output();
     assert!(
         out.contains("svc\\xff/Dockerfile") || out.contains("svc\u{fffd}/Dockerfile"),
@@ -83,20 +87,41 @@ fn a_dockerfile_below_a_non_utf8_directory_is_found() {
     assert_eq!(run.code, Some(0), "{run:?}");
 }
 
-/// A `git` first on PATH that refuses every repository, as git does one it does not trust.
+/// A `git` first on PATH that refuses to list the repository's files, as git does one
+/// it does not trust; everything else goes to the real git.
 fn refusing_git(tree: &Tree) -> String {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let real = std::env::split_paths(&path)
+        .map(|d| d.join("git"))
+        .find(|p| p.is_file())
+        .expect("git on PATH");
     let bin = tree.outside().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let script = bin.join("git");
     std::fs::write(
         &script,
-        "#!/bin/sh\n\
-         echo \"fatal: detected dubious ownership in repository at '$PWD'\" >&2\n\
-         exit 128\n",
+        format!(
+            "#!/bin/sh
+             for a in \"$@\"; do
+             \tif [ \"$a\" = ls-files ]; then
+             \t\techo \"fatal: detected dubious ownership in repository at '$PWD'\" >&2
+             \t\techo 'To add an exception for this directory, call:' >&2
+             \t\texit 128
+             \tfi
+             done
+             exec '{}' \"$@\"
+",
+            real.display()
+        ),
     )
     .unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default())
+    let mut dirs = vec![bin];
+    dirs.extend(std::env::split_paths(&path));
+    std::env::join_paths(dirs)
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
 }
 
 #[test]

@@ -230,7 +230,9 @@ fn a_black_holed_git_host_costs_one_timeout_and_leaves_nothing_running() {
     std::thread::sleep(Duration::from_millis(300));
     let left = processes_with(&tag);
     for (p, _) in &left {
-        let _ = Command::new("kill").args(["-KILL", &p.to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-KILL", &p.to_string()])
+            .status();
     }
     let _ = Command::new("kill")
         .args(["-KILL", "--", &format!("-{pid}")])
