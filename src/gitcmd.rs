@@ -150,12 +150,12 @@ pub fn repository_of(dir: &Path, timeout: Duration) -> Result<Option<Repo>, Repo
         return Ok(None);
     };
     let mut cmd = base();
-    cmd.current_dir(top).args([
-        "rev-parse",
-        "--path-format=absolute",
-        "--git-dir",
-        "--show-toplevel",
-    ]);
+    cmd.current_dir(top)
+        .args(["rev-parse", "--absolute-git-dir", "--show-toplevel"]);
+    if let Some(above) = top.parent() {
+        // If `top/.git` is not a repository after all, git must not go on looking above.
+        cmd.env("GIT_CEILING_DIRECTORIES", above);
+    }
     let out = match run(cmd, "rev-parse", timeout, STDERR_KEPT) {
         Ok(out) => out,
         Err(e) if e.is_not_found() => return Ok(None),
@@ -172,13 +172,17 @@ pub fn repository_of(dir: &Path, timeout: Duration) -> Result<Option<Repo>, Repo
             complaint: out.complaint(),
         });
     }
-    let mut lines = out
+    let lines: Vec<&[u8]> = out
         .stdout
+        .strip_suffix(b"\n")
+        .unwrap_or(&out.stdout)
         .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(path_from_bytes);
-    match (lines.next(), lines.next()) {
-        (Some(git_dir), Some(work_tree)) => Ok(Some(Repo { git_dir, work_tree })),
+        .collect();
+    match lines[..] {
+        [git_dir, work_tree] if !git_dir.is_empty() && !work_tree.is_empty() => Ok(Some(Repo {
+            git_dir: path_from_bytes(git_dir),
+            work_tree: path_from_bytes(work_tree),
+        })),
         _ => Err(RepoError::Refused {
             top: top.to_path_buf(),
             complaint: "git named no work tree".into(),
