@@ -226,14 +226,17 @@ pub fn run(
         match child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) if Instant::now() >= deadline => {
-                // Not yet reaped, so the group id is still git's own.
+                // Not yet reaped, so the group id is still git's own. git itself is
+                // killed directly too, in case no `kill` program could be run.
                 kill_group(&child);
+                let _ = child.kill();
                 let _ = child.wait();
                 return Err(timed_out());
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
             Err(e) => {
                 kill_group(&child);
+                let _ = child.kill();
                 let _ = child.wait();
                 return Err(Error::Wait(e));
             }
