@@ -15,6 +15,7 @@ pub mod compose;
 pub mod config;
 pub mod diagnostic;
 pub mod dockerfile;
+pub mod gitcmd;
 pub mod lockfile;
 pub mod platform;
 pub mod reference;

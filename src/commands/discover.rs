@@ -1,16 +1,24 @@
 //! Which files `--recursive` takes: every file git tracks below the root, hidden
 //! directories and `.gitignore`d paths included, plus untracked files git does not ignore
 //! (outside a repository: every file `.gitignore` does not exclude), whose name is a
-//! Dockerfile, Containerfile, compose or bake file; minus `--exclude` globs.
+//! Dockerfile, Containerfile, compose or bake file; minus `--exclude` globs. Inside a
+//! repository git's list is the only one: when git cannot give it, that is an error,
+//! never a quiet switch to the walk (which would skip tracked files under ignored paths).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::time::Duration;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::common::link_inside;
 use crate::diagnostic::{Diagnostic, Failure};
+use crate::gitcmd;
 use crate::{bake, compose};
+
+/// How long git may take to list a repository's files.
+const LIST_TIMEOUT: Duration = Duration::from_secs(120);
+/// The most `git ls-files` may print (NUL-separated names).
+const LIST_MAX_BYTES: usize = 256 << 20;
 
 /// What a found file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -104,7 +112,7 @@ impl Excludes {
 /// that is a symlink leading outside `root` (or to something not a file) is an error: a
 /// tree anyone can change (a pull request) must not make the tool read files elsewhere.
 pub fn find(root: &Path, excludes: &Excludes) -> Result<Vec<Found>, Failure> {
-    let relative = match git_files(root) {
+    let relative = match git_files(root)? {
         Some(files) => files,
         None => walked_files(root)?,
     };
@@ -116,7 +124,8 @@ pub fn find(root: &Path, excludes: &Excludes) -> Result<Vec<Found>, Failure> {
         if excludes.matches(&rel) {
             continue;
         }
-        let Some(kind) = rel.file_name().and_then(|n| n.to_str()).and_then(kind_of) else {
+        // A name that is not UTF-8 is judged by its readable part, not dropped.
+        let Some(kind) = rel.file_name().and_then(|n| kind_of(&n.to_string_lossy())) else {
             continue;
         };
         let path = join(root, &rel);
@@ -146,7 +155,7 @@ pub fn find(root: &Path, excludes: &Excludes) -> Result<Vec<Found>, Failure> {
 /// Locks below `root` (`X.lock` for a name `--recursive` takes), to find those whose file
 /// is gone.
 pub fn find_locks(root: &Path, excludes: &Excludes) -> Result<Vec<PathBuf>, Diagnostic> {
-    let relative = match git_files(root) {
+    let relative = match git_files(root)? {
         Some(files) => files,
         None => walked_files(root)?,
     };
@@ -154,10 +163,11 @@ pub fn find_locks(root: &Path, excludes: &Excludes) -> Result<Vec<PathBuf>, Diag
         .into_iter()
         .filter(|rel| !excludes.matches(rel))
         .filter(|rel| {
-            rel.file_name()
-                .and_then(|n| n.to_str())
-                .and_then(|n| n.strip_suffix(".lock"))
-                .is_some_and(|subject| kind_of(subject).is_some())
+            rel.file_name().is_some_and(|n| {
+                n.to_string_lossy()
+                    .strip_suffix(".lock")
+                    .is_some_and(|subject| kind_of(subject).is_some())
+            })
         })
         .map(|rel| join(root, &rel))
         .filter(|p| p.is_file())
@@ -176,31 +186,49 @@ fn join(root: &Path, rel: &Path) -> PathBuf {
 }
 
 /// Tracked files and untracked files git does not ignore, relative to `root`; `None`
-/// outside a git work tree or without git.
-fn git_files(root: &Path) -> Option<Vec<PathBuf>> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args([
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ])
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
+/// outside a git work tree or without git. The repository is found without letting git
+/// look inside the tree ([`gitcmd::repository_of`]) and named to git explicitly.
+fn git_files(root: &Path) -> Result<Option<Vec<PathBuf>>, Diagnostic> {
+    let repo = gitcmd::repository_of(root, LIST_TIMEOUT).map_err(|e| {
+        Diagnostic::new(e.to_string()).with_help(
+            "--recursive lists files with git inside a repository; fix what git reports \
+             (for a repository another user owns, see `git help config`, safe.directory)",
+        )
+    })?;
+    let Some(repo) = repo else {
+        return Ok(None);
+    };
+    let cwd = std::fs::canonicalize(root)
+        .map_err(|e| Diagnostic::new(format!("cannot search {}: {e}", root.display())))?;
+    let mut cmd = gitcmd::in_repo(&repo, &cwd);
+    cmd.args([
+        "ls-files",
+        "-z",
+        "--cached",
+        "--others",
+        "--exclude-standard",
+    ]);
+    let out = gitcmd::run(cmd, "ls-files", LIST_TIMEOUT, LIST_MAX_BYTES).map_err(|e| {
+        Diagnostic::new(format!(
+            "cannot list the files below {}: {e}",
+            root.display()
+        ))
+    })?;
     if !out.status.success() {
-        return None;
+        return Err(Diagnostic::new(format!(
+            "git cannot list the files below {}: {}",
+            root.display(),
+            out.complaint()
+        ))
+        .with_help("--recursive lists files with git inside a repository; fix what git reports"));
     }
-    let text = String::from_utf8(out.stdout).ok()?;
-    Some(
-        text.split('\0')
+    Ok(Some(
+        out.stdout
+            .split(|b| *b == 0)
             .filter(|s| !s.is_empty())
-            .map(PathBuf::from)
+            .map(gitcmd::path_from_bytes)
             .collect(),
-    )
+    ))
 }
 
 /// Outside git: every file below `root` that `.gitignore` files do not exclude, hidden
@@ -274,7 +302,7 @@ mod tests {
     }
 
     fn git(root: &Path, args: &[&str]) {
-        let ok = Command::new("git")
+        let ok = std::process::Command::new("git")
             .arg("-C")
             .arg(root)
             .args(["-c", "user.name=t", "-c", "user.email=t@t"])

@@ -2,14 +2,23 @@
 //! user's own git, so their credential helpers, `~/.gitconfig` rewrites and SSH config
 //! apply as they do for `git clone`. The ref is matched as BuildKit's git source matches
 //! it (`source/git/source.go`): a branch before a tag, and an annotated tag resolved to the
-//! commit it points to.
+//! commit it points to. git runs through [`crate::gitcmd`]: no repository's config (the
+//! tree's least of all) applies, only BuildKit's transports are allowed, and a lookup
+//! past `--timeout` ends with every helper git started.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
 
-use super::gitref::is_commit;
+use super::gitref::{is_commit, parse_url};
 use super::pins::{redact, shown};
+use crate::gitcmd;
+
+/// Lookups in flight at once.
+const WORKERS: usize = 8;
+/// The most `ls-remote` may print for the two patterns asked.
+const MAX_LISTING: usize = 4 << 20;
 
 /// Why a ref could not be resolved. Messages never show a password.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,25 +45,74 @@ pub struct Ask {
     pub git_ref: String,
 }
 
-/// Resolve every ask, a few `git` processes at a time; answers in order.
+/// Resolve every ask, [`WORKERS`] `git` processes at a time, each taking the next ask as
+/// soon as it is free; answers in order. Once a host has timed out, its other asks fail
+/// at once instead of each waiting out `timeout` again.
 pub fn resolve_all(asks: &[Ask], timeout: Duration) -> Vec<Result<String, Error>> {
-    let mut out = Vec::with_capacity(asks.len());
-    for chunk in asks.chunks(8) {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = chunk
-                .iter()
-                .map(|a| scope.spawn(move || resolve(a, timeout)))
-                .collect();
-            for (h, a) in handles.into_iter().zip(chunk) {
-                out.push(
-                    h.join().unwrap_or_else(|_| {
-                        Err(error(a, "the resolver thread failed".into(), None))
-                    }),
-                );
-            }
-        });
+    let next = AtomicUsize::new(0);
+    let silent = Mutex::new(HashSet::new());
+    let answers: Mutex<Vec<Option<Result<String, Error>>>> =
+        Mutex::new((0..asks.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..WORKERS.min(asks.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(ask) = asks.get(i) else { break };
+                let answer = resolve_noting(ask, timeout, &silent);
+                if let Some(slot) = lock(&answers).get_mut(i) {
+                    *slot = Some(answer);
+                }
+            });
+        }
+    });
+    let answers = answers.into_inner().unwrap_or_else(|p| p.into_inner());
+    answers
+        .into_iter()
+        .zip(asks)
+        .map(|(answer, a)| {
+            answer.unwrap_or_else(|| Err(error(a, "the resolver thread failed".into(), None)))
+        })
+        .collect()
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The host (`host[:port]`) an ask goes to, for remembering one that timed out.
+fn host_of(ask: &Ask) -> String {
+    parse_url(&ask.remote)
+        .map(|u| u.host.to_ascii_lowercase())
+        .unwrap_or_else(|_| ask.remote.clone())
+}
+
+/// [`resolve`], skipping a host in `silent` and adding one that times out.
+fn resolve_noting(
+    ask: &Ask,
+    timeout: Duration,
+    silent: &Mutex<HashSet<String>>,
+) -> Result<String, Error> {
+    if is_commit(&ask.git_ref) {
+        return Ok(ask.git_ref.clone());
     }
-    out
+    let host = host_of(ask);
+    if lock(silent).contains(&host) {
+        return Err(error(
+            ask,
+            format!("not asked: {} timed out earlier in this run", shown(&host)),
+            Some(timeout_help()),
+        ));
+    }
+    resolve_ref(ask, timeout).map_err(|f| {
+        if f.timed_out {
+            lock(silent).insert(host);
+        }
+        f.error
+    })
+}
+
+fn timeout_help() -> String {
+    "raise --timeout, or check that the host is reachable".into()
 }
 
 fn error(a: &Ask, message: String, help: Option<String>) -> Error {
@@ -68,6 +126,25 @@ fn error(a: &Ask, message: String, help: Option<String>) -> Error {
 
 /// The commit `ask` names now.
 pub fn resolve(ask: &Ask, timeout: Duration) -> Result<String, Error> {
+    resolve_ref(ask, timeout).map_err(|f| f.error)
+}
+
+/// A lookup that failed, and whether it was by the deadline.
+struct Failed {
+    error: Error,
+    timed_out: bool,
+}
+
+impl From<Error> for Failed {
+    fn from(error: Error) -> Failed {
+        Failed {
+            error,
+            timed_out: false,
+        }
+    }
+}
+
+fn resolve_ref(ask: &Ask, timeout: Duration) -> Result<String, Failed> {
     if is_commit(&ask.git_ref) {
         return Ok(ask.git_ref.clone());
     }
@@ -83,63 +160,33 @@ pub fn resolve(ask: &Ask, timeout: Duration) -> Result<String, Error> {
             ask,
             format!("the repository has no ref {git_ref}"),
             Some("name a branch, a tag or a full commit in the URL's fragment or query".into()),
-        )),
+        )
+        .into()),
     }
 }
 
-/// Run `git ls-remote -- REMOTE PATTERNS…` with prompts off and a deadline.
-fn ls_remote(ask: &Ask, patterns: &[String], timeout: Duration) -> Result<String, Error> {
-    let mut child = Command::new("git")
-        .args(["ls-remote", "--", &ask.remote])
-        .args(patterns)
-        // Never wait for a password on a terminal: a helper answers, or the lookup fails.
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GCM_INTERACTIVE", "never")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            let help = (e.kind() == std::io::ErrorKind::NotFound)
-                .then(|| "install git: git sources are resolved with `git ls-remote`".to_string());
-            error(ask, format!("cannot run git: {e}"), help)
-        })?;
-    let mut stdout = child.stdout.take();
-    let mut stderr = child.stderr.take();
-    let out_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        if let Some(o) = stdout.as_mut() {
-            let _ = o.read_to_string(&mut s);
-        }
-        s
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        if let Some(e) = stderr.as_mut() {
-            let _ = e.read_to_string(&mut s);
-        }
-        s
-    });
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(error(
-                    ask,
-                    format!("git ls-remote took longer than {}s", timeout.as_secs()),
-                    Some("raise --timeout, or check that the host is reachable".into()),
-                ));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(e) => return Err(error(ask, format!("cannot wait for git: {e}"), None)),
+/// Run `git ls-remote -- REMOTE PATTERNS…` outside any repository, with prompts off and
+/// a deadline.
+fn ls_remote(ask: &Ask, patterns: &[String], timeout: Duration) -> Result<String, Failed> {
+    let mut cmd = gitcmd::outside_repo();
+    cmd.args(["ls-remote", "--", &ask.remote]).args(patterns);
+    let out = match gitcmd::run(cmd, "ls-remote", timeout, MAX_LISTING) {
+        Ok(out) => out,
+        Err(e) => {
+            let timed_out = matches!(e, gitcmd::Error::TimedOut { .. });
+            let help = if e.is_not_found() {
+                Some("install git: git sources are resolved with `git ls-remote`".to_string())
+            } else {
+                timed_out.then(timeout_help)
+            };
+            return Err(Failed {
+                error: error(ask, e.to_string(), help),
+                timed_out,
+            });
         }
     };
-    let stdout = out_reader.join().unwrap_or_default();
-    let stderr = err_reader.join().unwrap_or_default();
-    if !status.success() {
+    if !out.status.success() {
+        let stderr = &out.stderr;
         let last = stderr
             .lines()
             .map(str::trim)
@@ -152,9 +199,9 @@ fn ls_remote(ask: &Ask, patterns: &[String], timeout: Duration) -> Result<String
             "configure a git credential helper (or SSH key) for this host, as for `git clone`"
                 .to_string()
         });
-        return Err(error(ask, shown(&redact(last)), help));
+        return Err(error(ask, shown(&redact(last)), help).into());
     }
-    Ok(stdout)
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// The commit for `git_ref` in `ls-remote` output, by BuildKit's precedence: the ref
