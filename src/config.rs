@@ -50,8 +50,10 @@ pub fn load(dir: &Path) -> Result<Config, Diagnostic> {
     match locate(dir) {
         None => Ok(Config::default()),
         Some(path) => {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| Diagnostic::new(format!("cannot read {}: {e}", path.display())))?;
+            let root = crate::boundary::root_of(&path);
+            let text =
+                crate::boundary::read_text_inside(&path, &root, crate::boundary::SMALL_LIMIT)
+                    .map_err(|e| e.to_diagnostic())?;
             parse(&text).map_err(|(line, message)| {
                 Diagnostic::new(format!("invalid {FILE_NAME}: {message}")).at(&path, line)
             })

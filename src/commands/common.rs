@@ -38,6 +38,19 @@ pub fn select(
     lockfile: Option<&Path>,
     env: &Env,
 ) -> Result<Scan, Failure> {
+    // `--recursive DIR` bounds every path read or written below it to DIR.
+    if let Some(root) = &scan.recursive {
+        crate::boundary::set_root(root);
+    }
+    select_in(files, scan, lockfile, env)
+}
+
+fn select_in(
+    files: &[PathBuf],
+    scan: &ScanArgs,
+    lockfile: Option<&Path>,
+    env: &Env,
+) -> Result<Scan, Failure> {
     // With no file named, the current directory is the project: when it holds a compose
     // or bake file, that file (with the Dockerfiles it builds) and the Dockerfiles it does
     // not build are what `docker compose` and `docker buildx bake` here would use.
@@ -46,7 +59,7 @@ pub fn select(
             recursive: Some(PathBuf::from(".")),
             exclude: vec!["*/**".into()],
         };
-        return select(files, &here, lockfile, env);
+        return select_in(files, &here, lockfile, env);
     }
     let mut orphans = Vec::new();
     let dockerfiles = if let Some(root) = &scan.recursive {
@@ -305,11 +318,11 @@ pub fn read_dockerfile(
     path: &Path,
     options: &BuildOptions,
 ) -> Result<(Vec<u8>, Analysis), Diagnostic> {
-    let source = std::fs::read(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
+    let source = crate::boundary::read(path, crate::boundary::DOCUMENT_LIMIT).map_err(|e| {
+        if e.is_not_found() {
             no_dockerfile(path)
         } else {
-            Diagnostic::new(format!("cannot read {}: {e}", path.display()))
+            e.to_diagnostic()
         }
     })?;
     let analysis = dockerfile::analyze(&source, options)

@@ -88,12 +88,12 @@ pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
 pub fn check_only(console: &mut Console<'_>, files: &[(&std::path::Path, &[u8])]) -> Outcome {
     let mut changed = 0;
     for (path, new) in files {
-        let old = match std::fs::read(path) {
+        // What would be refused for writing is refused here too.
+        crate::boundary::check_write(path).map_err(|e| e.to_diagnostic())?;
+        let old = match crate::boundary::read(path, crate::boundary::DOCUMENT_LIMIT) {
             Ok(old) => old,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => {
-                return Err(Diagnostic::new(format!("cannot read {}: {e}", path.display())).into())
-            }
+            Err(e) if e.is_not_found() => Vec::new(),
+            Err(e) => return Err(e.to_diagnostic().into()),
         };
         if old != *new {
             changed += 1;

@@ -112,8 +112,8 @@ pub fn own_uses(read: &Read, path: &Path) -> Vec<ImageUse> {
 
 /// Read `path` and every Dockerfile its builds use.
 pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> {
-    let source = std::fs::read(path)
-        .map_err(|e| Diagnostic::new(format!("cannot read {}: {e}", path.display())))?;
+    let source = crate::boundary::read(path, crate::boundary::DOCUMENT_LIMIT)
+        .map_err(|e| e.to_diagnostic())?;
     let project = load(path, kind, env)?;
     let mut images = Vec::new();
     let mut origins = Vec::new();
@@ -152,7 +152,9 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
         let options = b.options().map_err(|e| error_diagnostic(&e))?;
         let (text, at, dockerfile) = match &b.dockerfile {
             DockerfileSource::Path(p) => {
-                let text = std::fs::read(p).map_err(|e| {
+                let root = crate::boundary::root_of(path);
+                let text = crate::boundary::read_inside(p, &root, crate::boundary::DOCUMENT_LIMIT)
+                    .map_err(|e| {
                     Diagnostic::new(format!(
                         "{} {:?} builds {}, which cannot be read: {e}",
                         owner_word(kind),
