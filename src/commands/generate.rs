@@ -233,11 +233,13 @@ pub fn prepare_with(
     refresh: &dyn Fn(&Key, &Want) -> bool,
     refresh_source: &dyn Fn(&str) -> bool,
 ) -> Result<(Job, Vec<Diagnostic>), Diagnostic> {
-    let old = lockfile::read(&target.lock).map_err(|e| {
-        e.to_diagnostic().with_help(format!(
+    let old = lockfile::read(&target.lock).map_err(|e| match e {
+        // Its own help says what to do with a link, a FIFO or a file out of the tree.
+        lockfile::Error::Boundary(b) => b.to_diagnostic(),
+        e => e.to_diagnostic().with_help(format!(
             "fix {} or delete it, then run `dockerfile-lock generate` again",
             target.lock.display()
-        ))
+        )),
     })?;
     let options = common::build_options(build, recorded)?;
     let env = common::env(build)?;
