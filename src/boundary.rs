@@ -65,8 +65,8 @@ impl Error {
     pub fn help(&self) -> Option<String> {
         match self {
             Error::Outside { root, .. } | Error::WriteOutside { root, .. } => Some(format!(
-                "every file a project uses must be inside {}; name a file on the command \
-                 line to use it from elsewhere",
+                "every file read or written must be inside {}; a symlink or a path leading \
+                 elsewhere is not followed",
                 root.display()
             )),
             Error::NotAFile { .. } | Error::WriteNotAFile { .. } => {
@@ -74,8 +74,8 @@ impl Error {
             }
             Error::TooLarge { .. } => Some("no real file of this kind is that large".into()),
             Error::Symlink { .. } => Some(
-                "a lock is never read or written through a symlink; replace the link with \
-                 the file itself"
+                "nothing is written through a symlink, and a lock is not read through one; \
+                 replace the link with the file itself"
                     .into(),
             ),
             Error::Io { .. } => None,
