@@ -121,6 +121,15 @@ pub fn root_of(path: &Path) -> PathBuf {
             return set;
         }
     }
+    work_tree_of(path)
+}
+
+/// The canonical top of the git work tree `path` is in (the nearest directory above it
+/// with a `.git` entry, found without running git), else its directory; [`set_root`]
+/// plays no part.
+pub fn work_tree_of(path: &Path) -> PathBuf {
+    let abs = lexical_absolute(path);
+    let dir = abs.parent().map(Path::to_path_buf).unwrap_or(abs.clone());
     // Lexically upwards, so that a symlinked directory below the top is judged by where
     // it is, not by where it leads.
     let top = dir

@@ -83,12 +83,17 @@ fn select_in(
             files
         };
         // A directory's Dockerfile follows the rule of a recursive search: a symlink in
-        // it must not lead out of the directory.
-        let escapes: Vec<Diagnostic> = named
+        // it must not lead out of the directory. So does `./Dockerfile` when none is named.
+        let here = [PathBuf::from(".")];
+        let dirs = if files.is_empty() { &here[..] } else { files };
+        let escapes: Vec<Diagnostic> = dirs
             .iter()
             .filter(|f| f.is_dir())
             .filter_map(|dir| {
-                let dockerfile = dir.join("Dockerfile");
+                let dockerfile = match dir.as_os_str() == "." {
+                    true => PathBuf::from("Dockerfile"),
+                    false => dir.join("Dockerfile"),
+                };
                 let meta = std::fs::symlink_metadata(&dockerfile).ok()?;
                 let real = std::fs::canonicalize(dir).ok()?;
                 meta.file_type().is_symlink().then_some(())?;
@@ -169,6 +174,8 @@ fn built_by(dockerfile: &Path, env: &Env) -> Option<PathBuf> {
         return None;
     }
     let me = std::fs::canonicalize(dockerfile).ok()?;
+    // Not above the tree: a compose file there is not the tree's.
+    let root = crate::boundary::root_of(dockerfile);
     let mut dir = dockerfile.parent().unwrap_or(Path::new("")).to_path_buf();
     for _ in 0..16 {
         let listed = if dir.as_os_str().is_empty() {
@@ -176,6 +183,9 @@ fn built_by(dockerfile: &Path, env: &Env) -> Option<PathBuf> {
         } else {
             dir.clone()
         };
+        if !crate::boundary::is_inside(&listed, &root) {
+            return None;
+        }
         let mut candidates: Vec<PathBuf> = std::fs::read_dir(&listed)
             .ok()?
             .flatten()

@@ -238,6 +238,21 @@ fn a_huge_sparse_dockerfile_hits_the_size_cap() {
 }
 
 #[test]
+fn the_default_dockerfile_symlinked_out_is_not_read() {
+    const SECRET: &str = "ghp_defaultdockerfile41c0";
+    let tree = Tree::new();
+    std::fs::write(tree.outside().join("creds"), format!("{SECRET}\n")).unwrap();
+    tree.symlink("Dockerfile", tree.outside().join("creds"));
+    plant_lock(&tree, "Dockerfile");
+    tree.commit();
+    for args in [&["-vv", "verify"][..], &["-vv", "images"][..]] {
+        let run = tree.run(args, &[]);
+        refused(&run, "Dockerfile");
+        assert!(!run.output().contains(SECRET), "{args:?}: {run:?}");
+    }
+}
+
+#[test]
 fn a_config_symlinked_out_of_the_tree_is_not_read() {
     const SECRET: &str = "ghp_configsecret9d2e";
     let tree = Tree::new();
