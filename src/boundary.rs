@@ -93,7 +93,7 @@ impl Error {
 }
 
 fn size(bytes: u64) -> String {
-    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
         format!("{} MiB", bytes >> 20)
     } else {
         format!("{bytes} bytes")
@@ -238,7 +238,10 @@ pub fn read_text_inside(path: &Path, root: &Path, limit: u64) -> Result<String, 
     let bytes = read_inside(path, root, limit)?;
     String::from_utf8(bytes).map_err(|_| Error::Io {
         path: path.to_path_buf(),
-        source: io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"),
+        source: io::Error::new(
+            io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ),
     })
 }
 
@@ -305,7 +308,10 @@ pub(crate) fn builds_inside(
         return Err(crate::builds::Error::new(
             &b.path,
             b.line,
-            format!("refusing to read {:?}: its {what} leads outside the tree", b.owner),
+            format!(
+                "refusing to read {:?}: its {what} leads outside the tree",
+                b.owner
+            ),
         )
         .with_help(format!(
             "a build must use a context and a Dockerfile inside {}",
@@ -343,7 +349,10 @@ mod tests {
         fs::create_dir_all(top.join("repo/a/b")).unwrap();
         fs::create_dir_all(top.join("plain/c")).unwrap();
         assert_eq!(root_of(&top.join("repo/a/b/Dockerfile")), top.join("repo"));
-        assert_eq!(root_of(&top.join("plain/c/Dockerfile")), top.join("plain/c"));
+        assert_eq!(
+            root_of(&top.join("plain/c/Dockerfile")),
+            top.join("plain/c")
+        );
     }
 
     #[cfg(unix)]
@@ -384,7 +393,9 @@ mod tests {
         let e = read(&p, 4).unwrap_err();
         assert!(matches!(e, Error::TooLarge { limit: 4, .. }), "{e}");
         assert!(matches!(read(dir.path(), 5), Err(Error::NotAFile { .. })));
-        assert!(read(&dir.path().join("none"), 5).unwrap_err().is_not_found());
+        assert!(read(&dir.path().join("none"), 5)
+            .unwrap_err()
+            .is_not_found());
         #[cfg(target_os = "linux")]
         assert!(matches!(
             read(Path::new("/dev/zero"), 5),

@@ -459,7 +459,10 @@ fn symlinks_modes_and_read_only_files() {
         "{stderr}"
     );
     assert_eq!(&std::fs::read(&real_df).ok(), &unpinned_v1["Dockerfile"]);
-    assert_eq!(&std::fs::read(&real_lock).ok(), &unpinned_v1["Dockerfile.lock"]);
+    assert_eq!(
+        &std::fs::read(&real_lock).ok(),
+        &unpinned_v1["Dockerfile.lock"]
+    );
 
     // The files themselves are written in place, and keep their modes.
     std::fs::rename(&real_df, d.join("Dockerfile")).unwrap();
@@ -467,8 +470,16 @@ fn symlinks_modes_and_read_only_files() {
     ok(d, &["update", "Dockerfile"]);
     ok(d, &["rewrite", "Dockerfile"]);
     for (file, mode) in [("Dockerfile", 0o640), ("Dockerfile.lock", 0o600)] {
-        assert_eq!(&std::fs::read(d.join(file)).ok(), &pinned_v2[file], "{file}");
-        let m = std::fs::metadata(d.join(file)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            &std::fs::read(d.join(file)).ok(),
+            &pinned_v2[file],
+            "{file}"
+        );
+        let m = std::fs::metadata(d.join(file))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(m, mode, "{file} keeps its mode");
     }
     assert_eq!(temp_files(d), Vec::<String>::new());

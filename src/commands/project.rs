@@ -155,14 +155,14 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
                 let root = crate::boundary::root_of(path);
                 let text = crate::boundary::read_inside(p, &root, crate::boundary::DOCUMENT_LIMIT)
                     .map_err(|e| {
-                    Diagnostic::new(format!(
-                        "{} {:?} builds {}, which cannot be read: {e}",
-                        owner_word(kind),
-                        b.owner,
-                        p.display()
-                    ))
-                    .at(&b.path, Some(b.line))
-                })?;
+                        Diagnostic::new(format!(
+                            "{} {:?} builds {}, which cannot be read: {e}",
+                            owner_word(kind),
+                            b.owner,
+                            p.display()
+                        ))
+                        .at(&b.path, Some(b.line))
+                    })?;
                 built.push(p.clone());
                 (text, p.clone(), Some(p.clone()))
             }

@@ -101,7 +101,10 @@ fn a_dotenv_symlinked_out_of_the_tree_is_not_read() {
         format!("TOKEN={SECRET}\n"),
     )
     .unwrap();
-    tree.write("compose.yaml", "services:\n  a:\n    image: example/${TOKEN}\n");
+    tree.write(
+        "compose.yaml",
+        "services:\n  a:\n    image: example/${TOKEN}\n",
+    );
     tree.symlink(".env", tree.outside().join("secret.env"));
     plant_lock(&tree, "compose.yaml");
     tree.commit();
