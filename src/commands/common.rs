@@ -86,20 +86,7 @@ fn select_in(
         // it must not lead out of the directory. So does `./Dockerfile` when none is named.
         let here = [PathBuf::from(".")];
         let dirs = if files.is_empty() { &here[..] } else { files };
-        let escapes: Vec<Diagnostic> = dirs
-            .iter()
-            .filter(|f| f.is_dir())
-            .filter_map(|dir| {
-                let dockerfile = match dir.as_os_str() == "." {
-                    true => PathBuf::from("Dockerfile"),
-                    false => dir.join("Dockerfile"),
-                };
-                let meta = std::fs::symlink_metadata(&dockerfile).ok()?;
-                let real = std::fs::canonicalize(dir).ok()?;
-                meta.file_type().is_symlink().then_some(())?;
-                link_inside(&dockerfile, &real, dir).err()
-            })
-            .collect();
+        let escapes: Vec<Diagnostic> = dirs.iter().filter_map(|d| escape_of(d)).collect();
         if !escapes.is_empty() {
             return Err(Failure(escapes));
         }
@@ -294,6 +281,22 @@ pub fn no_lock(target: &Target) -> Diagnostic {
         "run `dockerfile-lock generate {}` to create it",
         target.dockerfile.display()
     ))
+}
+
+/// The refusal for the `Dockerfile` in directory `dir` when it is a symlink leading out
+/// of `dir`; `None` when `dir` is no directory or its Dockerfile is not such a link.
+pub(crate) fn escape_of(dir: &Path) -> Option<Diagnostic> {
+    if !dir.is_dir() {
+        return None;
+    }
+    let dockerfile = match dir.as_os_str() == "." {
+        true => PathBuf::from("Dockerfile"),
+        false => dir.join("Dockerfile"),
+    };
+    let meta = std::fs::symlink_metadata(&dockerfile).ok()?;
+    let real = std::fs::canonicalize(dir).ok()?;
+    meta.file_type().is_symlink().then_some(())?;
+    link_inside(&dockerfile, &real, dir).err()
 }
 
 /// A symlinked Dockerfile is read only when it resolves to a file inside the tree.

@@ -136,6 +136,11 @@ pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
     let mut warnings = Vec::new();
     let mut failures = Vec::new();
     for path in &args.files {
+        // A directory's Dockerfile must not be a symlink out of it, as everywhere else.
+        if let Some(d) = super::common::escape_of(path) {
+            failures.push(d);
+            continue;
+        }
         let path = if path == Path::new("-") {
             path.clone()
         } else {
