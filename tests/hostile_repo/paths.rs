@@ -73,6 +73,29 @@ fn a_symlinked_dockerfile_lock_is_never_written_through() {
 }
 
 #[test]
+fn a_symlinked_compose_lock_is_never_written_through() {
+    let tree = Tree::new();
+    tree.write("Dockerfile", "FROM scratch\n");
+    tree.write("compose.yaml", "services:\n  a:\n    build: .\n");
+    let planted = SCRATCH_LOCK.replace("dockerfile: Dockerfile", "dockerfile: compose.yaml");
+    std::fs::write(tree.outside().join("old.lock"), planted).unwrap();
+    tree.symlink("compose.yaml.lock", tree.outside().join("old.lock"));
+    tree.commit();
+    let before = outside_state(&tree);
+    for args in [
+        &["generate", "compose.yaml"][..],
+        &["generate"][..],
+        &["update", "compose.yaml"][..],
+        &["rewrite", "compose.yaml"][..],
+        &["verify", "compose.yaml"][..],
+    ] {
+        let run = tree.run(args, &[]);
+        refused(&run, "compose.yaml.lock");
+        assert_eq!(outside_state(&tree), before, "{args:?} wrote outside");
+    }
+}
+
+#[test]
 fn generate_recursive_writes_no_lock_when_one_is_a_symlink_out() {
     let tree = Tree::new();
     tree.write("a/Dockerfile", "FROM scratch\n");
@@ -85,6 +108,7 @@ fn generate_recursive_writes_no_lock_when_one_is_a_symlink_out() {
     let before = outside_state(&tree);
     let run = tree.run(&["generate", "--recursive", "."], &[]);
     refused(&run, "b/Dockerfile.lock");
+    refused(&run, "c/compose.yaml.lock");
     assert_eq!(outside_state(&tree), before);
     assert!(
         !tree.root().join("a/Dockerfile.lock").exists(),
