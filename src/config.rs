@@ -30,10 +30,15 @@ pub struct Config {
 }
 
 /// Where the config is: in `dir` or the nearest ancestor that holds one, stopping at the
-/// top of the git repository (the directory with `.git`).
+/// top of the git repository (the directory with `.git`); outside one, only in `dir`.
 pub fn locate(dir: &Path) -> Option<PathBuf> {
     let start = std::path::absolute(dir).ok()?;
+    // Not above the tree: a directory above it is not the repository's to configure.
+    let top = crate::boundary::work_tree_of(&start.join(FILE_NAME));
     for d in start.ancestors() {
+        if !crate::boundary::is_inside(d, &top) {
+            return None;
+        }
         let candidate = d.join(FILE_NAME);
         if candidate.is_file() {
             return Some(candidate);
@@ -50,8 +55,10 @@ pub fn load(dir: &Path) -> Result<Config, Diagnostic> {
     match locate(dir) {
         None => Ok(Config::default()),
         Some(path) => {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| Diagnostic::new(format!("cannot read {}: {e}", path.display())))?;
+            let root = crate::boundary::work_tree_of(&path);
+            let text =
+                crate::boundary::read_text_inside(&path, &root, crate::boundary::SMALL_LIMIT)
+                    .map_err(|e| e.to_diagnostic())?;
             parse(&text).map_err(|(line, message)| {
                 Diagnostic::new(format!("invalid {FILE_NAME}: {message}")).at(&path, line)
             })

@@ -8,6 +8,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod bake;
+pub mod boundary;
 pub mod builds;
 pub mod cli;
 pub mod commands;

@@ -25,6 +25,8 @@ fn main() -> ExitCode {
             eprintln!("error: cannot change to {}: {e}", dir.display());
             return ExitCode::from(2);
         }
+        // Every path read or written stays below the directory named with -C.
+        dockerfile_lock::boundary::set_root(std::path::Path::new("."));
     }
     let stderr_tty = std::io::stderr().is_terminal();
     let color = match cli.global.color {

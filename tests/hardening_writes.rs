@@ -421,7 +421,7 @@ fn a_full_disk_changes_nothing() {
 fn symlinks_modes_and_read_only_files() {
     let mut rec = Record::new(
         "nothing lost",
-        "symlinked Dockerfile and lock, modes 0640/0600, read-only Dockerfile and lock",
+        "symlinked Dockerfile and lock refused, modes 0640/0600, read-only Dockerfile and lock",
     );
     let w = world();
     let _keep = &w.registry;
@@ -439,23 +439,48 @@ fn symlinks_modes_and_read_only_files() {
     symlink("real/app.Dockerfile", d.join("Dockerfile")).unwrap();
     symlink("real/app.lock", d.join("Dockerfile.lock")).unwrap();
 
+    // Nothing is read or written through a link: the lock link is refused, then the
+    // Dockerfile link, and the files they lead to stay as they were.
     rec.tried();
+    let out = run(d, &["update", "Dockerfile"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("refusing to use Dockerfile.lock: it is a symlink"),
+        "{stderr}"
+    );
+    std::fs::remove_file(d.join("Dockerfile.lock")).unwrap();
+    std::fs::copy(&real_lock, d.join("Dockerfile.lock")).unwrap();
+    let out = run(d, &["rewrite", "Dockerfile"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("refusing to use Dockerfile: it is a symlink"),
+        "{stderr}"
+    );
+    assert_eq!(&std::fs::read(&real_df).ok(), &unpinned_v1["Dockerfile"]);
+    assert_eq!(
+        &std::fs::read(&real_lock).ok(),
+        &unpinned_v1["Dockerfile.lock"]
+    );
+
+    // The files themselves are written in place, and keep their modes.
+    std::fs::rename(&real_df, d.join("Dockerfile")).unwrap();
+    std::fs::rename(&real_lock, d.join("Dockerfile.lock")).unwrap();
     ok(d, &["update", "Dockerfile"]);
     ok(d, &["rewrite", "Dockerfile"]);
-    for (link, real, mode, want) in [
-        ("Dockerfile", &real_df, 0o640, &pinned_v2["Dockerfile"]),
-        (
-            "Dockerfile.lock",
-            &real_lock,
-            0o600,
-            &pinned_v2["Dockerfile.lock"],
-        ),
-    ] {
-        let meta = std::fs::symlink_metadata(d.join(link)).unwrap();
-        assert!(meta.file_type().is_symlink(), "{link} is still a link");
-        assert_eq!(&std::fs::read(real).ok(), want, "{link} written through");
-        let m = std::fs::metadata(real).unwrap().permissions().mode() & 0o777;
-        assert_eq!(m, mode, "{link} keeps its mode");
+    for (file, mode) in [("Dockerfile", 0o640), ("Dockerfile.lock", 0o600)] {
+        assert_eq!(
+            &std::fs::read(d.join(file)).ok(),
+            &pinned_v2[file],
+            "{file}"
+        );
+        let m = std::fs::metadata(d.join(file))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(m, mode, "{file} keeps its mode");
     }
     assert_eq!(temp_files(d), Vec::<String>::new());
     assert_eq!(temp_files(&d.join("real")), Vec::<String>::new());

@@ -63,10 +63,12 @@ pub fn overrides_of(path: &Path) -> Vec<PathBuf> {
 pub fn load(path: &Path, env: &Env) -> Result<Project, Error> {
     let mut files = vec![path.to_path_buf()];
     files.extend(overrides_of(path));
+    // Everything the file leads to is read only inside the tree it is in.
+    let root = crate::boundary::root_of(path);
     let mut sources = Vec::new();
     for f in &files {
-        let text = std::fs::read_to_string(f)
-            .map_err(|e| Error::new(f, 0, format!("cannot read {}: {e}", f.display())))?;
+        let text = crate::boundary::read_text_inside(f, &root, crate::boundary::DOCUMENT_LIMIT)
+            .map_err(|e| crate::compose::boundary_error(f, &e))?;
         sources.push(text);
     }
     let inputs: Vec<(&Path, &str)> = files
@@ -74,7 +76,9 @@ pub fn load(path: &Path, env: &Env) -> Result<Project, Error> {
         .zip(&sources)
         .map(|(f, s)| (f.as_path(), s.as_str()))
         .collect();
-    read(&inputs, path.parent().unwrap_or(Path::new("")), env)
+    let project = read(&inputs, path.parent().unwrap_or(Path::new("")), env)?;
+    crate::boundary::builds_inside(&project, &root)?;
+    Ok(project)
 }
 
 pub(crate) fn read(inputs: &[(&Path, &str)], dir: &Path, env: &Env) -> Result<Project, Error> {

@@ -38,6 +38,19 @@ pub fn select(
     lockfile: Option<&Path>,
     env: &Env,
 ) -> Result<Scan, Failure> {
+    // `--recursive DIR` bounds every path read or written below it to DIR.
+    if let Some(root) = &scan.recursive {
+        crate::boundary::set_root(root);
+    }
+    select_in(files, scan, lockfile, env)
+}
+
+fn select_in(
+    files: &[PathBuf],
+    scan: &ScanArgs,
+    lockfile: Option<&Path>,
+    env: &Env,
+) -> Result<Scan, Failure> {
     // With no file named, the current directory is the project: when it holds a compose
     // or bake file, that file (with the Dockerfiles it builds) and the Dockerfiles it does
     // not build are what `docker compose` and `docker buildx bake` here would use.
@@ -46,7 +59,7 @@ pub fn select(
             recursive: Some(PathBuf::from(".")),
             exclude: vec!["*/**".into()],
         };
-        return select(files, &here, lockfile, env);
+        return select_in(files, &here, lockfile, env);
     }
     let mut orphans = Vec::new();
     let dockerfiles = if let Some(root) = &scan.recursive {
@@ -70,18 +83,10 @@ pub fn select(
             files
         };
         // A directory's Dockerfile follows the rule of a recursive search: a symlink in
-        // it must not lead out of the directory.
-        let escapes: Vec<Diagnostic> = named
-            .iter()
-            .filter(|f| f.is_dir())
-            .filter_map(|dir| {
-                let dockerfile = dir.join("Dockerfile");
-                let meta = std::fs::symlink_metadata(&dockerfile).ok()?;
-                let real = std::fs::canonicalize(dir).ok()?;
-                meta.file_type().is_symlink().then_some(())?;
-                link_inside(&dockerfile, &real, dir).err()
-            })
-            .collect();
+        // it must not lead out of the directory. So does `./Dockerfile` when none is named.
+        let here = [PathBuf::from(".")];
+        let dirs = if files.is_empty() { &here[..] } else { files };
+        let escapes: Vec<Diagnostic> = dirs.iter().filter_map(|d| escape_of(d)).collect();
         if !escapes.is_empty() {
             return Err(Failure(escapes));
         }
@@ -156,6 +161,8 @@ fn built_by(dockerfile: &Path, env: &Env) -> Option<PathBuf> {
         return None;
     }
     let me = std::fs::canonicalize(dockerfile).ok()?;
+    // Not above the tree: a compose file there is not the tree's.
+    let root = crate::boundary::root_of(dockerfile);
     let mut dir = dockerfile.parent().unwrap_or(Path::new("")).to_path_buf();
     for _ in 0..16 {
         let listed = if dir.as_os_str().is_empty() {
@@ -163,6 +170,9 @@ fn built_by(dockerfile: &Path, env: &Env) -> Option<PathBuf> {
         } else {
             dir.clone()
         };
+        if !crate::boundary::is_inside(&listed, &root) {
+            return None;
+        }
         let mut candidates: Vec<PathBuf> = std::fs::read_dir(&listed)
             .ok()?
             .flatten()
@@ -273,6 +283,22 @@ pub fn no_lock(target: &Target) -> Diagnostic {
     ))
 }
 
+/// The refusal for the `Dockerfile` in directory `dir` when it is a symlink leading out
+/// of `dir`; `None` when `dir` is no directory or its Dockerfile is not such a link.
+pub(crate) fn escape_of(dir: &Path) -> Option<Diagnostic> {
+    if !dir.is_dir() {
+        return None;
+    }
+    let dockerfile = match dir.as_os_str() == "." {
+        true => PathBuf::from("Dockerfile"),
+        false => dir.join("Dockerfile"),
+    };
+    let meta = std::fs::symlink_metadata(&dockerfile).ok()?;
+    let real = std::fs::canonicalize(dir).ok()?;
+    meta.file_type().is_symlink().then_some(())?;
+    link_inside(&dockerfile, &real, dir).err()
+}
+
 /// A symlinked Dockerfile is read only when it resolves to a file inside the tree.
 pub(crate) fn link_inside(link: &Path, real_root: &Path, root: &Path) -> Result<(), Diagnostic> {
     let refuse = |why: String| {
@@ -305,11 +331,11 @@ pub fn read_dockerfile(
     path: &Path,
     options: &BuildOptions,
 ) -> Result<(Vec<u8>, Analysis), Diagnostic> {
-    let source = std::fs::read(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
+    let source = crate::boundary::read(path, crate::boundary::DOCUMENT_LIMIT).map_err(|e| {
+        if e.is_not_found() {
             no_dockerfile(path)
         } else {
-            Diagnostic::new(format!("cannot read {}: {e}", path.display()))
+            e.to_diagnostic()
         }
     })?;
     let analysis = dockerfile::analyze(&source, options)

@@ -88,12 +88,12 @@ pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
 pub fn check_only(console: &mut Console<'_>, files: &[(&std::path::Path, &[u8])]) -> Outcome {
     let mut changed = 0;
     for (path, new) in files {
-        let old = match std::fs::read(path) {
+        // What would be refused for writing is refused here too.
+        crate::boundary::check_write(path).map_err(|e| e.to_diagnostic())?;
+        let old = match crate::boundary::read(path, crate::boundary::DOCUMENT_LIMIT) {
             Ok(old) => old,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => {
-                return Err(Diagnostic::new(format!("cannot read {}: {e}", path.display())).into())
-            }
+            Err(e) if e.is_not_found() => Vec::new(),
+            Err(e) => return Err(e.to_diagnostic().into()),
         };
         if old != *new {
             changed += 1;
@@ -235,11 +235,13 @@ pub fn prepare_with(
     refresh: &dyn Fn(&Key, &Want) -> bool,
     refresh_source: &dyn Fn(&str) -> bool,
 ) -> Result<(Job, Vec<Diagnostic>), Diagnostic> {
-    let old = lockfile::read(&target.lock).map_err(|e| {
-        e.to_diagnostic().with_help(format!(
+    let old = lockfile::read(&target.lock).map_err(|e| match e {
+        // Its own help says what to do with a link, a FIFO or a file out of the tree.
+        lockfile::Error::Boundary(b) => b.to_diagnostic(),
+        e => e.to_diagnostic().with_help(format!(
             "fix {} or delete it, then run `dockerfile-lock generate` again",
             target.lock.display()
-        ))
+        )),
     })?;
     let options = common::build_options(build, recorded)?;
     let env = common::env(build)?;

@@ -100,11 +100,11 @@ pub fn analyze_file(path: &Path, options: &BuildOptions) -> Result<Analyzed, Dia
             .map_err(|e| Diagnostic::new(format!("cannot read stdin: {e}")))?;
         buf
     } else {
-        std::fs::read(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
+        crate::boundary::read(path, crate::boundary::DOCUMENT_LIMIT).map_err(|e| {
+            if e.is_not_found() {
                 super::common::no_dockerfile(path)
             } else {
-                Diagnostic::new(format!("cannot read {}: {e}", path.display())).at(path, None)
+                e.to_diagnostic()
             }
         })?
     };
@@ -136,6 +136,11 @@ pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
     let mut warnings = Vec::new();
     let mut failures = Vec::new();
     for path in &args.files {
+        // A directory's Dockerfile must not be a symlink out of it, as everywhere else.
+        if let Some(d) = super::common::escape_of(path) {
+            failures.push(d);
+            continue;
+        }
         let path = if path == Path::new("-") {
             path.clone()
         } else {

@@ -112,8 +112,8 @@ pub fn own_uses(read: &Read, path: &Path) -> Vec<ImageUse> {
 
 /// Read `path` and every Dockerfile its builds use.
 pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> {
-    let source = std::fs::read(path)
-        .map_err(|e| Diagnostic::new(format!("cannot read {}: {e}", path.display())))?;
+    let source = crate::boundary::read(path, crate::boundary::DOCUMENT_LIMIT)
+        .map_err(|e| e.to_diagnostic())?;
     let project = load(path, kind, env)?;
     let mut images = Vec::new();
     let mut origins = Vec::new();
@@ -153,15 +153,17 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
         let options = b.options().map_err(|e| error_diagnostic(&e))?;
         let (text, at, dockerfile) = match &b.dockerfile {
             DockerfileSource::Path(p) => {
-                let text = std::fs::read(p).map_err(|e| {
-                    Diagnostic::new(format!(
-                        "{} {:?} builds {}, which cannot be read: {e}",
-                        owner_word(kind),
-                        b.owner,
-                        p.display()
-                    ))
-                    .at(&b.path, Some(b.line))
-                })?;
+                let root = crate::boundary::root_of(path);
+                let text = crate::boundary::read_inside(p, &root, crate::boundary::DOCUMENT_LIMIT)
+                    .map_err(|e| {
+                        Diagnostic::new(format!(
+                            "{} {:?} builds {}, which cannot be read: {e}",
+                            owner_word(kind),
+                            b.owner,
+                            p.display()
+                        ))
+                        .at(&b.path, Some(b.line))
+                    })?;
                 built.push(p.clone());
                 (text, p.clone(), Some(p.clone()))
             }

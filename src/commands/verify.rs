@@ -228,9 +228,9 @@ fn check(
 ) -> Result<Checked, Diagnostic> {
     let mut checked = Checked::default();
     let (findings, drift) = (&mut checked.findings, &mut checked.drift);
-    let lock_bytes = match std::fs::read(&target.lock) {
+    let lock_bytes = match crate::boundary::read_lock(&target.lock) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(e) if e.is_not_found() => {
             if !target.dockerfile.exists() {
                 return Err(common::no_dockerfile(&target.dockerfile));
             }
@@ -242,12 +242,7 @@ fn check(
             ));
             return Ok(checked);
         }
-        Err(e) => {
-            return Err(Diagnostic::new(format!(
-                "cannot read {}: {e}",
-                target.lock.display()
-            )))
-        }
+        Err(e) => return Err(e.to_diagnostic()),
     };
     let lock = lockfile::parse(&lock_bytes, &target.lock).map_err(|e| e.to_diagnostic())?;
     for (key, entry) in lock.images.iter().filter(|(k, _)| k.is_tag()) {

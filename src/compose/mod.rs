@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
+use crate::boundary;
 use crate::builds::yaml::{self, Node};
 use crate::builds::{
     excerpt, parse_image, Build, DockerfileSource, Env, Error, FileImage, ImageKind, NamedContext,
@@ -64,31 +65,38 @@ pub fn override_of(path: &Path) -> Option<PathBuf> {
 pub fn load(path: &Path, env: &Env) -> Result<Project, Error> {
     let mut files = vec![path.to_path_buf()];
     files.extend(override_of(path));
+    // Everything the file leads to is read only inside the tree it is in.
+    let root = boundary::root_of(path);
     let mut sources = Vec::new();
     for f in &files {
-        let text = std::fs::read_to_string(f)
-            .map_err(|e| Error::new(f, 0, format!("cannot read {}: {e}", f.display())))?;
+        let text = boundary::read_text_inside(f, &root, boundary::DOCUMENT_LIMIT)
+            .map_err(|e| boundary_error(f, &e))?;
         sources.push(text);
     }
     let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let dotenv_path = dir.join(".env");
-    let dotenv = match std::fs::read_to_string(&dotenv_path) {
+    let dotenv = match boundary::read_text_inside(&dotenv_path, &root, boundary::SMALL_LIMIT) {
         Ok(text) => dotenv::parse(&text).map_err(|(line, m)| Error::new(&dotenv_path, line, m))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
-        Err(e) => {
-            return Err(Error::new(
-                &dotenv_path,
-                0,
-                format!("cannot read {}: {e}", dotenv_path.display()),
-            ))
-        }
+        Err(e) if e.is_not_found() => BTreeMap::new(),
+        Err(e) => return Err(boundary_error(&dotenv_path, &e)),
     };
     let inputs: Vec<(&Path, &str)> = files
         .iter()
         .zip(&sources)
         .map(|(f, s)| (f.as_path(), s.as_str()))
         .collect();
-    read(&inputs, &dir, env, &dotenv)
+    let project = read(&inputs, &dir, env, &dotenv)?;
+    boundary::builds_inside(&project, &root)?;
+    Ok(project)
+}
+
+/// A file that is not read, told as the boundary tells it.
+pub(crate) fn boundary_error(path: &Path, e: &boundary::Error) -> Error {
+    let error = Error::new(path, 0, e.to_string());
+    match e.help() {
+        Some(h) => error.with_help(h),
+        None => error,
+    }
 }
 
 /// One file of the project: its path, text and syntax tree.

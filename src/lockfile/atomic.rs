@@ -5,6 +5,10 @@
 //! what a killed run left: a writer holds a shared lock (`flock`) on the directory while
 //! its temp files exist, and stale ones are removed only under the exclusive lock, which
 //! no live writer's shared lock allows. The kernel drops a killed run's lock with it.
+//!
+//! Nothing is written through a symlink, over anything but a regular file, or in a
+//! directory outside the tree: a link in a stranger's tree must not choose what the
+//! tool overwrites. Every file is checked before any is written.
 
 use std::fs;
 use std::io::{self, Write};
@@ -12,13 +16,10 @@ use std::path::{Path, PathBuf};
 
 use super::Error;
 
-/// Symlinks followed before giving up (the kernel's own limit is 40).
-const MAX_LINKS: usize = 40;
-
 /// Write `bytes` to `path` unless it already holds exactly them; returns whether it wrote.
 ///
-/// A symlink is written through to its target (the link itself stays), the target's mode
-/// is kept, and temp files that a killed run left beside the target are removed first.
+/// A symlink is refused (see [`crate::boundary::check_write`]), the file's mode is kept,
+/// and temp files that a killed run left beside it are removed first.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
     Ok(write_all_if_changed(&[(path, bytes)])?[0])
 }
@@ -33,10 +34,10 @@ pub fn write_all_if_changed(files: &[(&Path, &[u8])]) -> Result<Vec<bool>, Error
     // temp file is made, and stays locked until the last rename.
     let mut dirs: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();
     for (path, _) in files {
-        let target = follow_links(path).map_err(|source| Error::Write {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        crate::boundary::check_write(path)?;
+    }
+    for (path, _) in files {
+        let target = path.to_path_buf();
         let dir = parent_dir(&target);
         match dirs.iter_mut().find(|(d, _)| *d == dir) {
             Some((_, targets)) => targets.push(target),
@@ -67,25 +68,25 @@ pub fn write_all_if_changed(files: &[(&Path, &[u8])]) -> Result<Vec<bool>, Error
     Ok(written)
 }
 
-/// The fsynced temp file holding `bytes` beside the file `path` leads to, and that file;
-/// `None` when it already holds exactly `bytes`.
+/// The fsynced temp file holding `bytes` beside `path`, and `path`; `None` when it already
+/// holds exactly `bytes`.
 fn stage(path: &Path, bytes: &[u8]) -> Result<Option<(tempfile::NamedTempFile, PathBuf)>, Error> {
     let write_error = |source: io::Error| Error::Write {
         path: path.to_path_buf(),
         source,
     };
-    let target = follow_links(path).map_err(write_error)?;
-    let existing = match fs::metadata(&target) {
+    let target = path.to_path_buf();
+    let existing = match fs::symlink_metadata(&target) {
         Ok(meta) => Some(meta.permissions()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(write_error(e)),
     };
     let read_only = existing.as_ref().is_some_and(|p| p.readonly());
     if existing.is_some() {
-        match fs::read(&target) {
+        match crate::boundary::read(&target, crate::boundary::DOCUMENT_LIMIT) {
             Ok(old) if old == bytes => return Ok(None),
-            Ok(_) => {}
-            Err(e) => return Err(write_error(e)),
+            Ok(_) | Err(crate::boundary::Error::TooLarge { .. }) => {}
+            Err(e) => return Err(e.into()),
         }
     }
     // A rename would replace a read-only file as easily as any other (and root ignores
@@ -166,27 +167,6 @@ fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
-/// The file a chain of symlinks ends at (which need not exist yet).
-fn follow_links(path: &Path) -> io::Result<PathBuf> {
-    let mut current = path.to_path_buf();
-    for _ in 0..MAX_LINKS {
-        match fs::symlink_metadata(&current) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                let link = fs::read_link(&current)?;
-                current = if link.is_absolute() {
-                    link
-                } else {
-                    parent_dir(&current).join(link)
-                };
-            }
-            Ok(_) => return Ok(current),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(current),
-            Err(e) => return Err(e),
-        }
-    }
-    Err(io::Error::other("too many levels of symbolic links"))
-}
-
 /// Make the rename itself durable. Not every platform can open a directory; that is fine.
 fn sync_dir(dir: &Path) {
     #[cfg(unix)]
@@ -256,21 +236,28 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn mode_is_kept_and_symlinks_are_written_through() {
+    fn mode_is_kept_and_symlinks_are_refused_all_or_nothing() {
         use std::os::unix::fs::{symlink, PermissionsExt};
         let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.lock");
+        fs::write(&p, "old").unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
+        assert!(write_if_changed(&p, b"new").unwrap());
+        let mode = fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+        // A link, even to a file beside it, is not written through nor replaced, and the
+        // other file of the batch is not written either.
         let real = dir.path().join("real.lock");
         fs::write(&real, "old").unwrap();
-        fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
         let link = dir.path().join("Dockerfile.lock");
         symlink("real.lock", &link).unwrap();
-        assert!(write_if_changed(&link, b"new").unwrap());
+        let e = write_all_if_changed(&[(&p, b"newer"), (&link, b"new")]).unwrap_err();
+        assert!(e.to_string().contains("Dockerfile.lock"), "{e}");
         assert!(fs::symlink_metadata(&link)
             .unwrap()
             .file_type()
             .is_symlink());
-        assert_eq!(fs::read(&real).unwrap(), b"new");
-        let mode = fs::metadata(&real).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o640);
+        assert_eq!(fs::read(&real).unwrap(), b"old");
+        assert_eq!(fs::read(&p).unwrap(), b"new");
     }
 }

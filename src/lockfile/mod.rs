@@ -118,6 +118,9 @@ pub enum Error {
     Read { path: PathBuf, source: io::Error },
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: io::Error },
+    /// Not read or written: a symlink, not a regular file, too large, or outside the tree.
+    #[error(transparent)]
+    Boundary(#[from] crate::boundary::Error),
     #[error("invalid lockfile {}: {message}", path.display())]
     Invalid {
         path: PathBuf,
@@ -140,6 +143,7 @@ impl Error {
             Error::Read { path, .. } | Error::Write { path, .. } => {
                 Diagnostic::new(self.to_string()).at(path, None)
             }
+            Error::Boundary(e) => e.to_diagnostic(),
             Error::Invalid {
                 path,
                 line,
@@ -161,13 +165,10 @@ impl Error {
 
 /// Read the lock at `path`; `Ok(None)` when there is none.
 pub fn read(path: &Path) -> Result<Option<Lock>, Error> {
-    match std::fs::read(path) {
+    match crate::boundary::read_lock(path) {
         Ok(bytes) => parse(&bytes, path).map(Some),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(Error::Read {
-            path: path.to_path_buf(),
-            source,
-        }),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(Error::Boundary(e)),
     }
 }
 
