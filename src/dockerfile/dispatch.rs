@@ -7,14 +7,12 @@
 
 use std::collections::HashMap;
 
-use super::analysis::{
-    as_written, expansion_error, literal_span, stage_list, target_index, use_of,
-};
 use super::csv::csv_fields;
 use super::expand::{expand, Vars};
 use super::scope::{self, Scope};
 use super::stages::{template_help, trigger_command, AddCmd, Cmd, Program};
 use super::syntax::Word;
+use super::written::{as_written, expansion_error, literal_span, stage_list, target_index, use_of};
 use super::{AddSource, BuildOptions, Error, ImageUse, UseKind, Warning};
 use crate::platform::Platform;
 use crate::reference::ImageRef;

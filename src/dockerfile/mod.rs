@@ -35,6 +35,7 @@ mod syntax;
 #[cfg(test)]
 mod tests;
 mod words;
+mod written;
 
 pub use analysis::{global_arg_default, ArgDefault};
 pub use lexer::{Directive, Heredoc};

@@ -6,10 +6,10 @@
 
 use std::collections::HashMap;
 
-use super::analysis::expansion_error;
 use super::csv::csv_fields;
 use super::expand::{expand, Vars};
 use super::stages::Cmd;
+use super::written::expansion_error;
 use super::Error;
 
 /// A stage's variables: ARGs and ENVs so far (and those of the stage it is built FROM).
