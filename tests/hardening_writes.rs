@@ -520,5 +520,5 @@ fn symlinks_modes_and_read_only_files() {
             .unwrap_or_else(|e| panic!("read-only {ro}: nothing changed: {e}"));
         assert_eq!(temp_files(r), Vec::<String>::new());
     }
-    rec.outcome("links kept and written through, modes kept, loops and read-only files refused (exit 2) with every file unchanged");
+    rec.outcome("a symlinked lock or Dockerfile refused (exit 2, naming the link) with both targets unchanged; modes kept; read-only files refused with every file unchanged");
 }
