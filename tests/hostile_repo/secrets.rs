@@ -25,7 +25,11 @@ fn assert_nowhere(tree: &Tree, runs: &[&Run], secrets: &[&str]) {
 /// The loopback port `server` listens on, for URLs that put userinfo before the host.
 fn port_of(server: &HttpServer) -> String {
     let url = server.url("");
-    url.trim_end_matches('/').rsplit(':').next().unwrap().to_string()
+    url.trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 /// A Dockerfile that compose builds, fetching with a token in the query (from `.env`) and
@@ -136,7 +140,7 @@ fn a_bake_variable_token_stays_out_of_the_lock() {
 fn errors_and_the_sources_listing_mask_a_token_used_as_the_user_name() {
     let server = HttpServer::start();
     let tree = Tree::new();
-    let port = port_of(server);
+    let port = port_of(&server);
     tree.write(
         "Dockerfile",
         format!("FROM scratch\nARG T\nADD http://${{T}}@127.0.0.1:{port}/missing?k=${{T}} /m\n"),
