@@ -83,9 +83,7 @@ pub(crate) fn read(inputs: &[(&Path, &str)], dir: &Path, env: &Env) -> Result<Pr
         let is_json = path.extension().is_some_and(|e| e == "json");
         parsed.push(if is_json {
             Parsed::Json(
-                yaml::parse(source).map_err(|e| {
-                    Error::new(path, e.line, format!("invalid JSON: {}", e.message))
-                })?,
+                yaml::parse(source).map_err(|e| Error::new(path, e.line, e.described("JSON")))?,
             )
         } else {
             Parsed::Hcl(hcl_edit::parser::parse_body(source).map_err(|e| {

@@ -17,7 +17,7 @@ pub mod interpolate;
 #[cfg(test)]
 mod tests;
 
-use interpolate::{interpolate, Problem};
+use interpolate::{interpolate, Budget, Problem};
 
 /// The names compose looks for, in its order.
 pub const FILE_NAMES: [&str; 4] = [
@@ -109,6 +109,7 @@ struct Reader<'a> {
     dotenv: &'a BTreeMap<String, String>,
     dir: &'a Path,
     project: Project,
+    budget: Budget,
 }
 
 /// Read already-loaded files (the first is the compose file, the rest its overrides).
@@ -120,8 +121,7 @@ pub(crate) fn read(
 ) -> Result<Project, Error> {
     let mut layers = Vec::new();
     for (path, source) in inputs {
-        let doc = yaml::parse(source)
-            .map_err(|e| Error::new(path, e.line, format!("invalid YAML: {}", e.message)))?;
+        let doc = yaml::parse(source).map_err(|e| Error::new(path, e.line, e.described("YAML")))?;
         if !doc.is_map() {
             return Err(Error::new(
                 path,
@@ -181,6 +181,7 @@ pub(crate) fn read(
             files: inputs.iter().map(|(p, _)| p.to_path_buf()).collect(),
             ..Project::default()
         },
+        budget: Budget::default(),
     };
     for service in &services {
         reader.service(service)?;
@@ -201,7 +202,9 @@ impl Reader<'_> {
         let raw = node
             .as_str()
             .ok_or_else(|| Error::new(layer.path, node.line, format!("{what} must be a string")))?;
-        interpolate(raw, &|n| self.lookup(n)).map_err(|p| self.problem(layer, node.line, p))
+        interpolate(raw, &|n| self.lookup(n))
+            .and_then(|v| self.budget.spend(&v).map(|()| v))
+            .map_err(|p| self.problem(layer, node.line, p))
     }
 
     fn problem(&self, layer: &Layer, line: usize, p: Problem) -> Error {
@@ -230,6 +233,22 @@ impl Reader<'_> {
                 Error::new(layer.path, line, format!("invalid interpolation: {m}"))
                     .with_help("write a literal `$` as `$$`")
             }
+            Problem::TooLong => Error::new(
+                layer.path,
+                line,
+                format!(
+                    "the interpolated value is longer than {} MiB",
+                    interpolate::MAX_VALUE >> 20
+                ),
+            ),
+            Problem::OverBudget => Error::new(
+                layer.path,
+                line,
+                format!(
+                    "the interpolated values are longer than {} MiB in total",
+                    interpolate::MAX_TOTAL >> 20
+                ),
+            ),
         }
     }
 
