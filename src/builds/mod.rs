@@ -204,16 +204,6 @@ pub struct Project {
     pub warnings: Vec<Warning>,
 }
 
-/// 1-based line of a byte offset.
-pub(crate) fn line_of(source: &str, offset: usize) -> usize {
-    let end = offset.min(source.len());
-    source.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
 /// A short, escaped excerpt for messages.
 pub(crate) fn excerpt(text: &str) -> String {
     const MAX: usize = 60;

@@ -321,7 +321,10 @@ impl Reader<'_> {
 }
 
 fn too_deep(line: usize) -> SyntaxError {
-    SyntaxError::limit(line, format!("YAML nested more than {MAX_DEPTH} levels deep"))
+    SyntaxError::limit(
+        line,
+        format!("YAML nested more than {MAX_DEPTH} levels deep"),
+    )
 }
 
 /// The entries `<<` merge keys supply to a mapping, with their keys in a set.
@@ -333,7 +336,12 @@ struct Merged {
 
 /// `<<: *a` or `<<: [*a, *b]`: earlier maps win over later ones.
 fn merge_into(merged: &mut Merged, value: Node, line: usize) -> Result<(), SyntaxError> {
-    let bad = || SyntaxError::new(line, "a `<<` merge key needs a mapping or a list of mappings");
+    let bad = || {
+        SyntaxError::new(
+            line,
+            "a `<<` merge key needs a mapping or a list of mappings",
+        )
+    };
     let maps = match value.value {
         Value::Map(_) => vec![value],
         Value::Seq(items) => items,

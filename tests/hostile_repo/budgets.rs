@@ -19,13 +19,23 @@ fn tree_with(files: &[(&str, &str)]) -> Tree {
     tree
 }
 
+/// The exit code and the start of stderr, for assertion messages.
+fn brief(run: &Run) -> String {
+    let err: String = run.stderr.chars().take(400).collect();
+    format!("exit {:?} after {:?}: {err}", run.code, run.elapsed)
+}
+
 /// Exit 2, an `error:` naming `what` and pointing at `file`, within [`QUICK`].
 fn assert_refused(run: &Run, what: &str, file: &str) {
     eprintln!("{:?} for a refusal naming {what:?}", run.elapsed);
-    assert_eq!(run.code, Some(2), "{run:?}");
-    assert!(run.stderr.contains("error: "), "{run:?}");
-    assert!(run.stderr.contains(what), "{what:?} not in {run:?}");
-    assert!(run.stderr.contains(&format!("--> {file}:")), "{run:?}");
+    assert_eq!(run.code, Some(2), "{}", brief(&run));
+    assert!(run.stderr.contains("error: "), "{}", brief(&run));
+    assert!(run.stderr.contains(what), "{what:?} not in {}", brief(run));
+    assert!(
+        run.stderr.contains(&format!("--> {file}:")),
+        "{}",
+        brief(&run)
+    );
     assert!(run.elapsed < QUICK, "took {:?}", run.elapsed);
 }
 
@@ -97,7 +107,8 @@ fn interpolated_compose_values_have_a_total_budget() {
     // Each value is under the cap; together they are not.
     let big = "x".repeat(900 * 1024);
     let env = format!("BIG={big}\n");
-    let mut compose = String::from("services:\n  web:\n    build:\n      context: .\n      args:\n");
+    let mut compose =
+        String::from("services:\n  web:\n    build:\n      context: .\n      args:\n");
     for i in 0..100 {
         compose.push_str(&format!("        A{i}: $BIG\n"));
     }
@@ -128,12 +139,20 @@ fn thirty_targets_that_inherit_from_all_earlier_ones_are_read_once_each() {
     let bake = bake_targets(30, |i| (0..i).collect());
     let tree = tree_with(&[("docker-bake.hcl", &bake)]);
     let run = tree.run(&["images", "docker-bake.hcl"], &[]);
-    eprintln!("{:?} for 30 targets inheriting from all earlier ones", run.elapsed);
-    assert_eq!(run.code, Some(0), "{run:?}");
+    eprintln!(
+        "{:?} for 30 targets inheriting from all earlier ones",
+        run.elapsed
+    );
+    assert_eq!(run.code, Some(0), "{}", brief(&run));
     assert!(run.elapsed < QUICK, "took {:?}", run.elapsed);
     // Only the last target is built; the others are its templates.
-    assert!(run.stdout.contains("alpine:3.19"), "{run:?}");
-    assert_eq!(run.stdout.matches("alpine:3.19").count(), 2, "{run:?}");
+    assert!(run.stdout.contains("alpine:3.19"), "{}", brief(&run));
+    assert_eq!(
+        run.stdout.matches("alpine:3.19").count(),
+        2,
+        "{}",
+        brief(&run)
+    );
 }
 
 #[test]
@@ -142,13 +161,18 @@ fn a_ten_thousand_target_inherits_chain_is_linear() {
     let tree = tree_with(&[("docker-bake.hcl", &bake)]);
     let run = tree.run(&["images", "docker-bake.hcl"], &[]);
     eprintln!("{:?} for a 10,000-target inherits chain", run.elapsed);
-    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(run.code, Some(0), "{}", brief(&run));
     assert!(run.elapsed < QUICK, "took {:?}", run.elapsed);
-    assert_eq!(run.stdout.matches("alpine:3.19").count(), 2, "{run:?}");
+    assert_eq!(
+        run.stdout.matches("alpine:3.19").count(),
+        2,
+        "{}",
+        brief(&run)
+    );
     let run = tree.run(&["verify", "--recursive"], &[]);
     eprintln!("{:?} for verify on it", run.elapsed);
     assert!(run.elapsed < QUICK, "took {:?}", run.elapsed);
-    assert!(run.stdout.contains("missing-lockfile"), "{run:?}");
+    assert!(run.stdout.contains("missing-lockfile"), "{}", brief(&run));
 }
 
 #[test]
@@ -162,7 +186,10 @@ fn forty_doubling_bake_variables_are_refused() {
     }
     bake.push_str("target \"a\" {\n  dockerfile-inline = \"FROM alpine:3.19\"\n  args = {\n    X = v39\n  }\n}\n");
     let tree = tree_with(&[("docker-bake.hcl", &bake)]);
-    for args in [&["verify", "--recursive"][..], &["images", "docker-bake.hcl"]] {
+    for args in [
+        &["verify", "--recursive"][..],
+        &["images", "docker-bake.hcl"],
+    ] {
         let run = tree.run(args, &[]);
         assert_refused(&run, "longer than 1 MiB", "docker-bake.hcl");
     }
@@ -170,7 +197,7 @@ fn forty_doubling_bake_variables_are_refused() {
 
 #[test]
 fn bake_values_have_a_total_budget() {
-    // A value just under the cap, used by many targets and args.
+    // A value under the cap, used by many targets.
     let mut bake = String::from("variable \"v0\" {\n  default = \"xxxxxxxx\"\n}\n");
     for i in 1..17 {
         bake.push_str(&format!(
@@ -178,12 +205,10 @@ fn bake_values_have_a_total_budget() {
             p = i - 1
         ));
     }
-    for t in 0..20 {
-        bake.push_str(&format!("target \"t{t}\" {{\n  dockerfile-inline = \"FROM alpine:3.19\"\n  args = {{\n"));
-        for a in 0..10 {
-            bake.push_str(&format!("    A{a} = v16\n"));
-        }
-        bake.push_str("  }\n}\n");
+    for t in 0..150 {
+        bake.push_str(&format!(
+            "target \"t{t}\" {{\n  dockerfile-inline = \"FROM alpine:3.19\"\n  args = {{\n    A = v16\n  }}\n}}\n"
+        ));
     }
     let tree = tree_with(&[("docker-bake.hcl", &bake)]);
     let run = tree.run(&["images", "docker-bake.hcl"], &[]);
