@@ -120,6 +120,9 @@ pub(crate) fn read(inputs: &[(&Path, &str)], dir: &Path, env: &Env) -> Result<Pr
 /// [`eval::MAX_VALUE`] cannot multiply into memory by being used many times.
 pub const MAX_TOTAL: usize = 64 << 20;
 
+/// How an error in a variable's default names that default.
+const IN_DEFAULT: &str = " (in the default of ";
+
 struct Evaluator<'m, 'a> {
     model: &'m Model<'a>,
     env: &'m Env,
@@ -211,12 +214,17 @@ impl<'a> Evaluator<'_, 'a> {
                 self.stack.borrow_mut().pop();
                 v.map_err(|e| EvalError {
                     offset: None,
-                    message: format!(
-                        "{} (in the default of {name}, {}:{})",
-                        e.message,
-                        self.model.paths[e.path_index].display(),
-                        e.line
-                    ),
+                    // Through a chain of variables, the innermost default is the place.
+                    message: if e.message.contains(IN_DEFAULT) {
+                        e.message
+                    } else {
+                        format!(
+                            "{}{IN_DEFAULT}{name}, {}:{})",
+                            e.message,
+                            self.model.paths[e.path_index].display(),
+                            e.line
+                        )
+                    },
                     limit: e.limit,
                 })?
             }
