@@ -75,7 +75,9 @@ pub fn load(path: &Path, env: &Env) -> Result<Project, Error> {
     read(&inputs, path.parent().unwrap_or(Path::new("")), env)
 }
 
-pub(crate) fn read(inputs: &[(&Path, &str)], dir: &Path, env: &Env) -> Result<Project, Error> {
+/// Read already-loaded files (the first is the bake file, the rest its overrides; a
+/// `.json` name is read as JSON), with `dir` for relative paths.
+pub fn read(inputs: &[(&Path, &str)], dir: &Path, env: &Env) -> Result<Project, Error> {
     let mut parsed = Vec::new();
     for (path, source) in inputs {
         let is_json = path.extension().is_some_and(|e| e == "json");

@@ -112,8 +112,9 @@ struct Reader<'a> {
     budget: Budget,
 }
 
-/// Read already-loaded files (the first is the compose file, the rest its overrides).
-pub(crate) fn read(
+/// Read already-loaded files (the first is the compose file, the rest its overrides),
+/// with `dir` for relative paths and the `.env` variables already parsed.
+pub fn read(
     inputs: &[(&Path, &str)],
     dir: &Path,
     env: &Env,
