@@ -260,3 +260,40 @@ fn names() {
     assert_eq!(clean(Path::new("./a/./b/../c")), PathBuf::from("a/c"));
     assert_eq!(clean(Path::new("../x")), PathBuf::from("../x"));
 }
+
+#[test]
+fn an_alias_bomb_is_named_as_a_limit_not_a_syntax_error() {
+    let mut src = String::from("x-a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..9 {
+        let items = vec![format!("*a{}", i - 1); 10].join(", ");
+        src.push_str(&format!("x-a{i}: &a{i} [{items}]\n"));
+    }
+    src.push_str("services:\n  web:\n    image: nginx:1.25\n");
+    let e = one(&src, &[]).unwrap_err();
+    assert!(
+        e.message.starts_with("YAML aliases expand to more than"),
+        "{}",
+        e.message
+    );
+    assert_eq!(e.line, 5);
+}
+
+#[test]
+fn interpolated_values_are_capped_one_by_one_and_together() {
+    let big = "x".repeat(600 * 1024);
+    let src = "services:\n  web:\n    image: nginx:1.25\n    build:\n      context: .\n      args:\n        A: ${BIG}${BIG}\n";
+    let e = one(src, &[("BIG", &big)]).unwrap_err();
+    assert_eq!(e.message, "the interpolated value is longer than 1 MiB");
+    assert_eq!(e.line, 7);
+    assert!(!e.message.contains("xxxx"));
+
+    let mut src = String::from("services:\n  web:\n    build:\n      context: .\n      args:\n");
+    for i in 0..120 {
+        src.push_str(&format!("        A{i}: $BIG\n"));
+    }
+    let e = one(&src, &[("BIG", &big)]).unwrap_err();
+    assert_eq!(
+        e.message,
+        "the interpolated values are longer than 64 MiB in total"
+    );
+}
