@@ -287,7 +287,7 @@ fn hcl_expr(vars: usize) -> impl Strategy<Value = String> {
         1 => Just("null".to_string()),
         1 => Just("true".to_string()),
         1 => Just("12".to_string()),
-        6 => (0..64usize).prop_map(move |i| var(i)),
+        6 => (0..64usize).prop_map(var),
         6 => (0..64usize, 0..64usize).prop_map(move |(a, b)| format!(
             "\"${{{}}}${{{}}}\"",
             var(a),

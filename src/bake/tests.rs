@@ -278,7 +278,10 @@ fn doubling(n: usize) -> String {
             p = i - 1
         ));
     }
-    src.push_str(&format!("target \"a\" {{\n  args = {{ X = v{} }}\n}}\n", n - 1));
+    src.push_str(&format!(
+        "target \"a\" {{\n  args = {{ X = v{} }}\n}}\n",
+        n - 1
+    ));
     src
 }
 
@@ -288,7 +291,12 @@ fn doubling_variables_stop_at_the_value_cap() {
     let p = hcl(&doubling(17), &[]).unwrap();
     assert_eq!(p.builds[0].build_args["X"].len(), eval::MAX_VALUE / 2);
     let e = hcl(&doubling(40), &[]).unwrap_err();
-    assert!(e.message.starts_with("a value is longer than 1 MiB (in the default of v18, "), "{}", e.message);
+    assert!(
+        e.message
+            .starts_with("a value is longer than 1 MiB (in the default of v18, "),
+        "{}",
+        e.message
+    );
     assert_eq!(e.line, 122);
     assert_eq!(e.help, None);
 }

@@ -520,7 +520,10 @@ mod tests {
     fn aliases_within_the_budget_resolve() {
         let doc = parse(&laughs(4, 10)).unwrap();
         assert_eq!(doc.get("a4").unwrap().items().len(), 10);
-        assert_eq!(doc.get("a4").unwrap().items()[9].items()[9].items().len(), 10);
+        assert_eq!(
+            doc.get("a4").unwrap().items()[9].items()[9].items().len(),
+            10
+        );
     }
 
     #[test]
@@ -556,11 +559,7 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let src = format!(
-            "a: &a {{{}}}\nb: {{<<: *a, {}}}\n",
-            keys("k"),
-            keys("k")
-        );
+        let src = format!("a: &a {{{}}}\nb: {{<<: *a, {}}}\n", keys("k"), keys("k"));
         let start = std::time::Instant::now();
         let doc = parse(&src).unwrap();
         assert_eq!(doc.get("b").unwrap().entries().count(), 20_000);

@@ -28,13 +28,13 @@ fn brief(run: &Run) -> String {
 /// Exit 2, an `error:` naming `what` and pointing at `file`, within [`QUICK`].
 fn assert_refused(run: &Run, what: &str, file: &str) {
     eprintln!("{:?} for a refusal naming {what:?}", run.elapsed);
-    assert_eq!(run.code, Some(2), "{}", brief(&run));
-    assert!(run.stderr.contains("error: "), "{}", brief(&run));
+    assert_eq!(run.code, Some(2), "{}", brief(run));
+    assert!(run.stderr.contains("error: "), "{}", brief(run));
     assert!(run.stderr.contains(what), "{what:?} not in {}", brief(run));
     assert!(
         run.stderr.contains(&format!("--> {file}:")),
         "{}",
-        brief(&run)
+        brief(run)
     );
     assert!(run.elapsed < QUICK, "took {:?}", run.elapsed);
 }
