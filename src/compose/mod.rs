@@ -3,7 +3,7 @@
 //! `target`, `platforms` and `additional_contexts`, read as the compose specification
 //! defines them, interpolation included. The result is a [`Project`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use crate::builds::yaml::{self, Node};
@@ -321,6 +321,10 @@ impl Reader<'_> {
         let mut platforms: Option<Vec<String>> = None;
         let mut args = BTreeMap::new();
         let mut contexts: Vec<NamedContext> = Vec::new();
+        // For each context in `contexts`, the index of the image it added, if any; a name
+        // written again replaces the earlier one (see `keep_last_contexts`).
+        let mut context_images: Vec<Option<usize>> = Vec::new();
+        let first_image = self.project.images.len();
         let what = |k: &str| format!("service {:?}: build.{k}", s.name);
         for &(layer, b) in builds {
             if b.as_str().is_some() {
@@ -380,10 +384,7 @@ impl Reader<'_> {
                             ),
                         ));
                     };
-                    contexts.retain(|c| c.name != name);
-                    self.project.images.retain(|i| {
-                        !(i.owner == s.name && i.kind == ImageKind::Context(name.clone()))
-                    });
+                    let images = self.project.images.len();
                     if let Some(reference) = value.strip_prefix("docker-image://") {
                         let prefix = match node.as_str() {
                             Some(raw)
@@ -407,10 +408,12 @@ impl Reader<'_> {
                             )?;
                         }
                     }
+                    context_images.push((self.project.images.len() > images).then_some(images));
                     contexts.push(NamedContext { name, value });
                 }
             }
         }
+        self.keep_last_contexts(&mut contexts, &context_images, first_image);
         if let (Some(_), Some(_)) = (&dockerfile, &inline) {
             return Err(Error::new(
                 first_layer.path,
@@ -460,6 +463,38 @@ impl Reader<'_> {
             contexts,
         });
         Ok(())
+    }
+
+    /// Of contexts written more than once, keep the last, in its place, and only the image
+    /// it added: one pass, however many contexts there are.
+    fn keep_last_contexts(
+        &mut self,
+        contexts: &mut Vec<NamedContext>,
+        images: &[Option<usize>],
+        first_image: usize,
+    ) {
+        let mut last: HashMap<&str, usize> = HashMap::new();
+        for (i, c) in contexts.iter().enumerate() {
+            last.insert(c.name.as_str(), i);
+        }
+        let keep: Vec<bool> = (0..contexts.len())
+            .map(|i| last[contexts[i].name.as_str()] == i)
+            .collect();
+        let kept: HashSet<usize> = images
+            .iter()
+            .zip(&keep)
+            .filter_map(|(image, k)| image.filter(|_| *k))
+            .collect();
+        let mut i = 0;
+        self.project.images.retain(|_| {
+            i += 1;
+            i - 1 < first_image || kept.contains(&(i - 1))
+        });
+        let mut i = 0;
+        contexts.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
     }
 
     /// A mapping or a `KEY=VALUE` list, interpolated: (key, value or None, value node).

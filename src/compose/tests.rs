@@ -297,3 +297,38 @@ fn interpolated_values_are_capped_one_by_one_and_together() {
         "the interpolated values are longer than 64 MiB in total"
     );
 }
+
+#[test]
+fn an_override_replaces_a_named_context_and_its_image() {
+    let base = "services:\n  app:\n    build:\n      context: .\n      additional_contexts:\n        tools: docker-image://busybox:1.36\n        base: docker-image://alpine:3\n        src: ../src\n";
+    let over = "services:\n  app:\n    build:\n      additional_contexts:\n        tools: ../tools\n        src: docker-image://debian:12\n";
+    let p = read(
+        &[
+            (Path::new("compose.yaml"), base),
+            (Path::new("compose.override.yaml"), over),
+        ],
+        Path::new(""),
+        &env(&[]),
+        &BTreeMap::new(),
+    )
+    .unwrap();
+    let contexts: Vec<(&str, &str)> = p.builds[0]
+        .contexts
+        .iter()
+        .map(|c| (c.name.as_str(), c.value.as_str()))
+        .collect();
+    assert_eq!(
+        contexts,
+        [
+            ("base", "docker-image://alpine:3"),
+            ("tools", "../tools"),
+            ("src", "docker-image://debian:12")
+        ]
+    );
+    let images: Vec<(&str, usize)> = p
+        .images
+        .iter()
+        .map(|i| (i.reference.as_str(), i.line))
+        .collect();
+    assert_eq!(images, [("alpine:3", 7), ("debian:12", 6)]);
+}

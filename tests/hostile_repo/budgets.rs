@@ -214,3 +214,30 @@ fn bake_values_have_a_total_budget() {
     let run = tree.run(&["images", "docker-bake.hcl"], &[]);
     assert_refused(&run, "MiB in total", "docker-bake.hcl");
 }
+
+#[test]
+fn twenty_thousand_named_contexts_are_read_in_linear_time() {
+    let mut compose = String::from(
+        "services:\n  web:\n    build:\n      context: .\n      dockerfile_inline: \"FROM alpine:3.19\"\n      additional_contexts:\n",
+    );
+    for i in 0..20_000 {
+        compose.push_str(&format!("        c{i}: docker-image://alpine:{i}\n"));
+    }
+    // Written twice, the last wins, in the place of the last.
+    compose.push_str("        c0: docker-image://busybox:1\n");
+    let tree = tree_with(&[("compose.yaml", &compose)]);
+    let run = tree.run(&["images", "--format", "json", "compose.yaml"], &[]);
+    eprintln!("{:?} for 20,000 named contexts", run.elapsed);
+    assert_eq!(run.code, Some(0), "{}", brief(&run));
+    assert!(run.elapsed < QUICK, "took {:?}", run.elapsed);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let refs: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(refs.len(), 20_001, "the contexts and the build's FROM");
+    assert!(!refs.contains(&"alpine:0"));
+    assert_eq!(refs.iter().filter(|r| **r == "busybox:1").count(), 1);
+}
