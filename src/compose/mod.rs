@@ -137,6 +137,8 @@ pub fn read(
         layers.push(Layer { path, source, doc });
     }
     let mut services: Vec<Service> = Vec::new();
+    // Name → position in `services`: many services are merged in linear time.
+    let mut index: HashMap<String, usize> = HashMap::new();
     for layer in &layers {
         let Some(list) = layer.doc.get("services") else {
             continue;
@@ -165,12 +167,15 @@ pub fn read(
                 )
                 .with_help("write the service's image and build in full"));
             }
-            match services.iter_mut().find(|s| s.name == name) {
-                Some(s) => s.parts.push((layer, node)),
-                None => services.push(Service {
-                    name,
-                    parts: vec![(layer, node)],
-                }),
+            match index.get(&name) {
+                Some(&i) => services[i].parts.push((layer, node)),
+                None => {
+                    index.insert(name.clone(), services.len());
+                    services.push(Service {
+                        name,
+                        parts: vec![(layer, node)],
+                    });
+                }
             }
         }
     }

@@ -241,3 +241,17 @@ fn twenty_thousand_named_contexts_are_read_in_linear_time() {
     assert!(!refs.contains(&"alpine:0"));
     assert_eq!(refs.iter().filter(|r| **r == "busybox:1").count(), 1);
 }
+
+#[test]
+fn forty_thousand_services_are_read_in_linear_time() {
+    let mut compose = String::from("services:\n");
+    for i in 0..40_000 {
+        compose.push_str(&format!("  s{i}:\n    image: alpine:{i}\n"));
+    }
+    let tree = tree_with(&[("compose.yaml", &compose)]);
+    let run = tree.run(&["images", "compose.yaml"], &[]);
+    eprintln!("{:?} for 40,000 services", run.elapsed);
+    assert_eq!(run.code, Some(0), "{}", brief(&run));
+    assert!(run.elapsed < QUICK, "took {:?}", run.elapsed);
+    assert_eq!(run.stdout.lines().count(), 40_001);
+}
