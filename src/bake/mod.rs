@@ -20,6 +20,7 @@ mod model;
 mod resolve;
 #[cfg(test)]
 mod tests;
+mod variables;
 
 use eval::{EvalError, Scope, Val};
 use model::{Attr, Expr, Model, Parsed};
@@ -122,14 +123,12 @@ pub fn read(inputs: &[(&Path, &str)], dir: &Path, env: &Env) -> Result<Project, 
 /// [`eval::MAX_VALUE`] cannot multiply into memory by being used many times.
 pub const MAX_TOTAL: usize = 64 << 20;
 
-/// How an error in a variable's default names that default.
-const IN_DEFAULT: &str = " (in the default of ";
-
 struct Evaluator<'m, 'a> {
     model: &'m Model<'a>,
     env: &'m Env,
-    /// Variables evaluated so far: each default is evaluated once.
-    cache: RefCell<HashMap<String, Val>>,
+    /// Variables evaluated so far, or why they cannot be: each default is evaluated once.
+    cache: RefCell<HashMap<String, Result<Val, EvalError>>>,
+    /// The variables whose defaults are being evaluated.
     stack: RefCell<Vec<String>>,
     /// Each target's parents and each resolved target, computed once.
     parents: RefCell<HashMap<String, Parents<'a>>>,
@@ -188,53 +187,6 @@ impl<'a> Evaluator<'_, 'a> {
             message: e.message,
             limit: e.limit,
         }
-    }
-
-    fn variable(&self, name: &str) -> Result<Val, EvalError> {
-        if let Some(v) = self.cache.borrow().get(name) {
-            return Ok(v.clone());
-        }
-        let Some((default, overridable)) = self.model.variables.get(name) else {
-            return Err(EvalError::new(None, format!("unknown variable {name}")));
-        };
-        if *overridable {
-            if let Some(v) = self.env.get(name) {
-                return Ok(Val::Str(v.to_string()));
-            }
-        }
-        if self.stack.borrow().iter().any(|n| n == name) {
-            return Err(EvalError::new(
-                None,
-                format!("variable {name} refers to itself"),
-            ));
-        }
-        let value = match default {
-            None => Val::Str(String::new()),
-            Some(attr) => {
-                self.stack.borrow_mut().push(name.to_string());
-                let v = self.value(*attr);
-                self.stack.borrow_mut().pop();
-                v.map_err(|e| EvalError {
-                    offset: None,
-                    // Through a chain of variables, the innermost default is the place.
-                    message: if e.message.contains(IN_DEFAULT) {
-                        e.message
-                    } else {
-                        format!(
-                            "{}{IN_DEFAULT}{name}, {}:{})",
-                            e.message,
-                            self.model.paths[e.path_index].display(),
-                            e.line
-                        )
-                    },
-                    limit: e.limit,
-                })?
-            }
-        };
-        self.cache
-            .borrow_mut()
-            .insert(name.to_string(), value.clone());
-        Ok(value)
     }
 
     fn value(&self, attr: Attr<'a>) -> Result<Val, Located> {

@@ -318,3 +318,22 @@ fn a_long_list_is_a_long_value() {
     let e = hcl(&src, &[]).unwrap_err();
     assert!(e.message.contains("longer than 1 MiB"), "{}", e.message);
 }
+
+#[test]
+fn a_cycle_of_variables_is_an_error_only_where_it_is_used() {
+    let src = "variable \"A\" {\n  default = B\n}\nvariable \"B\" {\n  default = \"${A}x\"\n}\nvariable \"C\" {\n  default = true ? \"ok\" : C\n}\ntarget \"a\" {\n  args = { X = C }\n}\n";
+    let p = hcl(src, &[]).unwrap();
+    assert_eq!(p.builds[0].build_args["X"], "ok");
+    let e = hcl(
+        &format!("{src}target \"b\" {{\n  args = {{ Y = A }}\n}}\n"),
+        &[],
+    )
+    .unwrap_err();
+    assert!(
+        e.message
+            .starts_with("variable A refers to itself (in the default of B,"),
+        "{}",
+        e.message
+    );
+    assert_eq!(e.line, 15);
+}

@@ -255,3 +255,38 @@ fn forty_thousand_services_are_read_in_linear_time() {
     assert!(run.elapsed < QUICK, "took {:?}", run.elapsed);
     assert_eq!(run.stdout.lines().count(), 40_001);
 }
+
+/// Ten thousand variables, each the one before in a template; the first is `first`.
+fn variable_chain(first: &str) -> String {
+    let mut bake = format!("variable \"v0\" {{\n  default = {first}\n}}\n");
+    for i in 1..10_000 {
+        bake.push_str(&format!(
+            "variable \"v{i}\" {{\n  default = \"${{v{}}}\"\n}}\n",
+            i - 1
+        ));
+    }
+    bake.push_str("target \"a\" {\n  dockerfile = \"${v9999}\"\n}\n");
+    bake
+}
+
+#[test]
+fn a_ten_thousand_variable_chain_is_read_without_recursion() {
+    // Evaluated by recursion, such a chain outgrows the stack.
+    let tree = tree_with(&[
+        ("docker-bake.hcl", &variable_chain("\"Containerfile\"")),
+        ("Containerfile", "FROM alpine:3.19\n"),
+    ]);
+    let run = tree.run(&["images", "docker-bake.hcl"], &[]);
+    eprintln!("{:?} for a 10,000-variable chain", run.elapsed);
+    assert_eq!(run.code, Some(0), "{}", brief(&run));
+    assert!(run.elapsed < QUICK, "took {:?}", run.elapsed);
+    assert!(run.stdout.contains("Containerfile:1"), "{}", run.stdout);
+}
+
+#[test]
+fn a_ten_thousand_variable_cycle_is_refused_without_recursion() {
+    let tree = tree_with(&[("docker-bake.hcl", &variable_chain("v9999"))]);
+    let run = tree.run(&["images", "docker-bake.hcl"], &[]);
+    assert_refused(&run, "refers to itself", "docker-bake.hcl");
+    assert!(run.stderr.len() < 1000, "{}", brief(&run));
+}
