@@ -335,5 +335,5 @@ fn a_cycle_of_variables_is_an_error_only_where_it_is_used() {
         "{}",
         e.message
     );
-    assert_eq!(e.line, 15);
+    assert_eq!(e.line, 14);
 }
