@@ -223,7 +223,7 @@ impl<'a> Evaluator<'_, 'a> {
                     Located {
                         path_index: attr.file,
                         line: attr.line,
-                        message: format!("target {owner:?}: {key} must be a string"),
+                        message: format!("target {}: {key} must be a string", excerpt(owner)),
                         limit: false,
                     },
                     false,
@@ -238,7 +238,7 @@ impl<'a> Evaluator<'_, 'a> {
                 Located {
                     path_index: attr.file,
                     line: attr.line,
-                    message: format!("target {owner:?}: {key} must be a list of strings"),
+                    message: format!("target {}: {key} must be a list of strings", excerpt(owner)),
                     limit: false,
                 },
                 false,
@@ -306,7 +306,8 @@ impl<'a> Evaluator<'_, 'a> {
                     path: path.to_path_buf(),
                     line: def.line,
                     message: format!(
-                        "target {name:?} builds from a remote context ({}); its Dockerfile is not locked",
+                        "target {} builds from a remote context ({}); its Dockerfile is not locked",
+                        excerpt(name),
                         excerpt(&context)
                     ),
                 });
@@ -354,7 +355,9 @@ impl<'a> Evaluator<'_, 'a> {
                                 m.paths[a.file],
                                 a.line,
                                 format!(
-                                    "group {gname:?} names {member:?}, which is not a target or group"
+                                    "group {} names {}, which is not a target or group",
+                                    excerpt(gname),
+                                    excerpt(member)
                                 ),
                             ));
                         }
@@ -365,6 +368,14 @@ impl<'a> Evaluator<'_, 'a> {
         }
         Ok(out)
     }
+}
+
+/// A name from the file for a message: at most 60 characters, control characters
+/// escaped, unquoted (as [`excerpt`] is quoted).
+fn short(name: &str) -> String {
+    let quoted = excerpt(name);
+    let inner = &quoted[1..quoted.len() - 1];
+    inner.to_string()
 }
 
 /// An evaluation error and where it is.

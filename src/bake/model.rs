@@ -10,7 +10,7 @@ use hcl_edit::structure::Body;
 use hcl_edit::Span;
 
 use crate::builds::yaml::Node;
-use crate::builds::Error;
+use crate::builds::{excerpt, Error};
 
 pub(super) enum Parsed {
     Hcl(Body),
@@ -215,7 +215,7 @@ impl<'a> Model<'a> {
             return Err(Error::new(
                 path,
                 a.line,
-                format!("{kind} {name:?}: `matrix` is not supported"),
+                format!("{kind} {}: `matrix` is not supported", excerpt(&name)),
             )
             .with_help("write one target per combination"));
         }

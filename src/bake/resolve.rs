@@ -12,8 +12,9 @@ use hcl_edit::Span;
 
 use super::eval::Val;
 use super::model::{Attr, Expr};
+use super::short;
 use super::Evaluator;
-use crate::builds::Error;
+use crate::builds::{excerpt, Error};
 
 /// The evaluated attributes of a target, before defaults.
 #[derive(Clone, Default)]
@@ -101,7 +102,11 @@ impl<'a> Evaluator<'_, 'a> {
                     return Err(Error::new(
                         self.model.paths[attr.file],
                         attr.line,
-                        format!("target {current:?} inherits from itself through {parent:?}"),
+                        format!(
+                            "target {} inherits from itself through {}",
+                            excerpt(current),
+                            excerpt(parent)
+                        ),
                     ));
                 }
                 if self.model.target(parent).is_empty() {
@@ -109,7 +114,9 @@ impl<'a> Evaluator<'_, 'a> {
                         self.model.paths[attr.file],
                         attr.line,
                         format!(
-                            "target {current:?} inherits from {parent:?}, which is not a target"
+                            "target {} inherits from {}, which is not a target",
+                            excerpt(current),
+                            excerpt(parent)
                         ),
                     ));
                 }
@@ -174,7 +181,7 @@ impl<'a> Evaluator<'_, 'a> {
                 return Err(Error::new(
                     self.model.paths[attr.file],
                     attr.line,
-                    format!("target {name:?}: {key} must be an object"),
+                    format!("target {}: {key} must be an object", excerpt(name)),
                 ))
             }
         };
@@ -191,7 +198,11 @@ impl<'a> Evaluator<'_, 'a> {
                 return Err(Error::new(
                     self.model.paths[attr.file],
                     attr.line,
-                    format!("target {name:?}: {key}.{k} must be a string"),
+                    format!(
+                        "target {}: {key}.{} must be a string",
+                        excerpt(name),
+                        short(&k)
+                    ),
                 ));
             };
             if key == "args" {

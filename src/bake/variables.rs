@@ -11,7 +11,7 @@ use hcl_edit::template::{Element, Template};
 
 use super::eval::{EvalError, Val};
 use super::model::Expr;
-use super::Evaluator;
+use super::{short, Evaluator};
 use crate::builds::yaml::{Node, Style, Value};
 
 /// How an error in a variable's default names that default.
@@ -38,7 +38,10 @@ impl Evaluator<'_, '_> {
     /// there is no such variable.
     fn overridden(&self, name: &str) -> Result<Option<Val>, EvalError> {
         let Some((_, overridable)) = self.model.variables.get(name) else {
-            return Err(EvalError::new(None, format!("unknown variable {name}")));
+            return Err(EvalError::new(
+                None,
+                format!("unknown variable {}", short(name)),
+            ));
         };
         Ok(overridable
             .then(|| self.env.get(name))
@@ -98,8 +101,9 @@ impl Evaluator<'_, '_> {
                 e.message
             } else {
                 format!(
-                    "{}{IN_DEFAULT}{name}, {}:{})",
+                    "{}{IN_DEFAULT}{}, {}:{})",
                     e.message,
+                    short(name),
                     self.model.paths[e.path_index].display(),
                     e.line
                 )
@@ -124,7 +128,7 @@ impl Evaluator<'_, '_> {
 }
 
 fn refers_to_itself(name: &str) -> EvalError {
-    EvalError::new(None, format!("variable {name} refers to itself"))
+    EvalError::new(None, format!("variable {} refers to itself", short(name)))
 }
 
 /// The variables an expression refers to where evaluation can reach them (a function's

@@ -102,6 +102,26 @@ fn expand(
     Ok(out)
 }
 
+/// At most 40 characters of `s` for a message, control characters escaped.
+fn shown(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .take(40)
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
+    if s.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
 /// Length of the variable name at the start of `s`: `[_A-Za-z][_A-Za-z0-9]*`.
 fn name_len(s: &str) -> usize {
     let b = s.as_bytes();
@@ -144,7 +164,8 @@ fn braced(
     let len = name_len(inner);
     if len == 0 {
         return Err(Problem::Invalid(format!(
-            "`${{{inner}}}` does not start with a variable name"
+            "`${{{}}}` does not start with a variable name",
+            shown(inner)
         )));
     }
     let name = &inner[..len];
@@ -192,7 +213,8 @@ fn braced(
             }
         }
         _ => Err(Problem::Invalid(format!(
-            "unsupported modifier in `${{{inner}}}`; compose supports :- - :? ? :+ +"
+            "unsupported modifier in `${{{}}}`; compose supports :- - :? ? :+ +",
+            shown(inner)
         ))),
     }
 }

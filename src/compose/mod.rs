@@ -156,14 +156,14 @@ pub fn read(
                 return Err(Error::new(
                     layer.path,
                     node.line,
-                    format!("service {name:?} must be a mapping"),
+                    format!("service {} must be a mapping", excerpt(&name)),
                 ));
             }
             if let Some(ext) = node.get("extends") {
                 return Err(Error::new(
                     layer.path,
                     ext.line,
-                    format!("service {name:?}: `extends` is not supported"),
+                    format!("service {}: `extends` is not supported", excerpt(&name)),
                 )
                 .with_help("write the service's image and build in full"));
             }
@@ -220,8 +220,14 @@ impl Reader<'_> {
             .map_or("the compose file".into(), |n| {
                 n.to_string_lossy().into_owned()
             });
+        // A name written in the file is shown as an excerpt, however long it is.
+        let short = |name: String| {
+            let quoted = excerpt(&name);
+            quoted[1..quoted.len() - 1].to_string()
+        };
         match p {
             Problem::Unset(name) => {
+                let name = short(name);
                 Error::new(layer.path, line, format!("variable {name} is not set")).with_help(
                     format!(
                 "set {name} in the environment or in .env beside {file}, pass --env {name}=VALUE, \
@@ -229,12 +235,15 @@ impl Reader<'_> {
             ),
                 )
             }
-            Problem::Required { name, message } => Error::new(
-                layer.path,
-                line,
-                format!("variable {name} is required: {}", excerpt(&message)),
-            )
-            .with_help(format!("set {name}, or pass --env {name}=VALUE")),
+            Problem::Required { name, message } => {
+                let name = short(name);
+                Error::new(
+                    layer.path,
+                    line,
+                    format!("variable {name} is required: {}", excerpt(&message)),
+                )
+                .with_help(format!("set {name}, or pass --env {name}=VALUE"))
+            }
             Problem::Invalid(m) => {
                 Error::new(layer.path, line, format!("invalid interpolation: {m}"))
                     .with_help("write a literal `$` as `$$`")
@@ -272,7 +281,7 @@ impl Reader<'_> {
             .collect();
         if builds.is_empty() {
             if let Some((layer, node)) = last("image") {
-                let what = format!("service {:?}: image", s.name);
+                let what = format!("service {}: image", excerpt(&s.name));
                 let reference = self.text(layer, node, &what)?;
                 self.image(&s.name, ImageKind::Image, layer, node, reference, 0)?;
             }
@@ -330,7 +339,7 @@ impl Reader<'_> {
         // written again replaces the earlier one (see `keep_last_contexts`).
         let mut context_images: Vec<Option<usize>> = Vec::new();
         let first_image = self.project.images.len();
-        let what = |k: &str| format!("service {:?}: build.{k}", s.name);
+        let what = |k: &str| format!("service {}: build.{k}", excerpt(&s.name));
         for &(layer, b) in builds {
             if b.as_str().is_some() {
                 context = Some(self.text(layer, b, &what("context"))?);
@@ -340,7 +349,10 @@ impl Reader<'_> {
                 return Err(Error::new(
                     layer.path,
                     b.line,
-                    format!("service {:?}: build must be a path or a mapping", s.name),
+                    format!(
+                        "service {}: build must be a path or a mapping",
+                        excerpt(&s.name)
+                    ),
                 ));
             }
             for (key, slot) in [
@@ -384,8 +396,9 @@ impl Reader<'_> {
                             layer.path,
                             node.line,
                             format!(
-                                "{}: context {name:?} has no value",
-                                what("additional_contexts")
+                                "{}: context {} has no value",
+                                what("additional_contexts"),
+                                excerpt(&name)
                             ),
                         ));
                     };
@@ -424,8 +437,8 @@ impl Reader<'_> {
                 first_layer.path,
                 first.line,
                 format!(
-                    "service {:?}: build has both dockerfile and dockerfile_inline",
-                    s.name
+                    "service {}: build has both dockerfile and dockerfile_inline",
+                    excerpt(&s.name)
                 ),
             ));
         }
@@ -435,8 +448,8 @@ impl Reader<'_> {
                 path: first_layer.path.to_path_buf(),
                 line: first.line,
                 message: format!(
-                    "service {:?} builds from a remote context ({}); its Dockerfile is not locked",
-                    s.name,
+                    "service {} builds from a remote context ({}); its Dockerfile is not locked",
+                    excerpt(&s.name),
                     excerpt(&context)
                 ),
             });
@@ -452,7 +465,11 @@ impl Reader<'_> {
         let platforms = match (platforms, platform) {
             (Some(p), _) => p,
             (None, Some((layer, node))) => {
-                vec![self.text(layer, node, &format!("service {:?}: platform", s.name))?]
+                vec![self.text(
+                    layer,
+                    node,
+                    &format!("service {}: platform", excerpt(&s.name)),
+                )?]
             }
             (None, None) => Vec::new(),
         };

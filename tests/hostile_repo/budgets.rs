@@ -290,3 +290,42 @@ fn a_ten_thousand_variable_cycle_is_refused_without_recursion() {
     assert_refused(&run, "refers to itself", "docker-bake.hcl");
     assert!(run.stderr.len() < 1000, "{}", brief(&run));
 }
+
+#[test]
+fn names_from_the_file_are_quoted_as_short_excerpts() {
+    let long = "n".repeat(100_000);
+    let bad = format!("{long}x");
+    let cases = [
+        (
+            "compose.yaml",
+            format!("services:\n  web:\n    image: \"${{{long}}}\"\n"),
+        ),
+        (
+            "compose.yaml",
+            format!("services:\n  web:\n    image: \"${{{long}/a/b}}\"\n"),
+        ),
+        (
+            "compose.yaml",
+            format!("services:\n  {long}:\n    build: [x]\n"),
+        ),
+        (
+            "docker-bake.hcl",
+            format!("target \"{long}\" {{\n  inherits = [\"{bad}\"]\n}}\n"),
+        ),
+        (
+            "docker-bake.hcl",
+            format!("target \"a\" {{\n  context = {long}\n}}\n"),
+        ),
+    ];
+    for (file, text) in cases {
+        let tree = tree_with(&[(file, &text)]);
+        let run = tree.run(&["images", file], &[]);
+        assert_eq!(run.code, Some(2), "{}", brief(&run));
+        assert!(
+            run.stderr.len() < 1000,
+            "{} bytes: {}",
+            run.stderr.len(),
+            brief(&run)
+        );
+    }
+}
