@@ -337,3 +337,19 @@ fn a_cycle_of_variables_is_an_error_only_where_it_is_used() {
     );
     assert_eq!(e.line, 14);
 }
+
+#[test]
+fn names_from_the_file_are_shown_as_short_excerpts() {
+    let long = "n".repeat(100_000);
+    for src in [
+        format!("target \"{long}\" {{\n  inherits = [\"{long}x\"]\n}}\n"),
+        format!("target \"a\" {{\n  context = {long}\n}}\n"),
+        format!("variable \"{long}\" {{\n  default = {long}\n}}\ntarget \"a\" {{\n  context = {long}\n}}\n"),
+        format!("target \"{long}\" {{\n  args = {{ {long} = [] }}\n}}\n"),
+        format!("group \"{long}\" {{\n  targets = [\"{long}x\"]\n}}\n"),
+    ] {
+        let e = hcl(&src, &[]).expect_err(&src[..30.min(src.len())]);
+        let len = e.message.len() + e.help.map_or(0, |h| h.len());
+        assert!(len < 1000, "{len} bytes: {}", &e.message[..200.min(e.message.len())]);
+    }
+}

@@ -332,3 +332,24 @@ fn an_override_replaces_a_named_context_and_its_image() {
         .collect();
     assert_eq!(images, [("alpine:3", 7), ("debian:12", 6)]);
 }
+
+#[test]
+fn names_from_the_file_are_shown_as_short_excerpts() {
+    let long = "n".repeat(100_000);
+    for src in [
+        format!("services:\n  web:\n    image: \"${{{long}}}\"\n"),
+        format!("services:\n  web:\n    image: \"${{{long}:?x}}\"\n"),
+        format!("services:\n  web:\n    image: \"${{{long}/a/b}}\"\n"),
+        format!("services:\n  web:\n    image: \"${{-{long}}}\"\n"),
+        format!("services:\n  {long}:\n    build: [x]\n"),
+        format!("services:\n  {long}: x\n"),
+    ] {
+        let e = one(&src, &[]).unwrap_err();
+        let len = e.message.len() + e.help.map_or(0, |h| h.len());
+        assert!(
+            len < 1000,
+            "{len} bytes: {}",
+            &e.message[..200.min(e.message.len())]
+        );
+    }
+}
