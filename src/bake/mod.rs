@@ -3,6 +3,8 @@
 //! `contexts` and `platforms`, after `inherits`, with `variable` defaults that the
 //! environment overrides, as `docker buildx bake` reads them. Targets that groups name,
 //! and targets no other target inherits from, are builds of the resulting [`Project`].
+//! Each variable and target is evaluated once, and what is evaluated has a budget, so a
+//! small file cannot make the reading slow or large.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
