@@ -7,6 +7,9 @@
 //! a `.env` value used many times must not multiply into memory.
 
 use std::cell::Cell;
+use std::path::Path;
+
+use crate::builds::{excerpt, Error};
 
 /// Why a value cannot be interpolated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +24,56 @@ pub enum Problem {
     TooLong,
     /// The values of the file together would be longer than [`MAX_TOTAL`].
     OverBudget,
+}
+
+impl Problem {
+    /// The error for a value at `line` of `path`.
+    pub(crate) fn error(self, path: &Path, line: usize) -> Error {
+        let file = path.file_name().map_or("the compose file".into(), |n| {
+            n.to_string_lossy().into_owned()
+        });
+        // A name written in the file is shown as an excerpt, however long it is.
+        let short = |name: String| {
+            let quoted = excerpt(&name);
+            quoted[1..quoted.len() - 1].to_string()
+        };
+        match self {
+            Problem::Unset(name) => {
+                let name = short(name);
+                Error::new(path, line, format!("variable {name} is not set")).with_help(format!(
+                "set {name} in the environment or in .env beside {file}, pass --env {name}=VALUE, \
+                     or give a default: ${{{name}:-default}}"
+            ))
+            }
+            Problem::Required { name, message } => {
+                let name = short(name);
+                Error::new(
+                    path,
+                    line,
+                    format!("variable {name} is required: {}", excerpt(&message)),
+                )
+                .with_help(format!("set {name}, or pass --env {name}=VALUE"))
+            }
+            Problem::Invalid(m) => Error::new(path, line, format!("invalid interpolation: {m}"))
+                .with_help("write a literal `$` as `$$`"),
+            Problem::TooLong => Error::new(
+                path,
+                line,
+                format!(
+                    "the interpolated value is longer than {} MiB",
+                    MAX_VALUE >> 20
+                ),
+            ),
+            Problem::OverBudget => Error::new(
+                path,
+                line,
+                format!(
+                    "the interpolated values are longer than {} MiB in total",
+                    MAX_TOTAL >> 20
+                ),
+            ),
+        }
+    }
 }
 
 /// The longest value interpolation may produce.

@@ -17,7 +17,7 @@ pub mod interpolate;
 #[cfg(test)]
 mod tests;
 
-use interpolate::{interpolate, Budget, Problem};
+use interpolate::{interpolate, Budget};
 
 /// The names compose looks for, in its order.
 pub const FILE_NAMES: [&str; 4] = [
@@ -210,61 +210,7 @@ impl Reader<'_> {
             .ok_or_else(|| Error::new(layer.path, node.line, format!("{what} must be a string")))?;
         interpolate(raw, &|n| self.lookup(n))
             .and_then(|v| self.budget.spend(&v).map(|()| v))
-            .map_err(|p| self.problem(layer, node.line, p))
-    }
-
-    fn problem(&self, layer: &Layer, line: usize, p: Problem) -> Error {
-        let file = layer
-            .path
-            .file_name()
-            .map_or("the compose file".into(), |n| {
-                n.to_string_lossy().into_owned()
-            });
-        // A name written in the file is shown as an excerpt, however long it is.
-        let short = |name: String| {
-            let quoted = excerpt(&name);
-            quoted[1..quoted.len() - 1].to_string()
-        };
-        match p {
-            Problem::Unset(name) => {
-                let name = short(name);
-                Error::new(layer.path, line, format!("variable {name} is not set")).with_help(
-                    format!(
-                "set {name} in the environment or in .env beside {file}, pass --env {name}=VALUE, \
-                     or give a default: ${{{name}:-default}}"
-            ),
-                )
-            }
-            Problem::Required { name, message } => {
-                let name = short(name);
-                Error::new(
-                    layer.path,
-                    line,
-                    format!("variable {name} is required: {}", excerpt(&message)),
-                )
-                .with_help(format!("set {name}, or pass --env {name}=VALUE"))
-            }
-            Problem::Invalid(m) => {
-                Error::new(layer.path, line, format!("invalid interpolation: {m}"))
-                    .with_help("write a literal `$` as `$$`")
-            }
-            Problem::TooLong => Error::new(
-                layer.path,
-                line,
-                format!(
-                    "the interpolated value is longer than {} MiB",
-                    interpolate::MAX_VALUE >> 20
-                ),
-            ),
-            Problem::OverBudget => Error::new(
-                layer.path,
-                line,
-                format!(
-                    "the interpolated values are longer than {} MiB in total",
-                    interpolate::MAX_TOTAL >> 20
-                ),
-            ),
-        }
+            .map_err(|p| p.error(layer.path, node.line))
     }
 
     fn service(&mut self, s: &Service) -> Result<(), Error> {
