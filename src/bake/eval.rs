@@ -2,7 +2,8 @@
 //! objects, string and heredoc templates with `${…}` interpolation, variable references,
 //! parentheses, `!`, `==`, `!=`, `&&`, `||` and `? :`. Anything else (function calls,
 //! attribute access, `for`, template directives, arithmetic) is an error naming its file
-//! and line rather than a guess.
+//! and line rather than a guess. No value may be longer than [`MAX_VALUE`], and what is
+//! built counts against the file's budget through [`Scope::spend`].
 
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, UnaryOperator};
 use hcl_edit::template::{Element, Template};
@@ -29,6 +30,22 @@ impl Val {
             Val::Str(s) | Val::Num(s) => Some(s.clone()),
             Val::Bool(b) => Some(b.to_string()),
             _ => None,
+        }
+    }
+
+    /// Bytes of text it holds, and one per item, key and scalar: what a copy of it costs.
+    pub fn size(&self) -> usize {
+        match self {
+            Val::Null | Val::Bool(_) => 1,
+            Val::Num(s) | Val::Str(s) => s.len().max(1),
+            Val::List(items) => items.iter().map(Val::size).sum::<usize>() + 1,
+            Val::Map(entries) => {
+                entries
+                    .iter()
+                    .map(|(k, v)| k.len() + v.size())
+                    .sum::<usize>()
+                    + 1
+            }
         }
     }
 
@@ -59,18 +76,57 @@ pub struct EvalError {
     /// Byte offset in the file, when known.
     pub offset: Option<usize>,
     pub message: String,
+    /// A limit was hit, rather than something not evaluated.
+    pub limit: bool,
 }
 
-fn err(offset: Option<usize>, message: impl Into<String>) -> EvalError {
-    EvalError {
-        offset,
-        message: message.into(),
+impl EvalError {
+    pub fn new(offset: Option<usize>, message: impl Into<String>) -> EvalError {
+        EvalError {
+            offset,
+            message: message.into(),
+            limit: false,
+        }
+    }
+
+    pub fn limit(offset: Option<usize>, message: String) -> EvalError {
+        EvalError {
+            offset,
+            message,
+            limit: true,
+        }
     }
 }
 
-/// What a reference to a variable resolves to.
+fn err(offset: Option<usize>, message: impl Into<String>) -> EvalError {
+    EvalError::new(offset, message)
+}
+
+/// The longest value (string, or list or object by [`Val::size`]) evaluation produces.
+pub const MAX_VALUE: usize = 1 << 20;
+
+fn too_long(offset: Option<usize>) -> EvalError {
+    EvalError::limit(
+        offset,
+        format!("a value is longer than {} MiB", MAX_VALUE >> 20),
+    )
+}
+
+/// Refuse `v` when it is longer than [`MAX_VALUE`], and count it against the budget.
+fn checked(v: Val, offset: Option<usize>, scope: &dyn Scope) -> Result<Val, EvalError> {
+    let size = v.size();
+    if size > MAX_VALUE {
+        return Err(too_long(offset));
+    }
+    scope.spend(size, offset)?;
+    Ok(v)
+}
+
+/// What a reference to a variable resolves to, and the budget of what is built.
 pub trait Scope {
     fn variable(&self, name: &str, offset: Option<usize>) -> Result<Val, EvalError>;
+    /// Count `bytes` of values built or copied; an error once the file's budget is spent.
+    fn spend(&self, bytes: usize, offset: Option<usize>) -> Result<(), EvalError>;
 }
 
 /// Deeper nesting than this is refused rather than recursed into.
@@ -97,11 +153,15 @@ fn expr(e: &Expression, scope: &dyn Scope, depth: usize) -> Result<Val, EvalErro
         Expression::Bool(b) => Val::Bool(*b.value()),
         Expression::Number(n) => Val::Num(n.value().to_string()),
         Expression::String(s) => Val::Str(s.value().to_string()),
-        Expression::Array(a) => Val::List(
-            a.iter()
-                .map(|x| expr(x, scope, d))
-                .collect::<Result<_, _>>()?,
-        ),
+        Expression::Array(a) => checked(
+            Val::List(
+                a.iter()
+                    .map(|x| expr(x, scope, d))
+                    .collect::<Result<_, _>>()?,
+            ),
+            at(e),
+            scope,
+        )?,
         Expression::Object(o) => {
             let mut out = Vec::new();
             for (k, v) in o.iter() {
@@ -114,10 +174,12 @@ fn expr(e: &Expression, scope: &dyn Scope, depth: usize) -> Result<Val, EvalErro
                 };
                 out.push((key, expr(v.expr(), scope, d)?));
             }
-            Val::Map(out)
+            checked(Val::Map(out), at(e), scope)?
         }
-        Expression::StringTemplate(t) => Val::Str(template(t, scope, d)?),
-        Expression::HeredocTemplate(h) => Val::Str(template(&h.template, scope, d)?),
+        Expression::StringTemplate(t) => checked(Val::Str(template(t, scope, d)?), at(e), scope)?,
+        Expression::HeredocTemplate(h) => {
+            checked(Val::Str(template(&h.template, scope, d)?), at(e), scope)?
+        }
         Expression::Parenthesis(p) => expr(p.inner(), scope, d)?,
         Expression::Variable(v) => scope.variable(v.value().as_str(), v.span().map(|s| s.start))?,
         Expression::Conditional(c) => {
@@ -211,6 +273,10 @@ fn template(t: &Template, scope: &dyn Scope, depth: usize) -> Result<String, Eva
             Element::Interpolation(i) => {
                 let v = expr(&i.expr, scope, depth)?;
                 match v.text() {
+                    // Checked before it is appended: a string never grows past the cap.
+                    Some(t) if out.len() + t.len() > MAX_VALUE => {
+                        return Err(too_long(at(&i.expr)))
+                    }
                     Some(t) => out.push_str(&t),
                     None => {
                         return Err(err(
@@ -250,7 +316,8 @@ pub fn json(n: &Node, scope: &dyn Scope, depth: usize) -> Result<Val, JsonError>
         Value::Scalar(s) => {
             let t = hcl_edit::parser::parse_template(s)
                 .map_err(|e| JsonError::at(n.line, format!("invalid template: {}", e.message())))?;
-            Val::Str(template(&t, scope, 0).map_err(|e| JsonError::at(n.line, e.message))?)
+            let text = template(&t, scope, 0).map_err(|e| JsonError::from_eval(n.line, e))?;
+            checked(Val::Str(text), None, scope).map_err(|e| JsonError::from_eval(n.line, e))?
         }
         Value::Seq(items) => Val::List(
             items
@@ -270,6 +337,12 @@ pub fn json(n: &Node, scope: &dyn Scope, depth: usize) -> Result<Val, JsonError>
                 .collect::<Result<_, JsonError>>()?,
         ),
     })
+    .and_then(|v| match &v {
+        Val::List(_) | Val::Map(_) => {
+            checked(v, None, scope).map_err(|e| JsonError::from_eval(n.line, e))
+        }
+        _ => Ok(v),
+    })
 }
 
 /// A JSON evaluation error: the line of the value.
@@ -277,6 +350,7 @@ pub fn json(n: &Node, scope: &dyn Scope, depth: usize) -> Result<Val, JsonError>
 pub struct JsonError {
     pub line: usize,
     pub message: String,
+    pub limit: bool,
 }
 
 impl JsonError {
@@ -284,6 +358,15 @@ impl JsonError {
         JsonError {
             line,
             message: message.into(),
+            limit: false,
+        }
+    }
+
+    fn from_eval(line: usize, e: EvalError) -> JsonError {
+        JsonError {
+            line,
+            message: e.message,
+            limit: e.limit,
         }
     }
 }

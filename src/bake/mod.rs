@@ -3,29 +3,30 @@
 //! `contexts` and `platforms`, after `inherits`, with `variable` defaults that the
 //! environment overrides, as `docker buildx bake` reads them. Targets that groups name,
 //! and targets no other target inherits from, are builds of the resulting [`Project`].
+//! Each variable and target is evaluated once, and what is evaluated has a budget, so a
+//! small file cannot make the reading slow or large.
 
-use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
-use std::ops::Range;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-
-use hcl_edit::expr::Expression;
-use hcl_edit::Span;
 
 use crate::builds::yaml;
 use crate::builds::{
-    excerpt, line_of, parse_image, Build, DockerfileSource, Env, Error, FileImage, ImageKind,
-    NamedContext, Project, Warning,
+    excerpt, parse_image, Build, DockerfileSource, Env, Error, FileImage, ImageKind, NamedContext,
+    Project, Warning,
 };
 use crate::compose::clean;
 
 mod eval;
 mod model;
+mod resolve;
 #[cfg(test)]
 mod tests;
+mod variables;
 
 use eval::{EvalError, Scope, Val};
 use model::{Attr, Expr, Model, Parsed};
+use resolve::{Parents, Resolved};
 
 /// The bake file names, in the order bake reads them.
 pub const FILE_NAMES: [&str; 2] = ["docker-bake.json", "docker-bake.hcl"];
@@ -81,15 +82,15 @@ pub fn load(path: &Path, env: &Env) -> Result<Project, Error> {
     Ok(project)
 }
 
-pub(crate) fn read(inputs: &[(&Path, &str)], dir: &Path, env: &Env) -> Result<Project, Error> {
+/// Read already-loaded files (the first is the bake file, the rest its overrides; a
+/// `.json` name is read as JSON), with `dir` for relative paths.
+pub fn read(inputs: &[(&Path, &str)], dir: &Path, env: &Env) -> Result<Project, Error> {
     let mut parsed = Vec::new();
     for (path, source) in inputs {
         let is_json = path.extension().is_some_and(|e| e == "json");
         parsed.push(if is_json {
             Parsed::Json(
-                yaml::parse(source).map_err(|e| {
-                    Error::new(path, e.line, format!("invalid JSON: {}", e.message))
-                })?,
+                yaml::parse(source).map_err(|e| Error::new(path, e.line, e.described("JSON")))?,
             )
         } else {
             Parsed::Hcl(hcl_edit::parser::parse_body(source).map_err(|e| {
@@ -101,13 +102,10 @@ pub(crate) fn read(inputs: &[(&Path, &str)], dir: &Path, env: &Env) -> Result<Pr
             })?)
         });
     }
-    let mut model = Model {
-        paths: inputs.iter().map(|(p, _)| *p).collect(),
-        sources: inputs.iter().map(|(_, s)| *s).collect(),
-        variables: HashMap::new(),
-        targets: Vec::new(),
-        groups: Vec::new(),
-    };
+    let mut model = Model::new(
+        inputs.iter().map(|(p, _)| *p).collect(),
+        inputs.iter().map(|(_, s)| *s).collect(),
+    );
     for (file, p) in parsed.iter().enumerate() {
         match p {
             Parsed::Hcl(body) => model.add_hcl(file, body)?,
@@ -119,15 +117,30 @@ pub(crate) fn read(inputs: &[(&Path, &str)], dir: &Path, env: &Env) -> Result<Pr
         env,
         cache: RefCell::new(HashMap::new()),
         stack: RefCell::new(Vec::new()),
+        parents: RefCell::new(HashMap::new()),
+        resolved: RefCell::new(HashMap::new()),
+        spent: Cell::new(0),
     };
     ev.project(dir)
 }
 
+/// What all the values evaluated for one bake file may add up to: each variable reference,
+/// string built and inherited target copied counts, so that values that are each under
+/// [`eval::MAX_VALUE`] cannot multiply into memory by being used many times.
+pub const MAX_TOTAL: usize = 64 << 20;
+
 struct Evaluator<'m, 'a> {
     model: &'m Model<'a>,
     env: &'m Env,
-    cache: RefCell<HashMap<String, Val>>,
+    /// Variables evaluated so far, or why they cannot be: each default is evaluated once.
+    cache: RefCell<HashMap<String, Result<Val, EvalError>>>,
+    /// The variables whose defaults are being evaluated.
     stack: RefCell<Vec<String>>,
+    /// Each target's parents and each resolved target, computed once.
+    parents: RefCell<HashMap<String, Parents<'a>>>,
+    resolved: RefCell<HashMap<String, Resolved>>,
+    /// Bytes counted against [`MAX_TOTAL`].
+    spent: Cell<usize>,
 }
 
 /// Scope of one expression: variables resolve through the evaluator; offsets are in `file`.
@@ -138,63 +151,48 @@ struct FileScope<'e, 'm, 'a> {
 
 impl Scope for FileScope<'_, '_, '_> {
     fn variable(&self, name: &str, offset: Option<usize>) -> Result<Val, EvalError> {
-        self.ev
+        let v = self
+            .ev
             .variable(name)
-            .map_err(|m| EvalError { offset, message: m })
+            .map_err(|e| EvalError { offset, ..e })?;
+        // The value is copied into whatever refers to it.
+        self.spend(v.size(), offset)?;
+        Ok(v)
+    }
+
+    fn spend(&self, bytes: usize, offset: Option<usize>) -> Result<(), EvalError> {
+        self.ev.spend(bytes).map_err(|e| EvalError { offset, ..e })
     }
 }
 
-/// The evaluated attributes of a target, before defaults.
-#[derive(Clone, Default)]
-struct Resolved {
-    context: Option<String>,
-    dockerfile: Option<String>,
-    inline: Option<String>,
-    target: Option<String>,
-    platforms: Option<Vec<String>>,
-    args: BTreeMap<String, String>,
-    contexts: Vec<ContextAt>,
-}
-
-/// A named context: (name, value, file index, line, bytes of the literal value).
-type ContextAt = (String, String, usize, usize, Option<Range<usize>>);
-
 impl<'a> Evaluator<'_, 'a> {
-    fn variable(&self, name: &str) -> Result<Val, String> {
-        if let Some(v) = self.cache.borrow().get(name) {
-            return Ok(v.clone());
+    /// Count `bytes` against [`MAX_TOTAL`].
+    fn spend(&self, bytes: usize) -> Result<(), EvalError> {
+        let spent = self.spent.get().saturating_add(bytes);
+        self.spent.set(spent);
+        if spent > MAX_TOTAL {
+            return Err(EvalError::limit(
+                None,
+                format!(
+                    "the values of the bake file are longer than {} MiB in total",
+                    MAX_TOTAL >> 20
+                ),
+            ));
         }
-        let Some((default, overridable)) = self.model.variables.get(name) else {
-            return Err(format!("unknown variable {name}"));
-        };
-        if *overridable {
-            if let Some(v) = self.env.get(name) {
-                return Ok(Val::Str(v.to_string()));
-            }
+        Ok(())
+    }
+
+    /// An error at `attr`'s line.
+    fn located(&self, attr: Attr<'a>, e: EvalError) -> Located {
+        Located {
+            path_index: attr.file,
+            line: e
+                .offset
+                .filter(|_| matches!(attr.expr, Expr::Hcl(_)))
+                .map_or(attr.line, |o| self.model.line(attr.file, Some(o))),
+            message: e.message,
+            limit: e.limit,
         }
-        if self.stack.borrow().iter().any(|n| n == name) {
-            return Err(format!("variable {name} refers to itself"));
-        }
-        let value = match default {
-            None => Val::Str(String::new()),
-            Some(attr) => {
-                self.stack.borrow_mut().push(name.to_string());
-                let v = self.value(*attr);
-                self.stack.borrow_mut().pop();
-                v.map_err(|e| {
-                    format!(
-                        "{} (in the default of {name}, {}:{})",
-                        e.message,
-                        self.model.paths[e.path_index].display(),
-                        e.line
-                    )
-                })?
-            }
-        };
-        self.cache
-            .borrow_mut()
-            .insert(name.to_string(), value.clone());
-        Ok(value)
     }
 
     fn value(&self, attr: Attr<'a>) -> Result<Val, Located> {
@@ -203,24 +201,20 @@ impl<'a> Evaluator<'_, 'a> {
             file: attr.file,
         };
         match attr.expr {
-            Expr::Hcl(e) => eval::hcl(e, &scope).map_err(|e| Located {
-                path_index: scope.file,
-                line: e
-                    .offset
-                    .map_or(attr.line, |o| self.model.line(scope.file, Some(o))),
-                message: e.message,
-            }),
+            Expr::Hcl(e) => eval::hcl(e, &scope).map_err(|e| self.located(attr, e)),
             Expr::Json(n) => eval::json(n, &scope, 0).map_err(|e| Located {
                 path_index: scope.file,
                 line: e.line,
                 message: e.message,
+                limit: e.limit,
             }),
         }
     }
 
     fn error(&self, l: Located, help: bool) -> Error {
         let e = Error::new(self.model.paths[l.path_index], l.line, l.message);
-        if help {
+        // A limit is not helped by writing the value differently.
+        if help && !l.limit {
             e.with_help("write the value literally, or as a variable with a default")
         } else {
             e
@@ -235,7 +229,8 @@ impl<'a> Evaluator<'_, 'a> {
                     Located {
                         path_index: attr.file,
                         line: attr.line,
-                        message: format!("target {owner:?}: {key} must be a string"),
+                        message: format!("target {}: {key} must be a string", excerpt(owner)),
+                        limit: false,
                     },
                     false,
                 )
@@ -249,7 +244,8 @@ impl<'a> Evaluator<'_, 'a> {
                 Located {
                     path_index: attr.file,
                     line: attr.line,
-                    message: format!("target {owner:?}: {key} must be a list of strings"),
+                    message: format!("target {}: {key} must be a list of strings", excerpt(owner)),
+                    limit: false,
                 },
                 false,
             )
@@ -261,155 +257,29 @@ impl<'a> Evaluator<'_, 'a> {
         }
     }
 
-    /// A target with its parents applied, parents first (buildx `Target.Merge`: maps merge
-    /// key by key, other fields are replaced).
-    fn resolve(&self, name: &str, chain: &mut Vec<String>) -> Result<Resolved, Error> {
-        let defs = &self
-            .model
-            .targets
-            .iter()
-            .find(|(n, _)| n == name)
-            .expect("callers check the target exists")
-            .1;
-        chain.push(name.to_string());
-        let mut out = Resolved::default();
-        let mut parents = Vec::new();
-        for def in defs {
-            if let Some((_, a)) = def.attrs.iter().find(|(k, _)| k == "inherits") {
-                parents = self
-                    .strings(name, "inherits", *a)?
-                    .into_iter()
-                    .map(|p| (p, *a))
-                    .collect();
-            }
-        }
-        for (parent, attr) in parents {
-            if chain.contains(&parent) {
-                return Err(Error::new(
-                    self.model.paths[attr.file],
-                    attr.line,
-                    format!("target {name:?} inherits from itself through {parent:?}"),
-                ));
-            }
-            if !self.model.targets.iter().any(|(n, _)| *n == parent) {
-                return Err(Error::new(
-                    self.model.paths[attr.file],
-                    attr.line,
-                    format!("target {name:?} inherits from {parent:?}, which is not a target"),
-                ));
-            }
-            let p = self.resolve(&parent, chain)?;
-            merge(&mut out, p);
-        }
-        chain.pop();
-        let mut own = Resolved::default();
-        for def in defs {
-            for (key, attr) in &def.attrs {
-                let attr = *attr;
-                match key.as_str() {
-                    "context" => own.context = self.text(name, key, attr)?.or(own.context),
-                    "dockerfile" => own.dockerfile = self.text(name, key, attr)?.or(own.dockerfile),
-                    "dockerfile-inline" => own.inline = self.text(name, key, attr)?.or(own.inline),
-                    "target" => own.target = self.text(name, key, attr)?.or(own.target),
-                    "platforms" => own.platforms = Some(self.strings(name, key, attr)?),
-                    "args" | "contexts" => {
-                        let map = match self.value(attr).map_err(|l| self.error(l, true))? {
-                            Val::Map(m) => m,
-                            Val::Null => Vec::new(),
-                            _ => {
-                                return Err(Error::new(
-                                    self.model.paths[attr.file],
-                                    attr.line,
-                                    format!("target {name:?}: {key} must be an object"),
-                                ))
-                            }
-                        };
-                        let spans = self.entry_places(attr);
-                        for (k, v) in map {
-                            if v == Val::Null {
-                                continue;
-                            }
-                            let Some(text) = v.text() else {
-                                return Err(Error::new(
-                                    self.model.paths[attr.file],
-                                    attr.line,
-                                    format!("target {name:?}: {key}.{k} must be a string"),
-                                ));
-                            };
-                            if key == "args" {
-                                own.args.insert(k, text);
-                            } else {
-                                let (line, span) = spans
-                                    .iter()
-                                    .find(|(n, _, _)| *n == k)
-                                    .map_or((attr.line, None), |(_, l, s)| (*l, s.clone()));
-                                own.contexts.retain(|c| c.0 != k);
-                                own.contexts.push((k, text, attr.file, line, span));
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        merge(&mut out, own);
-        Ok(out)
-    }
-
-    /// For an object attribute: each key's line and the bytes of its value when it is a
-    /// literal string written without escapes.
-    fn entry_places(&self, attr: Attr<'a>) -> Vec<(String, usize, Option<Range<usize>>)> {
-        let source = self.model.sources[attr.file];
-        match attr.expr {
-            Expr::Hcl(Expression::Object(o)) => o
-                .iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        hcl_edit::expr::ObjectKey::Ident(i) => i.value().as_str().to_string(),
-                        hcl_edit::expr::ObjectKey::Expression(Expression::String(s)) => {
-                            s.value().to_string()
-                        }
-                        _ => String::new(),
-                    };
-                    let span = v.expr().span();
-                    let line = span
-                        .as_ref()
-                        .map_or(attr.line, |s| line_of(source, s.start));
-                    let literal = match v.expr() {
-                        Expression::String(s) => {
-                            span.and_then(|r| quoted_inner(source, r, s.value()))
-                        }
-                        _ => None,
-                    };
-                    (key, line, literal)
-                })
-                .collect(),
-            Expr::Json(n) => n
-                .entries()
-                .map(|(k, v)| {
-                    let text = v.as_str().unwrap_or_default();
-                    let literal = v
-                        .text_span(source)
-                        .filter(|_| !text.contains("${") && !text.contains("%{"));
-                    (k.as_str().unwrap_or_default().to_string(), v.line, literal)
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-
     fn project(&self, dir: &Path) -> Result<Project, Error> {
         let m = self.model;
         let mut project = Project {
             files: m.paths.iter().map(|p| p.to_path_buf()).collect(),
             ..Project::default()
         };
-        let groups = self.groups()?;
+        let grouped: HashSet<String> = self.groups()?.into_iter().flat_map(|g| g.1).collect();
+        // Every parent, with its own `inherits` read once: a target only inherited from is
+        // a template.
+        let mut inherited = HashSet::new();
+        for (name, _) in &m.targets {
+            for (parent, _) in self.inherits(name)?.iter() {
+                if parent != name {
+                    inherited.insert(parent.clone());
+                }
+            }
+        }
         for (name, defs) in &m.targets {
-            if !self.is_built(name, &groups)? {
+            // A target is built when a group names it, or when no target inherits from it.
+            if !grouped.contains(name) && inherited.contains(name) {
                 continue;
             }
-            let r = self.resolve(name, &mut Vec::new())?;
+            let r = self.resolve(name)?;
             let def = &defs[0];
             let path = m.paths[def.file];
             for (cname, value, file, line, span) in &r.contexts {
@@ -442,7 +312,8 @@ impl<'a> Evaluator<'_, 'a> {
                     path: path.to_path_buf(),
                     line: def.line,
                     message: format!(
-                        "target {name:?} builds from a remote context ({}); its Dockerfile is not locked",
+                        "target {} builds from a remote context ({}); its Dockerfile is not locked",
+                        excerpt(name),
                         excerpt(&context)
                     ),
                 });
@@ -484,14 +355,15 @@ impl<'a> Evaluator<'_, 'a> {
                 if let Some((_, a)) = def.attrs.iter().find(|(k, _)| k == "targets") {
                     members = self.strings(gname, "targets", *a)?;
                     for member in &members {
-                        let known = m.targets.iter().any(|(n, _)| n == member)
-                            || m.groups.iter().any(|(n, _)| n == member);
+                        let known = !m.target(member).is_empty() || m.is_group(member);
                         if !known {
                             return Err(Error::new(
                                 m.paths[a.file],
                                 a.line,
                                 format!(
-                                    "group {gname:?} names {member:?}, which is not a target or group"
+                                    "group {} names {}, which is not a target or group",
+                                    excerpt(gname),
+                                    excerpt(member)
                                 ),
                             ));
                         }
@@ -502,34 +374,14 @@ impl<'a> Evaluator<'_, 'a> {
         }
         Ok(out)
     }
+}
 
-    /// A target is built when a group names it (directly or through another group), or
-    /// when no target inherits from it; a target only inherited from is a template.
-    fn is_built(&self, name: &str, groups: &[(String, Vec<String>)]) -> Result<bool, Error> {
-        let m = self.model;
-        for (_, members) in groups {
-            if members.iter().any(|t| t == name) {
-                return Ok(true);
-            }
-        }
-        for (tname, defs) in &m.targets {
-            if tname == name {
-                continue;
-            }
-            for def in defs {
-                if let Some((_, a)) = def.attrs.iter().find(|(k, _)| k == "inherits") {
-                    if self
-                        .strings(tname, "inherits", *a)?
-                        .iter()
-                        .any(|p| p == name)
-                    {
-                        return Ok(false);
-                    }
-                }
-            }
-        }
-        Ok(true)
-    }
+/// A name from the file for a message: at most 60 characters, control characters
+/// escaped, unquoted (as [`excerpt`] is quoted).
+fn short(name: &str) -> String {
+    let quoted = excerpt(name);
+    let inner = &quoted[1..quoted.len() - 1];
+    inner.to_string()
 }
 
 /// An evaluation error and where it is.
@@ -537,32 +389,6 @@ struct Located {
     path_index: usize,
     line: usize,
     message: String,
-}
-
-fn merge(into: &mut Resolved, from: Resolved) {
-    for (k, v) in [
-        (&mut into.context, from.context),
-        (&mut into.dockerfile, from.dockerfile),
-        (&mut into.inline, from.inline),
-        (&mut into.target, from.target),
-    ] {
-        if v.is_some() {
-            *k = v;
-        }
-    }
-    if from.platforms.is_some() {
-        into.platforms = from.platforms;
-    }
-    into.args.extend(from.args);
-    for c in from.contexts {
-        into.contexts.retain(|x| x.0 != c.0);
-        into.contexts.push(c);
-    }
-}
-
-/// The bytes inside the quotes of a string literal, when they are exactly `value`.
-fn quoted_inner(source: &str, span: Range<usize>, value: &str) -> Option<Range<usize>> {
-    let written = source.get(span.clone())?;
-    let inner = written.strip_prefix('"')?.strip_suffix('"')?;
-    (inner == value && !inner.contains('\\')).then(|| span.start + 1..span.end - 1)
+    /// A limit of the reader was hit, rather than something it does not evaluate.
+    limit: bool,
 }

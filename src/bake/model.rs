@@ -10,7 +10,7 @@ use hcl_edit::structure::Body;
 use hcl_edit::Span;
 
 use crate::builds::yaml::Node;
-use crate::builds::{line_of, Error};
+use crate::builds::{excerpt, Error};
 
 pub(super) enum Parsed {
     Hcl(Body),
@@ -45,6 +45,12 @@ pub(super) struct Model<'a> {
     pub variables: HashMap<String, (Option<Attr<'a>>, bool)>,
     pub targets: Vec<(String, Vec<Def<'a>>)>,
     pub groups: Vec<(String, Vec<Def<'a>>)>,
+    /// Name → position in `targets` and in `groups`: a file with many targets is looked up
+    /// in constant time rather than by scanning.
+    pub target_index: HashMap<String, usize>,
+    pub group_index: HashMap<String, usize>,
+    /// Each file's newline offsets, for [`Model::line`].
+    pub newlines: Vec<Vec<usize>>,
 }
 
 fn block_name(labels: &[hcl_edit::structure::BlockLabel]) -> Option<String> {
@@ -55,8 +61,45 @@ fn block_name(labels: &[hcl_edit::structure::BlockLabel]) -> Option<String> {
 }
 
 impl<'a> Model<'a> {
+    pub fn new(paths: Vec<&'a Path>, sources: Vec<&'a str>) -> Model<'a> {
+        let newlines = sources
+            .iter()
+            .map(|s| {
+                s.bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .collect();
+        Model {
+            paths,
+            sources,
+            variables: HashMap::new(),
+            targets: Vec::new(),
+            groups: Vec::new(),
+            target_index: HashMap::new(),
+            group_index: HashMap::new(),
+            newlines,
+        }
+    }
+
+    /// The blocks of target `name` (none when there is no such target).
+    pub fn target(&self, name: &str) -> &[Def<'a>] {
+        self.target_index
+            .get(name)
+            .map_or(&[], |&i| self.targets[i].1.as_slice())
+    }
+
+    pub fn is_group(&self, name: &str) -> bool {
+        self.group_index.contains_key(name)
+    }
+
+    /// The 1-based line of a byte offset in `file`, found in its index of line starts
+    /// rather than by counting from the start of the file each time.
     pub fn line(&self, file: usize, offset: Option<usize>) -> usize {
-        offset.map_or(1, |o| line_of(self.sources[file], o))
+        let Some(o) = offset else { return 1 };
+        self.newlines[file].partition_point(|&n| n < o) + 1
     }
 
     pub fn add_hcl(&mut self, file: usize, body: &'a Body) -> Result<(), Error> {
@@ -153,7 +196,7 @@ impl<'a> Model<'a> {
         name: Option<String>,
         attrs: Vec<(String, Attr<'a>)>,
     ) -> Result<(), Error> {
-        let list = match kind {
+        let (list, index) = match kind {
             "variable" => {
                 let name =
                     name.ok_or_else(|| Error::new(path, line, "a variable block needs one name"))?;
@@ -161,8 +204,8 @@ impl<'a> Model<'a> {
                 self.variables.insert(name, (default, true));
                 return Ok(());
             }
-            "target" => &mut self.targets,
-            "group" => &mut self.groups,
+            "target" => (&mut self.targets, &mut self.target_index),
+            "group" => (&mut self.groups, &mut self.group_index),
             // `function` blocks define functions; calling one is reported where it is called.
             _ => return Ok(()),
         };
@@ -172,14 +215,17 @@ impl<'a> Model<'a> {
             return Err(Error::new(
                 path,
                 a.line,
-                format!("{kind} {name:?}: `matrix` is not supported"),
+                format!("{kind} {}: `matrix` is not supported", excerpt(&name)),
             )
             .with_help("write one target per combination"));
         }
         let def = Def { file, line, attrs };
-        match list.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, defs)) => defs.push(def),
-            None => list.push((name, vec![def])),
+        match index.get(&name) {
+            Some(&i) => list[i].1.push(def),
+            None => {
+                index.insert(name.clone(), list.len());
+                list.push((name, vec![def]));
+            }
         }
         Ok(())
     }

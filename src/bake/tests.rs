@@ -222,3 +222,134 @@ fn load_finds_override_files() {
     assert_eq!(p.builds[0].context, clean(d));
     assert!(is_bake_name("docker-bake.override.json") && !is_bake_name("docker-bake.hcl.lock"));
 }
+
+#[test]
+fn diamond_inherits_merge_in_order_as_before() {
+    let src = "target \"base\" {\n  args = { A = \"base\", B = \"base\" }\n  contexts = { x = \"docker-image://x:base\", y = \"docker-image://y:base\" }\n}\ntarget \"b\" {\n  inherits = [\"base\"]\n  args = { B = \"b\" }\n  contexts = { y = \"docker-image://y:b\" }\n}\ntarget \"c\" {\n  inherits = [\"base\"]\n  contexts = { x = \"docker-image://x:c\" }\n}\ntarget \"a\" {\n  inherits = [\"b\", \"c\"]\n}\n";
+    let p = hcl(src, &[]).unwrap();
+    let owners: Vec<&str> = p.builds.iter().map(|b| b.owner.as_str()).collect();
+    assert_eq!(owners, ["a"]);
+    let a = &p.builds[0];
+    // `c` comes last and carries `base`'s B again: parents replace what earlier ones set.
+    assert_eq!(a.build_args["A"], "base");
+    assert_eq!(a.build_args["B"], "base");
+    let contexts: Vec<(&str, &str)> = a
+        .contexts
+        .iter()
+        .map(|c| (c.name.as_str(), c.value.as_str()))
+        .collect();
+    assert_eq!(
+        contexts,
+        [("y", "docker-image://y:base"), ("x", "docker-image://x:c")]
+    );
+}
+
+#[test]
+fn a_cycle_of_inherits_is_named() {
+    let src = "target \"a\" {\n  inherits = [\"b\"]\n}\ntarget \"b\" {\n  inherits = [\"c\"]\n}\ntarget \"c\" {\n  inherits = [\"a\"]\n}\ntarget \"d\" {\n  inherits = [\"a\"]\n}\n";
+    let e = hcl(src, &[]).unwrap_err();
+    assert!(e.message.contains("inherits from itself"), "{}", e.message);
+    assert_eq!(e.line, 8);
+}
+
+#[test]
+fn inheriting_from_every_earlier_target_is_resolved_once_each() {
+    // 200 targets, 19,900 edges: resolving each path anew would never finish.
+    let mut src = String::from("target \"t0\" {\n  args = { A0 = \"0\" }\n}\n");
+    for i in 1..200 {
+        let parents: Vec<String> = (0..i).map(|p| format!("\"t{p}\"")).collect();
+        src.push_str(&format!(
+            "target \"t{i}\" {{\n  inherits = [{}]\n  args = {{ A{i} = \"{i}\" }}\n}}\n",
+            parents.join(", ")
+        ));
+    }
+    let p = hcl(&src, &[]).unwrap();
+    assert_eq!(p.builds.len(), 1);
+    assert_eq!(p.builds[0].build_args.len(), 200);
+}
+
+/// Variables `v0` (8 bytes) to `v{n-1}`, each twice the one before, and a target using
+/// the last.
+fn doubling(n: usize) -> String {
+    let mut src = String::from("variable \"v0\" {\n  default = \"xxxxxxxx\"\n}\n");
+    for i in 1..n {
+        src.push_str(&format!(
+            "variable \"v{i}\" {{\n  default = \"${{v{p}}}${{v{p}}}\"\n}}\n",
+            p = i - 1
+        ));
+    }
+    src.push_str(&format!(
+        "target \"a\" {{\n  args = {{ X = v{} }}\n}}\n",
+        n - 1
+    ));
+    src
+}
+
+#[test]
+fn doubling_variables_stop_at_the_value_cap() {
+    // v16 is 8 << 16 bytes, half the cap.
+    let p = hcl(&doubling(17), &[]).unwrap();
+    assert_eq!(p.builds[0].build_args["X"].len(), eval::MAX_VALUE / 2);
+    let e = hcl(&doubling(40), &[]).unwrap_err();
+    assert!(
+        e.message
+            .starts_with("a value is longer than 1 MiB (in the default of v18, "),
+        "{}",
+        e.message
+    );
+    assert_eq!(e.line, 122);
+    assert_eq!(e.help, None);
+}
+
+#[test]
+fn values_used_many_times_count_against_the_total() {
+    let mut src = doubling(17);
+    for t in 0..150 {
+        src.push_str(&format!("target \"t{t}\" {{\n  args = {{ X = v16 }}\n}}\n"));
+    }
+    let e = hcl(&src, &[]).unwrap_err();
+    assert!(e.message.contains("64 MiB in total"), "{}", e.message);
+}
+
+#[test]
+fn a_long_list_is_a_long_value() {
+    let mut src = doubling(17);
+    src.push_str("target \"b\" {\n  platforms = [v16, v16, v16]\n}\n");
+    let e = hcl(&src, &[]).unwrap_err();
+    assert!(e.message.contains("longer than 1 MiB"), "{}", e.message);
+}
+
+#[test]
+fn a_cycle_of_variables_is_an_error_only_where_it_is_used() {
+    let src = "variable \"A\" {\n  default = B\n}\nvariable \"B\" {\n  default = \"${A}x\"\n}\nvariable \"C\" {\n  default = true ? \"ok\" : C\n}\ntarget \"a\" {\n  args = { X = C }\n}\n";
+    let p = hcl(src, &[]).unwrap();
+    assert_eq!(p.builds[0].build_args["X"], "ok");
+    let e = hcl(
+        &format!("{src}target \"b\" {{\n  args = {{ Y = A }}\n}}\n"),
+        &[],
+    )
+    .unwrap_err();
+    assert!(
+        e.message
+            .starts_with("variable A refers to itself (in the default of B,"),
+        "{}",
+        e.message
+    );
+    assert_eq!(e.line, 14);
+}
+
+#[test]
+fn names_from_the_file_are_shown_as_short_excerpts() {
+    let long = "n".repeat(100_000);
+    for src in [
+        format!("target \"{long}\" {{\n  inherits = [\"{long}x\"]\n}}\n"),
+        format!("target \"a\" {{\n  context = {long}\n}}\n"),
+        format!("variable \"{long}\" {{\n  default = {long}\n}}\ntarget \"a\" {{\n  context = {long}\n}}\n"),
+        format!("target \"{long}\" {{\n  args = {{ {long} = [] }}\n}}\n"),
+        format!("group \"{long}\" {{\n  targets = [\"{long}x\"]\n}}\n"),
+    ] {
+        let e = hcl(&src, &[]).expect_err(&src[..30.min(src.len())]);
+        let len = e.message.len() + e.help.map_or(0, |h| h.len());
+        assert!(len < 1000, "{len} bytes: {}", &e.message[..200.min(e.message.len())]);
+    }
+}

@@ -204,16 +204,6 @@ pub struct Project {
     pub warnings: Vec<Warning>,
 }
 
-/// 1-based line of a byte offset.
-pub(crate) fn line_of(source: &str, offset: usize) -> usize {
-    let end = offset.min(source.len());
-    source.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
 /// A short, escaped excerpt for messages.
 pub(crate) fn excerpt(text: &str) -> String {
     const MAX: usize = 60;
@@ -230,9 +220,43 @@ pub(crate) fn parse_image(path: &Path, line: usize, reference: &str) -> Result<I
         Error::new(
             path,
             line,
-            format!("invalid image reference {}: {e}", excerpt(reference)),
+            format!(
+                "invalid image reference {}: {}",
+                excerpt(reference),
+                short_reason(&e.to_string())
+            ),
         )
     })
+}
+
+/// A parse error's reason quotes the reference, or a part of it, whole: each long part is
+/// cut to an excerpt, control characters are escaped, and the whole stays short.
+fn short_reason(reason: &str) -> String {
+    const PART: usize = 80;
+    const ALL: usize = 300;
+    let parts: Vec<String> = reason
+        .split('`')
+        .map(|p| {
+            let mut s: String = p.chars().take(PART).collect();
+            if p.chars().count() > PART {
+                s.push('…');
+            }
+            s
+        })
+        .collect();
+    let joined = parts.join("`");
+    let mut out = String::new();
+    for c in joined.chars().take(ALL) {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if joined.chars().count() > ALL {
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]

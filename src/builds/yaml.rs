@@ -1,15 +1,17 @@
 //! A YAML document as a tree that remembers where each node is: the 1-based line and the
 //! byte range of every scalar, so errors name a line and `rewrite` can replace a value in
-//! place. Aliases are resolved and `<<` merge keys applied, as compose reads them.
+//! place. Aliases are resolved and `<<` merge keys applied, as compose reads them, within a
+//! budget: what aliases add to the tree is counted, so that a small file cannot expand
+//! into a huge or very deep one ("billion laughs").
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use granit_parser::{Event, Parser, ScalarStyle};
 
 /// One node and where it is written. For a node reached through an alias, the place is the
 /// anchored node's.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Node {
     pub value: Value,
     pub line: usize,
@@ -18,7 +20,7 @@ pub struct Node {
     pub style: Style,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Value {
     Scalar(String),
     Seq(Vec<Node>),
@@ -26,7 +28,7 @@ pub enum Value {
 }
 
 /// How a scalar is written; only a plain or quoted one on a single line can be replaced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Style {
     Plain,
     Quoted,
@@ -34,24 +36,60 @@ pub enum Style {
     Collection,
 }
 
-/// A YAML syntax error: line and reason.
+/// A YAML syntax error, or a document over a limit: line and reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
     pub line: usize,
     pub message: String,
+    /// The document is well formed but expands past a limit of this reader.
+    pub over_limit: bool,
 }
 
-/// Maps nested deeper than this are refused rather than recursed into.
-const MAX_DEPTH: usize = 200;
+impl SyntaxError {
+    fn new(line: usize, message: impl Into<String>) -> SyntaxError {
+        SyntaxError {
+            line,
+            message: message.into(),
+            over_limit: false,
+        }
+    }
+
+    /// The message for a file read as `format`: a limit is named as it is, anything else
+    /// is invalid syntax.
+    pub fn described(&self, format: &str) -> String {
+        if self.over_limit {
+            self.message.clone()
+        } else {
+            format!("invalid {format}: {}", self.message)
+        }
+    }
+
+    fn limit(line: usize, message: String) -> SyntaxError {
+        SyntaxError {
+            line,
+            message,
+            over_limit: true,
+        }
+    }
+}
+
+/// Collections nested deeper than this, as written or through aliases, are refused rather
+/// than recursed into.
+pub const MAX_DEPTH: usize = 200;
+
+/// Nodes that all the aliases of a document may add to it together. A compose file that
+/// shares a few blocks between services uses well under a thousand.
+pub const MAX_ALIAS_NODES: usize = 100_000;
+
+/// Bytes of scalar text that all the aliases of a document may add to it together.
+pub const MAX_ALIAS_BYTES: usize = 16 << 20;
 
 /// The first document of `source`; an empty file is an empty map.
 pub fn parse(source: &str) -> Result<Node, SyntaxError> {
     let mut events = Vec::new();
     for next in Parser::new_from_str(source) {
-        let (event, span) = next.map_err(|e| SyntaxError {
-            line: e.marker().line().max(1),
-            message: e.info(),
-        })?;
+        let (event, span) =
+            next.map_err(|e| SyntaxError::new(e.marker().line().max(1), e.info()))?;
         let start = span.start.byte_offset().unwrap_or(0);
         let end = span.end.byte_offset().unwrap_or(start);
         events.push((event, span.start.line().max(1), start..end));
@@ -60,14 +98,36 @@ pub fn parse(source: &str) -> Result<Node, SyntaxError> {
         events,
         pos: 0,
         anchors: HashMap::new(),
+        nodes: 0,
+        bytes: 0,
+        alias_nodes: 0,
+        alias_bytes: 0,
+        deepest: 0,
     };
     reader.document()
+}
+
+/// An anchored node and what an alias to it adds: its nodes, its scalar bytes, and how
+/// many levels it nests below itself.
+struct Anchored {
+    node: Node,
+    nodes: usize,
+    bytes: usize,
+    height: usize,
 }
 
 struct Reader<'a> {
     events: Vec<(Event<'a>, usize, Range<usize>)>,
     pos: usize,
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<usize, Anchored>,
+    /// Nodes and scalar bytes in the tree so far, aliased copies included.
+    nodes: usize,
+    bytes: usize,
+    /// What aliases have added so far, against [`MAX_ALIAS_NODES`] and [`MAX_ALIAS_BYTES`].
+    alias_nodes: usize,
+    alias_bytes: usize,
+    /// The deepest level reached in the node being read.
+    deepest: usize,
 }
 
 impl Reader<'_> {
@@ -90,19 +150,38 @@ impl Reader<'_> {
     }
 
     fn node(&mut self, depth: usize) -> Result<Node, SyntaxError> {
+        // What this node adds is measured so that an anchor on it knows its cost.
+        let (nodes, bytes, deepest) = (self.nodes, self.bytes, self.deepest);
+        self.deepest = depth;
+        let (node, anchor) = self.node_inner(depth)?;
+        let height = self.deepest - depth;
+        self.deepest = self.deepest.max(deepest);
+        if anchor != 0 {
+            self.anchors.insert(
+                anchor,
+                Anchored {
+                    node: node.clone(),
+                    nodes: self.nodes - nodes,
+                    bytes: self.bytes - bytes,
+                    height,
+                },
+            );
+        }
+        Ok(node)
+    }
+
+    /// A node and its anchor id (0 for none).
+    fn node_inner(&mut self, depth: usize) -> Result<(Node, usize), SyntaxError> {
         loop {
             let Some((event, line, span)) = self.events.get(self.pos) else {
-                return Err(SyntaxError {
-                    line: self.events.last().map_or(1, |e| e.1),
-                    message: "unexpected end of the document".into(),
-                });
+                return Err(SyntaxError::new(
+                    self.events.last().map_or(1, |e| e.1),
+                    "unexpected end of the document",
+                ));
             };
             let (line, span) = (*line, span.clone());
             if depth > MAX_DEPTH {
-                return Err(SyntaxError {
-                    line,
-                    message: format!("nested more than {MAX_DEPTH} levels deep"),
-                });
+                return Err(too_deep(line));
             }
             match event {
                 Event::Scalar(text, style, anchor, _) => {
@@ -119,15 +198,14 @@ impl Reader<'_> {
                     };
                     let anchor = *anchor;
                     self.pos += 1;
-                    return Ok(self.anchor(anchor, node));
+                    self.nodes += 1;
+                    self.bytes += text.len();
+                    return Ok((node, anchor));
                 }
                 Event::Alias(id) => {
                     let id = *id;
                     self.pos += 1;
-                    return self.anchors.get(&id).cloned().ok_or(SyntaxError {
-                        line,
-                        message: "alias names no anchor".into(),
-                    });
+                    return self.alias(id, depth, line).map(|n| (n, 0));
                 }
                 Event::SequenceStart(_, anchor, _) => {
                     let anchor = *anchor;
@@ -141,14 +219,14 @@ impl Reader<'_> {
                         items.push(self.node(depth + 1)?);
                     }
                     self.pos += 1;
-                    let node = self.collection(Value::Seq(items), line, span);
-                    return Ok(self.anchor(anchor, node));
+                    self.nodes += 1;
+                    return Ok((self.collection(Value::Seq(items), line, span), anchor));
                 }
                 Event::MappingStart(_, anchor, _) => {
                     let anchor = *anchor;
                     self.pos += 1;
                     let mut entries: Vec<(Node, Node)> = Vec::new();
-                    let mut merged: Vec<(Node, Node)> = Vec::new();
+                    let mut merged = Merged::default();
                     loop {
                         self.skip_meta();
                         if matches!(self.peek(), Some(Event::MappingEnd) | None) {
@@ -164,14 +242,17 @@ impl Reader<'_> {
                         }
                     }
                     self.pos += 1;
-                    // `<<` supplies only the keys the mapping does not set itself.
-                    for (k, v) in merged {
-                        if !entries.iter().any(|(e, _)| e.value == k.value) {
-                            entries.push((k, v));
-                        }
-                    }
-                    let node = self.collection(Value::Map(entries), line, span);
-                    return Ok(self.anchor(anchor, node));
+                    self.nodes += 1;
+                    // `<<` supplies only the keys the mapping does not set itself. The
+                    // keys are looked up in a set: a merge is linear in its entries.
+                    let own: HashSet<&Value> = entries.iter().map(|(k, _)| &k.value).collect();
+                    let extra: Vec<(Node, Node)> = merged
+                        .entries
+                        .into_iter()
+                        .filter(|(k, _)| !own.contains(&k.value))
+                        .collect();
+                    entries.extend(extra);
+                    return Ok((self.collection(Value::Map(entries), line, span), anchor));
                 }
                 _ => self.pos += 1,
             }
@@ -206,36 +287,73 @@ impl Reader<'_> {
         }
     }
 
-    fn anchor(&mut self, id: usize, node: Node) -> Node {
-        if id != 0 {
-            self.anchors.insert(id, node.clone());
+    /// A copy of the anchored node, when the aliases so far and this one stay within the
+    /// budget and the copy, placed at `depth`, within [`MAX_DEPTH`].
+    fn alias(&mut self, id: usize, depth: usize, line: usize) -> Result<Node, SyntaxError> {
+        let Some(a) = self.anchors.get(&id) else {
+            return Err(SyntaxError::new(line, "alias names no anchor"));
+        };
+        if depth + a.height > MAX_DEPTH {
+            return Err(too_deep(line));
         }
-        node
+        self.alias_nodes = self.alias_nodes.saturating_add(a.nodes);
+        if self.alias_nodes > MAX_ALIAS_NODES {
+            return Err(SyntaxError::limit(
+                line,
+                format!("YAML aliases expand to more than {MAX_ALIAS_NODES} nodes"),
+            ));
+        }
+        self.alias_bytes = self.alias_bytes.saturating_add(a.bytes);
+        if self.alias_bytes > MAX_ALIAS_BYTES {
+            return Err(SyntaxError::limit(
+                line,
+                format!(
+                    "YAML aliases expand to more than {} MiB of text",
+                    MAX_ALIAS_BYTES >> 20
+                ),
+            ));
+        }
+        self.nodes += a.nodes;
+        self.bytes += a.bytes;
+        self.deepest = self.deepest.max(depth + a.height);
+        Ok(a.node.clone())
     }
 }
 
+fn too_deep(line: usize) -> SyntaxError {
+    SyntaxError::limit(
+        line,
+        format!("YAML nested more than {MAX_DEPTH} levels deep"),
+    )
+}
+
+/// The entries `<<` merge keys supply to a mapping, with their keys in a set.
+#[derive(Default)]
+struct Merged {
+    entries: Vec<(Node, Node)>,
+    keys: HashSet<Value>,
+}
+
 /// `<<: *a` or `<<: [*a, *b]`: earlier maps win over later ones.
-fn merge_into(merged: &mut Vec<(Node, Node)>, value: Node, line: usize) -> Result<(), SyntaxError> {
+fn merge_into(merged: &mut Merged, value: Node, line: usize) -> Result<(), SyntaxError> {
+    let bad = || {
+        SyntaxError::new(
+            line,
+            "a `<<` merge key needs a mapping or a list of mappings",
+        )
+    };
     let maps = match value.value {
         Value::Map(_) => vec![value],
         Value::Seq(items) => items,
-        Value::Scalar(_) => {
-            return Err(SyntaxError {
-                line,
-                message: "a `<<` merge key needs a mapping or a list of mappings".into(),
-            })
-        }
+        Value::Scalar(_) => return Err(bad()),
     };
     for map in maps {
         let Value::Map(entries) = map.value else {
-            return Err(SyntaxError {
-                line,
-                message: "a `<<` merge key needs a mapping or a list of mappings".into(),
-            });
+            return Err(bad());
         };
         for (k, v) in entries {
-            if !merged.iter().any(|(e, _)| e.value == k.value) {
-                merged.push((k, v));
+            if merged.keys.insert(k.value.clone()) {
+                merged.entries.push((k, v));
             }
         }
     }
@@ -306,73 +424,5 @@ impl Node {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scalars_keep_their_line_and_span() {
-        let src = "services:\n  web:\n    image: nginx:1.25\n  db:\n    image: \"postgres:16\"\n";
-        let doc = parse(src).unwrap();
-        let web = doc.get("services").unwrap().get("web").unwrap();
-        let image = web.get("image").unwrap();
-        assert_eq!(image.as_str(), Some("nginx:1.25"));
-        assert_eq!(image.line, 3);
-        assert_eq!(&src[image.text_span(src).unwrap()], "nginx:1.25");
-        let db = doc
-            .get("services")
-            .unwrap()
-            .get("db")
-            .unwrap()
-            .get("image")
-            .unwrap();
-        assert_eq!(db.line, 5);
-        assert_eq!(&src[db.text_span(src).unwrap()], "postgres:16");
-    }
-
-    #[test]
-    fn an_escape_in_a_quoted_value_has_no_replaceable_span() {
-        let src = "a: \"x\\ty\"\nb: 'it''s'\n";
-        let doc = parse(src).unwrap();
-        assert_eq!(doc.get("a").unwrap().text_span(src), None);
-        assert_eq!(doc.get("b").unwrap().text_span(src), None);
-    }
-
-    #[test]
-    fn aliases_and_merge_keys_resolve() {
-        let src =
-            "x-base: &base\n  image: alpine:3\n  user: root\nweb:\n  <<: *base\n  user: app\n";
-        let doc = parse(src).unwrap();
-        let web = doc.get("web").unwrap();
-        assert_eq!(web.get("image").unwrap().as_str(), Some("alpine:3"));
-        assert_eq!(web.get("image").unwrap().line, 2);
-        assert_eq!(web.get("user").unwrap().as_str(), Some("app"));
-    }
-
-    #[test]
-    fn a_syntax_error_names_its_line() {
-        let err = parse("a: b\nc: [d\n").unwrap_err();
-        assert!(err.line >= 2, "{err:?}");
-    }
-
-    #[test]
-    fn utf8_before_a_value_keeps_byte_spans() {
-        let src = "# café\nimage: alpine\n";
-        let doc = parse(src).unwrap();
-        let span = doc.get("image").unwrap().text_span(src).unwrap();
-        assert_eq!(&src[span], "alpine");
-    }
-
-    #[test]
-    fn json_is_read_too() {
-        let src = "{\n  \"target\": {\n    \"a\": {\"dockerfile\": \"x\"}\n  }\n}\n";
-        let doc = parse(src).unwrap();
-        let d = doc
-            .get("target")
-            .unwrap()
-            .get("a")
-            .unwrap()
-            .get("dockerfile")
-            .unwrap();
-        assert_eq!((d.as_str(), d.line), (Some("x"), 3));
-    }
-}
+#[path = "yaml_tests.rs"]
+mod tests;

@@ -3,6 +3,13 @@
 //! `${VAR:+replacement}`, `${VAR+replacement}`, and `$$` for a literal `$`. Defaults and
 //! replacements are interpolated in turn. Unlike compose, a variable that is unset and has
 //! no default is an error: a lock taken with a blank value would pin an image nobody runs.
+//! A value may not grow past [`MAX_VALUE`], nor all of a file's values past [`MAX_TOTAL`]:
+//! a `.env` value used many times must not multiply into memory.
+
+use std::cell::Cell;
+use std::path::Path;
+
+use crate::builds::{excerpt, Error};
 
 /// Why a value cannot be interpolated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +20,84 @@ pub enum Problem {
     Required { name: String, message: String },
     /// Not interpolation syntax.
     Invalid(String),
+    /// The value would be longer than [`MAX_VALUE`].
+    TooLong,
+    /// The values of the file together would be longer than [`MAX_TOTAL`].
+    OverBudget,
+}
+
+impl Problem {
+    /// The error for a value at `line` of `path`.
+    pub(crate) fn error(self, path: &Path, line: usize) -> Error {
+        let file = path.file_name().map_or("the compose file".into(), |n| {
+            n.to_string_lossy().into_owned()
+        });
+        // A name written in the file is shown as an excerpt, however long it is.
+        let short = |name: String| {
+            let quoted = excerpt(&name);
+            quoted[1..quoted.len() - 1].to_string()
+        };
+        match self {
+            Problem::Unset(name) => {
+                let name = short(name);
+                Error::new(path, line, format!("variable {name} is not set")).with_help(format!(
+                "set {name} in the environment or in .env beside {file}, pass --env {name}=VALUE, \
+                     or give a default: ${{{name}:-default}}"
+            ))
+            }
+            Problem::Required { name, message } => {
+                let name = short(name);
+                Error::new(
+                    path,
+                    line,
+                    format!("variable {name} is required: {}", excerpt(&message)),
+                )
+                .with_help(format!("set {name}, or pass --env {name}=VALUE"))
+            }
+            Problem::Invalid(m) => Error::new(path, line, format!("invalid interpolation: {m}"))
+                .with_help("write a literal `$` as `$$`"),
+            Problem::TooLong => Error::new(
+                path,
+                line,
+                format!(
+                    "the interpolated value is longer than {} MiB",
+                    MAX_VALUE >> 20
+                ),
+            ),
+            Problem::OverBudget => Error::new(
+                path,
+                line,
+                format!(
+                    "the interpolated values are longer than {} MiB in total",
+                    MAX_TOTAL >> 20
+                ),
+            ),
+        }
+    }
+}
+
+/// The longest value interpolation may produce.
+pub const MAX_VALUE: usize = 1 << 20;
+
+/// What all the interpolated values of one file may add up to.
+pub const MAX_TOTAL: usize = 64 << 20;
+
+/// What one file's interpolated values have used of [`MAX_TOTAL`].
+#[derive(Debug, Default)]
+pub struct Budget {
+    spent: Cell<usize>,
+}
+
+impl Budget {
+    /// Count `value` against the budget.
+    pub fn spend(&self, value: &str) -> Result<(), Problem> {
+        let spent = self.spent.get().saturating_add(value.len());
+        self.spent.set(spent);
+        if spent > MAX_TOTAL {
+            return Err(Problem::OverBudget);
+        }
+        Ok(())
+    }
 }
 
 /// Deeper nesting of `${A:-${B:-…}}` than this is refused.
@@ -36,6 +121,11 @@ fn expand(
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find('$') {
+        // Each step adds at most one variable's value: checking here stops a long value
+        // before it is built, not after.
+        if out.len() > MAX_VALUE {
+            return Err(Problem::TooLong);
+        }
         out.push_str(&rest[..at]);
         let after = &rest[at + 1..];
         if let Some(r) = after.strip_prefix('$') {
@@ -59,7 +149,30 @@ fn expand(
         }
     }
     out.push_str(rest);
+    if out.len() > MAX_VALUE {
+        return Err(Problem::TooLong);
+    }
     Ok(out)
+}
+
+/// At most 40 characters of `s` for a message, control characters escaped.
+fn shown(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .take(40)
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
+    if s.chars().count() > 40 {
+        out.push('…');
+    }
+    out
 }
 
 /// Length of the variable name at the start of `s`: `[_A-Za-z][_A-Za-z0-9]*`.
@@ -104,7 +217,8 @@ fn braced(
     let len = name_len(inner);
     if len == 0 {
         return Err(Problem::Invalid(format!(
-            "`${{{inner}}}` does not start with a variable name"
+            "`${{{}}}` does not start with a variable name",
+            shown(inner)
         )));
     }
     let name = &inner[..len];
@@ -152,7 +266,8 @@ fn braced(
             }
         }
         _ => Err(Problem::Invalid(format!(
-            "unsupported modifier in `${{{inner}}}`; compose supports :- - :? ? :+ +"
+            "unsupported modifier in `${{{}}}`; compose supports :- - :? ? :+ +",
+            shown(inner)
         ))),
     }
 }
@@ -225,6 +340,27 @@ mod tests {
         ] {
             assert!(matches!(run(bad), Err(Problem::Invalid(_))), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_value_longer_than_the_cap_is_refused() {
+        let half = "x".repeat(MAX_VALUE / 2 + 1);
+        let vars = |n: &str| (n == "H").then(|| half.clone());
+        assert_eq!(interpolate("${H}", &vars).map(|v| v.len()), Ok(half.len()));
+        assert_eq!(interpolate("${H}${H}", &vars), Err(Problem::TooLong));
+        assert_eq!(interpolate("${NO:-$H$H}", &vars), Err(Problem::TooLong));
+        let many = "$H".repeat(10_000);
+        assert_eq!(interpolate(&many, &vars), Err(Problem::TooLong));
+    }
+
+    #[test]
+    fn the_budget_counts_every_value() {
+        let budget = Budget::default();
+        let chunk = "x".repeat(MAX_VALUE);
+        for _ in 0..MAX_TOTAL / MAX_VALUE {
+            assert_eq!(budget.spend(&chunk), Ok(()));
+        }
+        assert_eq!(budget.spend("x"), Err(Problem::OverBudget));
     }
 
     #[test]

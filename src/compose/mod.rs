@@ -3,7 +3,7 @@
 //! `target`, `platforms` and `additional_contexts`, read as the compose specification
 //! defines them, interpolation included. The result is a [`Project`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use crate::boundary;
@@ -18,7 +18,7 @@ pub mod interpolate;
 #[cfg(test)]
 mod tests;
 
-use interpolate::{interpolate, Problem};
+use interpolate::{interpolate, Budget};
 
 /// The names compose looks for, in its order.
 pub const FILE_NAMES: [&str; 4] = [
@@ -117,10 +117,12 @@ struct Reader<'a> {
     dotenv: &'a BTreeMap<String, String>,
     dir: &'a Path,
     project: Project,
+    budget: Budget,
 }
 
-/// Read already-loaded files (the first is the compose file, the rest its overrides).
-pub(crate) fn read(
+/// Read already-loaded files (the first is the compose file, the rest its overrides),
+/// with `dir` for relative paths and the `.env` variables already parsed.
+pub fn read(
     inputs: &[(&Path, &str)],
     dir: &Path,
     env: &Env,
@@ -128,8 +130,7 @@ pub(crate) fn read(
 ) -> Result<Project, Error> {
     let mut layers = Vec::new();
     for (path, source) in inputs {
-        let doc = yaml::parse(source)
-            .map_err(|e| Error::new(path, e.line, format!("invalid YAML: {}", e.message)))?;
+        let doc = yaml::parse(source).map_err(|e| Error::new(path, e.line, e.described("YAML")))?;
         if !doc.is_map() {
             return Err(Error::new(
                 path,
@@ -144,6 +145,8 @@ pub(crate) fn read(
         layers.push(Layer { path, source, doc });
     }
     let mut services: Vec<Service> = Vec::new();
+    // Name → position in `services`: many services are merged in linear time.
+    let mut index: HashMap<String, usize> = HashMap::new();
     for layer in &layers {
         let Some(list) = layer.doc.get("services") else {
             continue;
@@ -161,23 +164,26 @@ pub(crate) fn read(
                 return Err(Error::new(
                     layer.path,
                     node.line,
-                    format!("service {name:?} must be a mapping"),
+                    format!("service {} must be a mapping", excerpt(&name)),
                 ));
             }
             if let Some(ext) = node.get("extends") {
                 return Err(Error::new(
                     layer.path,
                     ext.line,
-                    format!("service {name:?}: `extends` is not supported"),
+                    format!("service {}: `extends` is not supported", excerpt(&name)),
                 )
                 .with_help("write the service's image and build in full"));
             }
-            match services.iter_mut().find(|s| s.name == name) {
-                Some(s) => s.parts.push((layer, node)),
-                None => services.push(Service {
-                    name,
-                    parts: vec![(layer, node)],
-                }),
+            match index.get(&name) {
+                Some(&i) => services[i].parts.push((layer, node)),
+                None => {
+                    index.insert(name.clone(), services.len());
+                    services.push(Service {
+                        name,
+                        parts: vec![(layer, node)],
+                    });
+                }
             }
         }
     }
@@ -189,6 +195,7 @@ pub(crate) fn read(
             files: inputs.iter().map(|(p, _)| p.to_path_buf()).collect(),
             ..Project::default()
         },
+        budget: Budget::default(),
     };
     for service in &services {
         reader.service(service)?;
@@ -209,36 +216,9 @@ impl Reader<'_> {
         let raw = node
             .as_str()
             .ok_or_else(|| Error::new(layer.path, node.line, format!("{what} must be a string")))?;
-        interpolate(raw, &|n| self.lookup(n)).map_err(|p| self.problem(layer, node.line, p))
-    }
-
-    fn problem(&self, layer: &Layer, line: usize, p: Problem) -> Error {
-        let file = layer
-            .path
-            .file_name()
-            .map_or("the compose file".into(), |n| {
-                n.to_string_lossy().into_owned()
-            });
-        match p {
-            Problem::Unset(name) => {
-                Error::new(layer.path, line, format!("variable {name} is not set")).with_help(
-                    format!(
-                "set {name} in the environment or in .env beside {file}, pass --env {name}=VALUE, \
-                     or give a default: ${{{name}:-default}}"
-            ),
-                )
-            }
-            Problem::Required { name, message } => Error::new(
-                layer.path,
-                line,
-                format!("variable {name} is required: {}", excerpt(&message)),
-            )
-            .with_help(format!("set {name}, or pass --env {name}=VALUE")),
-            Problem::Invalid(m) => {
-                Error::new(layer.path, line, format!("invalid interpolation: {m}"))
-                    .with_help("write a literal `$` as `$$`")
-            }
-        }
+        interpolate(raw, &|n| self.lookup(n))
+            .and_then(|v| self.budget.spend(&v).map(|()| v))
+            .map_err(|p| p.error(layer.path, node.line))
     }
 
     fn service(&mut self, s: &Service) -> Result<(), Error> {
@@ -255,7 +235,7 @@ impl Reader<'_> {
             .collect();
         if builds.is_empty() {
             if let Some((layer, node)) = last("image") {
-                let what = format!("service {:?}: image", s.name);
+                let what = format!("service {}: image", excerpt(&s.name));
                 let reference = self.text(layer, node, &what)?;
                 self.image(&s.name, ImageKind::Image, layer, node, reference, 0)?;
             }
@@ -309,7 +289,11 @@ impl Reader<'_> {
         let mut platforms: Option<Vec<String>> = None;
         let mut args = BTreeMap::new();
         let mut contexts: Vec<NamedContext> = Vec::new();
-        let what = |k: &str| format!("service {:?}: build.{k}", s.name);
+        // For each context in `contexts`, the index of the image it added, if any; a name
+        // written again replaces the earlier one (see `keep_last_contexts`).
+        let mut context_images: Vec<Option<usize>> = Vec::new();
+        let first_image = self.project.images.len();
+        let what = |k: &str| format!("service {}: build.{k}", excerpt(&s.name));
         for &(layer, b) in builds {
             if b.as_str().is_some() {
                 context = Some(self.text(layer, b, &what("context"))?);
@@ -319,7 +303,10 @@ impl Reader<'_> {
                 return Err(Error::new(
                     layer.path,
                     b.line,
-                    format!("service {:?}: build must be a path or a mapping", s.name),
+                    format!(
+                        "service {}: build must be a path or a mapping",
+                        excerpt(&s.name)
+                    ),
                 ));
             }
             for (key, slot) in [
@@ -363,15 +350,13 @@ impl Reader<'_> {
                             layer.path,
                             node.line,
                             format!(
-                                "{}: context {name:?} has no value",
-                                what("additional_contexts")
+                                "{}: context {} has no value",
+                                what("additional_contexts"),
+                                excerpt(&name)
                             ),
                         ));
                     };
-                    contexts.retain(|c| c.name != name);
-                    self.project.images.retain(|i| {
-                        !(i.owner == s.name && i.kind == ImageKind::Context(name.clone()))
-                    });
+                    let images = self.project.images.len();
                     if let Some(reference) = value.strip_prefix("docker-image://") {
                         let prefix = match node.as_str() {
                             Some(raw)
@@ -395,17 +380,19 @@ impl Reader<'_> {
                             )?;
                         }
                     }
+                    context_images.push((self.project.images.len() > images).then_some(images));
                     contexts.push(NamedContext { name, value });
                 }
             }
         }
+        self.keep_last_contexts(&mut contexts, &context_images, first_image);
         if let (Some(_), Some(_)) = (&dockerfile, &inline) {
             return Err(Error::new(
                 first_layer.path,
                 first.line,
                 format!(
-                    "service {:?}: build has both dockerfile and dockerfile_inline",
-                    s.name
+                    "service {}: build has both dockerfile and dockerfile_inline",
+                    excerpt(&s.name)
                 ),
             ));
         }
@@ -415,8 +402,8 @@ impl Reader<'_> {
                 path: first_layer.path.to_path_buf(),
                 line: first.line,
                 message: format!(
-                    "service {:?} builds from a remote context ({}); its Dockerfile is not locked",
-                    s.name,
+                    "service {} builds from a remote context ({}); its Dockerfile is not locked",
+                    excerpt(&s.name),
                     excerpt(&context)
                 ),
             });
@@ -432,7 +419,11 @@ impl Reader<'_> {
         let platforms = match (platforms, platform) {
             (Some(p), _) => p,
             (None, Some((layer, node))) => {
-                vec![self.text(layer, node, &format!("service {:?}: platform", s.name))?]
+                vec![self.text(
+                    layer,
+                    node,
+                    &format!("service {}: platform", excerpt(&s.name)),
+                )?]
             }
             (None, None) => Vec::new(),
         };
@@ -448,6 +439,38 @@ impl Reader<'_> {
             contexts,
         });
         Ok(())
+    }
+
+    /// Of contexts written more than once, keep the last, in its place, and only the image
+    /// it added: one pass, however many contexts there are.
+    fn keep_last_contexts(
+        &mut self,
+        contexts: &mut Vec<NamedContext>,
+        images: &[Option<usize>],
+        first_image: usize,
+    ) {
+        let mut last: HashMap<&str, usize> = HashMap::new();
+        for (i, c) in contexts.iter().enumerate() {
+            last.insert(c.name.as_str(), i);
+        }
+        let keep: Vec<bool> = (0..contexts.len())
+            .map(|i| last[contexts[i].name.as_str()] == i)
+            .collect();
+        let kept: HashSet<usize> = images
+            .iter()
+            .zip(&keep)
+            .filter_map(|(image, k)| image.filter(|_| *k))
+            .collect();
+        let mut i = 0;
+        self.project.images.retain(|_| {
+            i += 1;
+            i - 1 < first_image || kept.contains(&(i - 1))
+        });
+        let mut i = 0;
+        contexts.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
     }
 
     /// A mapping or a `KEY=VALUE` list, interpolated: (key, value or None, value node).

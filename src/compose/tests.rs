@@ -260,3 +260,96 @@ fn names() {
     assert_eq!(clean(Path::new("./a/./b/../c")), PathBuf::from("a/c"));
     assert_eq!(clean(Path::new("../x")), PathBuf::from("../x"));
 }
+
+#[test]
+fn an_alias_bomb_is_named_as_a_limit_not_a_syntax_error() {
+    let mut src = String::from("x-a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..9 {
+        let items = vec![format!("*a{}", i - 1); 10].join(", ");
+        src.push_str(&format!("x-a{i}: &a{i} [{items}]\n"));
+    }
+    src.push_str("services:\n  web:\n    image: nginx:1.25\n");
+    let e = one(&src, &[]).unwrap_err();
+    assert!(
+        e.message.starts_with("YAML aliases expand to more than"),
+        "{}",
+        e.message
+    );
+    assert_eq!(e.line, 5);
+}
+
+#[test]
+fn interpolated_values_are_capped_one_by_one_and_together() {
+    let big = "x".repeat(600 * 1024);
+    let src = "services:\n  web:\n    image: nginx:1.25\n    build:\n      context: .\n      args:\n        A: ${BIG}${BIG}\n";
+    let e = one(src, &[("BIG", &big)]).unwrap_err();
+    assert_eq!(e.message, "the interpolated value is longer than 1 MiB");
+    assert_eq!(e.line, 7);
+    assert!(!e.message.contains("xxxx"));
+
+    let mut src = String::from("services:\n  web:\n    build:\n      context: .\n      args:\n");
+    for i in 0..120 {
+        src.push_str(&format!("        A{i}: $BIG\n"));
+    }
+    let e = one(&src, &[("BIG", &big)]).unwrap_err();
+    assert_eq!(
+        e.message,
+        "the interpolated values are longer than 64 MiB in total"
+    );
+}
+
+#[test]
+fn an_override_replaces_a_named_context_and_its_image() {
+    let base = "services:\n  app:\n    build:\n      context: .\n      additional_contexts:\n        tools: docker-image://busybox:1.36\n        base: docker-image://alpine:3\n        src: ../src\n";
+    let over = "services:\n  app:\n    build:\n      additional_contexts:\n        tools: ../tools\n        src: docker-image://debian:12\n";
+    let p = read(
+        &[
+            (Path::new("compose.yaml"), base),
+            (Path::new("compose.override.yaml"), over),
+        ],
+        Path::new(""),
+        &env(&[]),
+        &BTreeMap::new(),
+    )
+    .unwrap();
+    let contexts: Vec<(&str, &str)> = p.builds[0]
+        .contexts
+        .iter()
+        .map(|c| (c.name.as_str(), c.value.as_str()))
+        .collect();
+    assert_eq!(
+        contexts,
+        [
+            ("base", "docker-image://alpine:3"),
+            ("tools", "../tools"),
+            ("src", "docker-image://debian:12")
+        ]
+    );
+    let images: Vec<(&str, usize)> = p
+        .images
+        .iter()
+        .map(|i| (i.reference.as_str(), i.line))
+        .collect();
+    assert_eq!(images, [("alpine:3", 7), ("debian:12", 6)]);
+}
+
+#[test]
+fn names_from_the_file_are_shown_as_short_excerpts() {
+    let long = "n".repeat(100_000);
+    for src in [
+        format!("services:\n  web:\n    image: \"${{{long}}}\"\n"),
+        format!("services:\n  web:\n    image: \"${{{long}:?x}}\"\n"),
+        format!("services:\n  web:\n    image: \"${{{long}/a/b}}\"\n"),
+        format!("services:\n  web:\n    image: \"${{-{long}}}\"\n"),
+        format!("services:\n  {long}:\n    build: [x]\n"),
+        format!("services:\n  {long}: x\n"),
+    ] {
+        let e = one(&src, &[]).unwrap_err();
+        let len = e.message.len() + e.help.map_or(0, |h| h.len());
+        assert!(
+            len < 1000,
+            "{len} bytes: {}",
+            &e.message[..200.min(e.message.len())]
+        );
+    }
+}
