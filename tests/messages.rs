@@ -602,7 +602,13 @@ fn a_compose_file_here_makes_the_directory_one_project() {
 fn a_named_dockerfile_that_compose_builds_is_checked_through_it() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    fs::create_dir(d.join(".git")).unwrap();
+    // A work tree bounds the search for the compose file above a Dockerfile.
+    let init = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(d)
+        .status()
+        .unwrap();
+    assert!(init.success());
     write(
         d,
         "svc/Dockerfile",
