@@ -31,31 +31,42 @@ if [ "$(installed_version)" != "dockerfile-lock $version" ]; then
     "$venv_python" -m pip download --quiet --disable-pip-version-check --no-deps \
         --only-binary=:all: --dest "$work/wheels" "dockerfile-lock==$version"
     # Fetch the sums and compare, in Python: the runner has it on every OS, unlike
-    # sha256sum or curl.
-    wheel="$("$venv_python" - "$work/wheels" "$releases/v$version/SHA256SUMS" <<'PY'
+    # sha256sum or curl. Errors go to stdout, where the runner reads workflow commands.
+    "$venv_python" - "$work/wheels" "$releases/v$version/SHA256SUMS" "$work/checked" <<'PY'
 import hashlib, os, sys, urllib.request
 
-wheels, url = sys.argv[1], sys.argv[2]
+wheels, url, checked = sys.argv[1:]
+
+
+def fail(message):
+    print(f"::error title=dockerfile-lock::{message}")
+    sys.exit(1)
+
+
 names = [n for n in os.listdir(wheels) if n.endswith(".whl")]
 if len(names) != 1:
-    sys.exit(f"::error title=dockerfile-lock::expected one wheel from the index, got {len(names)}")
+    fail(f"expected one wheel from the package index, got {len(names)}")
 name = names[0]
 with open(os.path.join(wheels, name), "rb") as f:
     digest = hashlib.sha256(f.read()).hexdigest()
-with urllib.request.urlopen(url, timeout=60) as r:
-    sums = r.read().decode("utf-8", "replace")
+try:
+    with urllib.request.urlopen(url, timeout=60) as r:
+        sums = r.read(1 << 20).decode("utf-8", "replace")
+except OSError as e:
+    fail(f"cannot fetch the release's SHA256SUMS: {e}")
 listed = {}
 for line in sums.splitlines():
     parts = line.split()
     if len(parts) == 2:
         listed[parts[1].lstrip("*")] = parts[0].lower()
 if name not in listed:
-    sys.exit(f"::error title=dockerfile-lock::{name} is not in the release's SHA256SUMS")
+    fail(f"{name} is not in the release's SHA256SUMS")
 if listed[name] != digest:
-    sys.exit(f"::error title=dockerfile-lock::{name} has sha256 {digest}, the release's SHA256SUMS says {listed[name]}")
-print(os.path.join(wheels, name))
+    fail(f"{name} has sha256 {digest}, the release's SHA256SUMS says {listed[name]}")
+with open(checked, "w") as f:
+    f.write(os.path.join(wheels, name))
 PY
-)"
+    wheel="$(cat "$work/checked")"
     "$venv_python" -m pip install --quiet --disable-pip-version-check --no-index --no-deps "$wheel"
     scripts="$work/venv/bin"
     [ -d "$scripts" ] || scripts="$work/venv/Scripts"

@@ -3,9 +3,10 @@
 # GitHub workflow commands (`--format github`), which the runner turns into annotations
 # on the pull request's files.
 set -euo pipefail
-# The input is split into words on whitespace and never glob-expanded or evaluated.
+# The input is split into words on whitespace (newlines too) and never glob-expanded or
+# evaluated.
 set -f
-read -r -a args <<<"${DOCKERFILE_LOCK_ARGS:-verify --recursive}"
+read -r -d '' -a args <<<"${DOCKERFILE_LOCK_ARGS:-verify --recursive}" || true
 if [ "${args[0]:-}" = verify ]; then
     has_format=false
     for a in "${args[@]}"; do

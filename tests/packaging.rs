@@ -18,7 +18,10 @@ fn read(rel: &str) -> String {
 /// The YAML files whose `uses:` and `image:` lines are recipes: workflows, the action,
 /// Dependabot's settings and the CI templates.
 fn yaml_files() -> Vec<PathBuf> {
-    let mut out = vec![root().join("action.yml"), root().join(".github/dependabot.yml")];
+    let mut out = vec![
+        root().join("action.yml"),
+        root().join(".github/dependabot.yml"),
+    ];
     for dir in [".github/workflows", "ci"] {
         for e in std::fs::read_dir(root().join(dir)).unwrap() {
             let p = e.unwrap().path();
@@ -47,10 +50,21 @@ fn readme_recipes() -> Vec<(String, String)> {
 
 /// Every `uses:` and `image:` value in `text`, with its line number and the rest of the line.
 fn refs<'t>(text: &'t str, key: &str) -> Vec<(usize, &'t str, &'t str)> {
-    let re = Regex::new(&format!(r#"^\s*(?:-\s+)?{key}:\s*["']?([^\s"'#]+)["']?(.*)$"#)).unwrap();
+    let re = Regex::new(&format!(
+        r#"^\s*(?:-\s+)?{key}:\s*["']?([^\s"'#]+)["']?(.*)$"#
+    ))
+    .unwrap();
     text.lines()
         .enumerate()
-        .filter_map(|(i, l)| re.captures(l).map(|c| (i + 1, c.get(1).unwrap().as_str(), c.get(2).unwrap().as_str())))
+        .filter_map(|(i, l)| {
+            re.captures(l).map(|c| {
+                (
+                    i + 1,
+                    c.get(1).unwrap().as_str(),
+                    c.get(2).unwrap().as_str(),
+                )
+            })
+        })
         .collect()
 }
 
@@ -92,7 +106,10 @@ fn every_action_is_pinned_by_commit_sha_with_its_version() {
     for (heading, body) in readme_recipes() {
         seen += check_uses(&format!("README.md ({heading})"), &body, &mut bad);
     }
-    assert!(seen >= 10, "only {seen} uses: lines found: is the scan broken?");
+    assert!(
+        seen >= 10,
+        "only {seen} uses: lines found: is the scan broken?"
+    );
     assert!(
         bad.is_empty(),
         "not pinned by a commit SHA with `# vX.Y.Z` after it:\n{}",
@@ -108,16 +125,21 @@ fn every_image_is_pinned_by_digest() {
         let origin = p.strip_prefix(root()).unwrap().display().to_string();
         seen += check_images(&origin, &std::fs::read_to_string(&p).unwrap(), &mut bad);
     }
+    // A recipe that pulls a tag through `docker run` or a Dockerfile line is as unpinned
+    // as an `image:` key.
+    let pulled =
+        Regex::new(r"(?m)^\s*(?:FROM|docker run\b.*?)\s+([a-z0-9./_-]+:[A-Za-z0-9._-]+)(\s|$)")
+            .unwrap();
     for (heading, body) in readme_recipes() {
         seen += check_images(&format!("README.md ({heading})"), &body, &mut bad);
-        // A recipe that pulls a tag through `docker run` or a Dockerfile line is as
-        // unpinned as an `image:` key.
-        let pulled = Regex::new(r"(?m)^\s*(?:FROM|docker run\b.*?)\s+([a-z0-9./_-]+:[A-Za-z0-9._-]+)(\s|$)").unwrap();
         for c in pulled.captures_iter(&body) {
             bad.push(format!("README.md ({heading}): {} without a digest", &c[1]));
         }
     }
-    assert!(seen >= 3, "only {seen} image: lines found: is the scan broken?");
+    assert!(
+        seen >= 3,
+        "only {seen} image: lines found: is the scan broken?"
+    );
     assert!(bad.is_empty(), "not pinned by digest:\n{}", bad.join("\n"));
 }
 
@@ -152,7 +174,8 @@ fn actionlint_is_clean_on_every_workflow() {
     workflows.sort();
     assert!(workflows.len() >= 3, "{workflows:?}");
     let out = Command::new(actionlint)
-        .args(["-no-color", "-shellcheck=", "-pyflakes="])
+        // shellcheck checks the run: blocks too when it is on PATH (.ci/run installs it).
+        .arg("-no-color")
         .args(&workflows)
         .current_dir(root())
         .output()
@@ -188,9 +211,15 @@ fn the_root_dockerfile_is_pinned_and_locked() {
 fn every_install_recipe_names_this_version() {
     let v = env!("CARGO_PKG_VERSION");
     let expect: [(&str, String); 4] = [
-        ("pre-commit-mirror/.pre-commit-hooks.yaml", format!("\"dockerfile-lock=={v}\"")),
+        (
+            "pre-commit-mirror/.pre-commit-hooks.yaml",
+            format!("\"dockerfile-lock=={v}\""),
+        ),
         ("action.yml", format!("default: \"{v}\"")),
-        ("ci/dockerfile-lock.gitlab-ci.yml", format!("DOCKERFILE_LOCK_VERSION: \"{v}\"")),
+        (
+            "ci/dockerfile-lock.gitlab-ci.yml",
+            format!("DOCKERFILE_LOCK_VERSION: \"{v}\""),
+        ),
         ("ci/renovate.json", format!("dockerfile-lock=={v}")),
     ];
     for (file, needle) in expect {
@@ -198,7 +227,11 @@ fn every_install_recipe_names_this_version() {
     }
     // No other version anywhere in them.
     let any = Regex::new(r"dockerfile-lock==(\d+\.\d+\.\d+)").unwrap();
-    for file in ["pre-commit-mirror/.pre-commit-hooks.yaml", "ci/renovate.json", "README.md"] {
+    for file in [
+        "pre-commit-mirror/.pre-commit-hooks.yaml",
+        "ci/renovate.json",
+        "README.md",
+    ] {
         for c in any.captures_iter(&read(file)) {
             assert_eq!(&c[1], v, "{file}");
         }
@@ -221,13 +254,23 @@ fn the_mirror_template_has_the_source_hooks() {
     };
     let source = hooks(".pre-commit-hooks.yaml");
     let mirror = hooks("pre-commit-mirror/.pre-commit-hooks.yaml");
-    let built: Vec<_> = source.iter().filter(|h| !h.0.ends_with("-system")).cloned().collect();
+    let built: Vec<_> = source
+        .iter()
+        .filter(|h| !h.0.ends_with("-system"))
+        .cloned()
+        .collect();
     assert_eq!(mirror, built);
     let system: Vec<_> = source
         .iter()
-        .filter_map(|h| h.0.strip_suffix("-system").map(|id| (id.to_string(), h.1.clone(), h.2.clone())))
+        .filter_map(|h| {
+            h.0.strip_suffix("-system")
+                .map(|id| (id.to_string(), h.1.clone(), h.2.clone()))
+        })
         .collect();
-    assert_eq!(system, built, "each source hook has a language: system twin");
+    assert_eq!(
+        system, built,
+        "each source hook has a language: system twin"
+    );
 }
 
 /// README shows exactly the Renovate recipe that is kept as a file.
@@ -237,22 +280,40 @@ fn the_readme_renovate_recipe_is_the_file() {
     let readme = read("README.md");
     let block = readme
         .split("```json\n")
-        .nth(1)
-        .and_then(|b| b.split("\n```").next())
-        .expect("a ```json block in README");
+        .skip(1)
+        .filter_map(|b| b.split("\n```").next())
+        .find(|b| b.contains("postUpgradeTasks"))
+        .expect("a ```json block with postUpgradeTasks in README");
     let shown: serde_json::Value = serde_json::from_str(block).unwrap();
     assert_eq!(shown, file);
     let tasks = &file["packageRules"][0]["postUpgradeTasks"];
-    let commands: Vec<&str> = tasks["commands"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
-    assert!(commands.contains(&"dockerfile-lock generate --recursive"), "{commands:?}");
+    let commands: Vec<&str> = tasks["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(
+        commands.contains(&"dockerfile-lock generate --recursive"),
+        "{commands:?}"
+    );
     assert_eq!(tasks["fileFilters"][0], "**/*.lock");
 }
 
 #[test]
 fn scripts_are_executable() {
     use std::os::unix::fs::PermissionsExt;
-    for rel in ["scripts/wheel", "scripts/archive.py", "action/prepare.sh", "action/install.sh", "action/run.sh"] {
-        let mode = std::fs::metadata(root().join(rel)).unwrap().permissions().mode();
+    for rel in [
+        "scripts/wheel",
+        "scripts/archive.py",
+        "action/prepare.sh",
+        "action/install.sh",
+        "action/run.sh",
+    ] {
+        let mode = std::fs::metadata(root().join(rel))
+            .unwrap()
+            .permissions()
+            .mode();
         assert!(mode & 0o111 != 0, "{rel} is not executable");
     }
 }

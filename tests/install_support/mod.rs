@@ -8,10 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 
-pub const ALPINE: &str =
-    "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-pub const BUSYBOX: &str =
-    "sha256:fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+pub const ALPINE: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+pub const BUSYBOX: &str = "sha256:fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
 
 /// Debian's interpreter: the one users' `python3 -m venv` and `pipx` run on.
 pub const SYSTEM_PYTHON: &str = "/usr/bin/python3";
@@ -72,7 +70,8 @@ impl Index {
         let d = dir.path();
         let files = d.join("files");
         std::fs::create_dir_all(&files).unwrap();
-        let mut projects: Vec<(String, PathBuf)> = vec![("dockerfile-lock".into(), wheel().to_path_buf())];
+        let mut projects: Vec<(String, PathBuf)> =
+            vec![("dockerfile-lock".into(), wheel().to_path_buf())];
         projects.push(("setuptools".into(), setuptools_wheel()));
         let mut root_links = String::new();
         for (project, src) in &projects {
@@ -88,16 +87,31 @@ impl Index {
             .unwrap();
             root_links.push_str(&format!("<a href=\"{project}/\">{project}</a>\n"));
         }
-        std::fs::write(d.join("simple/index.html"), format!("<!DOCTYPE html><html><body>{root_links}</body></html>\n")).unwrap();
+        std::fs::write(
+            d.join("simple/index.html"),
+            format!("<!DOCTYPE html><html><body>{root_links}</body></html>\n"),
+        )
+        .unwrap();
         let version = env!("CARGO_PKG_VERSION");
         let releases = d.join("releases").join(format!("v{version}"));
         std::fs::create_dir_all(&releases).unwrap();
         let whl = wheel().file_name().unwrap().to_str().unwrap();
-        std::fs::write(releases.join("SHA256SUMS"), format!("{}  {whl}\n", sha256_hex(wheel()))).unwrap();
+        std::fs::write(
+            releases.join("SHA256SUMS"),
+            format!("{}  {whl}\n", sha256_hex(wheel())),
+        )
+        .unwrap();
 
         let log = d.join("server.log");
         let mut child = Command::new(SYSTEM_PYTHON)
-            .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory"])
+            .args([
+                "-u",
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+            ])
             .arg(d)
             .arg("0")
             .stdout(Stdio::piped())
@@ -106,13 +120,20 @@ impl Index {
             .expect("python3 -m http.server starts");
         // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let port = line
             .split(" port ")
             .nth(1)
             .and_then(|r| r.split_whitespace().next())
             .unwrap_or_else(|| panic!("http.server said: {line}"));
-        Index { url: format!("http://127.0.0.1:{port}"), dir, child, log }
+        Index {
+            url: format!("http://127.0.0.1:{port}"),
+            dir,
+            child,
+            log,
+        }
     }
 
     /// What the server logged: one line per request.
@@ -129,7 +150,10 @@ impl Index {
             .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
             .env_remove("PIP_EXTRA_INDEX_URL")
             .env_remove("PIP_FIND_LINKS")
-            .env_remove("PIP_NO_INDEX");
+            .env_remove("PIP_NO_INDEX")
+            // virtualenv (pre-commit makes the hook environment with it) would otherwise
+            // check PyPI for newer seed wheels in the background.
+            .env("VIRTUALENV_NO_PERIODIC_UPDATE", "1");
     }
 }
 
@@ -146,24 +170,44 @@ fn setuptools_wheel() -> PathBuf {
     let python = std::env::var("DOCKERFILE_LOCK_PYTHON")
         .unwrap_or_else(|_| root().join(".venv/bin/python").display().to_string());
     let out = Command::new(&python)
-        .args(["-c", "import virtualenv.seed.wheels.embed as e, os; print(os.path.dirname(e.__file__))"])
+        .args([
+            "-c",
+            "import virtualenv.seed.wheels.embed as e, os; print(os.path.dirname(e.__file__))",
+        ])
         .output()
         .unwrap_or_else(|e| panic!("{python}: {e}"));
-    assert!(out.status.success(), "virtualenv (a pre-commit dependency) must be importable: {}", text(&out));
+    assert!(
+        out.status.success(),
+        "virtualenv (a pre-commit dependency) must be importable: {}",
+        text(&out)
+    );
     let dir = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
     let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with("setuptools-"))
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("setuptools-")
+        })
         .collect();
     found.sort();
-    found.pop().unwrap_or_else(|| panic!("no setuptools wheel in {}", dir.display()))
+    found
+        .pop()
+        .unwrap_or_else(|| panic!("no setuptools wheel in {}", dir.display()))
 }
 
 pub fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
         .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .current_dir(dir)
         .output()
@@ -175,9 +219,17 @@ pub fn git(dir: &Path, args: &[&str]) {
 pub fn locked_tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("Dockerfile"), format!("FROM alpine:3.20@{ALPINE} AS base\nRUN true\n")).unwrap();
+    std::fs::write(
+        d.join("Dockerfile"),
+        format!("FROM alpine:3.20@{ALPINE} AS base\nRUN true\n"),
+    )
+    .unwrap();
     // A reference pinned in the Dockerfile is locked without the network.
-    let out = Command::new(env!("CARGO_BIN_EXE_dockerfile-lock")).arg("generate").current_dir(d).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dockerfile-lock"))
+        .arg("generate")
+        .current_dir(d)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     git(d, &["init", "-q"]);
     git(d, &["add", "."]);
@@ -189,7 +241,9 @@ pub fn locked_tree() -> tempfile::TempDir {
 pub fn make_stale(d: &Path) {
     std::fs::write(
         d.join("Dockerfile"),
-        format!("FROM alpine:3.20@{ALPINE} AS base\nCOPY --from=busybox:1.36@{BUSYBOX} /bin/sh /sh\n"),
+        format!(
+            "FROM alpine:3.20@{ALPINE} AS base\nCOPY --from=busybox:1.36@{BUSYBOX} /bin/sh /sh\n"
+        ),
     )
     .unwrap();
     git(d, &["add", "."]);
