@@ -77,7 +77,8 @@ fi
 
 got="$(installed_version)"
 if [ "$got" != "dockerfile-lock $version" ]; then
-    echo "::error title=dockerfile-lock::installed binary reports '${got:0:80}', expected dockerfile-lock $version"
+    shown="$(printf '%s' "${got:0:80}" | tr -c 'A-Za-z0-9._+ -' '?')"
+    echo "::error title=dockerfile-lock::installed binary reports '$shown', expected dockerfile-lock $version"
     exit 1
 fi
 echo "$got"

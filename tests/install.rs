@@ -211,18 +211,26 @@ fn the_action_installs_a_checked_wheel_and_annotates_findings() {
     let v = env!("CARGO_PKG_VERSION");
     let here = runner.temp.path();
 
-    // A version that is not a plain release number is refused before it reaches a path.
-    let bad = runner.step(
-        "prepare.sh",
-        here,
-        &[("DOCKERFILE_LOCK_VERSION", "0.1.0/../../x")],
-        &index,
-    );
-    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    // A version that is not a plain release number is refused before it reaches a path,
+    // and quoted so that it cannot start a workflow command of its own.
+    for version in ["0.1.0/../../x", "0.1.0\n::warning::injected"] {
+        let bad = runner.step(
+            "prepare.sh",
+            here,
+            &[("DOCKERFILE_LOCK_VERSION", version)],
+            &index,
+        );
+        assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+        let said = text(&bad);
+        assert!(
+            said.contains("::error title=dockerfile-lock::version must be"),
+            "{said}"
+        );
+        assert!(!said.lines().any(|l| l.starts_with("::warning")), "{said}");
+    }
     assert!(
-        text(&bad).contains("::error title=dockerfile-lock::version must be"),
-        "{}",
-        text(&bad)
+        runner.outputs().is_empty(),
+        "nothing is output for a refused version"
     );
 
     let prep = runner.step(
