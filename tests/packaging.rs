@@ -317,3 +317,47 @@ fn scripts_are_executable() {
         assert!(mode & 0o111 != 0, "{rel} is not executable");
     }
 }
+
+/// Every `run:` script in the workflows and the action, and each workflow's top-level
+/// `permissions`: expressions reach scripts through `env:` only (a branch name or an
+/// input spliced into a script is shell code), and no workflow runs with the default
+/// token scopes.
+#[test]
+fn scripts_take_no_expressions_and_workflows_set_permissions() {
+    fn runs<'v>(v: &'v serde_json::Value, out: &mut Vec<&'v str>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    match (k.as_str(), x.as_str()) {
+                        ("run", Some(script)) => out.push(script),
+                        _ => runs(x, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| runs(x, out)),
+            _ => {}
+        }
+    }
+    let mut seen = 0;
+    for p in yaml_files() {
+        let origin = p.strip_prefix(root()).unwrap().display().to_string();
+        let v: serde_json::Value =
+            serde_saphyr::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        let mut scripts = Vec::new();
+        runs(&v, &mut scripts);
+        for s in &scripts {
+            assert!(
+                !s.contains("${{"),
+                "{origin}: an expression in a script:\n{s}"
+            );
+        }
+        seen += scripts.len();
+        if origin.starts_with(".github/workflows/") {
+            assert!(
+                v.get("permissions").is_some(),
+                "{origin}: no top-level permissions"
+            );
+        }
+    }
+    assert!(seen >= 8, "only {seen} run: scripts found");
+}
