@@ -1,10 +1,10 @@
 //! Property: pinning any Dockerfile from a lock keeps every reference (only digests are
 //! added), parses back to the same images, and a second pin changes nothing.
 
-use dockerfile_lock::commands::splice;
 use dockerfile_lock::dockerfile::{analyze, BuildOptions};
 use dockerfile_lock::lockfile::Key;
 use dockerfile_lock::reference::Digest;
+use dockerfile_lock::splice;
 use proptest::prelude::*;
 
 const IMAGES: [&str; 7] = [

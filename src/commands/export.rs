@@ -9,13 +9,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::common::{self, Target};
 use super::{rewrite, write_out, Console, Outcome, Status};
 use crate::builds::Env;
 use crate::cli::{BuildArgs, ExportArgs, ExportFormat};
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::lockfile::Lock;
 use crate::reference::Digest;
+use crate::workspace::targets::{self as common, Target};
 
 mod compose;
 mod contexts;
@@ -350,10 +350,10 @@ fn add_dockerfile_stages(console: &mut Console<'_>, env: &Env, locked: &mut Lock
     let kind = path
         .file_name()
         .and_then(|n| n.to_str())
-        .and_then(super::discover::kind_of)
-        .filter(|k| *k != super::discover::FileKind::Dockerfile);
+        .and_then(crate::workspace::discover::kind_of)
+        .filter(|k| *k != crate::workspace::discover::FileKind::Dockerfile);
     let analysis = match kind {
-        Some(kind) => super::project::read(path, kind, env).map(|r| r.analysis),
+        Some(kind) => crate::workspace::project::read(path, kind, env).map(|r| r.analysis),
         None => common::build_options(&BuildArgs::default(), Some(&locked.lock))
             .and_then(|options| common::read_dockerfile(path, &options))
             .map(|(_, a)| a),

@@ -5,18 +5,19 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::common::{self, Target};
-use super::plan::{self, Source, Want};
-use super::project::{self, Origin};
-use super::sources_lock::{self, WantSource};
-use super::{online, Console, Outcome, Status};
+use super::{Console, Outcome, Status};
 use crate::cli::{BuildArgs, GenerateArgs, RegistryArgs};
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::dockerfile::Analysis;
+use crate::kinds::images::online;
+use crate::kinds::images::plan::{self, Source, Want};
+use crate::kinds::sources::plan::{self as sources_lock, WantSource};
 use crate::lockfile::{self, Key, Lock};
 use crate::platform::Platform;
 use crate::reference::ImageRef;
 use crate::registry::Resolved;
+use crate::workspace::project::{self, Origin};
+use crate::workspace::targets::{self as common, Target};
 
 /// One Dockerfile read and planned, waiting for the registry's answers.
 pub struct Job {

@@ -82,7 +82,7 @@ pub fn error_diagnostic(path: &Path, e: &dockerfile::Error) -> Diagnostic {
 
 /// Read and analyse one Dockerfile.
 pub fn analyze_file(path: &Path, options: &BuildOptions) -> Result<Analyzed, Diagnostic> {
-    if super::project::is_project(path) {
+    if crate::workspace::project::is_project(path) {
         return Err(Diagnostic::new(format!(
             "{} is a compose or bake file; this command lists what Dockerfiles use",
             path.display()
@@ -102,7 +102,7 @@ pub fn analyze_file(path: &Path, options: &BuildOptions) -> Result<Analyzed, Dia
     } else {
         crate::boundary::read(path, crate::boundary::DOCUMENT_LIMIT).map_err(|e| {
             if e.is_not_found() {
-                super::common::no_dockerfile(path)
+                crate::workspace::targets::no_dockerfile(path)
             } else {
                 e.to_diagnostic()
             }
@@ -131,25 +131,25 @@ struct Row {
 
 pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
     let options = build_options(&args.build)?;
-    let env = super::common::env(&args.build)?;
+    let env = crate::workspace::targets::env(&args.build)?;
     let mut rows = Vec::new();
     let mut warnings = Vec::new();
     let mut failures = Vec::new();
     for path in &args.files {
         // A directory's Dockerfile must not be a symlink out of it, as everywhere else.
-        if let Some(d) = super::common::escape_of(path) {
+        if let Some(d) = crate::workspace::targets::escape_of(path) {
             failures.push(d);
             continue;
         }
         let path = if path == Path::new("-") {
             path.clone()
         } else {
-            super::common::dockerfile_arg(path)
+            crate::workspace::targets::dockerfile_arg(path)
         };
         // A compose or bake file: its own `image:`s and contexts, then what each build's
         // Dockerfile uses under that build's args and target, each at its own file.
-        if super::project::is_project(&path) {
-            match super::project::read_target(&path, &options, &env) {
+        if crate::workspace::project::is_project(&path) {
+            match crate::workspace::project::read_target(&path, &options, &env) {
                 Ok(read) => {
                     warnings.extend(read.warnings);
                     for (u, origin) in read.analysis.images.iter().zip(&read.origins) {
@@ -165,7 +165,7 @@ pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
                 for w in &a.analysis.warnings {
                     warnings.push(Diagnostic::new(w.message.clone()).at(&a.path, Some(w.line)));
                 }
-                warnings.extend(super::common::unconsumed_build_args(
+                warnings.extend(crate::workspace::targets::unconsumed_build_args(
                     &a.path, &a.source, &options,
                 ));
                 rows.extend(a.analysis.images.iter().map(|u| row(&a.path, u)));

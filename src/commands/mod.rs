@@ -4,25 +4,15 @@ use std::io::Write;
 
 use crate::diagnostic::{escape_control, Diagnostic, Failure};
 
-pub mod common;
 pub mod completions;
-pub mod discover;
 pub mod export;
 pub mod generate;
 pub mod images;
-pub mod online;
-pub mod plan;
-pub mod project;
-pub mod repo;
 pub mod resolve;
 pub mod rewrite;
-pub mod rewrite_sources;
 pub mod sources;
-pub mod sources_lock;
-pub mod splice;
 pub mod update;
 pub mod verify;
-pub mod verify_sources;
 
 /// How a command that did its job ended: in sync (exit 0) or with findings (exit 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,9 +84,9 @@ pub fn write_diff(
     new: &[u8],
 ) -> Result<(), Failure> {
     let path = path.display().to_string().replace('\\', "/");
-    let diff = splice::diff(&path, old, new);
+    let diff = crate::splice::diff(&path, old, new);
     let text = if console.out_color {
-        splice::paint_diff(&diff)
+        crate::splice::paint_diff(&diff)
     } else {
         diff
     };

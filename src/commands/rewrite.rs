@@ -6,13 +6,14 @@
 
 use std::path::PathBuf;
 
-use super::common::{self, Target};
-use super::splice::{self, Edit, Skip};
-use super::{rewrite_sources, Console, Outcome, Status};
+use super::{Console, Outcome, Status};
 use crate::cli::RewriteArgs;
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::dockerfile::Analysis;
+use crate::kinds::sources::pins as rewrite_sources;
 use crate::lockfile::{self, Lock};
+use crate::splice::{self, Edit, Skip};
+use crate::workspace::targets::{self as common, Target};
 
 /// One Dockerfile's old and new bytes.
 struct Change {
@@ -86,11 +87,11 @@ fn plan_file(target: &Target, args: &RewriteArgs) -> Result<Change, Failure> {
     let lock = read_lock(target)?;
     let options = common::build_options(&args.build, Some(&lock))?;
     let env = common::env(&args.build)?;
-    let read = super::project::read_target(&target.dockerfile, &options, &env)?;
+    let read = crate::workspace::project::read_target(&target.dockerfile, &options, &env)?;
     // Only what is written in this file: a compose file's builds are pinned by the lock.
-    let analysis = if super::project::is_project(&target.dockerfile) {
+    let analysis = if crate::workspace::project::is_project(&target.dockerfile) {
         Analysis {
-            images: super::project::own_uses(&read, &target.dockerfile),
+            images: crate::workspace::project::own_uses(&read, &target.dockerfile),
             ..Analysis::default()
         }
     } else {

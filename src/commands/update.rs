@@ -5,16 +5,16 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::common;
 use super::generate::{self, Job};
-use super::plan::Want;
-use super::splice::{self, Edit};
 use super::{rewrite, write_out, Console, Outcome, Status};
 use crate::cli::UpdateArgs;
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::dockerfile::{global_arg_default, UseKind};
+use crate::kinds::images::plan::Want;
 use crate::lockfile::{self, Key, Lock};
 use crate::reference::{Digest, ImageRef};
+use crate::splice::{self, Edit};
+use crate::workspace::targets as common;
 
 pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
     let env = common::env(&args.build)?;
@@ -96,7 +96,7 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
             .count();
         match repinned(job, &old, &lock) {
             Ok(mut edits) => {
-                edits.extend(super::rewrite_sources::repinned(job, &old, &lock));
+                edits.extend(crate::kinds::sources::pins::repinned(job, &old, &lock));
                 if !edits.is_empty() {
                     summary.lines += edits.len();
                     writes.push((

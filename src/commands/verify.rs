@@ -4,14 +4,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use super::common::{self, Target};
-use super::plan::{self, Want};
-use super::project;
-use super::{online, sources_lock, verify_sources, write_out, Console, Outcome, Status};
+use super::{write_out, Console, Outcome, Status};
 use crate::cli::{ReportFormat, VerifyArgs};
 use crate::diagnostic::{Diagnostic, Failure};
+use crate::kinds::images::online;
+use crate::kinds::images::plan::{self, Want};
+use crate::kinds::sources::compare as verify_sources;
+use crate::kinds::sources::plan as sources_lock;
 use crate::lockfile::{self, Key, Lock};
 use crate::report::{self, Code, Finding};
+use crate::workspace::project;
+use crate::workspace::targets::{self as common, Target};
 
 /// A locked tag to ask the registry about with `--online`.
 struct DriftCheck {

@@ -4,13 +4,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
-use super::repo::{self, Scan};
 use crate::builds::Env;
 use crate::cli::{BuildArgs, ScanArgs};
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::dockerfile::{self, Analysis, BuildOptions};
 use crate::lockfile::Lock;
 use crate::platform::Platform;
+use crate::workspace::scan::{self as repo, Scan};
 
 /// One Dockerfile and the lock that belongs to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,7 +157,7 @@ pub fn dockerfile_of(path: &Path) -> PathBuf {
 /// above it, up to the repository's root (the one with `.git`). A file that cannot be
 /// read changes nothing here; its errors come when it is read for real.
 fn built_by(dockerfile: &Path, env: &Env) -> Option<PathBuf> {
-    if lock_path(dockerfile).exists() || super::project::is_project(dockerfile) {
+    if lock_path(dockerfile).exists() || crate::workspace::project::is_project(dockerfile) {
         return None;
     }
     let me = std::fs::canonicalize(dockerfile).ok()?;
@@ -183,12 +183,12 @@ fn built_by(dockerfile: &Path, env: &Env) -> Option<PathBuf> {
             let Some(kind) = candidate
                 .file_name()
                 .and_then(|n| n.to_str())
-                .and_then(super::discover::kind_of)
-                .filter(|k| *k != super::discover::FileKind::Dockerfile)
+                .and_then(crate::workspace::discover::kind_of)
+                .filter(|k| *k != crate::workspace::discover::FileKind::Dockerfile)
             else {
                 return false;
             };
-            super::project::load(candidate, kind, env).is_ok_and(|p| {
+            crate::workspace::project::load(candidate, kind, env).is_ok_and(|p| {
                 p.builds.iter().any(|b| {
                     matches!(&b.dockerfile, crate::builds::DockerfileSource::Path(d)
                         if std::fs::canonicalize(d).is_ok_and(|d| d == me))
@@ -339,7 +339,7 @@ pub fn read_dockerfile(
         }
     })?;
     let analysis = dockerfile::analyze(&source, options)
-        .map_err(|e| super::images::error_diagnostic(path, &e))?;
+        .map_err(|e| crate::commands::images::error_diagnostic(path, &e))?;
     Ok((source, analysis))
 }
 
@@ -417,7 +417,7 @@ pub fn build_options(
     build: &BuildArgs,
     recorded: Option<&Lock>,
 ) -> Result<BuildOptions, Diagnostic> {
-    let mut options = super::images::build_options(build)?;
+    let mut options = crate::commands::images::build_options(build)?;
     if let Some(lock) = recorded {
         if build.build_args.is_empty() {
             options.build_args = lock.build_args.clone();

@@ -6,13 +6,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::common::{lock_path, Target};
-use super::discover::{self, Excludes, FileKind};
-use super::project;
 use crate::builds::{DockerfileSource, Env};
 use crate::compose::clean;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Failure};
+use crate::workspace::discover::{self, Excludes, FileKind};
+use crate::workspace::project;
+use crate::workspace::targets::{lock_path, Target};
 
 /// What a `--recursive` run covers.
 #[derive(Debug, Clone, Default)]

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use super::common::link_inside;
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::gitcmd;
+use crate::workspace::targets::link_inside;
 use crate::{bake, compose};
 
 /// How long git may take to list a repository's files.

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use super::Console;
 use crate::cli::RegistryArgs;
+use crate::commands::Console;
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::platform::Platform;
 use crate::reference::ImageRef;

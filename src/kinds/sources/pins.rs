@@ -10,15 +10,15 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use super::common::Target;
-use super::generate::Job;
-use super::sources_lock::{key_of, pin_agrees};
-use super::splice::Edit;
+use crate::commands::generate::Job;
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::dockerfile::{Analysis, UseKind};
+use crate::kinds::sources::plan::{key_of, pin_agrees};
 use crate::lockfile::{Lock, SourceEntry, SourcePin};
 use crate::sources::pins::{shown, with_fragment_commit, with_query_pin, without_commit_pin};
 use crate::sources::{Kind, RemoteSource};
+use crate::splice::Edit;
+use crate::workspace::targets::Target;
 
 /// The Dockerfile frontend a `# syntax=` directive names, as far as pins care.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,7 +253,7 @@ pub fn edits(
     notes: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Edit>, Failure> {
     let found = crate::sources::find(analysis)
-        .map_err(|e| super::images::error_diagnostic(&target.dockerfile, &e))?;
+        .map_err(|e| crate::commands::images::error_diagnostic(&target.dockerfile, &e))?;
     if unpin {
         return Ok(unpin_all(source, &found, lock));
     }

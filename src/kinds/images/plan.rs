@@ -4,12 +4,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::project::Origin;
 use crate::dockerfile::Analysis;
 use crate::lockfile::{Entry, Key, Lock, Use};
 use crate::platform::Platform;
 use crate::reference::{Digest, ImageRef};
 use crate::registry::Resolved;
+use crate::workspace::project::Origin;
 
 /// What a Dockerfile needs locked for one key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +62,7 @@ pub fn wanted_from(
             by: origin.and_then(|o| o.owner.clone()),
             dockerfile: origin
                 .and_then(|o| o.dockerfile.as_deref())
-                .map(|d| super::common::relative_dockerfile(lock, d)),
+                .map(|d| crate::workspace::targets::relative_dockerfile(lock, d)),
             stage: u.stage.clone(),
         });
         if let Some(d) = u.image.digest() {

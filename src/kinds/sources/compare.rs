@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::common::Target;
-use super::sources_lock::{self, pin_agrees, Plan, WantSource};
 use crate::diagnostic::Failure;
+use crate::kinds::sources::plan::{self as sources_lock, pin_agrees, Plan, WantSource};
 use crate::lockfile::{Lock, SourcePin};
 use crate::report::{Code, Finding};
 use crate::sources::git::Ask;
 use crate::sources::pins::shown;
 use crate::sources::Kind;
+use crate::workspace::targets::Target;
 
 const KIND: &str = "source";
 

@@ -1,0 +1,4 @@
+//! Images, locked to registry digests.
+
+pub mod online;
+pub mod plan;
