@@ -14,6 +14,7 @@ pub mod cli;
 pub mod commands;
 pub mod compose;
 pub mod config;
+pub mod console;
 pub mod diagnostic;
 pub mod dockerfile;
 pub mod gitcmd;

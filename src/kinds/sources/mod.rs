@@ -1,5 +1,63 @@
-//! `ADD` sources, locked by checksum and by commit.
+//! `ADD` sources: the HTTP URLs and git repositories `ADD` fetches, locked by checksum and
+//! by commit. One module per step: [`plan`] (uses, wanted, resolving, lock entries),
+//! [`compare`] (findings), [`pins`] (edits), [`export`] (the source-policy rule).
 
 pub mod compare;
+pub mod export;
 pub mod pins;
 pub mod plan;
+
+use std::collections::BTreeMap;
+
+use crate::cli::RegistryArgs;
+use crate::diagnostic::{Diagnostic, Failure};
+use crate::dockerfile::Analysis;
+use crate::lockfile::{Lock, SourceEntry};
+use crate::workspace::Target;
+pub use plan::Answers;
+use plan::{Plan, WantSource};
+
+/// One file's sources: what it wants locked, and where each pin comes from.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub wanted: BTreeMap<String, WantSource>,
+    pub plan: BTreeMap<String, Plan>,
+}
+
+/// Steps 1 and 2: the sources a file fetches and where each pin comes from, given the old
+/// lock; `refresh` names URLs to resolve again (`update`).
+pub fn prepare(
+    target: &Target,
+    analysis: &Analysis,
+    old: Option<&Lock>,
+    refresh: &dyn Fn(&str) -> bool,
+) -> Result<Planned, Diagnostic> {
+    let found = crate::sources::pins::find_in(analysis, &target.dockerfile)?;
+    let mut wanted = plan::wanted(&found, old);
+    for (url, want) in &mut wanted {
+        want.refreshed = refresh(url);
+    }
+    let plan = plan::plan(&wanted, old, refresh);
+    Ok(Planned { wanted, plan })
+}
+
+/// Step 3: download and resolve every source the files need, each once.
+pub fn resolve<'a>(
+    registry: &RegistryArgs,
+    files: impl IntoIterator<Item = &'a Planned>,
+) -> Result<Answers, Failure> {
+    let timeout = std::time::Duration::from_secs(registry.timeout);
+    plan::resolve(files.into_iter().map(|p| &p.plan), timeout)
+}
+
+/// Step 4: the lock's `sources:`; a pin written in the file that the answer contradicts
+/// is an error on its line.
+pub fn lock_entries(
+    target: &Target,
+    planned: &Planned,
+    answers: &Answers,
+) -> Result<BTreeMap<String, SourceEntry>, Diagnostic> {
+    plan::build(&planned.wanted, &planned.plan, answers).map_err(|(e, origin)| {
+        crate::sources::pins::located(e, origin.as_ref(), &target.dockerfile)
+    })
+}
