@@ -1,12 +1,22 @@
-//! The kinds of locked input (images, `ADD` sources) and the one place they are listed.
+//! The kinds of locked input, and the one place they are listed: images and `ADD` sources
+//! (next: the packages `RUN` installs).
 //!
-//! Every kind goes through the same steps, each a function of its module with the same
-//! name: the uses the analysis found and what is wanted given the old lock (`prepare`),
-//! resolving online (`resolve`), the lock entries (`lock_entries`), the verify findings
-//! (`compare`, and `drift` online), the rewrite edits (`edits`, `repinned`, through
-//! [`crate::splice`]) and the export rules (`export`). The functions here run each step for
-//! every kind, in the order the kinds are listed: a new kind is a module beside `images`
-//! and `sources`, a field of [`Job`] and its line in each step below.
+//! Every kind goes through the same steps, and every kind's module offers them under the
+//! same names, so that the verbs never learn what a kind is:
+//!
+//! | step | what | function of the kind's module |
+//! |------|------|-------------------------------|
+//! | 1, 2 | the uses the analysis found; what is wanted, given the old lock | `prepare` → `Planned` |
+//! | 3 | resolving, online, every file's questions at once | `resolve` → `Answers` |
+//! | 4 | the lock entries | `lock_entries` |
+//! | 5 | `verify`'s findings, offline and `--online` | `compare`, `check_drift` |
+//! | 6 | `rewrite`'s and `update`'s edits, through [`crate::splice`] | `edits`, `repinned` |
+//! | 7 | the rules of the export formats | the `export` module |
+//!
+//! The functions below run one step for every kind, in the order the kinds are listed
+//! here. A new kind is a module beside `images` and `sources` offering those steps, its
+//! `mod` line, its field in [`Job`] (and in [`Answers`], [`Drift`]), and its call in each
+//! step below: this file and nothing else.
 
 pub mod images;
 pub mod sources;
@@ -191,8 +201,8 @@ pub struct Compared {
 /// The locked pins to check upstream with `--online`, of every kind.
 #[derive(Default)]
 pub struct Drift {
-    pub images: Vec<images::compare::DriftCheck>,
-    pub sources: Vec<sources::compare::DriftCheck>,
+    pub images: Vec<images::DriftCheck>,
+    pub sources: Vec<sources::DriftCheck>,
 }
 
 impl Drift {
@@ -212,22 +222,12 @@ pub fn compare(
     require_pinned: bool,
     found: &mut Vec<crate::report::Finding>,
 ) -> Result<Compared, Diagnostic> {
-    let wanted = images::plan::wanted_from(analysis, origins, &target.lock);
-    images::compare::compare(target, lock, lock_text, &wanted, found);
-    if require_pinned {
-        images::compare::unpinned(analysis, origins, found);
-    }
-    let mut drift = Drift {
-        images: images::compare::drift_checks(target, lock, &wanted),
-        sources: Vec::new(),
-    };
-    let remote = crate::sources::pins::find_in(analysis, &target.dockerfile)?;
-    let sources = sources::plan::wanted(&remote, Some(lock));
-    sources::compare::compare(target, lock, lock_text, &sources, require_pinned, found);
-    drift.sources = sources::compare::drift_checks(target, lock, &sources);
+    let (count, images) =
+        images::compare(target, lock, lock_text, analysis, origins, require_pinned, found);
+    let sources = sources::compare(target, lock, lock_text, analysis, require_pinned, found)?;
     Ok(Compared {
-        images: wanted.len(),
-        drift,
+        images: count,
+        drift: Drift { images, sources },
     })
 }
 
@@ -240,14 +240,15 @@ pub fn check_drift(
     findings: &mut Vec<crate::report::Finding>,
     errors: &mut Vec<Diagnostic>,
 ) {
-    match images::compare::check_drift(console, registry, &drift.images) {
-        Ok(mut more) => findings.append(&mut more),
-        Err(mut f) => errors.append(&mut f.0),
-    }
-    let timeout = std::time::Duration::from_secs(registry.timeout);
-    match sources::compare::check_drift(&drift.sources, timeout) {
-        Ok(mut more) => findings.append(&mut more),
-        Err(mut f) => errors.append(&mut f.0),
+    let results = [
+        images::check_drift(console, registry, &drift.images),
+        sources::check_drift(registry, &drift.sources),
+    ];
+    for result in results {
+        match result {
+            Ok(mut more) => findings.append(&mut more),
+            Err(mut f) => errors.append(&mut f.0),
+        }
     }
 }
 
@@ -261,10 +262,8 @@ pub fn edits(
     unpin: bool,
     notes: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Edit>, Failure> {
-    let mut edits = images::pins::edits(target, lock, source, analysis, unpin, notes)?;
-    edits.extend(sources::pins::edits(
-        target, lock, source, analysis, unpin, notes,
-    )?);
+    let mut edits = images::edits(target, lock, source, analysis, unpin, notes)?;
+    edits.extend(sources::edits(target, lock, source, analysis, unpin, notes)?);
     Ok(edits)
 }
 
@@ -278,12 +277,7 @@ pub fn repinned(job: &Job, old: &Lock, new: &Lock) -> Result<Vec<Edit>, Vec<Diag
         wanted: &job.images.wanted,
         build_args: &job.build_args,
     };
-    let mut edits = images::pins::repinned(&file, old, new)?;
-    edits.extend(sources::pins::repinned(
-        &job.source,
-        &job.analysis,
-        old,
-        new,
-    ));
+    let mut edits = images::repinned(&file, old, new)?;
+    edits.extend(sources::repinned(&job.source, &job.analysis, old, new));
     Ok(edits)
 }

@@ -11,9 +11,13 @@ pub mod plan;
 
 use std::collections::{BTreeMap, HashMap};
 
+pub use compare::DriftCheck;
+pub use pins::{edits, repinned};
+
 use crate::cli::RegistryArgs;
 use crate::console::Console;
 use crate::diagnostic::{Diagnostic, Failure};
+use crate::report::Finding;
 use crate::dockerfile::Analysis;
 use crate::lockfile::{Entry, Key, Lock};
 use crate::platform::Platform;
@@ -89,6 +93,34 @@ pub fn lock_entries(planned: &Planned, answers: &Answers) -> BTreeMap<Key, Entry
     let none = HashMap::new();
     let answers = answers.get(&planned.platforms).unwrap_or(&none);
     plan::entries(&planned.wanted, &planned.plan, answers)
+}
+
+/// Step 5: `verify`'s offline findings for one file, appended to `found`; how many images
+/// it uses, and the locked tags `--online` asks about.
+pub fn compare(
+    target: &Target,
+    lock: &Lock,
+    lock_text: &[u8],
+    analysis: &Analysis,
+    origins: &[Origin],
+    require_pinned: bool,
+    found: &mut Vec<Finding>,
+) -> (usize, Vec<DriftCheck>) {
+    let wanted = plan::wanted_from(analysis, origins, &target.lock);
+    compare::compare(target, lock, lock_text, &wanted, found);
+    if require_pinned {
+        compare::unpinned(analysis, origins, found);
+    }
+    (wanted.len(), compare::drift_checks(target, lock, &wanted))
+}
+
+/// Step 5, online: where each locked tag points now; a moved tag is `tag-drift`.
+pub fn check_drift(
+    console: &mut Console<'_>,
+    registry: &RegistryArgs,
+    checks: &[DriftCheck],
+) -> Result<Vec<Finding>, Failure> {
+    compare::check_drift(console, registry, checks)
 }
 
 /// One image pinned to two digests cannot have one lock entry.

@@ -9,10 +9,14 @@ pub mod plan;
 
 use std::collections::BTreeMap;
 
+pub use compare::DriftCheck;
+pub use pins::{edits, repinned};
+
 use crate::cli::RegistryArgs;
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::dockerfile::Analysis;
 use crate::lockfile::{Lock, SourceEntry};
+use crate::report::Finding;
 use crate::workspace::Target;
 pub use plan::Answers;
 use plan::{Plan, WantSource};
@@ -60,4 +64,26 @@ pub fn lock_entries(
     plan::build(&planned.wanted, &planned.plan, answers).map_err(|(e, origin)| {
         crate::sources::pins::located(e, origin.as_ref(), &target.dockerfile)
     })
+}
+
+/// Step 5: `verify`'s offline findings for one file, appended to `found`; and the locked
+/// sources `--online` asks about.
+pub fn compare(
+    target: &Target,
+    lock: &Lock,
+    lock_text: &[u8],
+    analysis: &Analysis,
+    require_pinned: bool,
+    found: &mut Vec<Finding>,
+) -> Result<Vec<DriftCheck>, Diagnostic> {
+    let remote = crate::sources::pins::find_in(analysis, &target.dockerfile)?;
+    let wanted = plan::wanted(&remote, Some(lock));
+    compare::compare(target, lock, lock_text, &wanted, require_pinned, found);
+    Ok(compare::drift_checks(target, lock, &wanted))
+}
+
+/// Step 5, online: the bytes or the commit upstream now; a change is `source-drift`.
+pub fn check_drift(registry: &RegistryArgs, checks: &[DriftCheck]) -> Result<Vec<Finding>, Failure> {
+    let timeout = std::time::Duration::from_secs(registry.timeout);
+    compare::check_drift(checks, timeout)
 }
