@@ -225,9 +225,7 @@ fn paths(code: &str) -> Vec<(Vec<String>, bool)> {
                 .iter()
                 .position(|t| t == ";")
                 .map_or(tokens.len(), |k| i + k);
-            use_tree(&tokens[i + 1..end], &mut Vec::new(), &mut |p| {
-                out.push((p, public))
-            });
+            use_tree(&tokens[i + 1..end], &[], &mut |p| out.push((p, public)));
             i = end;
             continue;
         }
@@ -275,7 +273,7 @@ fn tokenize(code: &str) -> Vec<String> {
 }
 
 /// Expand one use tree into its paths (a glob keeps its prefix).
-fn use_tree(tokens: &[String], prefix: &mut Vec<String>, emit: &mut dyn FnMut(Vec<String>)) {
+fn use_tree(tokens: &[String], prefix: &[String], emit: &mut dyn FnMut(Vec<String>)) {
     let mut depth = 0;
     let mut start = 0;
     let mut parts = Vec::new();
@@ -292,14 +290,14 @@ fn use_tree(tokens: &[String], prefix: &mut Vec<String>, emit: &mut dyn FnMut(Ve
     }
     parts.push(&tokens[start..]);
     for part in parts {
-        let mut here = prefix.clone();
+        let mut here = prefix.to_vec();
         let mut k = 0;
         while k < part.len() {
             match part[k].as_str() {
                 "::" | "*" => k += 1,
                 "{" => {
                     let close = part.len() - 1 - part.iter().rev().position(|t| t == "}").unwrap();
-                    use_tree(&part[k + 1..close], &mut here.clone(), emit);
+                    use_tree(&part[k + 1..close], &here, emit);
                     here.clear();
                     break;
                 }

@@ -222,8 +222,15 @@ pub fn compare(
     require_pinned: bool,
     found: &mut Vec<crate::report::Finding>,
 ) -> Result<Compared, Diagnostic> {
-    let (count, images) =
-        images::compare(target, lock, lock_text, analysis, origins, require_pinned, found);
+    let (count, images) = images::compare(
+        target,
+        lock,
+        lock_text,
+        analysis,
+        origins,
+        require_pinned,
+        found,
+    );
     let sources = sources::compare(target, lock, lock_text, analysis, require_pinned, found)?;
     Ok(Compared {
         images: count,
@@ -263,7 +270,9 @@ pub fn edits(
     notes: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Edit>, Failure> {
     let mut edits = images::edits(target, lock, source, analysis, unpin, notes)?;
-    edits.extend(sources::edits(target, lock, source, analysis, unpin, notes)?);
+    edits.extend(sources::edits(
+        target, lock, source, analysis, unpin, notes,
+    )?);
     Ok(edits)
 }
 

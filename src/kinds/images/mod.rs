@@ -17,12 +17,12 @@ pub use pins::{edits, repinned};
 use crate::cli::RegistryArgs;
 use crate::console::Console;
 use crate::diagnostic::{Diagnostic, Failure};
-use crate::report::Finding;
 use crate::dockerfile::Analysis;
 use crate::lockfile::{Entry, Key, Lock};
 use crate::platform::Platform;
 use crate::reference::ImageRef;
 use crate::registry::Resolved;
+use crate::report::Finding;
 use crate::workspace::{Origin, Target};
 use plan::{Source, Want};
 

@@ -83,7 +83,10 @@ pub fn compare(
 }
 
 /// Step 5, online: the bytes or the commit upstream now; a change is `source-drift`.
-pub fn check_drift(registry: &RegistryArgs, checks: &[DriftCheck]) -> Result<Vec<Finding>, Failure> {
+pub fn check_drift(
+    registry: &RegistryArgs,
+    checks: &[DriftCheck],
+) -> Result<Vec<Finding>, Failure> {
     let timeout = std::time::Duration::from_secs(registry.timeout);
     compare::check_drift(checks, timeout)
 }
