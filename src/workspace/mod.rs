@@ -3,8 +3,8 @@
 //! each is read under, and reading them into one [`crate::dockerfile::Analysis`] each.
 //!
 //! Below the kinds of locked input and the verbs; above the readers. Its files import one
-//! way only: `paths` ← `discover` ← `read` ← `project` ← `scan` ← `targets`, with
-//! `options` beside them.
+//! way only: `targets` → `scan` → `project` → `read` → `discover` → `paths`, and
+//! `options` → `discover`, `paths`.
 
 pub mod discover;
 pub mod options;

@@ -1,10 +1,13 @@
 //! The build a lock is for: `--build-arg`, `--platform` and `--target` turned into
 //! [`BuildOptions`] (with what the lock recorded and `.dockerfile-lock.toml` beneath them),
-//! `--env` for compose and bake interpolation, and the warning for an unused build arg.
+//! `--env` for compose and bake interpolation, the warning for an unused build arg, and the
+//! findings for a command line that asks for another build than the lock records.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use super::discover::is_project;
+use super::paths::Target;
 use crate::builds::Env;
 use crate::cli::BuildArgs;
 use crate::diagnostic::Diagnostic;
@@ -12,9 +15,6 @@ use crate::dockerfile::{self, BuildOptions};
 use crate::lockfile::Lock;
 use crate::platform::Platform;
 use crate::report::{Code, Finding};
-
-use super::discover::is_project;
-use super::paths::Target;
 
 /// The environment compose and bake interpolation see: `--env` over the process's.
 pub fn env(build: &BuildArgs) -> Result<Env, Diagnostic> {

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 pub use compare::DriftCheck;
 pub use pins::{edits, repinned};
+pub use plan::Answers;
 
 use crate::cli::RegistryArgs;
 use crate::diagnostic::{Diagnostic, Failure};
@@ -18,7 +19,6 @@ use crate::dockerfile::Analysis;
 use crate::lockfile::{Lock, SourceEntry};
 use crate::report::Finding;
 use crate::workspace::Target;
-pub use plan::Answers;
 use plan::{Plan, WantSource};
 
 /// One file's sources: what it wants locked, and where each pin comes from.
