@@ -8,9 +8,8 @@ use std::collections::BTreeSet;
 use super::{check_only, write_out, Console, Outcome, Status};
 use crate::cli::UpdateArgs;
 use crate::diagnostic::{Diagnostic, Failure};
-use crate::kinds::{self, images::plan::Want};
+use crate::kinds::{self, images::plan::names, images::plan::Want};
 use crate::lockfile::{self, Key};
-use crate::reference::ImageRef;
 use crate::splice;
 use crate::workspace;
 
@@ -38,14 +37,7 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
         )
     })?;
     for name in &args.images {
-        let known = jobs.iter().any(|j| {
-            j.images
-                .wanted
-                .iter()
-                .any(|(k, w)| k.is_tag() && names(name, k, w))
-                || j.sources.wanted.contains_key(name)
-        });
-        if !known {
+        if !jobs.iter().any(|j| kinds::names(j, name)) {
             return Err(Diagnostic::new(format!("no locked tag matches `{name}`"))
                 .with_help("name an image as the Dockerfile writes it (`node:18`) or as the lock's `reference`")
                 .into());
@@ -62,24 +54,7 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
     for job in &jobs {
         let lock = kinds::build_lock(job, &answers)?;
         let old = job.old.clone().unwrap_or_default();
-        for (url, entry) in &lock.sources {
-            if let Some(before) = old.sources.get(url).filter(|e| e.pin != entry.pin) {
-                moved.insert((
-                    crate::sources::pins::shown(url),
-                    before.pin.shown(),
-                    entry.pin.shown(),
-                ));
-            }
-        }
-        for (key, entry) in &lock.images {
-            if let Some(before) = old.images.get(key).filter(|e| e.digest != entry.digest) {
-                moved.insert((
-                    key.reference.clone(),
-                    before.digest.to_string(),
-                    entry.digest.to_string(),
-                ));
-            }
-        }
+        moved.extend(kinds::moved(&old, &lock));
         summary.added += lock
             .images
             .keys()
@@ -176,12 +151,4 @@ impl std::fmt::Display for Summary {
             parts.join(", ")
         )
     }
-}
-
-/// Whether `--image NAME` means this entry: as written, as normalized, or any spelling
-/// that normalizes to the same reference.
-fn names(name: &str, key: &Key, want: &Want) -> bool {
-    name == want.name
-        || name == key.reference
-        || ImageRef::parse(name).is_ok_and(|r| Key::for_use(&r) == *key)
 }

@@ -276,6 +276,23 @@ pub fn edits(
     Ok(edits)
 }
 
+/// Whether `update --image NAME` names something the job locks: a tag (as written or
+/// normalized) or a source URL.
+pub fn names(job: &Job, name: &str) -> bool {
+    job.images
+        .wanted
+        .iter()
+        .any(|(k, w)| k.is_tag() && images::plan::names(name, k, w))
+        || job.sources.wanted.contains_key(name)
+}
+
+/// What `update` moved, every kind's: (what, the old pin, the new pin), as shown.
+pub fn moved(old: &Lock, new: &Lock) -> Vec<(String, String, String)> {
+    let mut out = sources::moved(old, new);
+    out.extend(images::moved(old, new));
+    out
+}
+
 /// `update`'s edits for one job: each pin written in the file moved from the `old` lock's
 /// to the `new` one's. The diagnostics of pins that cannot be moved in place.
 pub fn repinned(job: &Job, old: &Lock, new: &Lock) -> Result<Vec<Edit>, Vec<Diagnostic>> {

@@ -123,6 +123,22 @@ pub fn check_drift(
     compare::check_drift(console, registry, checks)
 }
 
+/// Step 6, for `update`'s report: each locked tag that now points to another digest
+/// (reference, old digest, new digest).
+pub fn moved(old: &Lock, new: &Lock) -> Vec<(String, String, String)> {
+    new.images
+        .iter()
+        .filter_map(|(key, entry)| {
+            let before = old.images.get(key).filter(|e| e.digest != entry.digest)?;
+            Some((
+                key.reference.clone(),
+                before.digest.to_string(),
+                entry.digest.to_string(),
+            ))
+        })
+        .collect()
+}
+
 /// One image pinned to two digests cannot have one lock entry.
 fn check_conflicts(target: &Target, wanted: &BTreeMap<Key, Want>) -> Result<(), Diagnostic> {
     for want in wanted.values() {

@@ -206,5 +206,13 @@ pub fn entries(
     images
 }
 
+/// Whether `--image NAME` means this entry: as written, as normalized, or any spelling
+/// that normalizes to the same reference.
+pub fn names(name: &str, key: &Key, want: &Want) -> bool {
+    name == want.name
+        || name == key.reference
+        || ImageRef::parse(name).is_ok_and(|r| Key::for_use(&r) == *key)
+}
+
 #[cfg(test)]
 mod tests;

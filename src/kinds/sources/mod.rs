@@ -90,3 +90,19 @@ pub fn check_drift(
     let timeout = std::time::Duration::from_secs(registry.timeout);
     compare::check_drift(checks, timeout)
 }
+
+/// Step 6, for `update`'s report: each locked source whose pin moved (URL as shown, old
+/// pin, new pin).
+pub fn moved(old: &Lock, new: &Lock) -> Vec<(String, String, String)> {
+    new.sources
+        .iter()
+        .filter_map(|(url, entry)| {
+            let before = old.sources.get(url).filter(|e| e.pin != entry.pin)?;
+            Some((
+                crate::sources::pins::shown(url),
+                before.pin.shown(),
+                entry.pin.shown(),
+            ))
+        })
+        .collect()
+}
