@@ -3,7 +3,7 @@
 //! `contexts` block), or as one JSON document for other tools.
 //!
 //! Exporting works from the locks alone and resolves nothing. The named-context formats
-//! also read each Dockerfile's stage names when they can (see [`context_pins`]); run
+//! also read each Dockerfile's stage names when they can (see `context_pins`); run
 //! `dockerfile-lock verify` first to know the locks still match the Dockerfiles.
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,6 +1,6 @@
 //! Images: what `FROM`, `COPY --from`, `RUN --mount=from=`, `# syntax=` and a compose or
 //! bake file's `image:` and contexts name, locked to registry digests. One module per step:
-//! [`plan`] (uses, wanted, lock entries), [`online`] (resolving), [`compare`] (findings),
+//! [`plan`] (uses, wanted, lock entries), [`online`] (resolving), [`compare`](mod@compare) (findings),
 //! [`pins`] (edits), [`export`] (the rules of the export formats).
 
 pub mod compare;

@@ -1,6 +1,6 @@
 //! `ADD` sources: the HTTP URLs and git repositories `ADD` fetches, locked by checksum and
 //! by commit. One module per step: [`plan`] (uses, wanted, resolving, lock entries),
-//! [`compare`] (findings), [`pins`] (edits), [`export`] (the source-policy rule).
+//! [`compare`](mod@compare) (findings), [`pins`] (edits), [`export`] (the source-policy rule).
 
 pub mod compare;
 pub mod export;
