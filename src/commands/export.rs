@@ -11,13 +11,13 @@ use std::path::Path;
 
 use super::{write_out, Console, Outcome, Status};
 use crate::builds::Env;
-use crate::cli::{BuildArgs, ExportArgs, ExportFormat};
+use crate::cli::{ExportArgs, ExportFormat};
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::kinds::images::export::Pin;
 use crate::kinds::sources::export::SourceRule;
 use crate::kinds::{images, sources};
 use crate::lockfile::Lock;
-use crate::workspace::{self, discover, project, read, Target};
+use crate::workspace::{self, project, Target};
 
 mod compose;
 mod contexts;
@@ -235,21 +235,8 @@ fn context_pins(locks: &[Locked]) -> Result<BTreeMap<String, Pin>, Failure> {
 /// from another stage uses no image, so the lock does not name it). A Dockerfile that
 /// cannot be read is only a warning: the lock alone is what is exported.
 fn add_dockerfile_stages(console: &mut Console<'_>, env: &Env, locked: &mut Locked) {
-    let path = &locked.target.dockerfile;
-    // A compose or bake lock: the stages of every Dockerfile its builds read.
-    let kind = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(discover::kind_of)
-        .filter(|k| *k != discover::FileKind::Dockerfile);
-    let analysis = match kind {
-        Some(kind) => project::read(path, kind, env).map(|r| r.analysis),
-        None => workspace::build_options(&BuildArgs::default(), Some(&locked.lock))
-            .and_then(|options| read::read_dockerfile(path, &options))
-            .map(|(_, a)| a),
-    };
-    match analysis {
-        Ok(analysis) => locked.stages.extend(analysis.stages.into_iter().flatten()),
+    match project::stages(&locked.target.dockerfile, &locked.lock, env) {
+        Ok(stages) => locked.stages.extend(stages),
         Err(d) => console.warn(
             &Diagnostic::new(format!(
                 "cannot check the stage names of {} against the build contexts: {}",

@@ -4,7 +4,7 @@
 //!
 //! Below the kinds of locked input and the verbs; above the readers. Its files import one
 //! way only: `targets` → `scan` → `project` → `read` → `discover` → `paths`, and
-//! `options` → `discover`, `paths`.
+//! `project` → `options` → `discover`, `paths`.
 
 pub mod discover;
 pub mod options;

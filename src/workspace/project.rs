@@ -6,10 +6,13 @@
 use std::path::{Path, PathBuf};
 
 use super::discover::{kind_of, FileKind};
+use super::options::build_options;
 use super::read::{self, read_dockerfile};
 use crate::builds::{self, DockerfileSource, Env, ImageKind, Project};
+use crate::cli::BuildArgs;
 use crate::diagnostic::Diagnostic;
 use crate::dockerfile::{self, AddSource, Analysis, ImageUse, UseKind, Warning};
+use crate::lockfile::Lock;
 use crate::{bake, compose};
 
 /// Where one use in a project's analysis is written and what it belongs to.
@@ -221,6 +224,23 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
         warnings,
         builds: built,
     })
+}
+
+/// The stage names of every Dockerfile a target reads (a compose or bake file: those its
+/// builds read), under the build its lock records.
+pub fn stages(path: &Path, recorded: &Lock, env: &Env) -> Result<Vec<String>, Diagnostic> {
+    let kind = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(kind_of)
+        .filter(|k| *k != FileKind::Dockerfile);
+    let analysis = match kind {
+        Some(kind) => read(path, kind, env).map(|r| r.analysis),
+        None => build_options(&BuildArgs::default(), Some(recorded))
+            .and_then(|options| read_dockerfile(path, &options))
+            .map(|(_, a)| a),
+    }?;
+    Ok(analysis.stages.into_iter().flatten().collect())
 }
 
 fn warning_at(path: &Path, w: &Warning) -> Diagnostic {
