@@ -1,10 +1,11 @@
 //! Property: pinning any Dockerfile from a lock keeps every reference (only digests are
 //! added), parses back to the same images, and a second pin changes nothing.
 
-use dockerfile_lock::commands::splice;
 use dockerfile_lock::dockerfile::{analyze, BuildOptions};
+use dockerfile_lock::kinds::images::pins;
 use dockerfile_lock::lockfile::Key;
 use dockerfile_lock::reference::Digest;
+use dockerfile_lock::splice;
 use proptest::prelude::*;
 
 const IMAGES: [&str; 7] = [
@@ -76,7 +77,7 @@ proptest! {
     fn rewrite_then_parse_gives_the_same_references_with_digests(src in dockerfile()) {
         let options = BuildOptions::default();
         let before = analyze(&src, &options).expect("generated Dockerfiles are valid");
-        let pinning = splice::pin_all(&src, &before.images, locked);
+        let pinning = pins::pin_all(&src, &before.images, locked);
         prop_assert!(pinning.missing.is_empty());
         prop_assert!(pinning.skipped.is_empty());
         let pinned = splice::apply(&src, &pinning.edits);
@@ -92,10 +93,10 @@ proptest! {
             };
             prop_assert_eq!(a.image.digest().cloned(), want);
         }
-        let again = splice::pin_all(&pinned, &after.images, locked);
+        let again = pins::pin_all(&pinned, &after.images, locked);
         prop_assert!(again.edits.is_empty(), "a second rewrite changes nothing");
         // Unpinning touches only the references: the line structure is the original's.
-        let unpinned = splice::apply(&pinned, &splice::unpin_all(&pinned, &after.images));
+        let unpinned = splice::apply(&pinned, &pins::unpin_all(&pinned, &after.images));
         prop_assert_eq!(
             unpinned.iter().filter(|&&b| b == b'\n').count(),
             src.iter().filter(|&&b| b == b'\n').count()

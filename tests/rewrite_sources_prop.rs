@@ -4,13 +4,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use dockerfile_lock::commands::rewrite_sources::{pin_all, unpin_all, Frontend};
-use dockerfile_lock::commands::sources_lock::key_of;
-use dockerfile_lock::commands::splice;
 use dockerfile_lock::dockerfile::{analyze, BuildOptions};
+use dockerfile_lock::kinds::sources::pins::{pin_all, unpin_all, Frontend};
+use dockerfile_lock::kinds::sources::plan::key_of;
 use dockerfile_lock::lockfile::{Lock, SourceEntry, SourcePin};
 use dockerfile_lock::reference::Digest;
 use dockerfile_lock::sources::{find, Kind};
+use dockerfile_lock::splice;
 use proptest::prelude::*;
 
 const SOURCES: [&str; 9] = [

@@ -3,19 +3,21 @@
 //! `contexts` block), or as one JSON document for other tools.
 //!
 //! Exporting works from the locks alone and resolves nothing. The named-context formats
-//! also read each Dockerfile's stage names when they can (see [`context_pins`]); run
+//! also read each Dockerfile's stage names when they can (see `context_pins`); run
 //! `dockerfile-lock verify` first to know the locks still match the Dockerfiles.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::common::{self, Target};
-use super::{rewrite, write_out, Console, Outcome, Status};
+use super::{write_out, Console, Outcome, Status};
 use crate::builds::Env;
-use crate::cli::{BuildArgs, ExportArgs, ExportFormat};
+use crate::cli::{ExportArgs, ExportFormat};
 use crate::diagnostic::{Diagnostic, Failure};
+use crate::kinds::images::export::Pin;
+use crate::kinds::sources::export::SourceRule;
+use crate::kinds::{images, sources};
 use crate::lockfile::Lock;
-use crate::reference::Digest;
+use crate::workspace::{self, project, Target};
 
 mod compose;
 mod contexts;
@@ -51,11 +53,11 @@ impl Locked {
 
 pub fn run(args: &ExportArgs, console: &mut Console<'_>) -> Outcome {
     let env = crate::builds::Env::from_process(Default::default());
-    let targets = common::targets(&args.files, &args.scan, args.lockfile.as_deref(), &env)?;
+    let targets = workspace::targets(&args.files, &args.scan, args.lockfile.as_deref(), &env)?;
     let mut locks = Vec::new();
     let mut errors = Vec::new();
     for target in targets {
-        match rewrite::read_lock(&target) {
+        match workspace::read_lock(&target) {
             Ok(lock) => locks.push(Locked::new(target, lock)),
             Err(d) => errors.push(d),
         }
@@ -97,6 +99,16 @@ fn render(format: ExportFormat, locks: &[Locked]) -> Result<String, Failure> {
         ExportFormat::Json => json::render(locks),
         ExportFormat::Compose => compose_pins(locks)?,
     })
+}
+
+/// Every tagged entry of `locks`, one digest per tag (the images' rule).
+fn pins(locks: &[Locked]) -> Result<BTreeMap<String, Pin>, Failure> {
+    images::export::pins(locks.iter().map(|l| (display(&l.target.lock), &l.lock)))
+}
+
+/// One source-policy rule per locked source (the sources' rule).
+fn source_rules(locks: &[Locked]) -> Result<BTreeMap<String, SourceRule>, Failure> {
+    sources::export::source_rules(locks.iter().map(|l| (display(&l.target.lock), &l.lock)))
 }
 
 /// `--format compose`: from the locks of compose files, each service's `image:` by digest
@@ -177,128 +189,6 @@ fn compose_pins(locks: &[Locked]) -> Result<String, Failure> {
     compose::render(&services).map_err(|e| Diagnostic::new(format!("cannot encode: {e}")).into())
 }
 
-/// What a tag is locked to, merged across every lock exported together.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Pin {
-    digest: Digest,
-    /// The lock it was first found in, for the conflict message.
-    lock: String,
-}
-
-/// Every tagged entry of `locks`, by normalized reference (`docker.io/library/node:18`).
-///
-/// Digest-only entries (`alpine@sha256:…`) are left out: BuildKit already sees them with
-/// their digest, so neither a policy rule nor a named context has anything to add. Entries
-/// for a tag the Dockerfile also pins (`alpine:3.20@sha256:…`) are kept: the same tag may
-/// be used unpinned elsewhere, and a pinned use never matches the tag's selector or name.
-fn pins(locks: &[Locked]) -> Result<BTreeMap<String, Pin>, Failure> {
-    let mut pins: BTreeMap<String, Pin> = BTreeMap::new();
-    let mut errors = Vec::new();
-    for locked in locks {
-        let here = display(&locked.target.lock);
-        for (key, entry) in &locked.lock.images {
-            if !key.is_tag() {
-                continue;
-            }
-            match pins.get(&key.reference) {
-                None => {
-                    let pin = Pin {
-                        digest: entry.digest.clone(),
-                        lock: here.clone(),
-                    };
-                    pins.insert(key.reference.clone(), pin);
-                }
-                Some(pin) if pin.digest == entry.digest => {}
-                Some(pin) => errors.push(conflict(&key.reference, pin, &entry.digest, &here)),
-            }
-        }
-    }
-    if errors.is_empty() {
-        Ok(pins)
-    } else {
-        Err(Failure(errors))
-    }
-}
-
-/// The attributes that pin one fetched source, merged across the locks exported together.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct SourceRule {
-    attrs: BTreeMap<&'static str, String>,
-    lock: String,
-}
-
-/// One rule per locked source, by BuildKit's identifier for it (the URL for HTTP,
-/// `git://host/path#ref` for git); two locks pinning one identifier differently is an
-/// error, as for images.
-fn source_rules(locks: &[Locked]) -> Result<BTreeMap<String, SourceRule>, Failure> {
-    use crate::lockfile::SourcePin;
-    let mut rules: BTreeMap<String, SourceRule> = BTreeMap::new();
-    let mut errors = Vec::new();
-    for locked in locks {
-        let here = display(&locked.target.lock);
-        for (url, entry) in &locked.lock.sources {
-            let (identifier, attrs) = match &entry.pin {
-                SourcePin::Http { checksum } => (
-                    url.clone(),
-                    BTreeMap::from([("http.checksum", checksum.to_string())]),
-                ),
-                SourcePin::Git { commit, .. } => {
-                    let Ok(Some(g)) = crate::sources::gitref::parse_git_ref(url) else {
-                        continue;
-                    };
-                    let attrs = BTreeMap::from([
-                        ("git.checksum", commit.clone()),
-                        ("git.fetchbycommit", "true".to_string()),
-                    ]);
-                    (g.identifier(), attrs)
-                }
-            };
-            match rules.get(&identifier) {
-                None => {
-                    let lock = here.clone();
-                    rules.insert(identifier, SourceRule { attrs, lock });
-                }
-                Some(rule) if rule.attrs == attrs => {}
-                Some(rule) => errors.push(
-                    Diagnostic::new(format!(
-                        "source `{}` is locked to different pins in the locks exported together",
-                        crate::sources::pins::shown(&identifier)
-                    ))
-                    .with_note(format!("{} in {}", entry_pin(&rule.attrs), rule.lock))
-                    .with_note(format!("{} in {here}", entry.pin.shown()))
-                    .with_help("run `dockerfile-lock update` on those Dockerfiles so they agree, or export them separately"),
-                ),
-            }
-        }
-    }
-    if errors.is_empty() {
-        Ok(rules)
-    } else {
-        Err(Failure(errors))
-    }
-}
-
-fn entry_pin(attrs: &BTreeMap<&'static str, String>) -> String {
-    attrs
-        .get("http.checksum")
-        .or_else(|| attrs.get("git.checksum"))
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// BuildKit applies the first matching rule and one context per name, so two digests for
-/// one tag would silently build with either: refuse instead.
-fn conflict(reference: &str, first: &Pin, digest: &Digest, lock: &str) -> Diagnostic {
-    Diagnostic::new(format!(
-        "`{reference}` is locked to different digests in the locks exported together"
-    ))
-    .with_note(format!("{} in {}", first.digest, first.lock))
-    .with_note(format!("{digest} in {lock}"))
-    .with_help(
-        "run `dockerfile-lock update` on those Dockerfiles so they agree, or export them separately",
-    )
-}
-
 /// The pins for named contexts, refusing any whose name is also a stage's: BuildKit
 /// looks every named stage up among the named contexts first (`dockerfile2llb`,
 /// `buildDispatchStates`), so `--build-context alpine=…` would replace all of
@@ -345,21 +235,8 @@ fn context_pins(locks: &[Locked]) -> Result<BTreeMap<String, Pin>, Failure> {
 /// from another stage uses no image, so the lock does not name it). A Dockerfile that
 /// cannot be read is only a warning: the lock alone is what is exported.
 fn add_dockerfile_stages(console: &mut Console<'_>, env: &Env, locked: &mut Locked) {
-    let path = &locked.target.dockerfile;
-    // A compose or bake lock: the stages of every Dockerfile its builds read.
-    let kind = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(super::discover::kind_of)
-        .filter(|k| *k != super::discover::FileKind::Dockerfile);
-    let analysis = match kind {
-        Some(kind) => super::project::read(path, kind, env).map(|r| r.analysis),
-        None => common::build_options(&BuildArgs::default(), Some(&locked.lock))
-            .and_then(|options| common::read_dockerfile(path, &options))
-            .map(|(_, a)| a),
-    };
-    match analysis {
-        Ok(analysis) => locked.stages.extend(analysis.stages.into_iter().flatten()),
+    match project::stages(&locked.target.dockerfile, &locked.lock, env) {
+        Ok(stages) => locked.stages.extend(stages),
         Err(d) => console.warn(
             &Diagnostic::new(format!(
                 "cannot check the stage names of {} against the build contexts: {}",

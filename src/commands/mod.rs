@@ -1,28 +1,23 @@
-//! The subcommands, one file each, and what they share: the console they write to.
+//! The verbs, one file each: each reads its arguments, asks the workspace which files and
+//! locks it works on, runs each kind of locked input's step ([`crate::kinds`]) and reports.
+//! A verb never imports another verb; what two verbs share lives below them, or here when
+//! it is about how a command ends (`--check`, list output).
 
-use std::io::Write;
+use serde::Serialize;
 
-use crate::diagnostic::{escape_control, Diagnostic, Failure};
+use crate::cli::ListFormat;
+pub use crate::console::{write_diff, write_out, Console};
+use crate::diagnostic::{Diagnostic, Failure};
 
-pub mod common;
 pub mod completions;
-pub mod discover;
 pub mod export;
 pub mod generate;
 pub mod images;
-pub mod online;
-pub mod plan;
-pub mod project;
-pub mod repo;
 pub mod resolve;
 pub mod rewrite;
-pub mod rewrite_sources;
 pub mod sources;
-pub mod sources_lock;
-pub mod splice;
 pub mod update;
 pub mod verify;
-pub mod verify_sources;
 
 /// How a command that did its job ended: in sync (exit 0) or with findings (exit 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,71 +29,76 @@ pub enum Status {
 /// The result of a command: a status, or a failure (exit 2).
 pub type Outcome = Result<Status, Failure>;
 
-/// Where a command writes: results to `out`, warnings and progress to `err`.
-pub struct Console<'a> {
-    pub out: &'a mut dyn Write,
-    pub err: &'a mut dyn Write,
-    /// Progress lines only when stderr is a terminal.
-    pub err_is_tty: bool,
-    pub color: bool,
-    /// Colour for what goes to stdout (diffs): stdout is a terminal, or --color=always.
-    pub out_color: bool,
-    /// -1 quiet, 0 normal, 1+ verbose.
-    pub verbosity: i8,
-}
-
-impl Console<'_> {
-    /// Print a warning on stderr (unless quiet).
-    pub fn warn(&mut self, d: &Diagnostic) {
-        if self.verbosity >= 0 {
-            let _ = self
-                .err
-                .write_all(d.render("warning", self.color).as_bytes());
+/// `--check`: print the diff of every file that would change; exit 1 if any would.
+pub fn check_only(console: &mut Console<'_>, files: &[(&std::path::Path, &[u8])]) -> Outcome {
+    let mut changed = 0;
+    for (path, new) in files {
+        // What would be refused for writing is refused here too.
+        crate::boundary::check_write(path).map_err(|e| e.to_diagnostic())?;
+        let old = match crate::boundary::read(path, crate::boundary::DOCUMENT_LIMIT) {
+            Ok(old) => old,
+            Err(e) if e.is_not_found() => Vec::new(),
+            Err(e) => return Err(e.to_diagnostic().into()),
+        };
+        if old != *new {
+            changed += 1;
+            write_diff(console, path, &old, new)?;
         }
     }
-
-    /// Print an error on stderr now (for commands that go on after one item fails).
-    pub fn error(&mut self, d: &Diagnostic) {
-        let _ = self.err.write_all(d.render("error", self.color).as_bytes());
+    if changed == 0 {
+        return Ok(Status::Ok);
     }
-
-    /// Print an informational line on stderr (unless quiet), control characters escaped.
-    pub fn info(&mut self, line: &str) {
-        if self.verbosity >= 0 {
-            let _ = writeln!(self.err, "{}", escape_control(line));
-        }
-    }
-
-    /// Print a detail line on stderr with `-v`, control characters escaped.
-    pub fn debug(&mut self, line: &str) {
-        if self.verbosity >= 1 {
-            let _ = writeln!(self.err, "{}", escape_control(line));
-        }
-    }
+    let s = if changed == 1 { "" } else { "s" };
+    console.info(&format!(
+        "{changed} file{s} would change (--check: nothing written)"
+    ));
+    Ok(Status::Findings)
 }
 
-/// Write to stdout; a closed pipe is not an error worth a message.
-pub fn write_out(console: &mut Console<'_>, text: &str) -> Result<(), Failure> {
-    match console.out.write_all(text.as_bytes()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Diagnostic::new(format!("cannot write to stdout: {e}")).into()),
+/// Rows of cells as aligned columns, two spaces apart, no trailing blanks.
+pub fn columns<const N: usize>(cells: &[[String; N]]) -> String {
+    let mut widths = [0usize; N];
+    for row in cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
     }
+    let mut out = String::new();
+    for row in cells {
+        let mut line = String::new();
+        for (i, c) in row.iter().enumerate() {
+            line.push_str(c);
+            if i + 1 < N {
+                line.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
-/// Print the unified diff of what `--check` would change, coloured when stdout wants it.
-pub fn write_diff(
+/// `images` and `sources` output: pretty JSON, or the table; on a terminal-facing text
+/// run with nothing to list, say so (`empty`) on stderr.
+pub fn list_output<T: Serialize>(
     console: &mut Console<'_>,
-    path: &std::path::Path,
-    old: &[u8],
-    new: &[u8],
-) -> Result<(), Failure> {
-    let path = path.display().to_string().replace('\\', "/");
-    let diff = splice::diff(&path, old, new);
-    let text = if console.out_color {
-        splice::paint_diff(&diff)
-    } else {
-        diff
+    format: ListFormat,
+    rows: &[T],
+    table: impl Fn(&[T]) -> String,
+    empty: &str,
+) -> Outcome {
+    let text = match format {
+        ListFormat::Json => {
+            let mut s = serde_json::to_string_pretty(rows)
+                .map_err(|e| Diagnostic::new(format!("cannot encode JSON: {e}")))?;
+            s.push('\n');
+            s
+        }
+        ListFormat::Text => table(rows),
     };
-    write_out(console, &text)
+    if rows.is_empty() && format == ListFormat::Text {
+        console.info(empty);
+    }
+    write_out(console, &text)?;
+    Ok(Status::Ok)
 }

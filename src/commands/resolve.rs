@@ -52,7 +52,7 @@ pub fn run(args: &ResolveArgs, console: &mut Console<'_>) -> Outcome {
     let refs: Vec<ImageRef> = parsed.iter().map(|(_, r)| r.clone()).collect();
     let (results, limits) = resolve_blocking(config, &refs, &platforms)?;
     for limit in &limits {
-        console.debug(&super::online::rate_limit_line(limit));
+        console.debug(&crate::kinds::images::online::rate_limit_line(limit));
     }
     let mut text = String::new();
     let mut json = Vec::new();

@@ -6,13 +6,14 @@
 
 use std::path::PathBuf;
 
-use super::common::{self, Target};
-use super::splice::{self, Edit, Skip};
-use super::{rewrite_sources, Console, Outcome, Status};
+use super::{check_only, Console, Outcome, Status};
 use crate::cli::RewriteArgs;
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::dockerfile::Analysis;
-use crate::lockfile::{self, Lock};
+use crate::kinds;
+use crate::lockfile;
+use crate::splice;
+use crate::workspace::{self, discover, project, Target};
 
 /// One Dockerfile's old and new bytes.
 struct Change {
@@ -26,8 +27,8 @@ struct Change {
 }
 
 pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
-    let env = common::env(&args.build)?;
-    let targets = common::targets(&args.files, &args.scan, args.lockfile.as_deref(), &env)?;
+    let env = workspace::env(&args.build)?;
+    let targets = workspace::targets(&args.files, &args.scan, args.lockfile.as_deref(), &env)?;
     let mut changes = Vec::new();
     let mut errors = Vec::new();
     for target in &targets {
@@ -64,7 +65,7 @@ pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
             .iter()
             .map(|c| (c.path.as_path(), c.new.as_slice()))
             .collect();
-        return super::generate::check_only(console, &files);
+        return check_only(console, &files);
     }
     // All or nothing: a failed write leaves every Dockerfile as it was.
     let files: Vec<(&std::path::Path, &[u8])> = changes
@@ -83,14 +84,14 @@ pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
 
 /// Read one Dockerfile and its lock and work out the edits.
 fn plan_file(target: &Target, args: &RewriteArgs) -> Result<Change, Failure> {
-    let lock = read_lock(target)?;
-    let options = common::build_options(&args.build, Some(&lock))?;
-    let env = common::env(&args.build)?;
-    let read = super::project::read_target(&target.dockerfile, &options, &env)?;
+    let lock = workspace::read_lock(target)?;
+    let options = workspace::build_options(&args.build, Some(&lock))?;
+    let env = workspace::env(&args.build)?;
+    let read = project::read_target(&target.dockerfile, &options, &env)?;
     // Only what is written in this file: a compose file's builds are pinned by the lock.
-    let analysis = if super::project::is_project(&target.dockerfile) {
+    let analysis = if discover::is_project(&target.dockerfile) {
         Analysis {
-            images: super::project::own_uses(&read, &target.dockerfile),
+            images: project::own_uses(&read, &target.dockerfile),
             ..Analysis::default()
         }
     } else {
@@ -98,14 +99,7 @@ fn plan_file(target: &Target, args: &RewriteArgs) -> Result<Change, Failure> {
     };
     let source = read.source;
     let mut notes = Vec::new();
-    let mut edits = if args.unpin {
-        splice::unpin_all(&source, &analysis.images)
-    } else {
-        pin_edits(target, &lock, &source, &analysis, &mut notes)?
-    };
-    edits.extend(rewrite_sources::edits(
-        target, &lock, &source, &analysis, args.unpin, &mut notes,
-    )?);
+    let edits = kinds::edits(target, &lock, &source, &analysis, args.unpin, &mut notes)?;
     Ok(Change {
         path: target.dockerfile.clone(),
         new: splice::apply(&source, &edits),
@@ -113,54 +107,4 @@ fn plan_file(target: &Target, args: &RewriteArgs) -> Result<Change, Failure> {
         old: source,
         notes,
     })
-}
-
-/// A lock is required: rewriting pins from the lock, never from the network.
-pub fn read_lock(target: &Target) -> Result<Lock, Diagnostic> {
-    match lockfile::read(&target.lock) {
-        Ok(Some(lock)) => Ok(lock),
-        Ok(None) => Err(common::no_lock(target)),
-        Err(e) => Err(e.to_diagnostic()),
-    }
-}
-
-fn pin_edits(
-    target: &Target,
-    lock: &Lock,
-    source: &[u8],
-    analysis: &Analysis,
-    notes: &mut Vec<Diagnostic>,
-) -> Result<Vec<Edit>, Failure> {
-    let pinning = splice::pin_all(source, &analysis.images, |key| {
-        lock.images.get(key).map(|e| e.digest.clone())
-    });
-    for (u, skip) in &pinning.skipped {
-        let why = match skip {
-            Skip::FromArgs => "is built from ARGs and left as written (pinning it would defeat --build-arg); the lock still covers it",
-            Skip::NotLiteral => "is quoted or split across lines and is left as written; the lock still covers it",
-        };
-        notes.push(
-            Diagnostic::new(format!("`{}` {why}", u.raw)).at(&target.dockerfile, Some(u.line)),
-        );
-    }
-    if pinning.missing.is_empty() {
-        return Ok(pinning.edits);
-    }
-    let errors = pinning
-        .missing
-        .iter()
-        .map(|u| {
-            Diagnostic::new(format!(
-                "`{}` has no entry in {}",
-                u.raw,
-                target.lock.display()
-            ))
-            .at(&target.dockerfile, Some(u.line))
-            .with_help(format!(
-                "run `dockerfile-lock generate {}` to lock it, then rewrite again",
-                target.dockerfile.display()
-            ))
-        })
-        .collect();
-    Err(Failure(errors))
 }

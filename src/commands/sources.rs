@@ -3,11 +3,12 @@
 
 use serde::Serialize;
 
-use super::images::{analyze_file, build_options, error_diagnostic};
-use super::{Console, Outcome};
+use super::{columns, list_output, Console, Outcome};
 use crate::cli::ImagesArgs;
 use crate::diagnostic::Failure;
 use crate::sources::{self, Kind};
+use crate::workspace::options;
+use crate::workspace::read::{analyze_file, error_diagnostic};
 
 /// One row of `sources --format json`.
 #[derive(Debug, Serialize)]
@@ -30,7 +31,7 @@ struct Row {
 }
 
 pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
-    let options = build_options(&args.build)?;
+    let options = options::from_args(&args.build)?;
     let mut rows = Vec::new();
     let mut failures = Vec::new();
     for path in &args.files {
@@ -69,7 +70,7 @@ pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
     if !failures.is_empty() {
         return Err(Failure(failures));
     }
-    super::images::list_output(console, args.format, &rows, table, "no remote ADD sources")
+    list_output(console, args.format, &rows, table, "no remote ADD sources")
 }
 
 /// LOCATION, KIND, STAGE, URL (after expansion), PIN.
@@ -93,5 +94,5 @@ fn table(rows: &[Row]) -> String {
             r.pinned.clone().unwrap_or_else(|| "-".into()),
         ]);
     }
-    super::images::columns(&cells)
+    columns(&cells)
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::*;
 use crate::dockerfile::UseKind;
 use crate::lockfile::{Entry, Key, Use};
+use crate::reference::Digest;
 
 fn digest(seed: u8) -> Digest {
     format!("sha256:{}", format!("{seed:02x}").repeat(32))

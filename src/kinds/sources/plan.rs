@@ -1,7 +1,6 @@
-//! From a Dockerfile's fetched `ADD` sources to the lock's `sources:` list, as `plan.rs`
-//! does for images: which URLs it needs, which pins are already known (kept from the old
-//! lock, or fixed by the Dockerfile itself), and which must be downloaded or asked of a
-//! git remote. `generate`, `update` and `verify` share this.
+//! `ADD` sources, steps 1 to 4: from a file's fetched sources to the lock's `sources:`.
+//! Which URLs it needs, which pins are already known (kept from the old lock, or fixed by
+//! the Dockerfile itself), which must be downloaded or asked of a git remote, and asking.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;

@@ -3,11 +3,11 @@
 //! bake file in the scan builds (they are locked through that file, with its build args,
 //! target and contexts), plus the locks whose file is gone.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::common::{lock_path, Target};
 use super::discover::{self, Excludes, FileKind};
+use super::paths::{lock_path, Target};
 use super::project;
 use crate::builds::{DockerfileSource, Env};
 use crate::compose::clean;
@@ -72,19 +72,6 @@ pub fn scan(root: &Path, config: &Config, excludes: &[String], env: &Env) -> Res
     Ok(Scan { targets, orphans })
 }
 
-/// `--env K=V` values; a value without `=` is an error.
-pub fn parse_env(values: &[String]) -> Result<BTreeMap<String, String>, Diagnostic> {
-    let mut out = BTreeMap::new();
-    for v in values {
-        let (k, val) = v.split_once('=').ok_or_else(|| {
-            Diagnostic::new(format!("--env {v:?} is not KEY=VALUE"))
-                .with_help("interpolation variables are given as --env NAME=VALUE")
-        })?;
-        out.insert(k.to_string(), val.to_string());
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,11 +106,5 @@ mod tests {
             files,
             [root.join("Dockerfile"), root.join("app/Dockerfile")]
         );
-    }
-
-    #[test]
-    fn env_values() {
-        assert_eq!(parse_env(&["A=1=2".into()]).unwrap()["A"], "1=2");
-        assert!(parse_env(&["A".into()]).is_err());
     }
 }

@@ -1,4 +1,4 @@
-//! `verify` for the sources `ADD` fetches: offline, each fetched URL against the lock's
+//! `ADD` sources, step 5: `verify`'s findings. Offline, each fetched URL against the lock's
 //! `sources:` (missing, stale, a Dockerfile pin that disagrees); with `--require-pinned`,
 //! any source neither locked nor pinned; with `--online`, the bytes or the ref now.
 
@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::common::Target;
-use super::sources_lock::{self, pin_agrees, Plan, WantSource};
+use super::plan::{self, pin_agrees, Plan, WantSource};
 use crate::diagnostic::Failure;
 use crate::lockfile::{Lock, SourcePin};
 use crate::report::{Code, Finding};
 use crate::sources::git::Ask;
 use crate::sources::pins::shown;
 use crate::sources::Kind;
+use crate::workspace::Target;
 
 const KIND: &str = "source";
 
@@ -166,7 +166,7 @@ pub fn check_drift(checks: &[DriftCheck], timeout: Duration) -> Result<Vec<Findi
         .enumerate()
         .map(|(i, c)| (i.to_string(), c.plan.clone()))
         .collect();
-    let answers = sources_lock::resolve([&plan], timeout)?;
+    let answers = plan::resolve([&plan], timeout)?;
     let mut findings = Vec::new();
     for c in checks {
         let message = match (&c.plan, &c.locked) {

@@ -1,15 +1,20 @@
-//! Asking registries from the lock commands: one client, one runtime, every reference at
-//! once, a progress line on a terminal, and all-or-nothing results.
+//! Images, step 3: asking registries. One client, one runtime, every reference at once, a
+//! progress line on a terminal, and all-or-nothing results.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use super::Console;
+use super::plan::Source;
+use super::Planned;
 use crate::cli::RegistryArgs;
+use crate::console::Console;
 use crate::diagnostic::{Diagnostic, Failure};
+use crate::dockerfile::Analysis;
+use crate::lockfile::Key;
 use crate::platform::Platform;
 use crate::reference::ImageRef;
 use crate::registry::{self, Client, Resolved};
+use crate::workspace::Origin;
 
 /// The `-v` line for a registry's pull limit (Docker Hub counts pulls, not `HEAD`s).
 pub fn rate_limit_line(limit: &registry::RateLimit) -> String {
@@ -22,6 +27,30 @@ pub fn rate_limit_line(limit: &registry::RateLimit) -> String {
 
 /// Where each reference is used: the Dockerfiles and lines a registry error points at.
 pub type Uses = HashMap<ImageRef, Vec<(PathBuf, usize)>>;
+
+/// Where one file uses each reference its plan asks about, in line order: the use's own
+/// file (a Dockerfile a compose or bake file builds), else `dockerfile`.
+pub fn uses(
+    planned: &Planned,
+    analysis: &Analysis,
+    origins: &[Origin],
+    dockerfile: &std::path::Path,
+) -> Uses {
+    let mut uses = Uses::new();
+    for (key, source) in &planned.plan {
+        let Source::Ask(image) = source else {
+            continue;
+        };
+        let at = uses.entry(image.clone()).or_default();
+        for (i, u) in analysis.images.iter().enumerate() {
+            if Key::for_use(&u.image) == *key {
+                let path = origins.get(i).map_or(dockerfile, |o| &o.path);
+                at.push((path.to_path_buf(), u.line));
+            }
+        }
+    }
+    uses
+}
 
 /// Resolve every reference; any failure fails the whole call, so that no lock is written
 /// from half an answer. Errors name the reference, keep the registry's hint, and point at

@@ -1,15 +1,15 @@
-//! From a Dockerfile's [`Analysis`] to its lock: which references it needs, which digests
-//! are already known (pinned in the file, or kept from the old lock) and which must be
-//! asked of a registry. `generate` and `update` share this; `verify` uses [`wanted`].
+//! Images, steps 1, 2 and 4: from a file's [`Analysis`] to its lock entries. Which
+//! references it needs, which digests are already known (pinned in the file, or kept from
+//! the old lock) and which must be asked of a registry.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::project::Origin;
 use crate::dockerfile::Analysis;
 use crate::lockfile::{Entry, Key, Lock, Use};
 use crate::platform::Platform;
 use crate::reference::{Digest, ImageRef};
 use crate::registry::Resolved;
+use crate::workspace::{relative_dockerfile, Origin};
 
 /// What a Dockerfile needs locked for one key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +62,7 @@ pub fn wanted_from(
             by: origin.and_then(|o| o.owner.clone()),
             dockerfile: origin
                 .and_then(|o| o.dockerfile.as_deref())
-                .map(|d| super::common::relative_dockerfile(lock, d)),
+                .map(|d| relative_dockerfile(lock, d)),
             stage: u.stage.clone(),
         });
         if let Some(d) = u.image.digest() {
@@ -150,8 +150,7 @@ pub fn asks<'a>(plans: impl IntoIterator<Item = &'a BTreeMap<Key, Source>>) -> V
     seen.into_iter().collect()
 }
 
-/// The lock a plan produces once every asked reference is answered. A reference without an
-/// answer (which the callers rule out by failing first) is left out rather than invented.
+/// The lock a plan produces once every asked reference is answered.
 pub fn build_lock(
     dockerfile: String,
     build_args: BTreeMap<String, String>,
@@ -159,6 +158,22 @@ pub fn build_lock(
     plan: &BTreeMap<Key, Source>,
     answers: &HashMap<ImageRef, Resolved>,
 ) -> Lock {
+    Lock {
+        dockerfile,
+        build_args,
+        images: entries(wanted, plan, answers),
+        sources: BTreeMap::new(),
+    }
+}
+
+/// The lock's `images:` a plan produces once every asked reference is answered. A
+/// reference without an answer (which the callers rule out by failing first) is left out
+/// rather than invented.
+pub fn entries(
+    wanted: &BTreeMap<Key, Want>,
+    plan: &BTreeMap<Key, Source>,
+    answers: &HashMap<ImageRef, Resolved>,
+) -> BTreeMap<Key, Entry> {
     let mut images = BTreeMap::new();
     for (key, want) in wanted {
         let (digest, media_type, platforms) = match plan.get(key) {
@@ -188,12 +203,15 @@ pub fn build_lock(
             },
         );
     }
-    Lock {
-        dockerfile,
-        build_args,
-        images,
-        sources: BTreeMap::new(),
-    }
+    images
+}
+
+/// Whether `--image NAME` means this entry: as written, as normalized, or any spelling
+/// that normalizes to the same reference.
+pub fn names(name: &str, key: &Key, want: &Want) -> bool {
+    name == want.name
+        || name == key.reference
+        || ImageRef::parse(name).is_ok_and(|r| Key::for_use(&r) == *key)
 }
 
 #[cfg(test)]

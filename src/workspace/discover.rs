@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use super::common::link_inside;
+use super::paths::link_inside;
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::gitcmd;
 use crate::{bake, compose};
@@ -249,6 +249,14 @@ fn walked_files(root: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
         }
     }
     Ok(files)
+}
+
+/// Whether a path names a compose or bake file.
+pub fn is_project(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .and_then(kind_of)
+        .is_some_and(|k| k != FileKind::Dockerfile)
 }
 
 #[cfg(test)]

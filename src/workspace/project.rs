@@ -5,10 +5,14 @@
 
 use std::path::{Path, PathBuf};
 
-use super::discover::FileKind;
+use super::discover::{kind_of, FileKind};
+use super::options::build_options;
+use super::read::{self, read_dockerfile};
 use crate::builds::{self, DockerfileSource, Env, ImageKind, Project};
+use crate::cli::BuildArgs;
 use crate::diagnostic::Diagnostic;
 use crate::dockerfile::{self, AddSource, Analysis, ImageUse, UseKind, Warning};
+use crate::lockfile::Lock;
 use crate::{bake, compose};
 
 /// Where one use in a project's analysis is written and what it belongs to.
@@ -63,12 +67,12 @@ pub fn read_target(
     let kind = path
         .file_name()
         .and_then(|n| n.to_str())
-        .and_then(super::discover::kind_of)
+        .and_then(kind_of)
         .unwrap_or(FileKind::Dockerfile);
     if kind != FileKind::Dockerfile {
         return read(path, kind, env);
     }
-    let (source, analysis) = super::common::read_dockerfile(path, options)?;
+    let (source, analysis) = read_dockerfile(path, options)?;
     let origins = vec![
         Origin {
             path: path.to_path_buf(),
@@ -89,14 +93,6 @@ pub fn read_target(
         warnings,
         builds: Vec::new(),
     })
-}
-
-/// Whether a path names a compose or bake file.
-pub fn is_project(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .and_then(super::discover::kind_of)
-        .is_some_and(|k| k != FileKind::Dockerfile)
 }
 
 /// The uses written in the file itself (what `rewrite` may edit).
@@ -170,7 +166,7 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
             DockerfileSource::Inline(text) => (text.clone().into_bytes(), b.path.clone(), None),
         };
         let analysis = dockerfile::analyze(&text, &options).map_err(|e| {
-            let d = super::images::error_diagnostic(&at, &e);
+            let d = read::error_diagnostic(&at, &e);
             match dockerfile {
                 None => d.with_help(format!(
                     "in the inline Dockerfile of {} {:?}",
@@ -228,6 +224,23 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
         warnings,
         builds: built,
     })
+}
+
+/// The stage names of every Dockerfile a target reads (a compose or bake file: those its
+/// builds read), under the build its lock records.
+pub fn stages(path: &Path, recorded: &Lock, env: &Env) -> Result<Vec<String>, Diagnostic> {
+    let kind = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(kind_of)
+        .filter(|k| *k != FileKind::Dockerfile);
+    let analysis = match kind {
+        Some(kind) => read(path, kind, env).map(|r| r.analysis),
+        None => build_options(&BuildArgs::default(), Some(recorded))
+            .and_then(|options| read_dockerfile(path, &options))
+            .map(|(_, a)| a),
+    }?;
+    Ok(analysis.stages.into_iter().flatten().collect())
 }
 
 fn warning_at(path: &Path, w: &Warning) -> Diagnostic {

@@ -1,5 +1,6 @@
-//! `rewrite` for the sources `ADD` fetches: the pins that make the build fetch what was
-//! locked, in the form the Dockerfile's `# syntax=` frontend reads, changing no other byte.
+//! `ADD` sources, step 6: the pins `rewrite` writes and `update` moves, that make the build
+//! fetch what was locked, in the form the Dockerfile's `# syntax=` frontend reads, changing
+//! no other byte.
 //!
 //! - HTTP: ` --checksum=sha256:…` inserted after `ADD` (syntax 1.6+); the only pin HTTP
 //!   has, and the build fails closed when the bytes differ.
@@ -10,15 +11,14 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use super::common::Target;
-use super::generate::Job;
-use super::sources_lock::{key_of, pin_agrees};
-use super::splice::Edit;
+use super::plan::{key_of, pin_agrees};
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::dockerfile::{Analysis, UseKind};
 use crate::lockfile::{Lock, SourceEntry, SourcePin};
 use crate::sources::pins::{shown, with_fragment_commit, with_query_pin, without_commit_pin};
 use crate::sources::{Kind, RemoteSource};
+use crate::splice::Edit;
+use crate::workspace::{read::error_diagnostic, Target};
 
 /// The Dockerfile frontend a `# syntax=` directive names, as far as pins care.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,8 +252,8 @@ pub fn edits(
     unpin: bool,
     notes: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Edit>, Failure> {
-    let found = crate::sources::find(analysis)
-        .map_err(|e| super::images::error_diagnostic(&target.dockerfile, &e))?;
+    let found =
+        crate::sources::find(analysis).map_err(|e| error_diagnostic(&target.dockerfile, &e))?;
     if unpin {
         return Ok(unpin_all(source, &found, lock));
     }
@@ -283,11 +283,11 @@ pub fn edits(
 }
 
 /// For `update`: each source line already pinned moved to its new pin.
-pub fn repinned(job: &Job, old: &Lock, new: &Lock) -> Vec<Edit> {
-    let Ok(found) = crate::sources::find(&job.analysis) else {
+pub fn repinned(source: &[u8], analysis: &Analysis, old: &Lock, new: &Lock) -> Vec<Edit> {
+    let Ok(found) = crate::sources::find(analysis) else {
         return Vec::new();
     };
-    let frontend = Frontend::of(&job.analysis);
+    let frontend = Frontend::of(analysis);
     let mut edits = Vec::new();
     for s in &found {
         let key = key_of(s, Some(old));
@@ -298,7 +298,7 @@ pub fn repinned(job: &Job, old: &Lock, new: &Lock) -> Vec<Edit> {
         if before.pin == after.pin || !pinned_here {
             continue;
         }
-        if let Ok(Some(e)) = pin_edit(&job.source, s, &key, after, &frontend) {
+        if let Ok(Some(e)) = pin_edit(source, s, &key, after, &frontend) {
             edits.push(e);
         }
     }
