@@ -322,7 +322,7 @@ pub(crate) fn builds_inside(
 }
 
 /// An absolute path with `.` and `..` taken lexically, without touching the disk.
-fn lexical_absolute(path: &Path) -> PathBuf {
+pub fn lexical_absolute(path: &Path) -> PathBuf {
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut out = PathBuf::new();
     for c in abs.components() {

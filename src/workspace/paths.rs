@@ -2,7 +2,7 @@
 //! of a Dockerfile and back, the path a lock records, the refusal of a symlink leading out
 //! of the tree, and the messages for a missing Dockerfile or lock.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
 use crate::lockfile::{self, Lock};
@@ -105,8 +105,8 @@ pub(crate) fn link_inside(link: &Path, real_root: &Path, root: &Path) -> Result<
 /// The Dockerfile's path as the lock records it: relative to the lock's directory,
 /// `/`-separated, so the lock says nothing about the machine that wrote it.
 pub fn relative_dockerfile(lock: &Path, dockerfile: &Path) -> String {
-    let base = absolute(lock.parent().unwrap_or(Path::new("")));
-    let target = absolute(dockerfile);
+    let base = crate::boundary::lexical_absolute(lock.parent().unwrap_or(Path::new("")));
+    let target = crate::boundary::lexical_absolute(dockerfile);
     let common = base
         .components()
         .zip(target.components())
@@ -124,25 +124,6 @@ pub fn relative_dockerfile(lock: &Path, dockerfile: &Path) -> String {
             .map(|c| c.as_os_str().to_string_lossy().into_owned()),
     );
     parts.join("/")
-}
-
-/// An absolute, lexically normalized path (no `.` or `..`), without touching the disk.
-fn absolute(path: &Path) -> PathBuf {
-    let joined = match std::env::current_dir() {
-        Ok(cwd) if path.is_relative() => cwd.join(path),
-        _ => path.to_path_buf(),
-    };
-    let mut out = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// A lock is required (`rewrite`, `update`, `export`): pins come from the lock, never
