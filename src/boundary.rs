@@ -323,6 +323,12 @@ pub(crate) fn builds_inside(
 
 /// An absolute path with `.` and `..` taken lexically, without touching the disk.
 pub fn lexical_absolute(path: &Path) -> PathBuf {
+    // An empty path (the parent of a bare file name) is the current directory.
+    let path = if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    };
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut out = PathBuf::new();
     for c in abs.components() {
