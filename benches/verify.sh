@@ -12,7 +12,8 @@ trap 'rm -rf "$corpus"' EXIT
 
 # 100 multi-stage Dockerfiles in 10 directories, every image pinned, so that `generate`
 # writes the locks without a registry. Each has a syntax line, ARGs, continuations,
-# COPY --from and RUN --mount, like real ones.
+# COPY --from and RUN --mount, like real ones. One digest per tag: two digests for one
+# tag across the locks would be a lock-conflict finding.
 for i in $(seq 0 99); do
   dir="$corpus/svc$((i % 10))"
   mkdir -p "$dir"
@@ -32,7 +33,7 @@ RUN npm ci && \\
 FROM gcr.io/distroless/static:nonroot@$(d 5)
 COPY --from=build /out/app$i /app
 COPY --from=web /dist /dist
-COPY --from=alpine:3.20@$(d $((6 + i % 5))) /etc/ssl /etc/ssl
+COPY --from=alpine:3.$((16 + i % 5))@$(d $((6 + i % 5))) /etc/ssl /etc/ssl
 USER nonroot
 ENTRYPOINT ["/app"]
 DOCKERFILE
