@@ -330,6 +330,7 @@ pub(crate) fn trigger_command<'a>(
         return Err(unknown_instruction(ins));
     };
     flags::check(k, ins.flags.iter().map(|f| f.text.as_ref()), &ins.args.text)
+        .and_then(|()| arguments(k, &ins.args.text))
         .map_err(|e| err(ins.start_line, e))?;
     command(ins, escape, true)
 }
@@ -492,6 +493,15 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// The argument checks of `instructions.Parse` for instructions the analysis otherwise
+/// skips: `HEALTHCHECK` needs `NONE` or a command (`parseHealthcheck`).
+fn arguments(keyword: &str, args: &str) -> Result<(), String> {
+    if keyword == "healthcheck" && args.trim().is_empty() {
+        return Err("HEALTHCHECK requires at least one argument".into());
+    }
+    Ok(())
+}
+
 fn before_first_from(keyword: &str, line: usize) -> Error {
     Error {
         line,
@@ -561,6 +571,12 @@ pub(crate) fn program(source: &[u8]) -> Result<Program<'_>, Error> {
                 return;
             }
         }
+        if let Some(k) = known {
+            if let Err(e) = arguments(k, &w::lossy(&text[split.args.clone()])) {
+                failed = Some(err(raw.start_line, e));
+                return;
+            }
+        }
         let has_flag = |name: &str| {
             split
                 .flags
@@ -594,7 +610,8 @@ pub(crate) fn program(source: &[u8]) -> Result<Program<'_>, Error> {
         return Err(e);
     }
     if b.count == 0 {
-        return Err(err(1, "the Dockerfile has no instructions"));
+        // BuildKit's parser names the last line it read.
+        return Err(err(lexed.lines.max(1), "the Dockerfile has no instructions"));
     }
     if b.stages.is_empty() {
         return Err(Error {
