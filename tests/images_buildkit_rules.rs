@@ -278,7 +278,10 @@ fn errors_name_the_line_buildkit_names() {
 #[test]
 fn healthcheck_without_arguments_is_an_error() {
     let src = "FROM busybox\nHEALTHCHECK\nRUN true";
-    assert_eq!(fails(src, &[], "HEALTHCHECK requires at least one argument"), 2);
+    assert_eq!(
+        fails(src, &[], "HEALTHCHECK requires at least one argument"),
+        2
+    );
     let flags_only = "FROM busybox\nHEALTHCHECK --interval=5s";
     assert_eq!(fails(flags_only, &[], "HEALTHCHECK requires"), 2);
     assert_eq!(ok("FROM busybox\nHEALTHCHECK NONE", &[]), ["from busybox"]);

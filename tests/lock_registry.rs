@@ -121,7 +121,9 @@ fn rewrite_then_update_moves_only_the_pinned_lines_named() {
     write(
         root,
         "Dockerfile",
-        &format!("FROM {host}/lib/base:2 AS build\r\nFROM {host}/lib/app:1\r\nCOPY --from=build / /\r\n"),
+        &format!(
+            "FROM {host}/lib/base:2 AS build\r\nFROM {host}/lib/app:1\r\nCOPY --from=build / /\r\n"
+        ),
     );
     bin(root).arg("generate").assert().success();
     bin(root).arg("rewrite").assert().success();

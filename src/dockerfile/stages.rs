@@ -611,7 +611,10 @@ pub(crate) fn program(source: &[u8]) -> Result<Program<'_>, Error> {
     }
     if b.count == 0 {
         // BuildKit's parser names the last line it read.
-        return Err(err(lexed.lines.max(1), "the Dockerfile has no instructions"));
+        return Err(err(
+            lexed.lines.max(1),
+            "the Dockerfile has no instructions",
+        ));
     }
     if b.stages.is_empty() {
         return Err(Error {

@@ -142,7 +142,8 @@ fn mount_from_with_a_variable_is_an_error() {
 
 #[test]
 fn several_platforms_list_each_image_once() {
-    let src = "FROM a:$TARGETARCH$TARGETVARIANT\nFROM b AS x\nCOPY --from=c:1 / /\nCOPY --from=0 / /";
+    let src =
+        "FROM a:$TARGETARCH$TARGETVARIANT\nFROM b AS x\nCOPY --from=c:1 / /\nCOPY --from=0 / /";
     let got = uses(
         src,
         &[],
