@@ -1,6 +1,7 @@
 //! `images --format json` on compose and bake files: each use names the service or target
-//! it belongs to and the args, target, platforms and named contexts its Dockerfile was
-//! read under, so a build can be compared with `buildx bake --print` value by value.
+//! it belongs to, and the first use of each gives the args, target, platforms and named
+//! contexts its build was read under, so a build can be compared with `buildx bake
+//! --print` value by value.
 
 use std::path::Path;
 
@@ -27,14 +28,14 @@ fn images(root: &Path, file: &str) -> Vec<Value> {
     v.as_array().unwrap().clone()
 }
 
-/// `(reference, owner, build)` of each row.
-fn owners(rows: &[Value]) -> Vec<(String, Value, Value)> {
+/// `(reference, owner, build)` of each row; `build` is `None` when the row has none.
+fn owners(rows: &[Value]) -> Vec<(String, Value, Option<Value>)> {
     rows.iter()
         .map(|r| {
             (
                 r["reference"].as_str().unwrap().to_string(),
                 r["owner"].clone(),
-                r["build"].clone(),
+                r.get("build").cloned(),
             )
         })
         .collect()
@@ -59,10 +60,14 @@ fn compose_uses_name_their_service_and_the_build_they_were_read_under() {
     assert_eq!(
         owners(&images(root, "compose.yaml")),
         [
-            ("nginx:1.25".into(), json!({"service": "web"}), Value::Null),
-            ("alpine:3.20".into(), json!({"service": "app"}), app.clone()),
-            ("debian:13".into(), json!({"service": "app"}), app.clone()),
-            ("busybox:1.36".into(), json!({"service": "app"}), app),
+            (
+                "nginx:1.25".into(),
+                json!({"service": "web"}),
+                Some(Value::Null)
+            ),
+            ("alpine:3.20".into(), json!({"service": "app"}), Some(app)),
+            ("debian:13".into(), json!({"service": "app"}), None),
+            ("busybox:1.36".into(), json!({"service": "app"}), None),
         ]
     );
 }
@@ -87,10 +92,14 @@ fn bake_uses_name_their_target_and_the_build_they_were_read_under() {
     assert_eq!(
         owners(&images(root, "docker-bake.hcl")),
         [
-            ("alpine:3.19".into(), json!({"target": "api"}), api.clone()),
-            ("debian:11".into(), json!({"target": "api"}), api.clone()),
-            ("busybox:1.36".into(), json!({"target": "api"}), api),
-            ("debian:12".into(), json!({"target": "worker"}), worker),
+            ("alpine:3.19".into(), json!({"target": "api"}), Some(api)),
+            ("debian:11".into(), json!({"target": "api"}), None),
+            ("busybox:1.36".into(), json!({"target": "api"}), None),
+            (
+                "debian:12".into(),
+                json!({"target": "worker"}),
+                Some(worker)
+            ),
         ]
     );
 }

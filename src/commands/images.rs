@@ -1,7 +1,7 @@
 //! `dockerfile-lock images`: list every external image the Dockerfiles use, as a table or
 //! JSON.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
@@ -28,8 +28,9 @@ struct Row {
     /// belongs to; absent for a Dockerfile read on its own.
     #[serde(skip_serializing_if = "Option::is_none")]
     owner: Option<BTreeMap<&'static str, String>>,
-    /// What the owner's build gives BuildKit, with `buildx bake --print`'s keys; null for
-    /// a service that builds nothing, absent for a Dockerfile read on its own.
+    /// What the owner's build gives BuildKit, with `buildx bake --print`'s keys, on the
+    /// owner's first use only (a build's settings, repeated on each of its uses, would make
+    /// the output grow as their product); null for a service that builds nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
     build: Option<Option<BuildJson>>,
 }
@@ -66,11 +67,14 @@ pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
             match project::read_target(&path, &options, &env) {
                 Ok(read) => {
                     warnings.extend(read.warnings);
+                    let mut described = HashSet::new();
                     for (u, origin) in read.analysis.images.iter().zip(&read.origins) {
                         let mut r = row(&origin.path, u);
                         if let (Some(word), Some(owner)) = (read.owner_word, &origin.owner) {
+                            if described.insert(owner) {
+                                r.build = Some(origin.build.as_deref().map(build_json));
+                            }
                             r.owner = Some(BTreeMap::from([(word, owner.clone())]));
-                            r.build = Some(origin.build.as_deref().map(build_json));
                         }
                         rows.push(r);
                     }
