@@ -114,3 +114,25 @@ fn a_dockerfile_alone_names_no_build() {
     assert!(rows[0].get("owner").is_none(), "{:?}", rows[0]);
     assert!(rows[0].get("build").is_none(), "{:?}", rows[0]);
 }
+
+/// A `COPY --from=` that a named context serves pulls nothing: no warning says it does.
+#[test]
+fn a_copy_from_a_named_context_is_not_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "app/Dockerfile", DOCKERFILE);
+    write(
+        root,
+        "compose.yaml",
+        "services:\n  app:\n    build:\n      context: app\n      additional_contexts:\n        tools: docker-image://alpine:3.20\n",
+    );
+    let out = Command::cargo_bin("dockerfile-lock")
+        .unwrap()
+        .current_dir(root)
+        .args(["images", "compose.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains("names no stage"), "{stderr}");
+}

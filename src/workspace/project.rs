@@ -224,8 +224,18 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
                 Some(_) => d,
             }
         })?;
+        // A use a named context serves is not pulled: a warning that it is (`COPY
+        // --from=tools` naming no stage) would be false.
+        let served: std::collections::HashSet<usize> = analysis
+            .images
+            .iter()
+            .filter(|u| b.is_named_context(u))
+            .map(|u| u.line)
+            .collect();
         for w in &analysis.warnings {
-            warnings.push(warning_at(&at, w));
+            if !served.contains(&w.line) {
+                warnings.push(warning_at(&at, w));
+            }
         }
         stages.extend(analysis.stages.iter().cloned());
         // Locked through this file; edits to the Dockerfile's bytes are not this file's.
