@@ -329,8 +329,8 @@ pub(crate) fn trigger_command<'a>(
     let Some(k) = known(ins) else {
         return Err(unknown_instruction(ins));
     };
-    flags::check(k, ins.flags.iter().map(|f| f.text.as_ref()), &ins.args.text)
-        .and_then(|()| arguments(k, &ins.args.text))
+    arguments(k, &ins.args.text)
+        .and_then(|()| flags::check(k, ins.flags.iter().map(|f| f.text.as_ref()), &ins.args.text))
         .map_err(|e| err(ins.start_line, e))?;
     command(ins, escape, true)
 }
@@ -563,16 +563,17 @@ pub(crate) fn program(source: &[u8]) -> Result<Program<'_>, Error> {
         }
         b.count += 1;
         b.last_line = raw.start_line;
-        if let (Some(k), false) = (known, split.flags.is_empty()) {
-            let flag_texts: Vec<Cow<'_, str>> = split.flags.iter().map(|f| f.text(text)).collect();
-            let args = w::lossy(&text[split.args.clone()]);
-            if let Err(e) = flags::check(k, flag_texts.iter().map(|f| f.as_ref()), &args) {
+        // `parseHealthcheck` counts its arguments before it parses its flags.
+        if let Some(k) = known {
+            if let Err(e) = arguments(k, &w::lossy(&text[split.args.clone()])) {
                 failed = Some(err(raw.start_line, e));
                 return;
             }
         }
-        if let Some(k) = known {
-            if let Err(e) = arguments(k, &w::lossy(&text[split.args.clone()])) {
+        if let (Some(k), false) = (known, split.flags.is_empty()) {
+            let flag_texts: Vec<Cow<'_, str>> = split.flags.iter().map(|f| f.text(text)).collect();
+            let args = w::lossy(&text[split.args.clone()]);
+            if let Err(e) = flags::check(k, flag_texts.iter().map(|f| f.as_ref()), &args) {
                 failed = Some(err(raw.start_line, e));
                 return;
             }

@@ -26,6 +26,7 @@ fn errors_as_buildkit_gives_them() {
         ("# one\n\n# three", 3, "the Dockerfile has no instructions", None),
         ("FROM a\nHEALTHCHECK", 2, "HEALTHCHECK requires at least one argument", None),
         ("FROM a\nHEALTHCHECK --retries=3 ", 2, "HEALTHCHECK requires at least one argument", None),
+        ("FROM a\nHEALTHCHECK --bogus=1", 2, "HEALTHCHECK requires at least one argument", None),
     ];
     for (src, line, message, help) in cases {
         let e = check(src)
