@@ -136,3 +136,33 @@ fn a_copy_from_a_named_context_is_not_warned_about() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(!stderr.contains("names no stage"), "{stderr}");
 }
+
+/// A build with no `target` builds the last stage, as BuildKit does: an unused stage's
+/// image is not locked through a compose or bake file either.
+#[test]
+fn a_build_without_target_reads_only_what_the_last_stage_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "app/Dockerfile",
+        "FROM golang:1.22 AS test\nFROM alpine:3.20 AS build\nFROM busybox:1.36\nCOPY --from=build /a /a\n",
+    );
+    write(
+        root,
+        "compose.yaml",
+        "services:\n  app:\n    build:\n      context: app\n",
+    );
+    write(
+        root,
+        "docker-bake.hcl",
+        "target \"app\" {\n  context = \"app\"\n}\n",
+    );
+    for file in ["compose.yaml", "docker-bake.hcl"] {
+        let refs: Vec<String> = images(root, file)
+            .iter()
+            .map(|r| r["reference"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(refs, ["alpine:3.20", "busybox:1.36"], "{file}");
+    }
+}
