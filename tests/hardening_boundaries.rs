@@ -281,7 +281,10 @@ fn two_generate_runs_at_once_both_succeed_with_whole_locks() {
             let name = format!("s{sub}/d{i}.Dockerfile");
             std::fs::write(
                 d.join(&name),
-                format!("FROM {} AS a\nFROM scratch\n", registry.image("app", "1")),
+                format!(
+                    "FROM {} AS a\nFROM scratch\nCOPY --from=a / /\n",
+                    registry.image("app", "1")
+                ),
             )
             .unwrap();
             dockerfiles.push(name);

@@ -456,14 +456,14 @@ fn stress_inputs_through_the_cli() {
             "RUN echo 0123456789012345678901234567890123456789012345678901234567890123456789\n",
         );
     }
-    big.push_str("FROM node:18\n");
+    big.push_str("FROM node:18\nCOPY --from=0 / /\n");
     write("big.Dockerfile", big.as_bytes());
 
     let mut cont = String::from("FROM alpine:3.20\nRUN echo \\\n");
     for _ in 0..100_000 {
         cont.push_str("  word \\\n");
     }
-    cont.push_str("  end\nFROM \\\n  node:18\n");
+    cont.push_str("  end\nFROM \\\n  node:18\nCOPY --from=0 / /\n");
     write("cont.Dockerfile", cont.as_bytes());
 
     let stages: String = (0..10_000)

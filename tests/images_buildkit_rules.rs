@@ -246,10 +246,11 @@ fn onbuild_triggers_are_parsed_only_where_a_child_runs_them() {
 #[test]
 fn errors_in_stages_the_target_does_not_reach_do_not_fail() {
     let src = "FROM alpine AS unused\nARG X=${U:?boom}\nFROM busybox";
-    assert_eq!(ok(src, &[]), ["from alpine", "from busybox"]);
+    // Nor is the unused stage's image pulled: BuildKit builds only the last stage's needs.
+    assert_eq!(ok(src, &[]), ["from busybox"]);
     assert_eq!(fails(src, &["--target", "unused"], "boom"), 2);
     let mount = "FROM alpine AS unused\nRUN --mount=type=bind,target true\nFROM busybox";
-    assert_eq!(ok(mount, &[]), ["from alpine", "from busybox"]);
+    assert_eq!(ok(mount, &[]), ["from busybox"]);
     // Nodes: stages 0 and 1, then the image states 2 (x:1) and 3 (y:1).
     let index = "FROM alpine AS one\nCOPY --from=x:1 /a /b\nCOPY --from=y:1 /a /b\nFROM busybox AS two\nCOPY --from=3 /a /b";
     assert_eq!(
@@ -271,4 +272,43 @@ fn errors_name_the_line_buildkit_names() {
     assert_eq!(fails(trigger, &[], "unknown flag: --bogus"), 3);
     let trigger_var = "FROM alpine AS p\nONBUILD COPY --from=$X /a /b\n\nFROM p";
     assert_eq!(fails(trigger_var, &[], "--from"), 4);
+}
+
+/// `HEALTHCHECK` with no arguments (or only flags) is an error in `instructions.Parse`.
+#[test]
+fn healthcheck_without_arguments_is_an_error() {
+    let src = "FROM busybox\nHEALTHCHECK\nRUN true";
+    assert_eq!(
+        fails(src, &[], "HEALTHCHECK requires at least one argument"),
+        2
+    );
+    let flags_only = "FROM busybox\nHEALTHCHECK --interval=5s";
+    assert_eq!(fails(flags_only, &[], "HEALTHCHECK requires"), 2);
+    assert_eq!(ok("FROM busybox\nHEALTHCHECK NONE", &[]), ["from busybox"]);
+}
+
+/// A blank base name fails while BuildKit reads the stages; an unparsable one (an unset
+/// ARG in it) only when it resolves the images, later: the blank one's line is named.
+#[test]
+fn a_blank_base_name_wins_over_an_earlier_unset_arg() {
+    let src = "ARG REG\nARG BASE=\nFROM ${REG}/img:1 AS a\nFROM ${BASE}\nCOPY --from=a /x /y";
+    assert_eq!(fails(src, &[], "empty"), 4);
+    // Alone, the unset ARG is still named on its own line.
+    assert_eq!(fails("ARG REG\nFROM ${REG}/img:1", &[], "`REG`"), 2);
+}
+
+/// BuildKit's parser reports a file without instructions at the last line it read.
+#[test]
+fn a_file_of_comments_only_is_reported_at_its_last_line() {
+    let src = "# syntax is not here\n# just notes\n\n# the end\n";
+    assert_eq!(fails(src, &[], "no instructions"), 4);
+}
+
+/// With no `--target`, BuildKit builds the last stage and pulls only what it needs.
+#[test]
+fn a_build_without_target_locks_only_the_last_stages_needs() {
+    let src = "FROM alpine:3.20 AS unused\nRUN true\nFROM golang:1.22 AS build\nFROM busybox:1.36\nCOPY --from=build /a /b";
+    assert_eq!(ok(src, &[]), ["from golang:1.22", "from busybox:1.36"]);
+    let mount = "FROM node:20 AS tools\nFROM debian:12 AS other\nFROM tools\nRUN --mount=from=rust:1,target=/r true";
+    assert_eq!(ok(mount, &[]), ["from node:20", "mount-from rust:1"]);
 }

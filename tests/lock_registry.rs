@@ -121,14 +121,16 @@ fn rewrite_then_update_moves_only_the_pinned_lines_named() {
     write(
         root,
         "Dockerfile",
-        &format!("FROM {host}/lib/base:2 AS build\r\nFROM {host}/lib/app:1\r\n"),
+        &format!(
+            "FROM {host}/lib/base:2 AS build\r\nFROM {host}/lib/app:1\r\nCOPY --from=build / /\r\n"
+        ),
     );
     bin(root).arg("generate").assert().success();
     bin(root).arg("rewrite").assert().success();
     assert_eq!(
         text(root.join("Dockerfile")),
         format!(
-            "FROM {host}/lib/base:2@{} AS build\r\nFROM {host}/lib/app:1@{}\r\n",
+            "FROM {host}/lib/base:2@{} AS build\r\nFROM {host}/lib/app:1@{}\r\nCOPY --from=build / /\r\n",
             base.digest, app.digest
         )
     );
@@ -145,7 +147,7 @@ fn rewrite_then_update_moves_only_the_pinned_lines_named() {
     assert_eq!(
         text(root.join("Dockerfile")),
         format!(
-            "FROM {host}/lib/base:2@{} AS build\r\nFROM {host}/lib/app:1@{}\r\n",
+            "FROM {host}/lib/base:2@{} AS build\r\nFROM {host}/lib/app:1@{}\r\nCOPY --from=build / /\r\n",
             base.digest, app2.digest
         )
     );

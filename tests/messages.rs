@@ -37,7 +37,7 @@ fn pinned_project(dir: &Path) {
         dir,
         "Dockerfile",
         &format!(
-            "ARG BASE=alpine:3.20@{}\nFROM debian:12@{}\nFROM $BASE\n",
+            "ARG BASE=alpine:3.20@{}\nFROM debian:12@{} AS deb\nFROM $BASE\nCOPY --from=deb / /\n",
             digest(1),
             digest(2)
         ),
@@ -170,7 +170,11 @@ fn findings_are_in_file_and_line_order_with_the_command_that_fixes_them() {
     write(
         d,
         "a/Dockerfile",
-        &format!("FROM busybox:1@{}\nFROM redis:7@{}\n", digest(4), digest(5)),
+        &format!(
+            "FROM busybox:1@{}\nCOPY --from=redis:7@{} / /\n",
+            digest(4),
+            digest(5)
+        ),
     );
     write(d, "Dockerfile", &format!("FROM debian:12@{}\n", digest(2)));
     let out = bin(d)
@@ -442,11 +446,15 @@ fn update_says_what_it_changed() {
     let moved = reg.push_image("lib/app", "1", ImageKind::Schema2);
     assert_ne!(moved.digest, first.digest);
     let df = text(d.join("Dockerfile"));
-    write(d, "Dockerfile", &format!("{df}FROM {host}/lib/tool:1\n"));
+    write(
+        d,
+        "Dockerfile",
+        &format!("{df}COPY --from={host}/lib/tool:1 / /\n"),
+    );
     bin(d).args(["update", "--check"]).assert().code(1);
     assert_eq!(
         text(d.join("Dockerfile")),
-        format!("{df}FROM {host}/lib/tool:1\n")
+        format!("{df}COPY --from={host}/lib/tool:1 / /\n")
     );
     let out = bin(d).arg("update").assert().success().get_output().clone();
     assert_eq!(

@@ -102,7 +102,8 @@ fn fixture(reg: &Registry) -> tempfile::TempDir {
     write(
         root,
         "bake/api.Dockerfile",
-        &format!("ARG TAG=0\nFROM {h}/lib/api:${{TAG}} AS api\nFROM {h}/lib/worker:1 AS worker\n"),
+        // The `api` target names no stage, so it builds the last one.
+        &format!("ARG TAG=0\nFROM {h}/lib/worker:1 AS worker\nFROM {h}/lib/api:${{TAG}} AS api\n"),
     );
     git(root, &["add", "."]);
     git(root, &["add", "-f", "generated/Dockerfile"]);
@@ -225,7 +226,7 @@ fn one_lock_per_file_every_image_once_and_each_change_found() {
             "default = \"1\"".into(),
             "default = \"2\"".into(),
         ),
-        &format!("bake/api.Dockerfile:2: missing-lock-entry: `{h}/lib/api:2`"),
+        &format!("bake/api.Dockerfile:3: missing-lock-entry: `{h}/lib/api:2`"),
         &edit(
             "docker-bake.hcl",
             "default = \"2\"".into(),

@@ -79,7 +79,7 @@ fn check_prints_a_unified_diff_and_writes_nothing() {
         .assert()
         .code(1)
         .stdout(predicate::str::starts_with(
-            "--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1,5 +1,5 @@\n-FROM --platform=linux/arm64 ghcr.io/acme/base:2.1@sha256:0000",
+            "--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1,6 +1,6 @@\n-FROM --platform=linux/arm64 ghcr.io/acme/base:2.1@sha256:0000",
         ))
         .stdout(predicate::str::contains("\n+COPY --from=busybox:1.36@sha256:"));
     assert_eq!(snapshot(dir.path()), before);

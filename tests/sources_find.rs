@@ -55,7 +55,7 @@ fn remote_sources_with_their_expansion_and_spans() {
 #[test]
 fn build_args_and_targets_choose_what_is_fetched() {
     let src = "FROM scratch AS a\nARG REF=v1\nADD https://h/r.git#${REF} /r\n\
-               FROM scratch AS b\nADD --checksum=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef https://h/b.bin /b\n";
+               FROM scratch AS b\nADD --checksum=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef https://h/b.bin /b\nCOPY --from=a / /\n";
     let mut options = BuildOptions::default();
     options.build_args.insert("REF".into(), "v2".into());
     let all = found(src, &options);

@@ -1,6 +1,7 @@
 //! `dockerfile-lock images`: list every external image the Dockerfiles use, as a table or
 //! JSON.
 
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
@@ -23,6 +24,24 @@ struct Row {
     normalized: String,
     stage: Option<String>,
     platform: Option<String>,
+    /// The compose service (`{"service": …}`) or bake target (`{"target": …}`) the use
+    /// belongs to; absent for a Dockerfile read on its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<BTreeMap<&'static str, String>>,
+    /// What the owner's build gives BuildKit, with `buildx bake --print`'s keys, on the
+    /// owner's first use only (a build's settings, repeated on each of its uses, would make
+    /// the output grow as their product); null for a service that builds nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    build: Option<Option<BuildJson>>,
+}
+
+/// A build's settings as `buildx bake --print` names them.
+#[derive(Debug, Serialize)]
+struct BuildJson {
+    args: BTreeMap<String, String>,
+    target: Option<String>,
+    platforms: Vec<String>,
+    contexts: BTreeMap<String, String>,
 }
 
 pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
@@ -48,8 +67,16 @@ pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
             match project::read_target(&path, &options, &env) {
                 Ok(read) => {
                     warnings.extend(read.warnings);
+                    let mut described = HashSet::new();
                     for (u, origin) in read.analysis.images.iter().zip(&read.origins) {
-                        rows.push(row(&origin.path, u));
+                        let mut r = row(&origin.path, u);
+                        if let (Some(word), Some(owner)) = (read.owner_word, &origin.owner) {
+                            if described.insert(owner) {
+                                r.build = Some(origin.build.as_deref().map(build_json));
+                            }
+                            r.owner = Some(BTreeMap::from([(word, owner.clone())]));
+                        }
+                        rows.push(r);
                     }
                 }
                 Err(d) => failures.push(d),
@@ -86,6 +113,17 @@ fn row(file: &Path, u: &dockerfile::ImageUse) -> Row {
         normalized: u.image.normalized(),
         stage: u.stage.clone(),
         platform: u.platform.clone(),
+        owner: None,
+        build: None,
+    }
+}
+
+fn build_json(b: &project::BuildSettings) -> BuildJson {
+    BuildJson {
+        args: b.args.clone(),
+        target: b.target.clone(),
+        platforms: b.platforms.clone(),
+        contexts: b.contexts.clone(),
     }
 }
 
@@ -132,6 +170,8 @@ mod tests {
             normalized: "docker.io/library/alpine:latest".into(),
             stage: None,
             platform: Some("$BUILDPLATFORM".into()),
+            owner: None,
+            build: None,
         }];
         assert_eq!(
             table(&rows),

@@ -13,9 +13,10 @@ use super::{Analysis, BuildOptions, Error, ImageUse, UseKind, Warning};
 use crate::platform::Platform;
 
 pub(crate) fn analyze(p: Program<'_>, options: &BuildOptions) -> Result<Analysis, Error> {
+    // Without `--target`, BuildKit builds the last stage: only what it needs is pulled.
     let needed = match &options.target {
-        None => None,
-        Some(t) => Some(target_index(&p, t)?),
+        None => p.stages.len() - 1,
+        Some(t) => target_index(&p, t)?,
     };
     let platforms = if options.platforms.is_empty() {
         vec![Platform::default_target()]
@@ -33,29 +34,22 @@ pub(crate) fn analyze(p: Program<'_>, options: &BuildOptions) -> Result<Analysis
     let mut seen_sources = HashSet::new();
     for platform in &platforms {
         let pass = Ctx::new(&p, options, platform).run()?;
-        let keep = needed.map(|t| reachable(&pass.deps, t));
+        let keep = reachable(&pass.deps, needed);
         for (stage, s) in pass.sources {
-            let wanted = keep.as_ref().is_none_or(|k| k[stage]);
-            if wanted && seen_sources.insert((s.line, s.span.clone(), s.value.clone())) {
+            if keep[stage] && seen_sources.insert((s.line, s.span.clone(), s.value.clone())) {
                 sources.push(s);
             }
         }
-        if platforms.len() == 1 && keep.is_none() {
-            // Nothing to filter or merge: this pass's uses are the result, as they are.
-            images = pass.uses;
-        } else {
-            merge(
-                &mut images,
-                &mut seen,
-                pass.uses,
-                pass.use_stages,
-                keep.as_deref(),
-                platforms.len(),
-            );
-        }
+        merge(
+            &mut images,
+            &mut seen,
+            pass.uses,
+            pass.use_stages,
+            &keep,
+            platforms.len(),
+        );
         for (stage, w) in pass.warnings {
-            let wanted = keep.as_ref().is_none_or(|k| k[stage]);
-            if !wanted {
+            if !keep[stage] {
                 continue;
             }
             match first_warning.entry(w.line) {
@@ -95,15 +89,13 @@ fn merge(
     seen: &mut HashSet<(UseKind, usize, String, Option<String>)>,
     uses: Vec<ImageUse>,
     stages: Vec<Option<usize>>,
-    keep: Option<&[bool]>,
+    keep: &[bool],
     platforms: usize,
 ) {
     images.reserve(uses.len());
     for (stage, u) in stages.into_iter().zip(uses) {
-        let wanted = match (keep, stage) {
-            (Some(k), Some(s)) => k[s],
-            _ => true,
-        };
+        // A use of no stage (the `# syntax=` frontend) every build needs.
+        let wanted = stage.is_none_or(|s| keep[s]);
         // One platform cannot list a use twice; only merging several needs the set.
         if wanted
             && (platforms == 1

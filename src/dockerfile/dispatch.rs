@@ -247,8 +247,10 @@ impl<'a> Ctx<'a> {
                 .map_err(|m| expansion_error(st.line, m, &st.base.text))?;
             let raw = as_written(&st.base.text, esc);
             let reference = exp.value;
-            if reference.is_empty() || !exp.unset.is_empty() && ImageRef::parse(&reference).is_err()
-            {
+            // A blank name fails here, as BuildKit reads the stages; a name an unset ARG
+            // leaves unparsable fails only where the images are resolved, after every
+            // stage has been read, so a later blank name is the error BuildKit reports.
+            if reference.is_empty() {
                 return Err(self.unset_error(st.line, &raw, &exp.unset));
             }
             if let Some(pl) = &st.platform {
@@ -283,6 +285,10 @@ impl<'a> Ctx<'a> {
                             platform,
                         );
                         self.pass.add_use(Some(i), i, u);
+                    }
+                    Err(_) if !exp.unset.is_empty() => {
+                        let e = self.unset_error(st.line, &raw, &exp.unset);
+                        self.bad_reference.get_or_insert(e);
                     }
                     Err(e) => {
                         let help = template_help(&raw).or_else(|| {

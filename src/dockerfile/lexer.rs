@@ -110,6 +110,8 @@ pub(crate) struct RawInstruction<'a> {
 pub(crate) struct Lexed {
     pub directives: Vec<Directive>,
     pub escape: u8,
+    /// How many lines the file has (a last line without a newline counts).
+    pub lines: usize,
 }
 
 /// A physical line: its number, where it starts, and where its content ends (before
@@ -310,6 +312,7 @@ pub(crate) fn lex<'a>(
     Ok(Lexed {
         escape: directives.escape,
         directives: directives.found,
+        lines: lines.no,
     })
 }
 

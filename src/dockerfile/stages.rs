@@ -329,7 +329,8 @@ pub(crate) fn trigger_command<'a>(
     let Some(k) = known(ins) else {
         return Err(unknown_instruction(ins));
     };
-    flags::check(k, ins.flags.iter().map(|f| f.text.as_ref()), &ins.args.text)
+    arguments(k, &ins.args.text)
+        .and_then(|()| flags::check(k, ins.flags.iter().map(|f| f.text.as_ref()), &ins.args.text))
         .map_err(|e| err(ins.start_line, e))?;
     command(ins, escape, true)
 }
@@ -492,6 +493,15 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// The argument checks of `instructions.Parse` for instructions the analysis otherwise
+/// skips: `HEALTHCHECK` needs `NONE` or a command (`parseHealthcheck`).
+fn arguments(keyword: &str, args: &str) -> Result<(), String> {
+    if keyword == "healthcheck" && args.trim().is_empty() {
+        return Err("HEALTHCHECK requires at least one argument".into());
+    }
+    Ok(())
+}
+
 fn before_first_from(keyword: &str, line: usize) -> Error {
     Error {
         line,
@@ -553,6 +563,13 @@ pub(crate) fn program(source: &[u8]) -> Result<Program<'_>, Error> {
         }
         b.count += 1;
         b.last_line = raw.start_line;
+        // `parseHealthcheck` counts its arguments before it parses its flags.
+        if let Some(k) = known {
+            if let Err(e) = arguments(k, &w::lossy(&text[split.args.clone()])) {
+                failed = Some(err(raw.start_line, e));
+                return;
+            }
+        }
         if let (Some(k), false) = (known, split.flags.is_empty()) {
             let flag_texts: Vec<Cow<'_, str>> = split.flags.iter().map(|f| f.text(text)).collect();
             let args = w::lossy(&text[split.args.clone()]);
@@ -594,7 +611,11 @@ pub(crate) fn program(source: &[u8]) -> Result<Program<'_>, Error> {
         return Err(e);
     }
     if b.count == 0 {
-        return Err(err(1, "the Dockerfile has no instructions"));
+        // BuildKit's parser names the last line it read.
+        return Err(err(
+            lexed.lines.max(1),
+            "the Dockerfile has no instructions",
+        ));
     }
     if b.stages.is_empty() {
         return Err(Error {

@@ -23,6 +23,10 @@ fn errors_as_buildkit_gives_them() {
         ("FROM a\n{{ if x }}", 2, "unknown instruction: {{", Some("this looks like a template (`{{ … }}`), not a Dockerfile: render it first")),
         ("FROM a\rRUN b", 1, "FROM requires either one or three arguments", Some("this file seems to use CR (classic Mac) line endings, which BuildKit reads as one line: convert them to LF")),
         ("# comment only\n", 1, "the Dockerfile has no instructions", None),
+        ("# one\n\n# three", 3, "the Dockerfile has no instructions", None),
+        ("FROM a\nHEALTHCHECK", 2, "HEALTHCHECK requires at least one argument", None),
+        ("FROM a\nHEALTHCHECK --retries=3 ", 2, "HEALTHCHECK requires at least one argument", None),
+        ("FROM a\nHEALTHCHECK --bogus=1", 2, "HEALTHCHECK requires at least one argument", None),
     ];
     for (src, line, message, help) in cases {
         let e = check(src)

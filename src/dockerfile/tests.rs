@@ -44,14 +44,17 @@ fn stage_or_image() {
         ("FROM a AS b\nFROM b", &["from a [b]"]),
         ("FROM a AS Build\nFROM build", &["from a [build]"]),
         ("FROM scratch", &[]),
-        ("FROM b\nFROM a AS b", &["from b", "from a [b]"]),
+        (
+            "FROM b AS first\nFROM a AS b\nCOPY --from=first / /",
+            &["from b [first]", "from a [b]"],
+        ),
         (
             "FROM a AS x\nFROM b\nCOPY --from=X /a /b\nCOPY --from=0 /a /b",
             &["from a [x]", "from b"],
         ),
         (
-            "FROM a\nCOPY --from=later /a /b\nFROM c AS later",
-            &["from a", "from c [later]"],
+            "FROM a AS first\nCOPY --from=later /a /b\nFROM c AS later\nFROM first",
+            &["from a [first]", "from c [later]"],
         ),
         (
             "FROM a\nCOPY --from=nginx:1 /a /b",
@@ -139,7 +142,8 @@ fn mount_from_with_a_variable_is_an_error() {
 
 #[test]
 fn several_platforms_list_each_image_once() {
-    let src = "FROM a:$TARGETARCH$TARGETVARIANT\nFROM b AS x\nCOPY --from=c:1 / /";
+    let src =
+        "FROM a:$TARGETARCH$TARGETVARIANT\nFROM b AS x\nCOPY --from=c:1 / /\nCOPY --from=0 / /";
     let got = uses(
         src,
         &[],
@@ -218,8 +222,8 @@ fn copy_from_typo_warns_with_stage_names() {
     );
     assert_eq!(
         a.images.len(),
-        4,
-        "both COPY --from images are still listed"
+        3,
+        "both COPY --from images are still listed (and not the unused stage's)"
     );
     assert_eq!(a.stages, [Some("setup".to_string()), None]);
 }
@@ -241,7 +245,7 @@ fn stage_lists_stay_short() {
 
 #[test]
 fn spans_and_raw_text() {
-    let src = "# syntax=docker/dockerfile:1\nARG V=3\nFROM alpine:$V AS a\nFROM \"busybox:1\" AS b\nFROM golang:1.22 AS c\nCOPY --from=nginx:1 / /\nRUN --mount=type=bind,from=redis:7,target=/r true\n";
+    let src = "# syntax=docker/dockerfile:1\nARG V=3\nFROM alpine:$V AS a\nFROM \"busybox:1\" AS b\nFROM golang:1.22 AS c\nCOPY --from=a / /\nCOPY --from=b / /\nCOPY --from=nginx:1 / /\nRUN --mount=type=bind,from=redis:7,target=/r true\n";
     let a = run(src, &[], &[], None).unwrap();
     let got: Vec<_> = a
         .images
@@ -289,7 +293,7 @@ fn errors_name_the_line_and_the_fix() {
 
 #[test]
 fn onbuild_triggers_run_in_stages_built_from_them() {
-    let src = "FROM a AS base\nONBUILD COPY --from=tools:1 / /\nONBUILD RUN --mount=from=base,target=/b true\nFROM base AS x\nFROM base AS y\nFROM a AS z";
+    let src = "FROM a AS base\nONBUILD COPY --from=tools:1 / /\nONBUILD RUN --mount=from=base,target=/b true\nFROM base AS x\nFROM base AS y\nFROM a AS z\nCOPY --from=x / /\nCOPY --from=y / /";
     assert_eq!(
         uses(src, &[], &[], None),
         [

@@ -3,12 +3,14 @@
 //! contexts, as one [`Analysis`] with the origin of every use (file, service or target,
 //! Dockerfile). Commands lock it as they lock a Dockerfile.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::discover::{kind_of, FileKind};
 use super::options::build_options;
 use super::read::{self, read_dockerfile};
-use crate::builds::{self, DockerfileSource, Env, ImageKind, Project};
+use crate::builds::{self, Build, DockerfileSource, Env, ImageKind, Project};
 use crate::cli::BuildArgs;
 use crate::diagnostic::Diagnostic;
 use crate::dockerfile::{self, AddSource, Analysis, ImageUse, UseKind, Warning};
@@ -24,6 +26,36 @@ pub struct Origin {
     pub owner: Option<String>,
     /// The Dockerfile, for uses inside one.
     pub dockerfile: Option<PathBuf>,
+    /// What the owner's build gives BuildKit; none for a Dockerfile locked on its own or a
+    /// service that builds nothing. Shared by every use of one build.
+    pub build: Option<Arc<BuildSettings>>,
+}
+
+/// The settings a build's Dockerfile is read under, as `buildx bake --print` shows them:
+/// args, target, platforms and named contexts, after interpolation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildSettings {
+    pub args: BTreeMap<String, String>,
+    pub target: Option<String>,
+    /// As written (`linux/arm64`).
+    pub platforms: Vec<String>,
+    /// Name → value (`docker-image://…`, a path, `target:…`).
+    pub contexts: BTreeMap<String, String>,
+}
+
+impl BuildSettings {
+    fn of(b: &Build) -> Self {
+        BuildSettings {
+            args: b.build_args.clone(),
+            target: b.target.clone(),
+            platforms: b.platforms.clone(),
+            contexts: b
+                .contexts
+                .iter()
+                .map(|c| (c.name.clone(), c.value.clone()))
+                .collect(),
+        }
+    }
 }
 
 /// A compose or bake file, read.
@@ -37,6 +69,8 @@ pub struct Read {
     pub warnings: Vec<Diagnostic>,
     /// The Dockerfiles its builds read.
     pub builds: Vec<PathBuf>,
+    /// What its owners are (`service` in compose, `target` in bake); none for a Dockerfile.
+    pub owner_word: Option<&'static str>,
 }
 
 pub fn error_diagnostic(e: &builds::Error) -> Diagnostic {
@@ -78,6 +112,7 @@ pub fn read_target(
             path: path.to_path_buf(),
             owner: None,
             dockerfile: None,
+            build: None,
         };
         analysis.images.len()
     ];
@@ -92,6 +127,7 @@ pub fn read_target(
         origins,
         warnings,
         builds: Vec::new(),
+        owner_word: None,
     })
 }
 
@@ -118,6 +154,12 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
         .iter()
         .map(|w| Diagnostic::new(w.message.clone()).at(&w.path, Some(w.line)))
         .collect();
+    // One copy of each build's settings, shared by the uses read under it.
+    let settings: Vec<Arc<BuildSettings>> = project
+        .builds
+        .iter()
+        .map(|b| Arc::new(BuildSettings::of(b)))
+        .collect();
     for fi in &project.images {
         images.push(ImageUse {
             kind: match fi.kind {
@@ -136,16 +178,22 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
             },
             platform: None,
         });
+        let build = project
+            .builds
+            .iter()
+            .position(|b| b.owner == fi.owner)
+            .map(|i| Arc::clone(&settings[i]));
         origins.push(Origin {
             path: fi.path.clone(),
             owner: Some(fi.owner.clone()),
             dockerfile: None,
+            build,
         });
     }
     let mut built = Vec::new();
     let mut sources = Vec::new();
     let mut stages = Vec::new();
-    for b in &project.builds {
+    for (b, settings) in project.builds.iter().zip(&settings) {
         let options = b.options().map_err(|e| error_diagnostic(&e))?;
         let (text, at, dockerfile) = match &b.dockerfile {
             DockerfileSource::Path(p) => {
@@ -176,8 +224,18 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
                 Some(_) => d,
             }
         })?;
+        // A use a named context serves is not pulled: a warning that it is (`COPY
+        // --from=tools` naming no stage) would be false.
+        let served: std::collections::HashSet<usize> = analysis
+            .images
+            .iter()
+            .filter(|u| b.is_named_context(u))
+            .map(|u| u.line)
+            .collect();
         for w in &analysis.warnings {
-            warnings.push(warning_at(&at, w));
+            if !served.contains(&w.line) {
+                warnings.push(warning_at(&at, w));
+            }
         }
         stages.extend(analysis.stages.iter().cloned());
         // Locked through this file; edits to the Dockerfile's bytes are not this file's.
@@ -207,6 +265,7 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
                 path: at.clone(),
                 owner: Some(b.owner.clone()),
                 dockerfile: dockerfile.clone(),
+                build: Some(Arc::clone(settings)),
             });
         }
     }
@@ -223,6 +282,7 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
         origins,
         warnings,
         builds: built,
+        owner_word: Some(owner_word(kind)),
     })
 }
 

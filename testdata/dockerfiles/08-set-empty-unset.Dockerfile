@@ -8,3 +8,9 @@ FROM alpine:${UNSET-3.16} AS d
 FROM alpine:3.15${SET:+-slim} AS e
 FROM alpine:3.14${EMPTY+-empty} AS f
 FROM alpine:3.13${UNSET+-unset} AS g
+COPY --from=a / /
+COPY --from=b / /
+COPY --from=c / /
+COPY --from=d / /
+COPY --from=e / /
+COPY --from=f / /

@@ -13,3 +13,4 @@ A
 FROM b
 B
 FROM python:3.12
+COPY --from=0 / /

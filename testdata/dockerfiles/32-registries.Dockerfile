@@ -6,3 +6,10 @@ FROM index.docker.io/library/redis AS e
 FROM alpine:3.20@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef AS f
 FROM busybox@sha512:abababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab AS g
 FROM bitnami/postgresql AS h
+COPY --from=a / /
+COPY --from=b / /
+COPY --from=c / /
+COPY --from=d / /
+COPY --from=e / /
+COPY --from=f / /
+COPY --from=g / /
