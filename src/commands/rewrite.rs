@@ -21,8 +21,8 @@ struct Change {
     old: Vec<u8>,
     new: Vec<u8>,
     edits: usize,
-    /// References left as written, and why: shown when the file changes (or with -v),
-    /// not again on every run that has nothing to do.
+    /// References left as written, and why: shown on every run, so that a file with
+    /// nothing to change is never taken for a file with everything pinned.
     notes: Vec<Diagnostic>,
 }
 
@@ -41,10 +41,7 @@ pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
         return Err(Failure(errors));
     }
     let verb = if args.unpin { "unpin" } else { "pin" };
-    for c in changes
-        .iter()
-        .filter(|c| c.old != c.new || console.verbosity >= 1)
-    {
+    for c in &changes {
         for note in &c.notes {
             if console.verbosity >= 0 {
                 let _ = console
@@ -54,10 +51,16 @@ pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
         }
     }
     for c in changes.iter().filter(|c| c.old == c.new && !args.check) {
-        console.info(&format!(
-            "{}: nothing to change, already {verb}ned",
-            c.path.display()
-        ));
+        // "Already pinned" only when every reference is: the rest are named above.
+        let message = match c.notes.len() {
+            0 => format!("{}: nothing to change, already {verb}ned", c.path.display()),
+            n => format!(
+                "{}: nothing to change; {n} reference{} left as written, as noted above",
+                c.path.display(),
+                if n == 1 { "" } else { "s" }
+            ),
+        };
+        console.info(&message);
     }
     changes.retain(|c| c.old != c.new);
     if args.check {

@@ -10,7 +10,7 @@ use crate::dockerfile::{AddOrigin, Error};
 use crate::lockfile::{Lock, SourceEntry, SourcePin};
 use crate::reference::Digest;
 use crate::sources::git::{self, Ask};
-use crate::sources::pins::{shown, with_fragment_commit};
+use crate::sources::pins::{shown, with_fragment_commit, with_query_ref_commit};
 use crate::sources::redact::{safe_url, scrub};
 use crate::sources::{http, Kind, RemoteSource};
 
@@ -23,6 +23,8 @@ pub struct WantSource {
     pub used_by: BTreeSet<Option<String>>,
     /// Pins the Dockerfile writes, with their lines.
     pub pins: Vec<(String, usize)>,
+    /// The uses a build fetches without any pin written: no `--checksum`, no commit.
+    pub unpinned: Vec<RemoteSource>,
     /// Resolved again by `update`, which moves the Dockerfile's pins rather than
     /// holding the new answer to them.
     pub refreshed: bool,
@@ -34,13 +36,17 @@ impl WantSource {
     }
 }
 
-/// The lock key of a use: its URL, or, for a line `rewrite` pinned as `#<commit>`, the
-/// URL of the entry it was pinned from.
+/// The lock key of a use: its URL, or, for a line `rewrite` pinned as `#<commit>` or
+/// `?ref=<commit>`, the URL of the entry it was pinned from.
 pub fn key_of(s: &RemoteSource, lock: Option<&Lock>) -> String {
     if let (Some(commit), Some(lock)) = (s.commit_ref(), lock) {
         for (url, e) in &lock.sources {
             if let SourcePin::Git { commit: c, .. } = &e.pin {
-                if c == commit && with_fragment_commit(url, c).as_deref() == Some(&s.url) {
+                let pinned_from = |form: Option<String>| form.as_deref() == Some(&s.url);
+                if c == commit
+                    && (pinned_from(with_fragment_commit(url, c))
+                        || pinned_from(with_query_ref_commit(url, c)))
+                {
                     return url.clone();
                 }
             }
@@ -57,11 +63,14 @@ pub fn wanted(found: &[RemoteSource], lock: Option<&Lock>) -> BTreeMap<String, W
             source: s.clone(),
             used_by: BTreeSet::new(),
             pins: Vec::new(),
+            unpinned: Vec::new(),
             refreshed: false,
         });
         want.used_by.insert(s.add.stage.clone());
         if let Some(p) = &s.pinned {
             want.pins.push((p.clone(), s.add.line));
+        } else if s.commit_ref().is_none() {
+            want.unpinned.push(s.clone());
         }
     }
     out
