@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use super::plan::{key_of, pin_agrees};
+use super::plan::{keys, pin_agrees};
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::dockerfile::{Analysis, UseKind};
 use crate::lockfile::{Lock, SourceEntry, SourcePin};
@@ -201,8 +201,7 @@ fn pin_edit(
 pub fn pin_all(source: &[u8], found: &[RemoteSource], lock: &Lock, frontend: &Frontend) -> Pinning {
     let mut out = Pinning::default();
     let mut ranges = BTreeSet::new();
-    for s in found {
-        let key = key_of(s, Some(lock));
+    for (s, key) in found.iter().zip(keys(found, Some(lock))) {
         let Some(entry) = lock.sources.get(&key) else {
             out.missing.push((s.add.line, shown(&key)));
             continue;
@@ -227,7 +226,7 @@ pub fn pin_all(source: &[u8], found: &[RemoteSource], lock: &Lock, frontend: &Fr
 pub fn unpin_all(source: &[u8], found: &[RemoteSource], lock: &Lock) -> Vec<Edit> {
     let mut out = Vec::new();
     let mut ranges = BTreeSet::new();
-    for s in found {
+    for (s, key) in found.iter().zip(keys(found, Some(lock))) {
         let edit = match &s.kind {
             Kind::Http => s.add.checksum_span.clone().map(|span| {
                 let start = match span.start.checked_sub(1).map(|i| source[i]) {
@@ -240,7 +239,6 @@ pub fn unpin_all(source: &[u8], found: &[RemoteSource], lock: &Lock) -> Vec<Edit
                 }
             }),
             Kind::Git(_) => literal(source, s).and_then(|span| {
-                let key = key_of(s, Some(lock));
                 let plain = if lock.sources.contains_key(&key) {
                     key
                 } else {
@@ -308,8 +306,7 @@ pub fn repinned(source: &[u8], analysis: &Analysis, old: &Lock, new: &Lock) -> V
     };
     let frontend = Frontend::of(analysis);
     let mut edits = Vec::new();
-    for s in &found {
-        let key = key_of(s, Some(old));
+    for (s, key) in found.iter().zip(keys(&found, Some(old))) {
         let (Some(before), Some(after)) = (old.sources.get(&key), new.sources.get(&key)) else {
             continue;
         };
