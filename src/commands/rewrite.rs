@@ -24,6 +24,9 @@ struct Change {
     /// References left as written, and why: shown on every run, so that a file with
     /// nothing to change is never taken for a file with everything pinned.
     notes: Vec<Diagnostic>,
+    /// Whether the file writes any reference: a compose or bake file that only builds
+    /// Dockerfiles is not reported as "already pinned" for references it does not have.
+    references: bool,
 }
 
 pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
@@ -33,7 +36,7 @@ pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
     let mut errors = Vec::new();
     for target in &targets {
         match plan_file(target, args) {
-            Ok(c) => changes.push(c),
+            Ok(mut c) => changes.append(&mut c),
             Err(mut f) => errors.append(&mut f.0),
         }
     }
@@ -50,7 +53,10 @@ pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
             }
         }
     }
-    for c in changes.iter().filter(|c| c.old == c.new && !args.check) {
+    for c in changes
+        .iter()
+        .filter(|c| c.old == c.new && c.references && !args.check)
+    {
         // "Already pinned" only when every reference is: the rest are named above.
         let message = match c.notes.len() {
             0 => format!("{}: nothing to change, already {verb}ned", c.path.display()),
@@ -85,29 +91,50 @@ pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
     Ok(Status::Ok)
 }
 
-/// Read one Dockerfile and its lock and work out the edits.
-fn plan_file(target: &Target, args: &RewriteArgs) -> Result<Change, Failure> {
+/// Read one Dockerfile and its lock and work out the edits: for a compose or bake file,
+/// of the file itself and of each Dockerfile its builds read, all from its one lock.
+fn plan_file(target: &Target, args: &RewriteArgs) -> Result<Vec<Change>, Failure> {
     let lock = workspace::read_lock(target)?;
     let options = workspace::build_options(&args.build, Some(&lock))?;
     let env = workspace::env(&args.build)?;
     let read = project::read_target(&target.dockerfile, &options, &env)?;
-    // Only what is written in this file: a compose file's builds are pinned by the lock.
-    let analysis = if discover::is_project(&target.dockerfile) {
-        Analysis {
-            images: project::own_uses(&read, &target.dockerfile),
-            ..Analysis::default()
-        }
-    } else {
-        read.analysis
+    if !discover::is_project(&target.dockerfile) {
+        return Ok(vec![change(target, &lock, read.source, &read.analysis, args)?]);
+    }
+    // Only what is written in the file itself: its builds' Dockerfiles are planned below.
+    let own = Analysis {
+        images: project::own_uses(&read, &target.dockerfile),
+        ..Analysis::default()
     };
-    let source = read.source;
+    let mut changes = vec![change(target, &lock, read.source.clone(), &own, args)?];
+    // A build reads its Dockerfile, not the lock: each literal reference in it is pinned
+    // from the lock too, or named with why it is not.
+    for built in workspace::built::dockerfiles(&target.dockerfile, &env)? {
+        let file = Target {
+            dockerfile: built.path,
+            lock: target.lock.clone(),
+        };
+        changes.push(change(&file, &lock, built.source, &built.analysis, args)?);
+    }
+    Ok(changes)
+}
+
+/// One file's edits from `lock`.
+fn change(
+    target: &Target,
+    lock: &lockfile::Lock,
+    source: Vec<u8>,
+    analysis: &Analysis,
+    args: &RewriteArgs,
+) -> Result<Change, Failure> {
     let mut notes = Vec::new();
-    let edits = kinds::edits(target, &lock, &source, &analysis, args.unpin, &mut notes)?;
+    let edits = kinds::edits(target, lock, &source, analysis, args.unpin, &mut notes)?;
     Ok(Change {
         path: target.dockerfile.clone(),
         new: splice::apply(&source, &edits),
         edits: edits.len(),
         old: source,
         notes,
+        references: !analysis.images.is_empty() || !analysis.sources.is_empty(),
     })
 }
