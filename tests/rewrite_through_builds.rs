@@ -95,6 +95,13 @@ fn a_bake_built_dockerfile_is_pinned_and_drift_is_reported() {
     assert!(text.contains("tag-drift"), "{text}");
     // The pinned lines still name what was locked.
     assert_eq!(fs::read_to_string(d.join("Dockerfile")).unwrap(), pinned);
+    // `update` moves the lock and the Dockerfile's pins together.
+    let o = cmd(d).arg("update").output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let moved = fs::read_to_string(d.join("Dockerfile")).unwrap();
+    assert!(!moved.contains(&c) && !moved.contains(&base.digest), "{moved}");
+    let o = cmd(d).args(["verify", "--require-pinned"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
 }
 
 /// The same through a compose file, with `rewrite` naming the compose file.

@@ -77,6 +77,18 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
             }
             Err(mut stuck) => failures.append(&mut stuck),
         }
+        // A compose or bake file's builds read their Dockerfiles: their pins move too.
+        for built in workspace::built::dockerfiles(&job.target.dockerfile, &env)? {
+            match kinds::repinned_in(job, &built.path, &built.source, &built.analysis, &old, &lock)
+            {
+                Ok(edits) if !edits.is_empty() => {
+                    summary.lines += edits.len();
+                    writes.push((built.path, splice::apply(&built.source, &edits)));
+                }
+                Ok(_) => {}
+                Err(mut stuck) => failures.append(&mut stuck),
+            }
+        }
         writes.push((
             job.target.lock.clone(),
             lockfile::encode(&lock)?.into_bytes(),
