@@ -81,7 +81,10 @@ fn a_bake_built_dockerfile_is_pinned_and_drift_is_reported() {
             repo.url
         )
     );
-    let o = cmd(d).args(["verify", "--require-pinned"]).output().unwrap();
+    let o = cmd(d)
+        .args(["verify", "--require-pinned"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     // Both tags move upstream.
     reg.push_image("lib/base", "1", ImageKind::Schema2);
@@ -99,8 +102,14 @@ fn a_bake_built_dockerfile_is_pinned_and_drift_is_reported() {
     let o = cmd(d).arg("update").output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let moved = fs::read_to_string(d.join("Dockerfile")).unwrap();
-    assert!(!moved.contains(&c) && !moved.contains(&base.digest), "{moved}");
-    let o = cmd(d).args(["verify", "--require-pinned"]).output().unwrap();
+    assert!(
+        !moved.contains(&c) && !moved.contains(&base.digest),
+        "{moved}"
+    );
+    let o = cmd(d)
+        .args(["verify", "--require-pinned"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
 }
 
@@ -123,6 +132,17 @@ fn a_compose_built_dockerfile_is_pinned_from_the_compose_lock() {
     )
     .unwrap();
     cmd(d).arg("generate").assert().code(0);
+    // The build reads the Dockerfile: its line is flagged until `rewrite` pins it.
+    let o = cmd(d)
+        .args(["verify", "--require-pinned"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(
+        out(&o).contains("app/Dockerfile:1: unpinned"),
+        "{}",
+        out(&o)
+    );
     let o = cmd(d).arg("rewrite").output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     assert!(!out(&o).contains("already pinned"), "{}", out(&o));
@@ -130,12 +150,56 @@ fn a_compose_built_dockerfile_is_pinned_from_the_compose_lock() {
         fs::read_to_string(d.join("app/Dockerfile")).unwrap(),
         format!("FROM {}@{}\n", reg.image("lib/base", "1"), base.digest)
     );
-    let o = cmd(d).args(["verify", "--require-pinned"]).output().unwrap();
+    let o = cmd(d)
+        .args(["verify", "--require-pinned"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     // `--unpin` gives the Dockerfile back as written.
     cmd(d).args(["rewrite", "--unpin"]).assert().code(0);
     assert_eq!(
         fs::read_to_string(d.join("app/Dockerfile")).unwrap(),
         format!("FROM {}\n", reg.image("lib/base", "1"))
+    );
+}
+
+/// A Dockerfile that a compose file and a bake file both build is written once when their
+/// locks agree, and not at all when they pin it differently.
+#[test]
+fn a_dockerfile_locked_twice_is_written_once_or_refused() {
+    let reg = Registry::start(Auth::Anonymous);
+    let base = reg.push_image("lib/base", "1", ImageKind::Schema2);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("compose.yaml"), "services:\n  app:\n    build: .\n").unwrap();
+    fs::write(
+        d.join("docker-bake.hcl"),
+        "target \"default\" {\n  dockerfile = \"Dockerfile\"\n}\n",
+    )
+    .unwrap();
+    let written = format!("FROM {}\n", reg.image("lib/base", "1"));
+    fs::write(d.join("Dockerfile"), &written).unwrap();
+    cmd(d).arg("generate").assert().code(0);
+    // The bake lock now pins the tag elsewhere: the two locks disagree.
+    let bake_lock = d.join("docker-bake.hcl.lock");
+    let agreed = fs::read_to_string(&bake_lock).unwrap();
+    let other = format!("sha256:{}", "0".repeat(64));
+    fs::write(&bake_lock, agreed.replace(&base.digest, &other)).unwrap();
+    let o = cmd(d).arg("rewrite").output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert!(out(&o).contains("pin it differently"), "{}", out(&o));
+    assert_eq!(fs::read_to_string(d.join("Dockerfile")).unwrap(), written);
+    fs::write(&bake_lock, agreed).unwrap();
+    let o = cmd(d).arg("rewrite").output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(
+        out(&o).matches("in Dockerfile").count(),
+        1,
+        "one write: {}",
+        out(&o)
+    );
+    assert_eq!(
+        fs::read_to_string(d.join("Dockerfile")).unwrap(),
+        format!("FROM {}@{}\n", reg.image("lib/base", "1"), base.digest)
     );
 }

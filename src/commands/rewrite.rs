@@ -40,6 +40,23 @@ pub fn run(args: &RewriteArgs, console: &mut Console<'_>) -> Outcome {
             Err(mut f) => errors.append(&mut f.0),
         }
     }
+    // A Dockerfile locked twice (on its own and through a compose or bake file, or through
+    // two of them) is written once; locks that pin it differently are refused.
+    let mut merged: Vec<Change> = Vec::new();
+    for c in changes {
+        match merged.iter().find(|m| m.path == c.path) {
+            Some(m) if m.new == c.new => {}
+            Some(_) => errors.push(
+                Diagnostic::new(format!(
+                    "{} is locked more than once, and its locks pin it differently",
+                    c.path.display()
+                ))
+                .with_help("run `dockerfile-lock generate` on every file that builds it, then rewrite again"),
+            ),
+            None => merged.push(c),
+        }
+    }
+    let mut changes = merged;
     if !errors.is_empty() {
         return Err(Failure(errors));
     }
@@ -99,7 +116,13 @@ fn plan_file(target: &Target, args: &RewriteArgs) -> Result<Vec<Change>, Failure
     let env = workspace::env(&args.build)?;
     let read = project::read_target(&target.dockerfile, &options, &env)?;
     if !discover::is_project(&target.dockerfile) {
-        return Ok(vec![change(target, &lock, read.source, &read.analysis, args)?]);
+        return Ok(vec![change(
+            target,
+            &lock,
+            read.source,
+            &read.analysis,
+            args,
+        )?]);
     }
     // Only what is written in the file itself: its builds' Dockerfiles are planned below.
     let own = Analysis {

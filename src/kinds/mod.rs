@@ -299,7 +299,14 @@ pub fn moved(old: &Lock, new: &Lock) -> Vec<(String, String, String)> {
 /// [`repinned_in`]'s.
 pub fn repinned(job: &Job, old: &Lock, new: &Lock) -> Result<Vec<Edit>, Vec<Diagnostic>> {
     if !workspace::discover::is_project(&job.target.dockerfile) {
-        return repinned_in(job, &job.target.dockerfile, &job.source, &job.analysis, old, new);
+        return repinned_in(
+            job,
+            &job.target.dockerfile,
+            &job.source,
+            &job.analysis,
+            old,
+            new,
+        );
     }
     let own = Analysis {
         images: job
