@@ -79,6 +79,12 @@ fn query_form_ref_without_syntax_is_pinned_by_ref_commit() {
     let o = cmd(d).arg("rewrite").output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     assert_eq!(fs::read_to_string(d.join("Dockerfile")).unwrap(), text);
+    // `--unpin` gives back the ref as written.
+    cmd(d).args(["rewrite", "--unpin"]).assert().code(0);
+    assert_eq!(
+        fs::read_to_string(d.join("Dockerfile")).unwrap(),
+        format!("FROM scratch\nADD {url} /x\n")
+    );
 }
 
 /// A reference `rewrite` leaves unpinned is named, with why, at default verbosity; and

@@ -1,5 +1,8 @@
 //! `dockerfile-lock rewrite`: pin each literally written reference as `name:tag@digest`
 //! from the lock (or `--unpin` it), changing no byte outside the references themselves.
+//! A compose or bake file's lock pins the file and each Dockerfile its builds read: a
+//! build reads the Dockerfile, never the lock. A reference left as written is named, with
+//! why, on every run.
 //!
 //! Every file is planned before any is written: one missing lock entry anywhere and
 //! nothing changes.
@@ -129,7 +132,7 @@ fn plan_file(target: &Target, args: &RewriteArgs) -> Result<Vec<Change>, Failure
         images: project::own_uses(&read, &target.dockerfile),
         ..Analysis::default()
     };
-    let mut changes = vec![change(target, &lock, read.source.clone(), &own, args)?];
+    let mut changes = vec![change(target, &lock, read.source, &own, args)?];
     // A build reads its Dockerfile, not the lock: each literal reference in it is pinned
     // from the lock too, or named with why it is not.
     for built in workspace::built::dockerfiles(&target.dockerfile, &env)? {
