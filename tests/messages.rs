@@ -270,9 +270,17 @@ fn rewrite_a_second_time_says_nothing_changed() {
         first.ends_with("pinned 1 reference in Dockerfile\n"),
         "{first}"
     );
-    assert_eq!(
-        stderr_of(d, &["rewrite"], 0),
-        "Dockerfile: nothing to change, already pinned\n"
+    // Not "already pinned": `$BASE` is not, and is named again with why.
+    let second = stderr_of(d, &["rewrite"], 0);
+    assert!(
+        second.contains("note: `$BASE` is built from ARGs") && second.contains("--> Dockerfile:3"),
+        "{second}"
+    );
+    assert!(
+        second.ends_with(
+            "Dockerfile: nothing to change; 1 reference left as written, as noted above\n"
+        ),
+        "{second}"
     );
     bin(d).args(["rewrite", "--unpin"]).assert().success();
     assert_eq!(

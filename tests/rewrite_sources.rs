@@ -117,17 +117,29 @@ fn unpin_gives_back_the_original_bytes() {
     }
 }
 
+/// Locked is not pinned: a build reads the Dockerfile. After `rewrite`, `verify
+/// --require-pinned` flags exactly the lines `rewrite` named as left unpinned.
 #[test]
 fn verify_agrees_after_rewrite() {
     let dir = scratch(FIXTURE);
-    bin(dir.path()).arg("rewrite").args(FILES).assert().code(0);
-    // Every source is locked, pinned in place or not, so nothing is unpinned.
-    bin(dir.path())
+    let rewrite = bin(dir.path()).arg("rewrite").args(FILES).assert().code(0);
+    let notes = String::from_utf8_lossy(&rewrite.get_output().stderr).to_string();
+    let verify = bin(dir.path())
         .args(["verify", "--require-pinned"])
         .args(FILES)
         .assert()
-        .code(0)
-        .stdout("");
+        .code(1);
+    let found = String::from_utf8_lossy(&verify.get_output().stdout).to_string();
+    let flagged: Vec<&str> = found.lines().collect();
+    assert_eq!(flagged.len(), 3, "{found}");
+    for line in flagged {
+        assert!(line.contains(": unpinned: `ADD "), "{line}");
+        let at = line.split(": ").next().unwrap();
+        assert!(
+            notes.contains(&format!("--> {at}")),
+            "{at} not named:\n{notes}"
+        );
+    }
 }
 
 #[test]

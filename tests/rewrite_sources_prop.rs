@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use dockerfile_lock::dockerfile::{analyze, BuildOptions};
 use dockerfile_lock::kinds::sources::pins::{pin_all, unpin_all, Frontend};
-use dockerfile_lock::kinds::sources::plan::key_of;
+use dockerfile_lock::kinds::sources::plan::keys;
 use dockerfile_lock::lockfile::{Lock, SourceEntry, SourcePin};
 use dockerfile_lock::reference::Digest;
 use dockerfile_lock::sources::{find, Kind};
@@ -52,6 +52,7 @@ fn lock_for(source: &str) -> Lock {
             SourceEntry {
                 pin,
                 used_by: BTreeSet::new(),
+                lines: Vec::new(),
             },
         );
     }
@@ -99,17 +100,19 @@ proptest! {
         // written pin agrees with the lock.
         let analysis = analyze(once.as_bytes(), &BuildOptions::default()).unwrap();
         let found = find(&analysis).unwrap();
-        let keys: BTreeMap<String, usize> = found
+        let each = keys(&found, Some(&lock));
+        let by_key: BTreeMap<&String, usize> = each
             .iter()
-            .map(|s| (key_of(s, Some(&lock)), s.add.line))
+            .zip(&found)
+            .map(|(k, s)| (k, s.add.line))
             .collect();
-        prop_assert_eq!(keys.len(), lock.sources.len());
-        for k in keys.keys() {
-            prop_assert!(lock.sources.contains_key(k), "{} maps to no entry", k);
+        prop_assert_eq!(by_key.len(), lock.sources.len());
+        for k in by_key.keys() {
+            prop_assert!(lock.sources.contains_key(*k), "{} maps to no entry", k);
         }
-        for s in &found {
+        for (s, key) in found.iter().zip(&each) {
             if let Some(p) = &s.pinned {
-                let entry = &lock.sources[&key_of(s, Some(&lock))];
+                let entry = &lock.sources[key];
                 prop_assert!(entry.pin.shown().starts_with(p.as_str()));
             }
         }

@@ -77,11 +77,45 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
             }
             Err(mut stuck) => failures.append(&mut stuck),
         }
+        // A compose or bake file's builds read their Dockerfiles: their pins move too.
+        for built in workspace::built::dockerfiles(&job.target.dockerfile, &env)? {
+            match kinds::repinned_in(
+                job,
+                &built.path,
+                &built.source,
+                &built.analysis,
+                &old,
+                &lock,
+            ) {
+                Ok(edits) if !edits.is_empty() => {
+                    summary.lines += edits.len();
+                    writes.push((built.path, splice::apply(&built.source, &edits)));
+                }
+                Ok(_) => {}
+                Err(mut stuck) => failures.append(&mut stuck),
+            }
+        }
         writes.push((
             job.target.lock.clone(),
             lockfile::encode(&lock)?.into_bytes(),
         ));
     }
+    // A Dockerfile that several locks cover is written once, if they agree on it.
+    let mut unique: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
+    for (path, bytes) in writes {
+        match unique.iter().find(|(p, _)| *p == path) {
+            Some((_, b)) if *b == bytes => {}
+            Some(_) => failures.push(
+                Diagnostic::new(format!(
+                    "{} is locked more than once, and the updated locks pin it differently",
+                    path.display()
+                ))
+                .with_help("update every file that builds it together, or pin it by hand"),
+            ),
+            None => unique.push((path, bytes)),
+        }
+    }
+    let writes = unique;
     if !failures.is_empty() {
         return Err(Failure(failures));
     }

@@ -294,16 +294,52 @@ pub fn moved(old: &Lock, new: &Lock) -> Vec<(String, String, String)> {
 }
 
 /// `update`'s edits for one job: each pin written in the file moved from the `old` lock's
-/// to the `new` one's. The diagnostics of pins that cannot be moved in place.
+/// to the `new` one's. The diagnostics of pins that cannot be moved in place. For a
+/// compose or bake file, only what it writes itself: the Dockerfiles its builds read are
+/// [`repinned_in`]'s.
 pub fn repinned(job: &Job, old: &Lock, new: &Lock) -> Result<Vec<Edit>, Vec<Diagnostic>> {
+    if !workspace::discover::is_project(&job.target.dockerfile) {
+        return repinned_in(
+            job,
+            &job.target.dockerfile,
+            &job.source,
+            &job.analysis,
+            old,
+            new,
+        );
+    }
+    let own = Analysis {
+        images: job
+            .analysis
+            .images
+            .iter()
+            .zip(&job.origins)
+            .filter(|(_, o)| o.path == job.target.dockerfile)
+            .map(|(u, _)| u.clone())
+            .collect(),
+        ..Analysis::default()
+    };
+    repinned_in(job, &job.target.dockerfile, &job.source, &own, old, new)
+}
+
+/// [`repinned`] for one file the job locks: the job's own, or a Dockerfile its compose or
+/// bake file builds, with its bytes and the uses found in them.
+pub fn repinned_in(
+    job: &Job,
+    dockerfile: &std::path::Path,
+    source: &[u8],
+    analysis: &Analysis,
+    old: &Lock,
+    new: &Lock,
+) -> Result<Vec<Edit>, Vec<Diagnostic>> {
     let file = images::pins::File {
-        dockerfile: &job.target.dockerfile,
-        source: &job.source,
-        analysis: &job.analysis,
+        dockerfile,
+        source,
+        analysis,
         wanted: &job.images.wanted,
         build_args: &job.build_args,
     };
     let mut edits = images::repinned(&file, old, new)?;
-    edits.extend(sources::repinned(&job.source, &job.analysis, old, new));
+    edits.extend(sources::repinned(source, analysis, old, new));
     Ok(edits)
 }

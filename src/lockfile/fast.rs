@@ -176,6 +176,8 @@ fn source(lines: &mut Lines<'_>) -> Option<SourceIn> {
         checksum,
         git_ref,
         commit,
+        // Written only for refs that share a commit; such a lock takes the full reader.
+        lines: Vec::new(),
         used_by,
     })
 }

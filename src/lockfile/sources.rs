@@ -13,6 +13,10 @@ pub struct SourceEntry {
     pub pin: SourcePin,
     /// The stages whose `ADD` uses it (`None` for an unnamed stage).
     pub used_by: BTreeSet<Option<String>>,
+    /// The Dockerfile lines that fetch it, kept only when another git entry's ref is at
+    /// the same commit: once pinned as `#<commit>` those lines read alike, and the order
+    /// of these lines says which ref each one follows. Empty otherwise.
+    pub lines: Vec<usize>,
 }
 
 /// What a source was locked to.

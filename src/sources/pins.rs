@@ -1,6 +1,7 @@
 //! From a Dockerfile's `ADD` sources to the remote ones, and the text of their pins:
 //! `--checksum=sha256:…` for HTTP; for git the query form
-//! `?checksum=<commit>&fetch-by-commit=true` (Dockerfile syntax 1.24+) or `#<commit>`.
+//! `?checksum=<commit>&fetch-by-commit=true` (Dockerfile syntax 1.24+), else `#<commit>`,
+//! or `?ref=<commit>` where the ref is written in the query.
 
 use std::ops::Range;
 use std::path::Path;
@@ -222,6 +223,28 @@ pub fn with_fragment_commit(url: &str, commit: &str) -> Option<String> {
     Some(format!("{}#{commit}{subdir}", &base[..hash]))
 }
 
+/// The query form's own commit pin: the `ref`, `tag` or `branch` pair replaced by
+/// `ref=<commit>`, the other pairs and the fragment kept. Every frontend that reads the
+/// query form (syntax 1.18+) reads this too, so a Dockerfile that already writes its ref
+/// in the query can take it whatever its `# syntax=`. `None` when the ref is not there.
+pub fn with_query_ref_commit(url: &str, commit: &str) -> Option<String> {
+    let base = without_commit_pin(url);
+    let (query, hash) = query_parts(&base);
+    let q = query?;
+    let mut found = false;
+    let pairs: Vec<String> = base[q.clone()]
+        .split('&')
+        .map(|p| match p.split_once('=').map_or(p, |(k, _)| k) {
+            "ref" | "tag" | "branch" if !found => {
+                found = true;
+                format!("ref={commit}")
+            }
+            _ => p.to_string(),
+        })
+        .collect();
+    found.then(|| format!("{}{}{}", &base[..q.start], pairs.join("&"), &base[hash..]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +284,36 @@ mod tests {
             let parsed = gitref::parse_git_ref(&pinned).unwrap().unwrap();
             assert_eq!(parsed.checksum, C);
             assert!(parsed.fetch_by_commit);
+        }
+    }
+
+    #[test]
+    fn a_ref_in_the_query_is_replaced_by_the_commit() {
+        let cases = [
+            (
+                "git://h/r.git?tag=v1&subdir=d",
+                Some(format!("git://h/r.git?ref={C}&subdir=d")),
+            ),
+            (
+                "https://h/r.git?subdir=d&branch=main&keep-git-dir=true",
+                Some(format!(
+                    "https://h/r.git?subdir=d&ref={C}&keep-git-dir=true"
+                )),
+            ),
+            (
+                "git://h/r.git?ref=v1&checksum=0123&fetch-by-commit=true",
+                Some(format!("git://h/r.git?ref={C}")),
+            ),
+            ("git://h/r.git#v1", None),
+            ("git://h/r.git?subdir=d", None),
+        ];
+        for (url, want) in cases {
+            let got = with_query_ref_commit(url, C);
+            assert_eq!(got, want, "{url}");
+            if let Some(pinned) = got {
+                let parsed = gitref::parse_git_ref(&pinned).unwrap().unwrap();
+                assert_eq!(parsed.git_ref, C, "{url}");
+            }
         }
     }
 }

@@ -6,6 +6,7 @@
 //! way only: `targets` → `scan` → `project` → `read` → `discover` → `paths`, and
 //! `project` → `options` → `discover`, `paths`.
 
+pub mod built;
 pub mod discover;
 pub mod options;
 pub mod paths;

@@ -146,17 +146,22 @@ pub fn locked_tags(target: &Target, lock: &Lock, lock_text: &[u8]) -> Vec<Locked
         .collect()
 }
 
-/// `--require-pinned`: every use written literally without a digest.
+/// `--require-pinned`: every use a build fetches without a digest, written literally or
+/// built from ARGs (whose values, as read, carry none).
 pub fn unpinned(analysis: &Analysis, origins: &[Origin], found: &mut Vec<Finding>) {
     for (u, o) in analysis.images.iter().zip(origins) {
-        if !u.raw.contains('$') && u.image.digest().is_none() {
-            found.push(Finding::new(
-                Code::Unpinned,
-                &o.path,
-                Some(u.line),
-                format!("`{}` is not pinned by digest", u.raw),
-            ));
+        if u.image.digest().is_some() {
+            continue;
         }
+        let message = if u.raw.contains('$') {
+            format!(
+                "`{}` ({}) is not pinned by digest (it is built from ARGs)",
+                u.raw, u.reference
+            )
+        } else {
+            format!("`{}` is not pinned by digest", u.raw)
+        };
+        found.push(Finding::new(Code::Unpinned, &o.path, Some(u.line), message));
     }
 }
 

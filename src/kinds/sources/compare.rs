@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::plan::{self, pin_agrees, Plan, WantSource};
 use crate::diagnostic::Failure;
+use crate::dockerfile::AddOrigin;
 use crate::lockfile::{Lock, SourcePin};
 use crate::report::{Code, Finding};
 use crate::sources::git::Ask;
@@ -65,6 +66,25 @@ pub fn compare(
             }
             continue;
         };
+        if require_pinned {
+            // Locked is not pinned: a build reads the Dockerfile, not the lock, and follows
+            // whatever the ref or URL serves by then.
+            for u in &want.unpinned {
+                let (path, by) = place_use(target, &u.add.origin);
+                found.push(
+                    Finding::new(
+                        Code::Unpinned,
+                        path,
+                        Some(u.add.line),
+                        format!(
+                            "`ADD {}`{by} is fetched without a pin (locked, but the build does not read the lock)",
+                            shown(url)
+                        ),
+                    )
+                    .with_kind(KIND),
+                );
+            }
+        }
         for (pin, line) in &want.pins {
             if !pin_agrees(pin, &entry.pin) {
                 found.push(
@@ -106,7 +126,12 @@ pub fn compare(
 /// build, the built Dockerfile, not the file that builds it), and the words naming that
 /// build for the message.
 fn place<'a>(target: &'a Target, want: &'a WantSource) -> (&'a Path, String) {
-    match &want.source.add.origin {
+    place_use(target, &want.source.add.origin)
+}
+
+/// [`place`] for one use.
+fn place_use<'a>(target: &'a Target, origin: &'a Option<AddOrigin>) -> (&'a Path, String) {
+    match origin {
         Some(o) => (o.path.as_path(), format!(" (built by {})", o.build)),
         None => (target.dockerfile.as_path(), String::new()),
     }

@@ -5,17 +5,20 @@
 //! - HTTP: ` --checksum=sha256:…` inserted after `ADD` (syntax 1.6+); the only pin HTTP
 //!   has, and the build fails closed when the bytes differ.
 //! - git: `?checksum=<commit>&fetch-by-commit=true` in the URL (syntax 1.24+), which builds
-//!   the locked commit and keeps the ref readable; else the ref replaced by the commit
-//!   (`#<commit>`), which every syntax reads.
+//!   the locked commit and keeps the ref readable; else the ref replaced by the commit:
+//!   `?ref=<commit>` where the ref is in the query (a frontend that reads the query form
+//!   reads that), `#<commit>` where it is in the fragment (every syntax reads that).
 
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use super::plan::{key_of, pin_agrees};
+use super::plan::{keys, pin_agrees};
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::dockerfile::{Analysis, UseKind};
 use crate::lockfile::{Lock, SourceEntry, SourcePin};
-use crate::sources::pins::{shown, with_fragment_commit, with_query_pin, without_commit_pin};
+use crate::sources::pins::{
+    shown, with_fragment_commit, with_query_pin, with_query_ref_commit, without_commit_pin,
+};
 use crate::sources::{Kind, RemoteSource};
 use crate::splice::Edit;
 use crate::workspace::{read::error_diagnostic, Target};
@@ -68,6 +71,13 @@ impl Frontend {
             Frontend::Version(major, m) => *major > 1 || (*major == 1 && *m >= minor),
             Frontend::Other(_) => false,
         }
+    }
+
+    /// Whether this frontend reads a git ref in the query (`?ref=`, syntax 1.18+). The
+    /// builder's own frontend is taken to, for a Dockerfile that writes one: it is the
+    /// only frontend that will ever read it, and `?ref=<commit>` is read as `?tag=` is.
+    fn reads_query_form(&self) -> bool {
+        matches!(self, Frontend::Builtin) || self.reads(18)
     }
 
     fn describe(&self) -> String {
@@ -164,12 +174,21 @@ fn pin_edit(
             let text = if frontend.reads(24) {
                 with_query_pin(key, commit)
             } else {
-                with_fragment_commit(key, commit).ok_or_else(|| {
-                    format!(
-                        "is left unpinned: its ref is in the query, and pinning that needs `?fetch-by-commit` (Dockerfile syntax 1.24 or later) but {}",
-                        frontend.describe()
-                    )
-                })?
+                // The fragment form where the ref is in the fragment; else the ref in the
+                // query is the commit's place, which the frontend reads as it reads the ref.
+                with_fragment_commit(key, commit)
+                    .or_else(|| {
+                        frontend
+                            .reads_query_form()
+                            .then(|| with_query_ref_commit(key, commit))
+                            .flatten()
+                    })
+                    .ok_or_else(|| {
+                        format!(
+                            "is left unpinned: its ref is in the query, and pinning that needs `?fetch-by-commit` (Dockerfile syntax 1.24 or later) but {}",
+                            frontend.describe()
+                        )
+                    })?
             };
             let written = std::str::from_utf8(&source[span.clone()]).unwrap_or("");
             Ok((written != text).then_some(Edit { range: span, text }))
@@ -182,8 +201,7 @@ fn pin_edit(
 pub fn pin_all(source: &[u8], found: &[RemoteSource], lock: &Lock, frontend: &Frontend) -> Pinning {
     let mut out = Pinning::default();
     let mut ranges = BTreeSet::new();
-    for s in found {
-        let key = key_of(s, Some(lock));
+    for (s, key) in found.iter().zip(keys(found, Some(lock))) {
         let Some(entry) = lock.sources.get(&key) else {
             out.missing.push((s.add.line, shown(&key)));
             continue;
@@ -208,7 +226,7 @@ pub fn pin_all(source: &[u8], found: &[RemoteSource], lock: &Lock, frontend: &Fr
 pub fn unpin_all(source: &[u8], found: &[RemoteSource], lock: &Lock) -> Vec<Edit> {
     let mut out = Vec::new();
     let mut ranges = BTreeSet::new();
-    for s in found {
+    for (s, key) in found.iter().zip(keys(found, Some(lock))) {
         let edit = match &s.kind {
             Kind::Http => s.add.checksum_span.clone().map(|span| {
                 let start = match span.start.checked_sub(1).map(|i| source[i]) {
@@ -221,7 +239,6 @@ pub fn unpin_all(source: &[u8], found: &[RemoteSource], lock: &Lock) -> Vec<Edit
                 }
             }),
             Kind::Git(_) => literal(source, s).and_then(|span| {
-                let key = key_of(s, Some(lock));
                 let plain = if lock.sources.contains_key(&key) {
                     key
                 } else {
@@ -289,8 +306,7 @@ pub fn repinned(source: &[u8], analysis: &Analysis, old: &Lock, new: &Lock) -> V
     };
     let frontend = Frontend::of(analysis);
     let mut edits = Vec::new();
-    for s in &found {
-        let key = key_of(s, Some(old));
+    for (s, key) in found.iter().zip(keys(&found, Some(old))) {
         let (Some(before), Some(after)) = (old.sources.get(&key), new.sources.get(&key)) else {
             continue;
         };

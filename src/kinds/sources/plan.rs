@@ -10,7 +10,7 @@ use crate::dockerfile::{AddOrigin, Error};
 use crate::lockfile::{Lock, SourceEntry, SourcePin};
 use crate::reference::Digest;
 use crate::sources::git::{self, Ask};
-use crate::sources::pins::{shown, with_fragment_commit};
+use crate::sources::pins::{shown, with_fragment_commit, with_query_ref_commit};
 use crate::sources::redact::{safe_url, scrub};
 use crate::sources::{http, Kind, RemoteSource};
 
@@ -23,6 +23,10 @@ pub struct WantSource {
     pub used_by: BTreeSet<Option<String>>,
     /// Pins the Dockerfile writes, with their lines.
     pub pins: Vec<(String, usize)>,
+    /// The uses a build fetches without any pin written: no `--checksum`, no commit.
+    pub unpinned: Vec<RemoteSource>,
+    /// The lines of every use, in order.
+    pub lines: Vec<usize>,
     /// Resolved again by `update`, which moves the Dockerfile's pins rather than
     /// holding the new answer to them.
     pub refreshed: bool,
@@ -34,34 +38,68 @@ impl WantSource {
     }
 }
 
-/// The lock key of a use: its URL, or, for a line `rewrite` pinned as `#<commit>`, the
-/// URL of the entry it was pinned from.
-pub fn key_of(s: &RemoteSource, lock: Option<&Lock>) -> String {
-    if let (Some(commit), Some(lock)) = (s.commit_ref(), lock) {
-        for (url, e) in &lock.sources {
-            if let SourcePin::Git { commit: c, .. } = &e.pin {
-                if c == commit && with_fragment_commit(url, c).as_deref() == Some(&s.url) {
-                    return url.clone();
-                }
-            }
+/// The text `rewrite` gives a git entry's lines when the frontend cannot keep the ref:
+/// `#<commit>` or `?ref=<commit>`. Two entries whose refs are at one commit share it.
+pub fn commit_form(url: &str, pin: &SourcePin) -> Option<String> {
+    match pin {
+        SourcePin::Git { commit, .. } => {
+            with_fragment_commit(url, commit).or_else(|| with_query_ref_commit(url, commit))
         }
+        SourcePin::Http { .. } => None,
     }
-    s.url.clone()
+}
+
+/// The lock key of each use, in order: its URL, or, for a line `rewrite` pinned as
+/// `#<commit>` or `?ref=<commit>`, the URL of the entry it was pinned from. When several
+/// entries (`#v1`, `#main` at one commit) were pinned to the same text, the n-th such
+/// line follows the n-th entry in the order of the lines the lock records for them, so
+/// that each line keeps its own ref even after lines are added above it.
+pub fn keys(found: &[RemoteSource], lock: Option<&Lock>) -> Vec<String> {
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    found
+        .iter()
+        .map(|s| {
+            let (Some(commit), Some(lock)) = (s.commit_ref(), lock) else {
+                return s.url.clone();
+            };
+            let mut from: Vec<(&String, &SourceEntry)> = lock
+                .sources
+                .iter()
+                .filter(|(url, e)| {
+                    matches!(&e.pin, SourcePin::Git { commit: c, .. } if c == commit)
+                        && commit_form(url, &e.pin).as_deref() == Some(s.url.as_str())
+                })
+                .collect();
+            from.sort_by_key(|(url, e)| (e.lines.first().copied().unwrap_or(usize::MAX), *url));
+            let nth = seen.entry(s.url.as_str()).or_insert(0);
+            let key = from
+                .get(*nth)
+                .or(from.last())
+                .map_or_else(|| s.url.clone(), |(url, _)| (*url).clone());
+            *nth += 1;
+            key
+        })
+        .collect()
 }
 
 /// Every source the Dockerfile fetches, by key.
 pub fn wanted(found: &[RemoteSource], lock: Option<&Lock>) -> BTreeMap<String, WantSource> {
     let mut out: BTreeMap<String, WantSource> = BTreeMap::new();
-    for s in found {
-        let want = out.entry(key_of(s, lock)).or_insert_with(|| WantSource {
+    for (s, key) in found.iter().zip(keys(found, lock)) {
+        let want = out.entry(key).or_insert_with(|| WantSource {
             source: s.clone(),
             used_by: BTreeSet::new(),
             pins: Vec::new(),
+            unpinned: Vec::new(),
+            lines: Vec::new(),
             refreshed: false,
         });
         want.used_by.insert(s.add.stage.clone());
+        want.lines.push(s.add.line);
         if let Some(p) = &s.pinned {
             want.pins.push((p.clone(), s.add.line));
+        } else if s.commit_ref().is_none() {
+            want.unpinned.push(s.clone());
         }
     }
     out
@@ -288,15 +326,83 @@ pub fn build(
             SourceEntry {
                 pin,
                 used_by: want.used_by.clone(),
+                lines: Vec::new(),
             },
         );
     }
+    record_shared_lines(&mut out, wanted);
     Ok(out)
+}
+
+/// Give the entries that `rewrite` would pin to the same text their lines (see
+/// [`SourceEntry::lines`]); every other entry keeps none, so most locks never show them.
+fn record_shared_lines(
+    entries: &mut BTreeMap<String, SourceEntry>,
+    wanted: &BTreeMap<String, WantSource>,
+) {
+    let mut by_form: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (url, e) in entries.iter() {
+        if let Some(form) = commit_form(url, &e.pin) {
+            by_form.entry(form).or_default().push(url.clone());
+        }
+    }
+    for urls in by_form.values().filter(|u| u.len() > 1) {
+        for url in urls {
+            if let (Some(e), Some(w)) = (entries.get_mut(url), wanted.get(url)) {
+                e.lines = w.lines.clone();
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dockerfile::{analyze, BuildOptions};
+
+    /// Two refs at one commit pinned alike: each line follows its own entry, by the
+    /// order of the lines the lock recorded, even after the lines moved down.
+    #[test]
+    fn lines_pinned_alike_keep_their_own_refs() {
+        let c = "0123456789abcdef0123456789abcdef01234567";
+        let mut lock = Lock::default();
+        for (r, line) in [("v1", 4), ("main", 2)] {
+            lock.sources.insert(
+                format!("git://h/r.git#{r}"),
+                SourceEntry {
+                    pin: SourcePin::Git {
+                        git_ref: r.into(),
+                        commit: c.into(),
+                    },
+                    used_by: BTreeSet::new(),
+                    lines: vec![line],
+                },
+            );
+        }
+        let text = format!(
+            "FROM scratch\nRUN x\nRUN y\nADD git://h/r.git#{c} /m\nADD git://h/r.git#{c} /v\n"
+        );
+        let a = analyze(text.as_bytes(), &BuildOptions::default()).unwrap();
+        let found = crate::sources::find(&a).unwrap();
+        assert_eq!(
+            keys(&found, Some(&lock)),
+            ["git://h/r.git#main", "git://h/r.git#v1"]
+        );
+        let wanted = wanted(&found, Some(&lock));
+        let mut entries = BTreeMap::new();
+        for (url, e) in &lock.sources {
+            entries.insert(
+                url.clone(),
+                SourceEntry {
+                    lines: Vec::new(),
+                    ..e.clone()
+                },
+            );
+        }
+        record_shared_lines(&mut entries, &wanted);
+        assert_eq!(entries["git://h/r.git#main"].lines, [4]);
+        assert_eq!(entries["git://h/r.git#v1"].lines, [5]);
+    }
 
     #[test]
     fn commit_prefixes() {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_saphyr::{FlowMap, Spanned};
+use serde_saphyr::{FlowMap, FlowSeq, Spanned};
 
 use super::Invalid;
 use crate::lockfile::{SourceEntry, SourcePin};
@@ -20,6 +20,8 @@ pub struct SourceIn {
     pub git_ref: Option<String>,
     #[serde(default)]
     pub commit: Option<Spanned<String>>,
+    #[serde(default)]
+    pub lines: Vec<usize>,
     #[serde(default)]
     pub used_by: Vec<SourceUseIn>,
 }
@@ -49,6 +51,8 @@ pub struct SourceOut<'a> {
     git_ref: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lines: Option<FlowSeq<&'a [usize]>>,
     used_by: Vec<FlowMap<SourceUseOut<'a>>>,
 }
 
@@ -76,6 +80,7 @@ pub fn encode(sources: &BTreeMap<String, SourceEntry>) -> Vec<SourceOut<'_>> {
                 checksum,
                 git_ref,
                 commit,
+                lines: (!e.lines.is_empty()).then_some(FlowSeq(e.lines.as_slice())),
                 used_by: e
                     .used_by
                     .iter()
@@ -144,6 +149,7 @@ pub fn decode(list: Vec<SourceIn>) -> Result<BTreeMap<String, SourceEntry>, Inva
                     u.stage
                 })
                 .collect(),
+            lines: s.lines,
         };
         if out.insert(url.clone(), entry).is_some() {
             return Err(invalid(format!("`{url}` is locked twice")));
@@ -183,6 +189,7 @@ mod tests {
                 SourceEntry {
                     pin,
                     used_by: BTreeSet::from([stage.map(String::from)]),
+                    lines: Vec::new(),
                 },
             );
         }
@@ -207,6 +214,18 @@ mod tests {
             "the fast reader takes it"
         );
         assert_eq!(parse(text.as_bytes(), Path::new("x")).unwrap(), sample());
+    }
+
+    #[test]
+    fn lines_of_refs_sharing_a_commit_round_trip() {
+        let mut lock = sample();
+        lock.sources
+            .get_mut("https://h/r.git#v1:docs")
+            .unwrap()
+            .lines = vec![3, 7];
+        let text = encode(&lock).unwrap();
+        assert!(text.contains("    lines: [3, 7]\n    used-by:"), "{text}");
+        assert_eq!(parse(text.as_bytes(), Path::new("x")).unwrap(), lock);
     }
 
     #[test]
