@@ -1,7 +1,8 @@
 //! Compose's variable interpolation (compose-spec "Interpolation"): `$VAR`, `${VAR}`,
 //! `${VAR:-default}`, `${VAR-default}`, `${VAR:?error}`, `${VAR?error}`,
 //! `${VAR:+replacement}`, `${VAR+replacement}`, and `$$` for a literal `$`. Defaults and
-//! replacements are interpolated in turn. Unlike compose, a variable that is unset and has
+//! replacements are interpolated in turn; a `$` that starts none of these (`$(cmd)`, `$1`)
+//! is kept as written, as compose-go keeps it. Unlike compose, a variable that is unset and has
 //! no default is an error: a lock taken with a blank value would pin an image nobody runs.
 //! A value may not grow past [`MAX_VALUE`], nor all of a file's values past [`MAX_TOTAL`]:
 //! a `.env` value used many times must not multiply into memory.
@@ -139,9 +140,11 @@ fn expand(
         } else {
             let len = name_len(after);
             if len == 0 {
-                return Err(Problem::Invalid(
-                    "a `$` must start a variable (`$NAME`, `${NAME}`) or be doubled (`$$`)".into(),
-                ));
+                // compose-go's pattern matches only `$$`, `$NAME` and `${…}`: any other `$`
+                // (`$(cmd)` in an inline Dockerfile, `$1`, a trailing `$`) is text.
+                out.push('$');
+                rest = after;
+                continue;
             }
             let name = &after[..len];
             out.push_str(&lookup(name).ok_or_else(|| Problem::Unset(name.to_string()))?);
@@ -305,6 +308,8 @@ mod tests {
             ("${TAG:?needed}", "1.2"),
             ("plain", "plain"),
             ("$TAG-suffix", "1.2-suffix"),
+            ("RUN echo $(date) $1 cost$", "RUN echo $(date) $1 cost$"),
+            ("$(cat $TAG)", "$(cat 1.2)"),
         ];
         for (input, want) in ok {
             assert_eq!(run(input).as_deref(), Ok(want), "{input}");
@@ -332,9 +337,8 @@ mod tests {
         assert_eq!(run("${EMPTY?e}").as_deref(), Ok(""));
         for bad in [
             "${TAG",
-            "$1",
-            "trailing $",
             "${}",
+            "${1}",
             "${TAG/a/b}",
             "${TAG:0:2}",
         ] {

@@ -15,6 +15,7 @@ use crate::builds::{
 
 mod dotenv;
 pub mod interpolate;
+mod shape;
 #[cfg(test)]
 mod tests;
 
@@ -138,6 +139,7 @@ pub fn read(
                 "a compose file must be a mapping",
             ));
         }
+        shape::check_top_level(path, &doc)?;
         if let Some(include) = doc.get("include") {
             return Err(Error::new(path, include.line, "`include` is not supported")
                 .with_help("lock each included compose file on its own"));
@@ -234,10 +236,22 @@ impl Reader<'_> {
             .filter_map(|(l, n)| n.get("build").filter(|b| !b.is_null()).map(|b| (*l, b)))
             .collect();
         if builds.is_empty() {
-            if let Some((layer, node)) = last("image") {
-                let what = format!("service {}: image", excerpt(&s.name));
-                let reference = self.text(layer, node, &what)?;
-                self.image(&s.name, ImageKind::Image, layer, node, reference, 0)?;
+            let image = match last("image") {
+                Some((layer, node)) => {
+                    let what = format!("service {}: image", excerpt(&s.name));
+                    let reference = self.text(layer, node, &what)?;
+                    Some((layer, node, reference)).filter(|(_, _, r)| !r.is_empty())
+                }
+                None => None,
+            };
+            match image {
+                Some((layer, node, reference)) => {
+                    self.image(&s.name, ImageKind::Image, layer, node, reference, 0)?;
+                }
+                // compose-go refuses the project; a service under a profile is checked only
+                // when the profile is enabled, which is not known here.
+                None if last("profiles").is_none() => return Err(neither(s)),
+                None => {}
             }
             return Ok(());
         }
@@ -419,11 +433,18 @@ impl Reader<'_> {
         let platforms = match (platforms, platform) {
             (Some(p), _) => p,
             (None, Some((layer, node))) => {
-                vec![self.text(
+                let platform = self.text(
                     layer,
                     node,
                     &format!("service {}: platform", excerpt(&s.name)),
-                )?]
+                )?;
+                // `platform: ${DOCKER_PLATFORM:-}` left empty means no platform, as compose
+                // reads it.
+                if platform.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![platform]
+                }
             }
             (None, None) => Vec::new(),
         };
@@ -506,6 +527,20 @@ impl Reader<'_> {
         }
         Ok(out)
     }
+}
+
+/// A service that neither pulls nor builds an image, as compose-go refuses it.
+fn neither(s: &Service) -> Error {
+    let (layer, node) = s.parts[0];
+    Error::new(
+        layer.path,
+        node.line,
+        format!(
+            "service {} has neither an image nor a build context",
+            excerpt(&s.name)
+        ),
+    )
+    .with_help("give the service an `image:` or a `build:`, or read this file with the one it overrides")
 }
 
 /// A key, its interpolated value (none when written without one) and the value's node.

@@ -202,7 +202,7 @@ fn errors_name_the_line() {
         ),
         ("services: [a]\n", 1, "`services` must be a mapping"),
         (
-            "services:\n  a:\n    image: x:$1\n",
+            "services:\n  a:\n    image: x:${1}\n",
             3,
             "invalid interpolation",
         ),
@@ -352,4 +352,56 @@ fn names_from_the_file_are_shown_as_short_excerpts() {
             &e.message[..200.min(e.message.len())]
         );
     }
+}
+
+#[test]
+fn a_version_1_file_is_an_error_that_says_so() {
+    let src = "web:\n  image: nginx:1.25\ndb:\n  build: .\n";
+    let e = one(src, &[]).unwrap_err();
+    assert_eq!(e.line, 1);
+    assert!(e.message.contains("version 1"), "{}", e.message);
+    assert!(e.help.unwrap().contains("services:"));
+    let e = one("services: {}\nweb:\n  image: nginx\n", &[]).unwrap_err();
+    assert_eq!(e.line, 2);
+    assert!(e.message.contains("unknown top-level key"), "{}", e.message);
+    assert!(one("version: '3'\nx-a: 1\nname: p\nservices: {}\n", &[]).is_ok());
+}
+
+#[test]
+fn a_service_with_neither_image_nor_build_is_an_error() {
+    for src in [
+        "services:\n  web:\n    ports: [\"80:80\"]\n",
+        "services:\n  web:\n    image: ${IMG:-}\n",
+        "services:\n  web:\n",
+    ] {
+        let e = one(src, &[]).unwrap_err();
+        assert!(
+            e.message.contains("neither an image nor a build"),
+            "{src:?}: {}",
+            e.message
+        );
+        assert!(e.line == 2 || e.line == 3, "{src:?}: {}", e.line);
+    }
+    // Under a profile, compose checks it only when the profile is enabled.
+    assert!(one("services:\n  web:\n    profiles: [x]\n", &[]).is_ok());
+}
+
+#[test]
+fn an_empty_platform_means_no_platform() {
+    let src = "services:\n  a:\n    build: .\n    platform: ${DOCKER_PLATFORM:-}\n";
+    let p = one(src, &[]).unwrap();
+    assert!(p.builds[0].platforms.is_empty());
+    assert!(p.builds[0].options().is_ok());
+}
+
+#[test]
+fn shell_substitution_in_a_value_is_kept_as_written() {
+    let src = "services:\n  a:\n    build:\n      dockerfile_inline: |\n        FROM alpine:3.20\n        RUN echo $(uname -m) > /arch && echo $1\n";
+    let p = one(src, &[]).unwrap();
+    assert_eq!(
+        p.builds[0].dockerfile,
+        DockerfileSource::Inline(
+            "FROM alpine:3.20\nRUN echo $(uname -m) > /arch && echo $1\n".into()
+        )
+    );
 }
