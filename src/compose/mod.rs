@@ -77,7 +77,8 @@ pub fn load(path: &Path, env: &Env) -> Result<Project, Error> {
     let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let dotenv_path = dir.join(".env");
     let dotenv = match boundary::read_text_inside(&dotenv_path, &root, boundary::SMALL_LIMIT) {
-        Ok(text) => dotenv::parse(&text).map_err(|(line, m)| Error::new(&dotenv_path, line, m))?,
+        Ok(text) => dotenv::parse(&text, &|n| env.get(n).map(str::to_string))
+            .map_err(|(line, m)| Error::new(&dotenv_path, line, m))?,
         Err(e) if e.is_not_found() => BTreeMap::new(),
         Err(e) => return Err(boundary_error(&dotenv_path, &e)),
     };

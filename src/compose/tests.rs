@@ -405,3 +405,19 @@ fn shell_substitution_in_a_value_is_kept_as_written() {
         )
     );
 }
+
+#[test]
+fn dotenv_values_are_interpolated() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("compose.yaml"),
+        "services:\n  a:\n    image: nginx:${TAG}\n",
+    )
+    .unwrap();
+    std::fs::write(d.join(".env"), "TAG=\"${TAG:-1.25}\"\n").unwrap();
+    let p = load(&d.join("compose.yaml"), &env(&[])).unwrap();
+    assert_eq!(p.images[0].reference, "nginx:1.25");
+    let p = load(&d.join("compose.yaml"), &env(&[("TAG", "1.27")])).unwrap();
+    assert_eq!(p.images[0].reference, "nginx:1.27");
+}
