@@ -48,6 +48,40 @@ pub fn is_override_name(name: &str) -> bool {
     OVERRIDE_NAMES.contains(&name)
 }
 
+/// Whether a name is a variant of a compose file (`compose.prod.yaml`,
+/// `docker-compose.dev.yml`): what `docker compose -f compose.yaml -f compose.prod.yaml`
+/// layers over the file with the default name.
+pub fn is_variant_name(name: &str) -> bool {
+    let Some(stem) = name
+        .strip_suffix(".yaml")
+        .or_else(|| name.strip_suffix(".yml"))
+    else {
+        return false;
+    };
+    let middle = stem
+        .strip_prefix("docker-compose.")
+        .or_else(|| stem.strip_prefix("compose."));
+    middle.is_some_and(|m| !m.is_empty() && m != "override" && !m.starts_with('.'))
+}
+
+/// The files read for `path`, in merge order: a file with a default name and its override
+/// file; a variant (`compose.prod.yaml`) over the default-named file beside it, as it is
+/// used (`docker compose -f compose.yaml -f compose.prod.yaml`), since a variant is most
+/// often only the changes; any other file on its own.
+pub fn files_of(path: &Path) -> Vec<PathBuf> {
+    let mut files = vec![path.to_path_buf()];
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    if is_variant_name(name) {
+        let dir = path.parent().unwrap_or(Path::new(""));
+        if let Some(base) = FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file()) {
+            files.insert(0, base);
+        }
+    } else {
+        files.extend(override_of(path));
+    }
+    files
+}
+
 /// The override file compose merges into `path`: the first of [`OVERRIDE_NAMES`] beside
 /// it, when `path` has one of the default names.
 pub fn override_of(path: &Path) -> Option<PathBuf> {
@@ -62,10 +96,9 @@ pub fn override_of(path: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Read `path` with its override file and the `.env` beside it.
+/// Read `path` with the files merged with it ([`files_of`]) and the `.env` beside it.
 pub fn load(path: &Path, env: &Env) -> Result<Project, Error> {
-    let mut files = vec![path.to_path_buf()];
-    files.extend(override_of(path));
+    let files = files_of(path);
     // Everything the file leads to is read only inside the tree it is in.
     let root = boundary::root_of(path);
     let mut sources = Vec::new();

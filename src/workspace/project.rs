@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::discover::{kind_of, FileKind};
+use super::discover::{kind_of_path, FileKind};
 use super::options::build_options;
 use super::read::{self, read_dockerfile};
 use crate::builds::{self, DockerfileSource, Env, ImageKind, Project};
@@ -64,11 +64,7 @@ pub fn read_target(
     options: &dockerfile::BuildOptions,
     env: &Env,
 ) -> Result<Read, Diagnostic> {
-    let kind = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(kind_of)
-        .unwrap_or(FileKind::Dockerfile);
+    let kind = kind_of_path(path);
     if kind != FileKind::Dockerfile {
         return read(path, kind, env);
     }
@@ -229,11 +225,7 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
 /// The stage names of every Dockerfile a target reads (a compose or bake file: those its
 /// builds read), under the build its lock records.
 pub fn stages(path: &Path, recorded: &Lock, env: &Env) -> Result<Vec<String>, Diagnostic> {
-    let kind = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(kind_of)
-        .filter(|k| *k != FileKind::Dockerfile);
+    let kind = Some(kind_of_path(path)).filter(|k| *k != FileKind::Dockerfile);
     let analysis = match kind {
         Some(kind) => read(path, kind, env).map(|r| r.analysis),
         None => build_options(&BuildArgs::default(), Some(recorded))

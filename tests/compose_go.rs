@@ -1,0 +1,100 @@
+//! Compose and bake files read as compose-go and `buildx bake` read them, end to end on
+//! the fixture trees in `testdata/compose-go`: the uses `images` lists, the files
+//! `--recursive` finds, and the errors those tools give.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// A copy of `testdata/compose-go/<name>` (the commands run in a tree of their own, not
+/// in this repository's).
+fn tree(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/compose-go").join(name),
+        dir.path(),
+    );
+    dir
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest: PathBuf = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::cargo_bin("dockerfile-lock")
+        .unwrap()
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("TAG")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `images --format json FILE`: (file, line, reference) of each use, or the error.
+fn images(dir: &Path, file: &str) -> Result<Vec<(String, u64, String)>, String> {
+    let out = run(dir, &["images", "--format", "json", file]);
+    if !out.status.success() {
+        return Err(format!(
+            "exit {:?}: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    Ok(rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap().to_string(),
+                r["line"].as_u64().unwrap(),
+                r["reference"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect())
+}
+
+fn refs(rows: &[(String, u64, String)]) -> Vec<&str> {
+    rows.iter().map(|r| r.2.as_str()).collect()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A compose file with a name of its own, named on the command line, was read as a
+/// Dockerfile; a variant is layered over the default file as `-f a -f b` layers it.
+#[test]
+fn a_compose_file_named_on_the_command_line_is_read_as_compose_whatever_its_name() {
+    let dir = tree("variants");
+    let rows = images(dir.path(), "docker-compose-mysql.yml").unwrap();
+    assert_eq!(refs(&rows), ["mysql:8.4"]);
+    let rows = images(dir.path(), "compose.prod.yaml").unwrap();
+    assert_eq!(refs(&rows), ["nginx:1.27", "alpine:3.20"], "{rows:?}");
+    assert_eq!(rows[0].0, "compose.prod.yaml");
+}
+
+/// `--recursive` skipped `compose.prod.yaml`, so nothing it pins was checked.
+#[test]
+fn recursive_finds_compose_variants() {
+    let dir = tree("variants");
+    let out = run(dir.path(), &["verify", "--recursive", "."]);
+    let err = String::from_utf8_lossy(&out.stdout).into_owned() + &stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("compose.prod.yaml: missing-lockfile"), "{err}");
+    assert!(err.contains("compose.yaml: missing-lockfile"), "{err}");
+    assert!(!err.contains("docker-compose-mysql.yml"), "{err}");
+}
