@@ -98,3 +98,52 @@ fn recursive_finds_compose_variants() {
     assert!(err.contains("compose.yaml: missing-lockfile"), "{err}");
     assert!(!err.contains("docker-compose-mysql.yml"), "{err}");
 }
+
+/// `env_file` was not read: a project compose refuses (a missing file) was locked.
+#[test]
+fn env_file_is_read_inside_the_tree_and_required_false_is_honoured() {
+    let dir = tree("env-file");
+    let d = dir.path();
+    let rows = images(d, "compose.yaml").unwrap();
+    assert_eq!(refs(&rows), ["nginx:1.25", "python:3.12-slim"]);
+    std::fs::remove_file(d.join("web.env")).unwrap();
+    let err = images(d, "compose.yaml").unwrap_err();
+    assert!(err.starts_with("exit Some(2)"), "{err}");
+    assert!(err.contains("env_file") && err.contains("web.env"), "{err}");
+    assert!(err.contains("compose.yaml:4"), "{err}");
+    std::fs::write(d.join("web.env"), "MODE=prod\n").unwrap();
+    // An optional file that leads outside the tree is not read either.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret"), "TOKEN=s3cr3t-value\n").unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret"), d.join("local.env")).unwrap();
+    let err = images(d, "compose.yaml").unwrap_err();
+    assert!(err.starts_with("exit Some(2)"), "{err}");
+    assert!(err.contains("local.env"), "{err}");
+    assert!(!err.contains("s3cr3t"), "{err}");
+}
+
+/// `extends` was refused; compose-go starts the service from the one it extends, in the
+/// same file or another, with that file's directory for relative paths.
+#[test]
+fn extends_in_the_same_file_and_another_resolves_as_compose_go_does() {
+    let dir = tree("extends");
+    let rows = images(dir.path(), "compose.yaml").unwrap();
+    assert_eq!(
+        rows,
+        [
+            ("compose.yaml".to_string(), 3, "alpine:3.20".to_string()),
+            ("compose.yaml".to_string(), 3, "alpine:3.20".to_string()),
+            ("common/services.yaml".to_string(), 12, "busybox:1.36".to_string()),
+            ("common/api/Dockerfile".to_string(), 2, "alpine:3.19".to_string()),
+        ],
+        "{rows:?}"
+    );
+    // A service that extends itself, through another, is an error, not a loop.
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  a:\n    extends: b\n  b:\n    extends: a\n",
+    )
+    .unwrap();
+    let err = images(dir.path(), "compose.yaml").unwrap_err();
+    assert!(err.starts_with("exit Some(2)") && err.contains("leads back"), "{err}");
+}

@@ -7,18 +7,21 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use crate::boundary;
-use crate::builds::yaml::{self, Node};
+use crate::builds::yaml::Node;
 use crate::builds::{
     excerpt, parse_image, Build, DockerfileSource, Env, Error, FileImage, ImageKind, NamedContext,
     Project, Warning,
 };
 
 mod dotenv;
+mod env_file;
+mod extends;
 pub mod interpolate;
 mod shape;
 #[cfg(test)]
 mod tests;
 
+use extends::Layer;
 use interpolate::{interpolate, Budget};
 
 /// The names compose looks for, in its order.
@@ -120,7 +123,7 @@ pub fn load(path: &Path, env: &Env) -> Result<Project, Error> {
         .zip(&sources)
         .map(|(f, s)| (f.as_path(), s.as_str()))
         .collect();
-    let project = read(&inputs, &dir, env, &dotenv)?;
+    let project = read_in(&inputs, &dir, env, &dotenv, Some(root.clone()))?;
     boundary::builds_inside(&project, &root)?;
     Ok(project)
 }
@@ -134,105 +137,89 @@ pub(crate) fn boundary_error(path: &Path, e: &boundary::Error) -> Error {
     }
 }
 
-/// One file of the project: its path, text and syntax tree.
-struct Layer<'a> {
-    path: &'a Path,
-    source: &'a str,
-    doc: Node,
-}
-
 /// A service as the layers define it, in merge order.
 struct Service<'a> {
     name: String,
-    parts: Vec<(&'a Layer<'a>, &'a Node)>,
+    parts: Vec<(&'a Layer, &'a Node)>,
 }
 
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     env: &'a Env,
     dotenv: &'a BTreeMap<String, String>,
-    dir: &'a Path,
+    /// The tree files named in the project (`extends`, `env_file`) are read inside; none
+    /// when only the given files may be read.
+    root: Option<PathBuf>,
     project: Project,
     budget: Budget,
 }
 
 /// Read already-loaded files (the first is the compose file, the rest its overrides),
-/// with `dir` for relative paths and the `.env` variables already parsed.
+/// with `dir` for relative paths and the `.env` variables already parsed. Files the
+/// project names are not read.
 pub fn read(
     inputs: &[(&Path, &str)],
     dir: &Path,
     env: &Env,
     dotenv: &BTreeMap<String, String>,
 ) -> Result<Project, Error> {
-    let mut layers = Vec::new();
-    for (path, source) in inputs {
-        let doc = yaml::parse(source).map_err(|e| Error::new(path, e.line, e.described("YAML")))?;
-        if !doc.is_map() {
-            return Err(Error::new(
-                path,
-                doc.line,
-                "a compose file must be a mapping",
-            ));
-        }
-        shape::check_top_level(path, &doc)?;
-        if let Some(include) = doc.get("include") {
-            return Err(Error::new(path, include.line, "`include` is not supported")
-                .with_help("lock each included compose file on its own"));
-        }
-        layers.push(Layer { path, source, doc });
-    }
-    let mut services: Vec<Service> = Vec::new();
-    // Name → position in `services`: many services are merged in linear time.
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for layer in &layers {
-        let Some(list) = layer.doc.get("services") else {
-            continue;
-        };
-        if !list.is_map() && !list.is_null() {
-            return Err(Error::new(
-                layer.path,
-                list.line,
-                "`services` must be a mapping",
-            ));
-        }
-        for (key, node) in list.entries() {
-            let name = key.as_str().unwrap_or_default().to_string();
-            if !node.is_map() && !node.is_null() {
-                return Err(Error::new(
-                    layer.path,
-                    node.line,
-                    format!("service {} must be a mapping", excerpt(&name)),
-                ));
-            }
-            if let Some(ext) = node.get("extends") {
-                return Err(Error::new(
-                    layer.path,
-                    ext.line,
-                    format!("service {}: `extends` is not supported", excerpt(&name)),
-                )
-                .with_help("write the service's image and build in full"));
-            }
-            match index.get(&name) {
-                Some(&i) => services[i].parts.push((layer, node)),
-                None => {
-                    index.insert(name.clone(), services.len());
-                    services.push(Service {
-                        name,
-                        parts: vec![(layer, node)],
-                    });
-                }
-            }
-        }
-    }
+    read_in(inputs, dir, env, dotenv, None)
+}
+
+/// As [`read`], reading the files the project names inside `root`.
+fn read_in(
+    inputs: &[(&Path, &str)],
+    dir: &Path,
+    env: &Env,
+    dotenv: &BTreeMap<String, String>,
+    root: Option<PathBuf>,
+) -> Result<Project, Error> {
     let mut reader = Reader {
         env,
         dotenv,
-        dir,
+        root,
         project: Project {
             files: inputs.iter().map(|(p, _)| p.to_path_buf()).collect(),
             ..Project::default()
         },
         budget: Budget::default(),
     };
+    let mut layers = Vec::new();
+    for (path, source) in inputs {
+        let layer = Layer::parse(path, source.to_string(), dir)?;
+        if let Some(include) = layer.doc.get("include") {
+            return Err(Error::new(path, include.line, "`include` is not supported")
+                .with_help("lock each included compose file on its own"));
+        }
+        layers.push(layer);
+    }
+    let given = layers.len();
+    reader.load_extended(&mut layers)?;
+    let mut services: Vec<Service> = Vec::new();
+    // Name → position in `services`: many services are merged in linear time.
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for layer in &layers[..given] {
+        let Some(list) = layer.services()? else {
+            continue;
+        };
+        for (key, node) in list.entries() {
+            let name = key.as_str().unwrap_or_default().to_string();
+            if !node.is_map() && !node.is_null() {
+                return Err(Error::new(
+                    &&layer.path,
+                    node.line,
+                    format!("service {} must be a mapping", excerpt(&name)),
+                ));
+            }
+            let parts = reader.parts(&layers, layer, &name, node, &mut Vec::new())?;
+            match index.get(&name) {
+                Some(&i) => services[i].parts.extend(parts),
+                None => {
+                    index.insert(name.clone(), services.len());
+                    services.push(Service { name, parts });
+                }
+            }
+        }
+    }
     for service in &services {
         reader.service(service)?;
     }
@@ -240,6 +227,15 @@ pub fn read(
 }
 
 impl Reader<'_> {
+    /// A file the project names, read inside the tree.
+    fn read_file(&self, path: &Path) -> Result<String, Error> {
+        let Some(root) = &self.root else {
+            return Err(Error::new(path, 0, "a file the project names is not read here"));
+        };
+        boundary::read_text_inside(path, root, boundary::DOCUMENT_LIMIT)
+            .map_err(|e| boundary_error(path, &e))
+    }
+
     fn lookup(&self, name: &str) -> Option<String> {
         self.env
             .get(name)
@@ -251,13 +247,14 @@ impl Reader<'_> {
     fn text(&self, layer: &Layer, node: &Node, what: &str) -> Result<String, Error> {
         let raw = node
             .as_str()
-            .ok_or_else(|| Error::new(layer.path, node.line, format!("{what} must be a string")))?;
+            .ok_or_else(|| Error::new(&layer.path, node.line, format!("{what} must be a string")))?;
         interpolate(raw, &|n| self.lookup(n))
             .and_then(|v| self.budget.spend(&v).map(|()| v))
-            .map_err(|p| p.error(layer.path, node.line))
+            .map_err(|p| p.error(&layer.path, node.line))
     }
 
     fn service(&mut self, s: &Service) -> Result<(), Error> {
+        self.env_files(s)?;
         let last = |key: &str| {
             s.parts
                 .iter()
@@ -305,9 +302,9 @@ impl Reader<'_> {
         prefix: usize,
     ) -> Result<(), Error> {
         let raw = node.as_str().unwrap_or_default()[prefix..].to_string();
-        let image = parse_image(layer.path, node.line, &reference)?;
+        let image = parse_image(&layer.path, node.line, &reference)?;
         let span = node
-            .text_span(layer.source)
+            .text_span(&layer.source)
             .filter(|_| !raw.contains('$'))
             .map(|r| r.start + prefix..r.end);
         self.project.images.push(FileImage {
@@ -330,6 +327,8 @@ impl Reader<'_> {
         platform: Option<(&Layer, &Node)>,
     ) -> Result<(), Error> {
         let (first_layer, first) = builds[0];
+        // Relative paths start from the directory of the file that wrote the context.
+        let mut context_base = first_layer.dir.clone();
         let mut context = None;
         let mut dockerfile = None;
         let mut inline = None;
@@ -345,11 +344,15 @@ impl Reader<'_> {
         for &(layer, b) in builds {
             if b.as_str().is_some() {
                 context = Some(self.text(layer, b, &what("context"))?);
+                context_base = layer.dir.clone();
                 continue;
+            }
+            if b.get("context").is_some_and(|c| !c.is_null()) {
+                context_base = layer.dir.clone();
             }
             if !b.is_map() {
                 return Err(Error::new(
-                    layer.path,
+                    &layer.path,
                     b.line,
                     format!(
                         "service {}: build must be a path or a mapping",
@@ -395,7 +398,7 @@ impl Reader<'_> {
                 for (name, value, node) in self.pairs(layer, c, &what("additional_contexts"))? {
                     let Some(value) = value else {
                         return Err(Error::new(
-                            layer.path,
+                            &layer.path,
                             node.line,
                             format!(
                                 "{}: context {} has no value",
@@ -436,7 +439,7 @@ impl Reader<'_> {
         self.keep_last_contexts(&mut contexts, &context_images, first_image);
         if let (Some(_), Some(_)) = (&dockerfile, &inline) {
             return Err(Error::new(
-                first_layer.path,
+                &first_layer.path,
                 first.line,
                 format!(
                     "service {}: build has both dockerfile and dockerfile_inline",
@@ -457,7 +460,7 @@ impl Reader<'_> {
             });
             return Ok(());
         }
-        let context_dir = clean(&self.dir.join(&context));
+        let context_dir = clean(&context_base.join(&context));
         let dockerfile = match inline {
             Some(text) => DockerfileSource::Inline(text),
             None => DockerfileSource::Path(clean(
@@ -554,7 +557,7 @@ impl Reader<'_> {
             }
         } else {
             return Err(Error::new(
-                layer.path,
+                &layer.path,
                 node.line,
                 format!("{what} must be a mapping or a list of KEY=VALUE"),
             ));
@@ -567,7 +570,7 @@ impl Reader<'_> {
 fn neither(s: &Service) -> Error {
     let (layer, node) = s.parts[0];
     Error::new(
-        layer.path,
+        &layer.path,
         node.line,
         format!(
             "service {} has neither an image nor a build context",

@@ -188,7 +188,7 @@ fn errors_name_the_line() {
         (
             "services:\n  a:\n    extends: b\n",
             3,
-            "`extends` is not supported",
+            "which compose.yaml does not define",
         ),
         (
             "include:\n  - other.yaml\n",
@@ -420,4 +420,17 @@ fn dotenv_values_are_interpolated() {
     assert_eq!(p.images[0].reference, "nginx:1.25");
     let p = load(&d.join("compose.yaml"), &env(&[("TAG", "1.27")])).unwrap();
     assert_eq!(p.images[0].reference, "nginx:1.27");
+}
+
+#[test]
+fn extends_in_the_same_file_merges_as_an_override() {
+    let src = "services:\n  base:\n    build:\n      context: app\n      args:\n        A: 1\n  web:\n    extends:\n      service: base\n    build:\n      args:\n        B: 2\n";
+    let p = one(src, &[]).unwrap();
+    let web = &p.builds[1];
+    assert_eq!(web.owner, "web");
+    assert_eq!(web.context, PathBuf::from("app"));
+    assert_eq!((web.build_args["A"].as_str(), web.build_args["B"].as_str()), ("1", "2"));
+    let e = one("services:\n  a:\n    extends:\n      file: x.yaml\n      service: b\n", &[])
+        .unwrap_err();
+    assert_eq!(e.path, Path::new("x.yaml"));
 }
