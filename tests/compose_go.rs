@@ -147,3 +147,60 @@ fn extends_in_the_same_file_and_another_resolves_as_compose_go_does() {
     let err = images(dir.path(), "compose.yaml").unwrap_err();
     assert!(err.starts_with("exit Some(2)") && err.contains("leads back"), "{err}");
 }
+
+/// `include` was refused; compose-go reads each entry as a project of its own, from its
+/// directory and with its env file, and adds its services.
+#[test]
+fn include_adds_each_projects_services_read_from_its_own_directory() {
+    let dir = tree("include");
+    let d = dir.path();
+    let rows = images(d, "compose.yaml").unwrap();
+    let s = |f: &str, l: u64, r: &str| (f.to_string(), l, r.to_string());
+    assert_eq!(
+        rows,
+        [
+            s("db/compose.yaml", 3, "postgres:16"),
+            s("tools/compose.yaml", 3, "adminer:4.8.1"),
+            s("web/Dockerfile", 1, "node:20-alpine"),
+            s("db/migrations/Dockerfile", 1, "flyway/flyway:10"),
+        ],
+        "{rows:?}"
+    );
+    // A service both sides define is an error, as compose makes it.
+    let main = std::fs::read_to_string(d.join("compose.yaml")).unwrap();
+    std::fs::write(d.join("compose.yaml"), format!("{main}  db:\n    image: mysql:8\n")).unwrap();
+    let err = images(d, "compose.yaml").unwrap_err();
+    assert!(err.starts_with("exit Some(2)") && err.contains("\"db\""), "{err}");
+    // An include that leads back to itself is an error, not a loop.
+    std::fs::write(d.join("compose.yaml"), main).unwrap();
+    std::fs::write(
+        d.join("db/compose.yaml"),
+        "include:\n  - ../compose.yaml\nservices:\n  db:\n    image: postgres:16\n",
+    )
+    .unwrap();
+    let err = images(d, "compose.yaml").unwrap_err();
+    assert!(err.starts_with("exit Some(2)") && err.contains("leads back"), "{err}");
+}
+
+/// An included file outside the tree is not read, and nothing of it is shown.
+#[test]
+fn an_include_outside_the_tree_is_refused() {
+    let dir = tree("include");
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("compose.yaml"),
+        "services:\n  x:\n    image: s3cr3t/leak:1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        format!(
+            "include:\n  - {}\nservices:\n  web:\n    build: web\n",
+            outside.path().join("compose.yaml").display()
+        ),
+    )
+    .unwrap();
+    let err = images(dir.path(), "compose.yaml").unwrap_err();
+    assert!(err.starts_with("exit Some(2)"), "{err}");
+    assert!(!err.contains("s3cr3t"), "{err}");
+}

@@ -52,7 +52,7 @@ impl Reader<'_> {
             (self.text(layer, entry, what)?, true, false)
         };
         let file = clean(&layer.dir.join(&path));
-        let Some(root) = &self.root else {
+        let Some(root) = &self.shared.root else {
             return Ok(());
         };
         let text = match boundary::read_text_inside(&file, root, boundary::SMALL_LIMIT) {

@@ -3,7 +3,7 @@
 //! tree), with the extending service's keys merged over it as an override file's are.
 //! Relative paths in an extended service start from the directory of the file it is in.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::{clean, shape, Reader};
@@ -11,7 +11,7 @@ use crate::builds::yaml::{self, Node};
 use crate::builds::{excerpt, Error};
 
 /// The most files a project may read besides those it was given (`extends: {file: …}`).
-const MAX_FILES: usize = 256;
+pub(super) const MAX_FILES: usize = 256;
 /// The longest chain of services extending services.
 const MAX_CHAIN: usize = 32;
 
@@ -95,10 +95,23 @@ impl Reader<'_> {
         })
     }
 
+    /// Count a file read besides the given ones; past [`MAX_FILES`], an error at `line`.
+    pub(super) fn count_file(&self, path: &Path, line: usize) -> Result<(), Error> {
+        let n = self.shared.files.get() + 1;
+        self.shared.files.set(n);
+        if n > MAX_FILES {
+            return Err(Error::new(
+                path,
+                line,
+                format!("more than {MAX_FILES} files extended or included"),
+            ));
+        }
+        Ok(())
+    }
+
     /// Read every file an `extends` names, and the files those name, into `layers`.
     pub(super) fn load_extended(&self, layers: &mut Vec<Layer>) -> Result<(), Error> {
-        let mut known: HashMap<PathBuf, ()> = layers.iter().map(|l| (l.path.clone(), ())).collect();
-        let given = layers.len();
+        let mut known: HashSet<PathBuf> = layers.iter().map(|l| l.path.clone()).collect();
         let mut i = 0;
         while i < layers.len() {
             let mut wanted = Vec::new();
@@ -110,22 +123,15 @@ impl Reader<'_> {
                     let name = key.as_str().unwrap_or_default();
                     let t = self.target(&layers[i], name, ext)?;
                     if let Some(file) = t.file {
-                        if !known.contains_key(&file) {
-                            known.insert(file.clone(), ());
+                        if known.insert(file.clone()) {
                             wanted.push((file, t.line));
                         }
                     }
                 }
             }
             for (file, line) in wanted {
-                if layers.len() - given >= MAX_FILES {
-                    return Err(Error::new(
-                        &layers[i].path,
-                        line,
-                        format!("more than {MAX_FILES} files extended or included"),
-                    ));
-                }
-                let source = self.read_file(&file)?;
+                self.count_file(&layers[i].path, line)?;
+                let source = self.read_file(&file, &layers[i].path, line)?;
                 let dir = file.parent().unwrap_or(Path::new("")).to_path_buf();
                 layers.push(Layer::parse(&file, source, &dir)?);
             }

@@ -16,6 +16,7 @@ use crate::builds::{
 mod dotenv;
 mod env_file;
 mod extends;
+mod include;
 pub mod interpolate;
 mod shape;
 #[cfg(test)]
@@ -123,7 +124,11 @@ pub fn load(path: &Path, env: &Env) -> Result<Project, Error> {
         .zip(&sources)
         .map(|(f, s)| (f.as_path(), s.as_str()))
         .collect();
-    let project = read_in(&inputs, &dir, env, &dotenv, Some(root.clone()))?;
+    let shared = Shared {
+        root: Some(root.clone()),
+        ..Shared::default()
+    };
+    let (project, _) = read_in(&inputs, &dir, env, &dotenv, &shared)?;
     boundary::builds_inside(&project, &root)?;
     Ok(project)
 }
@@ -146,11 +151,22 @@ struct Service<'a> {
 pub(super) struct Reader<'a> {
     env: &'a Env,
     dotenv: &'a BTreeMap<String, String>,
-    /// The tree files named in the project (`extends`, `env_file`) are read inside; none
-    /// when only the given files may be read.
-    root: Option<PathBuf>,
+    shared: &'a Shared,
     project: Project,
+}
+
+/// What a project and every project it includes share.
+#[derive(Default)]
+pub(super) struct Shared {
+    /// The tree files named in the project (`extends`, `env_file`, `include`) are read
+    /// inside; none when only the given files may be read.
+    root: Option<PathBuf>,
+    /// The interpolated values of all the files together.
     budget: Budget,
+    /// Files read besides the given ones, against [`extends::MAX_FILES`].
+    files: std::cell::Cell<usize>,
+    /// The files being included, outermost first: one that includes itself is refused.
+    chain: std::cell::RefCell<Vec<PathBuf>>,
 }
 
 /// Read already-loaded files (the first is the compose file, the rest its overrides),
@@ -162,37 +178,33 @@ pub fn read(
     env: &Env,
     dotenv: &BTreeMap<String, String>,
 ) -> Result<Project, Error> {
-    read_in(inputs, dir, env, dotenv, None)
+    read_in(inputs, dir, env, dotenv, &Shared::default()).map(|(p, _)| p)
 }
 
-/// As [`read`], reading the files the project names inside `root`.
+/// As [`read`], reading the files the project names inside the shared root; with the
+/// names of the services the files define.
 fn read_in(
     inputs: &[(&Path, &str)],
     dir: &Path,
     env: &Env,
     dotenv: &BTreeMap<String, String>,
-    root: Option<PathBuf>,
-) -> Result<Project, Error> {
+    shared: &Shared,
+) -> Result<(Project, Vec<String>), Error> {
     let mut reader = Reader {
         env,
         dotenv,
-        root,
+        shared,
         project: Project {
             files: inputs.iter().map(|(p, _)| p.to_path_buf()).collect(),
             ..Project::default()
         },
-        budget: Budget::default(),
     };
     let mut layers = Vec::new();
     for (path, source) in inputs {
-        let layer = Layer::parse(path, source.to_string(), dir)?;
-        if let Some(include) = layer.doc.get("include") {
-            return Err(Error::new(path, include.line, "`include` is not supported")
-                .with_help("lock each included compose file on its own"));
-        }
-        layers.push(layer);
+        layers.push(Layer::parse(path, source.to_string(), dir)?);
     }
     let given = layers.len();
+    let included = reader.includes(&layers)?;
     reader.load_extended(&mut layers)?;
     let mut services: Vec<Service> = Vec::new();
     // Name → position in `services`: many services are merged in linear time.
@@ -223,17 +235,25 @@ fn read_in(
     for service in &services {
         reader.service(service)?;
     }
-    Ok(reader.project)
+    reader.merge_included(&services, included)?;
+    let names = services.into_iter().map(|s| s.name).collect();
+    Ok((reader.project, names))
 }
 
 impl Reader<'_> {
-    /// A file the project names, read inside the tree.
-    fn read_file(&self, path: &Path) -> Result<String, Error> {
-        let Some(root) = &self.root else {
-            return Err(Error::new(path, 0, "a file the project names is not read here"));
+    /// A file the project names at line `line` of `from`, read inside the tree; an error
+    /// is told at the line that names it.
+    fn read_file(&self, path: &Path, from: &Path, line: usize) -> Result<String, Error> {
+        let Some(root) = &self.shared.root else {
+            return Err(Error::new(from, line, "a file the project names is not read here"));
         };
-        boundary::read_text_inside(path, root, boundary::DOCUMENT_LIMIT)
-            .map_err(|e| boundary_error(path, &e))
+        boundary::read_text_inside(path, root, boundary::DOCUMENT_LIMIT).map_err(|e| {
+            let error = Error::new(from, line, e.to_string());
+            match e.help() {
+                Some(h) => error.with_help(h),
+                None => error,
+            }
+        })
     }
 
     fn lookup(&self, name: &str) -> Option<String> {
@@ -249,7 +269,7 @@ impl Reader<'_> {
             .as_str()
             .ok_or_else(|| Error::new(&layer.path, node.line, format!("{what} must be a string")))?;
         interpolate(raw, &|n| self.lookup(n))
-            .and_then(|v| self.budget.spend(&v).map(|()| v))
+            .and_then(|v| self.shared.budget.spend(&v).map(|()| v))
             .map_err(|p| p.error(&layer.path, node.line))
     }
 

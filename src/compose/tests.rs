@@ -90,7 +90,7 @@ fn an_arg_without_value_comes_from_the_environment() {
 fn an_unset_variable_names_file_and_line() {
     let src = "services:\n  web:\n    image: nginx:${TAG}\n";
     let e = one(src, &[]).unwrap_err();
-    assert_eq!((e.path.as_path(), e.line), (Path::new("compose.yaml"), 3));
+    assert_eq!((e.path.as_path(), e.line), (Path::new("compose.yaml"), 4));
     assert_eq!(e.message, "variable TAG is not set");
     assert!(e.help.unwrap().contains("--env TAG=VALUE"));
     let p = one(src, &[("TAG", "1.27")]).unwrap();
@@ -190,11 +190,7 @@ fn errors_name_the_line() {
             3,
             "which compose.yaml does not define",
         ),
-        (
-            "include:\n  - other.yaml\n",
-            2,
-            "`include` is not supported",
-        ),
+        ("include: other.yaml\n", 1, "`include` must be a list"),
         (
             "services:\n  a:\n    image: a\n   b: [\n",
             4,
@@ -432,5 +428,5 @@ fn extends_in_the_same_file_merges_as_an_override() {
     assert_eq!((web.build_args["A"].as_str(), web.build_args["B"].as_str()), ("1", "2"));
     let e = one("services:\n  a:\n    extends:\n      file: x.yaml\n      service: b\n", &[])
         .unwrap_err();
-    assert_eq!(e.path, Path::new("x.yaml"));
+    assert_eq!((e.path.as_path(), e.line), (Path::new("compose.yaml"), 4));
 }
