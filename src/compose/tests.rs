@@ -90,7 +90,7 @@ fn an_arg_without_value_comes_from_the_environment() {
 fn an_unset_variable_names_file_and_line() {
     let src = "services:\n  web:\n    image: nginx:${TAG}\n";
     let e = one(src, &[]).unwrap_err();
-    assert_eq!((e.path.as_path(), e.line), (Path::new("compose.yaml"), 4));
+    assert_eq!((e.path.as_path(), e.line), (Path::new("compose.yaml"), 3));
     assert_eq!(e.message, "variable TAG is not set");
     assert!(e.help.unwrap().contains("--env TAG=VALUE"));
     let p = one(src, &[("TAG", "1.27")]).unwrap();
