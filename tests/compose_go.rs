@@ -12,7 +12,9 @@ use assert_cmd::Command;
 fn tree(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/compose-go").join(name),
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/compose-go")
+            .join(name),
         dir.path(),
     );
     dir
@@ -133,8 +135,16 @@ fn extends_in_the_same_file_and_another_resolves_as_compose_go_does() {
         [
             ("compose.yaml".to_string(), 3, "alpine:3.20".to_string()),
             ("compose.yaml".to_string(), 3, "alpine:3.20".to_string()),
-            ("common/services.yaml".to_string(), 12, "busybox:1.36".to_string()),
-            ("common/api/Dockerfile".to_string(), 2, "alpine:3.19".to_string()),
+            (
+                "common/services.yaml".to_string(),
+                12,
+                "busybox:1.36".to_string()
+            ),
+            (
+                "common/api/Dockerfile".to_string(),
+                2,
+                "alpine:3.19".to_string()
+            ),
         ],
         "{rows:?}"
     );
@@ -145,7 +155,10 @@ fn extends_in_the_same_file_and_another_resolves_as_compose_go_does() {
     )
     .unwrap();
     let err = images(dir.path(), "compose.yaml").unwrap_err();
-    assert!(err.starts_with("exit Some(2)") && err.contains("leads back"), "{err}");
+    assert!(
+        err.starts_with("exit Some(2)") && err.contains("leads back"),
+        "{err}"
+    );
 }
 
 /// `include` was refused; compose-go reads each entry as a project of its own, from its
@@ -168,9 +181,16 @@ fn include_adds_each_projects_services_read_from_its_own_directory() {
     );
     // A service both sides define is an error, as compose makes it.
     let main = std::fs::read_to_string(d.join("compose.yaml")).unwrap();
-    std::fs::write(d.join("compose.yaml"), format!("{main}  db:\n    image: mysql:8\n")).unwrap();
+    std::fs::write(
+        d.join("compose.yaml"),
+        format!("{main}  db:\n    image: mysql:8\n"),
+    )
+    .unwrap();
     let err = images(d, "compose.yaml").unwrap_err();
-    assert!(err.starts_with("exit Some(2)") && err.contains("\"db\""), "{err}");
+    assert!(
+        err.starts_with("exit Some(2)") && err.contains("\"db\""),
+        "{err}"
+    );
     // An include that leads back to itself is an error, not a loop.
     std::fs::write(d.join("compose.yaml"), main).unwrap();
     std::fs::write(
@@ -179,7 +199,10 @@ fn include_adds_each_projects_services_read_from_its_own_directory() {
     )
     .unwrap();
     let err = images(d, "compose.yaml").unwrap_err();
-    assert!(err.starts_with("exit Some(2)") && err.contains("leads back"), "{err}");
+    assert!(
+        err.starts_with("exit Some(2)") && err.contains("leads back"),
+        "{err}"
+    );
 }
 
 /// An included file outside the tree is not read, and nothing of it is shown.
@@ -203,4 +226,20 @@ fn an_include_outside_the_tree_is_refused() {
     let err = images(dir.path(), "compose.yaml").unwrap_err();
     assert!(err.starts_with("exit Some(2)"), "{err}");
     assert!(!err.contains("s3cr3t"), "{err}");
+}
+
+/// `matrix` was refused; buildx builds one target per combination, each with its own
+/// stage, so each stage's base is used.
+#[test]
+fn a_bake_matrix_is_expanded_into_one_build_per_combination() {
+    let dir = tree("bake-matrix");
+    let rows = images(dir.path(), "docker-bake.hcl").unwrap();
+    assert_eq!(
+        rows,
+        [
+            ("Dockerfile".to_string(), 1, "debian:12-slim".to_string()),
+            ("Dockerfile".to_string(), 2, "alpine:3.20".to_string()),
+        ],
+        "{rows:?}"
+    );
 }

@@ -127,7 +127,8 @@ mod tests {
 
     #[test]
     fn values_are_interpolated_from_the_environment_then_the_lines_above() {
-        let text = "REG=ghcr.io\nKEY=\"${KEY:-default}\"\nIMG=${REG}/app:${TAG}\nLIT='${REG}'\nB=$UNSET\n";
+        let text =
+            "REG=ghcr.io\nKEY=\"${KEY:-default}\"\nIMG=${REG}/app:${TAG}\nLIT='${REG}'\nB=$UNSET\n";
         let env = |n: &str| (n == "TAG").then(|| "1.2".to_string());
         let vars = parse(text, &env).unwrap();
         assert_eq!(vars["KEY"], "default");

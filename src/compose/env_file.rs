@@ -3,11 +3,11 @@
 //! nothing in them is locked, but a project compose refuses is refused here too. Files
 //! are read only inside the tree, within the small-file limit.
 
+use super::extends::Layer;
 use super::{clean, dotenv, Reader, Service};
 use crate::boundary;
 use crate::builds::yaml::Node;
 use crate::builds::{excerpt, Error};
-use super::extends::Layer;
 
 impl Reader<'_> {
     /// Check every `env_file` of service `s`.
@@ -31,9 +31,9 @@ impl Reader<'_> {
 
     fn env_file(&self, layer: &Layer, entry: &Node, what: &str) -> Result<(), Error> {
         let (path, required, raw) = if entry.is_map() {
-            let path = entry
-                .get("path")
-                .ok_or_else(|| Error::new(&layer.path, entry.line, format!("{what} has no path")))?;
+            let path = entry.get("path").ok_or_else(|| {
+                Error::new(&layer.path, entry.line, format!("{what} has no path"))
+            })?;
             let required = match entry.get("required").and_then(Node::as_str) {
                 None => true,
                 Some("true") => true,
@@ -42,7 +42,10 @@ impl Reader<'_> {
                     return Err(Error::new(
                         &layer.path,
                         entry.line,
-                        format!("{what}: required must be true or false, not {}", excerpt(other)),
+                        format!(
+                            "{what}: required must be true or false, not {}",
+                            excerpt(other)
+                        ),
                     ))
                 }
             };
@@ -64,7 +67,9 @@ impl Reader<'_> {
                     entry.line,
                     format!("{what}: {} is not found", excerpt(&path)),
                 )
-                .with_help("create it, or mark it optional: `- path: FILE` with `required: false`"))
+                .with_help(
+                    "create it, or mark it optional: `- path: FILE` with `required: false`",
+                ))
             }
             Err(e) => return Err(super::boundary_error(&file, &e)),
         };

@@ -154,9 +154,10 @@ impl Reader<'_> {
         };
         let t = self.target(layer, name, ext)?;
         let from = match &t.file {
-            Some(f) => layers.iter().find(|l| &l.path == f).ok_or_else(|| {
-                Error::new(&layer.path, t.line, "an extended file was not read")
-            })?,
+            Some(f) => layers
+                .iter()
+                .find(|l| &l.path == f)
+                .ok_or_else(|| Error::new(&layer.path, t.line, "an extended file was not read"))?,
             None => layer,
         };
         let key = (from.path.clone(), t.service.clone());

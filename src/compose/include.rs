@@ -65,13 +65,22 @@ impl Reader<'_> {
             let path = entry.get("path").ok_or_else(|| {
                 Error::new(&layer.path, entry.line, "an `include` entry has no path")
             })?;
-            let files: Vec<PathBuf> = self.strings(layer, path, what)?.iter().map(|p| at(p)).collect();
+            let files: Vec<PathBuf> = self
+                .strings(layer, path, what)?
+                .iter()
+                .map(|p| at(p))
+                .collect();
             let dir = match entry.get("project_directory").filter(|n| !n.is_null()) {
                 Some(d) => Some(at(&self.text(layer, d, what)?)),
                 None => None,
             };
             let env = match entry.get("env_file").filter(|n| !n.is_null()) {
-                Some(e) => Some(self.strings(layer, e, what)?.iter().map(|p| at(p)).collect()),
+                Some(e) => Some(
+                    self.strings(layer, e, what)?
+                        .iter()
+                        .map(|p| at(p))
+                        .collect(),
+                ),
                 None => None,
             };
             (files, dir, env)
@@ -79,10 +88,14 @@ impl Reader<'_> {
             (vec![at(&self.text(layer, entry, what)?)], None, None)
         };
         let Some(first) = files.first() else {
-            return Err(Error::new(&layer.path, entry.line, "an `include` entry has no path"));
+            return Err(Error::new(
+                &layer.path,
+                entry.line,
+                "an `include` entry has no path",
+            ));
         };
-        let project_dir = project_dir
-            .unwrap_or_else(|| first.parent().unwrap_or(Path::new("")).to_path_buf());
+        let project_dir =
+            project_dir.unwrap_or_else(|| first.parent().unwrap_or(Path::new("")).to_path_buf());
         {
             let chain = self.shared.chain.borrow();
             if chain.contains(first) || chain.len() >= MAX_DEPTH {
@@ -137,10 +150,9 @@ impl Reader<'_> {
                 Err(e) if e.is_not_found() && !required => continue,
                 Err(e) => return Err(super::boundary_error(&file, &e)),
             };
-            let lookup = |n: &str| {
-                self.lookup(n).or_else(|| vars.get(n).cloned())
-            };
-            let parsed = dotenv::parse(&text, &lookup).map_err(|(line, m)| Error::new(&file, line, m))?;
+            let lookup = |n: &str| self.lookup(n).or_else(|| vars.get(n).cloned());
+            let parsed =
+                dotenv::parse(&text, &lookup).map_err(|(line, m)| Error::new(&file, line, m))?;
             vars.extend(parsed);
         }
         // What the including project has wins, as compose merges the two.

@@ -358,13 +358,7 @@ mod tests {
             })
         );
         assert_eq!(run("${EMPTY?e}").as_deref(), Ok(""));
-        for bad in [
-            "${TAG",
-            "${}",
-            "${1}",
-            "${TAG/a/b}",
-            "${TAG:0:2}",
-        ] {
+        for bad in ["${TAG", "${}", "${1}", "${TAG/a/b}", "${TAG:0:2}"] {
             assert!(matches!(run(bad), Err(Problem::Invalid(_))), "{bad}");
         }
     }

@@ -74,7 +74,10 @@ pub fn is_variant_name(name: &str) -> bool {
 /// often only the changes; any other file on its own.
 pub fn files_of(path: &Path) -> Vec<PathBuf> {
     let mut files = vec![path.to_path_buf()];
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     if is_variant_name(name) {
         let dir = path.parent().unwrap_or(Path::new(""));
         if let Some(base) = FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file()) {
@@ -245,7 +248,11 @@ impl Reader<'_> {
     /// is told at the line that names it.
     fn read_file(&self, path: &Path, from: &Path, line: usize) -> Result<String, Error> {
         let Some(root) = &self.shared.root else {
-            return Err(Error::new(from, line, "a file the project names is not read here"));
+            return Err(Error::new(
+                from,
+                line,
+                "a file the project names is not read here",
+            ));
         };
         boundary::read_text_inside(path, root, boundary::DOCUMENT_LIMIT).map_err(|e| {
             let error = Error::new(from, line, e.to_string());
@@ -265,9 +272,9 @@ impl Reader<'_> {
 
     /// The scalar `node`'s text, interpolated.
     fn text(&self, layer: &Layer, node: &Node, what: &str) -> Result<String, Error> {
-        let raw = node
-            .as_str()
-            .ok_or_else(|| Error::new(&layer.path, node.line, format!("{what} must be a string")))?;
+        let raw = node.as_str().ok_or_else(|| {
+            Error::new(&layer.path, node.line, format!("{what} must be a string"))
+        })?;
         interpolate(raw, &|n| self.lookup(n))
             .and_then(|v| self.shared.budget.spend(&v).map(|()| v))
             .map_err(|p| p.error(&layer.path, node.line))
@@ -597,7 +604,9 @@ fn neither(s: &Service) -> Error {
             excerpt(&s.name)
         ),
     )
-    .with_help("give the service an `image:` or a `build:`, or read this file with the one it overrides")
+    .with_help(
+        "give the service an `image:` or a `build:`, or read this file with the one it overrides",
+    )
 }
 
 /// A key, its interpolated value (none when written without one) and the value's node.

@@ -8,8 +8,7 @@ use std::path::Path;
 
 /// The top-level keys the compose specification defines.
 const SECTIONS: [&str; 9] = [
-    "version", "name", "include", "services", "networks", "volumes", "secrets", "configs",
-    "models",
+    "version", "name", "include", "services", "networks", "volumes", "secrets", "configs", "models",
 ];
 
 /// Refuse a top-level key compose's schema refuses; a file that looks like version 1 is

@@ -425,8 +425,14 @@ fn extends_in_the_same_file_merges_as_an_override() {
     let web = &p.builds[1];
     assert_eq!(web.owner, "web");
     assert_eq!(web.context, PathBuf::from("app"));
-    assert_eq!((web.build_args["A"].as_str(), web.build_args["B"].as_str()), ("1", "2"));
-    let e = one("services:\n  a:\n    extends:\n      file: x.yaml\n      service: b\n", &[])
-        .unwrap_err();
+    assert_eq!(
+        (web.build_args["A"].as_str(), web.build_args["B"].as_str()),
+        ("1", "2")
+    );
+    let e = one(
+        "services:\n  a:\n    extends:\n      file: x.yaml\n      service: b\n",
+        &[],
+    )
+    .unwrap_err();
     assert_eq!((e.path.as_path(), e.line), (Path::new("compose.yaml"), 4));
 }

@@ -324,13 +324,24 @@ mod tests {
         ] {
             assert_eq!(kind_of(variant), Some(FileKind::Compose), "{variant}");
         }
-        for not in ["compose..yaml", "compose.yaml.bak", "docker-compose-mysql.yml"] {
+        for not in [
+            "compose..yaml",
+            "compose.yaml.bak",
+            "docker-compose-mysql.yml",
+        ] {
             assert_eq!(kind_of(not), None, "{not}");
         }
-        for named in ["docker-compose-mysql.yml", "stack.yaml", "compose.override.yml"] {
+        for named in [
+            "docker-compose-mysql.yml",
+            "stack.yaml",
+            "compose.override.yml",
+        ] {
             assert_eq!(kind_of_path(Path::new(named)), FileKind::Compose, "{named}");
         }
-        assert_eq!(kind_of_path(Path::new("Dockerfile.yaml")), FileKind::Dockerfile);
+        assert_eq!(
+            kind_of_path(Path::new("Dockerfile.yaml")),
+            FileKind::Dockerfile
+        );
         assert_eq!(kind_of_path(Path::new("build/app")), FileKind::Dockerfile);
         assert_eq!(kind_of("docker-bake.hcl"), Some(FileKind::Bake));
         assert_eq!(kind_of("docker-bake.json"), Some(FileKind::Bake));
