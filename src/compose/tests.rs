@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::builds::DockerfileSource;
 
 fn env(pairs: &[(&str, &str)]) -> Env {
     Env::only(pairs)
