@@ -243,3 +243,30 @@ fn a_bake_matrix_is_expanded_into_one_build_per_combination() {
         "{rows:?}"
     );
 }
+
+/// Includes that fan out (each file including the next ten times) stop at the cap on
+/// files read, quickly, rather than reading ten to the power of the depth.
+#[test]
+fn includes_that_fan_out_stop_at_a_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for level in 0..8 {
+        let entries: String = (0..10)
+            .map(|_| format!("  - f{}.yaml\n", level + 1))
+            .collect();
+        let name = if level == 0 {
+            "compose.yaml".to_string()
+        } else {
+            format!("f{level}.yaml")
+        };
+        std::fs::write(d.join(name), format!("include:\n{entries}services: {{}}\n")).unwrap();
+    }
+    std::fs::write(d.join("f8.yaml"), "services: {}\n").unwrap();
+    let started = std::time::Instant::now();
+    let err = images(d, "compose.yaml").unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(
+        err.starts_with("exit Some(2)") && err.contains("more than 256 files"),
+        "{err}"
+    );
+}

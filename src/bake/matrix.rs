@@ -1,7 +1,7 @@
 //! A target's `matrix`, as `buildx bake` expands it: one target per combination of the
 //! matrix's values, each named by its `name` attribute and evaluated with the matrix's
-//! variables in scope. The number of combinations is capped, so a small file cannot make
-//! many thousands of builds.
+//! variables in scope. The combinations are capped, one matrix's and all of a file's
+//! together, so a small file cannot make many thousands of builds.
 
 use super::eval::Val;
 use super::model::Attr;
@@ -10,6 +10,8 @@ use crate::builds::{excerpt, Error};
 
 /// The most targets one matrix may expand to.
 pub const MAX_COMBINATIONS: usize = 256;
+/// The most targets all the matrices of a file may expand to together.
+pub const MAX_GENERATED: usize = 1024;
 
 /// One combination: each matrix variable with its value.
 pub(super) type Combination = Vec<(String, Val)>;
@@ -56,6 +58,13 @@ impl<'a> Evaluator<'_, 'a> {
                 }
             }
             all = next;
+        }
+        let generated = self.generated.get() + all.len();
+        self.generated.set(generated);
+        if generated > MAX_GENERATED {
+            return Err(bad(format!(
+                "the matrices of the bake file make more than {MAX_GENERATED} targets together"
+            )));
         }
         if self.last_attr(name, "name").is_none() {
             return Err(bad(format!(

@@ -122,6 +122,7 @@ pub fn read(inputs: &[(&Path, &str)], dir: &Path, env: &Env) -> Result<Project, 
         resolved: RefCell::new(HashMap::new()),
         spent: Cell::new(0),
         matrix: RefCell::new(Vec::new()),
+        generated: Cell::new(0),
     };
     ev.project(dir)
 }
@@ -145,6 +146,8 @@ struct Evaluator<'m, 'a> {
     spent: Cell<usize>,
     /// The matrix variables of the combination being evaluated.
     matrix: RefCell<matrix::Combination>,
+    /// Targets the matrices have made, against [`matrix::MAX_GENERATED`].
+    generated: Cell<usize>,
 }
 
 /// Scope of one expression: variables resolve through the evaluator; offsets are in `file`.

@@ -390,6 +390,19 @@ fn a_matrix_makes_one_target_per_combination() {
     let many = "target \"a\" {\n  name = \"a-${x}-${y}\"\n  matrix = { x = [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17], y = [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16] }\n}\n";
     let e = hcl(many, &[]).unwrap_err();
     assert!(e.message.contains("more than 256"), "{}", e.message);
+    let wide = (0..5)
+        .map(|i| {
+            format!(
+                "target \"t{i}\" {{\n  name = \"t{i}-${{x}}\"\n  matrix = {{ x = [{}] }}\n}}\n",
+                (0..250)
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
+        })
+        .collect::<String>();
+    let e = hcl(&wide, &[]).unwrap_err();
+    assert!(e.message.contains("more than 1024"), "{}", e.message);
     let bad = "target \"a\" {\n  name = \"a/${x}\"\n  matrix = { x = [\"1\"] }\n}\n";
     assert!(hcl(bad, &[])
         .unwrap_err()

@@ -143,6 +143,10 @@ pub(crate) fn boundary_error(path: &Path, e: &boundary::Error) -> Error {
     }
 }
 
+/// What the files a project names (`extends`, `include`) may add up to: a file included
+/// many times over must not make the reading slow or large.
+pub const MAX_NAMED_BYTES: u64 = 32 << 20;
+
 /// A service as the layers define it, in merge order.
 struct Service<'a> {
     name: String,
@@ -166,6 +170,8 @@ pub(super) struct Shared {
     budget: Budget,
     /// Files read besides the given ones, against [`extends::MAX_FILES`].
     files: std::cell::Cell<usize>,
+    /// Bytes of those files, against [`MAX_NAMED_BYTES`].
+    bytes: std::cell::Cell<u64>,
     /// The files being included, outermost first: one that includes itself is refused.
     chain: std::cell::RefCell<Vec<PathBuf>>,
 }
@@ -252,13 +258,27 @@ impl Reader<'_> {
                 "a file the project names is not read here",
             ));
         };
-        boundary::read_text_inside(path, root, boundary::DOCUMENT_LIMIT).map_err(|e| {
-            let error = Error::new(from, line, e.to_string());
-            match e.help() {
-                Some(h) => error.with_help(h),
-                None => error,
-            }
-        })
+        let text =
+            boundary::read_text_inside(path, root, boundary::DOCUMENT_LIMIT).map_err(|e| {
+                let error = Error::new(from, line, e.to_string());
+                match e.help() {
+                    Some(h) => error.with_help(h),
+                    None => error,
+                }
+            })?;
+        let bytes = self.shared.bytes.get().saturating_add(text.len() as u64);
+        self.shared.bytes.set(bytes);
+        if bytes > MAX_NAMED_BYTES {
+            return Err(Error::new(
+                from,
+                line,
+                format!(
+                    "the files extended and included are longer than {} MiB together",
+                    MAX_NAMED_BYTES >> 20
+                ),
+            ));
+        }
+        Ok(text)
     }
 
     fn lookup(&self, name: &str) -> Option<String> {
