@@ -1,7 +1,8 @@
-//! Compose files (`compose.yaml` and its `compose.override.yaml`): every service's
-//! `image:`, and for a service with `build:` the Dockerfile it builds with its `args`,
-//! `target`, `platforms` and `additional_contexts`, read as the compose specification
-//! defines them, interpolation included. The result is a [`Project`].
+//! Compose files (`compose.yaml` and its `compose.override.yaml`, or a variant such as
+//! `compose.prod.yaml` over the file it varies): every service's `image:`, and for a
+//! service with `build:` the Dockerfile it builds with its `args`, `target`, `platforms`
+//! and `additional_contexts`, read as compose-go reads them: interpolation, `.env`,
+//! `extends`, `include` and `env_file` included. The result is a [`Project`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};

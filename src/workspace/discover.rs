@@ -1,7 +1,8 @@
 //! Which files `--recursive` takes: every file git tracks below the root, hidden
 //! directories and `.gitignore`d paths included, plus untracked files git does not ignore
 //! (outside a repository: every file `.gitignore` does not exclude), whose name is a
-//! Dockerfile, Containerfile, compose or bake file; minus `--exclude` globs. Inside a
+//! Dockerfile, Containerfile, compose file (variants such as `compose.prod.yaml`
+//! included) or bake file; minus `--exclude` globs. Inside a
 //! repository git's list is the only one: when git cannot give it, that is an error,
 //! never a quiet switch to the walk (which would skip tracked files under ignored paths).
 
