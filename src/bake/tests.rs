@@ -121,7 +121,7 @@ fn what_is_not_evaluated_is_named_with_its_line() {
         (
             "target \"a\" {\n  dockerfile = target.b.dockerfile\n}\n",
             2,
-            "attribute and index access",
+            "access to another target's attributes",
         ),
         (
             "target \"a\" {\n  context = NOPE\n}\n",
@@ -408,4 +408,44 @@ fn a_matrix_makes_one_target_per_combination() {
         .unwrap_err()
         .message
         .contains("names a target"));
+}
+
+#[test]
+fn a_matrix_of_objects_is_read_by_attribute() {
+    let src = r#"target "img" {
+  name = "img-${item.name}"
+  matrix = {
+    item = [
+      { name = "old", base = "debian:11" },
+      { name = "new", base = "debian:12" },
+    ]
+  }
+  args = { BASE = item.base, FIRST = item["name"] }
+}
+"#;
+    let p = hcl(src, &[]).unwrap();
+    let got: Vec<(&str, &str, &str)> = p
+        .builds
+        .iter()
+        .map(|b| {
+            (
+                b.owner.as_str(),
+                b.build_args["BASE"].as_str(),
+                b.build_args["FIRST"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("img-old", "debian:11", "old"),
+            ("img-new", "debian:12", "new")
+        ]
+    );
+    let e = hcl(
+        "target \"a\" {\n  name = \"a-${x.nope}\"\n  matrix = { x = [{ y = 1 }] }\n}\n",
+        &[],
+    )
+    .unwrap_err();
+    assert!(e.message.contains("no element"), "{}", e.message);
 }
