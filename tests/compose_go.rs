@@ -270,3 +270,29 @@ fn includes_that_fan_out_stop_at_a_cap() {
         "{err}"
     );
 }
+
+/// A file `extends` names outside the tree is not read, and nothing of it is shown.
+#[test]
+fn extends_from_a_file_outside_the_tree_is_refused() {
+    let dir = tree("extends");
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("base.yaml"),
+        "services:\n  b:\n    image: s3cr3t/leak:1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        format!(
+            "services:\n  a:\n    extends:\n      file: {}\n      service: b\n",
+            outside.path().join("base.yaml").display()
+        ),
+    )
+    .unwrap();
+    let err = images(dir.path(), "compose.yaml").unwrap_err();
+    assert!(
+        err.starts_with("exit Some(2)") && err.contains("compose.yaml:4"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cr3t"), "{err}");
+}

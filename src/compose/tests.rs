@@ -437,3 +437,31 @@ fn extends_in_the_same_file_merges_as_an_override() {
     .unwrap_err();
     assert_eq!((e.path.as_path(), e.line), (Path::new("compose.yaml"), 4));
 }
+
+#[test]
+fn a_variant_is_read_over_the_default_file_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("docker-compose.prod.yml"), "services: {}\n").unwrap();
+    assert_eq!(
+        files_of(&d.join("docker-compose.prod.yml")),
+        [d.join("docker-compose.prod.yml")]
+    );
+    std::fs::write(d.join("docker-compose.yml"), "services: {}\n").unwrap();
+    std::fs::write(d.join("docker-compose.override.yml"), "services: {}\n").unwrap();
+    assert_eq!(
+        files_of(&d.join("docker-compose.prod.yml")),
+        [
+            d.join("docker-compose.yml"),
+            d.join("docker-compose.prod.yml")
+        ]
+    );
+    assert_eq!(
+        files_of(&d.join("docker-compose.yml")),
+        [
+            d.join("docker-compose.yml"),
+            d.join("docker-compose.override.yml")
+        ]
+    );
+    assert!(is_variant_name("compose.ci.yaml") && !is_variant_name("compose.override.yaml"));
+}
