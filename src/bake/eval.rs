@@ -1,11 +1,11 @@
 //! Evaluating the part of HCL that bake files use for what is built: literals, lists,
 //! objects, string and heredoc templates with `${…}` interpolation, variable references,
-//! parentheses, `!`, `==`, `!=`, `&&`, `||` and `? :`. Anything else (function calls,
-//! attribute access, `for`, template directives, arithmetic) is an error naming its file
-//! and line rather than a guess. No value may be longer than [`MAX_VALUE`], and what is
+//! parentheses, attribute and index access, `!`, `==`, `!=`, `&&`, `||` and `? :`.
+//! Anything else (function calls, splats, `for`, template directives, arithmetic) is an
+//! error naming its file and line rather than a guess. No value may be longer than [`MAX_VALUE`], and what is
 //! built counts against the file's budget through [`Scope::spend`].
 
-use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, UnaryOperator};
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Element, Template};
 use hcl_edit::Span;
 
@@ -255,13 +255,54 @@ fn expr(e: &Expression, scope: &dyn Scope, depth: usize) -> Result<Val, EvalErro
                 ),
             ))
         }
-        Expression::Traversal(_) => {
-            return Err(err(
-                at(e),
-                "attribute and index access (`a.b`, `a[0]`) is not evaluated",
-            ))
+        Expression::Traversal(t) => {
+            if matches!(&t.expr, Expression::Variable(v) if v.value().as_str() == "target") {
+                return Err(err(
+                    at(e),
+                    "access to another target's attributes (`target.NAME.ATTR`) is not evaluated",
+                ));
+            }
+            let mut v = expr(&t.expr, scope, d)?;
+            for op in &t.operators {
+                v = step(v, op.value(), scope, d).map_err(|m| err(at(e), m))?;
+            }
+            checked(v, at(e), scope)?
         }
         Expression::ForExpr(_) => return Err(err(at(e), "`for` expressions are not evaluated")),
+    })
+}
+
+/// One attribute (`a.b`) or index (`a[0]`, `a["k"]`, `a.0`) step into a value, as a
+/// matrix's object values are used; splats are not evaluated.
+fn step(v: Val, op: &TraversalOperator, scope: &dyn Scope, depth: usize) -> Result<Val, String> {
+    let key = match op {
+        TraversalOperator::GetAttr(name) => name.value().as_str().to_string(),
+        TraversalOperator::LegacyIndex(i) => i.value().to_string(),
+        TraversalOperator::Index(e) => expr(e, scope, depth)
+            .map_err(|e| e.message)?
+            .text()
+            .ok_or("an index must be a number or a string")?,
+        TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+            return Err("splat expressions (`a.*`, `a[*]`) are not evaluated".into())
+        }
+    };
+    let found = match &v {
+        Val::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone()),
+        Val::List(items) => key
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| items.get(i).cloned()),
+        _ => None,
+    };
+    found.ok_or_else(|| {
+        format!(
+            "{} has no element {:?}",
+            v.kind(),
+            key.chars().take(40).collect::<String>()
+        )
     })
 }
 

@@ -18,6 +18,7 @@ use crate::builds::{
 use crate::compose::clean;
 
 mod eval;
+mod matrix;
 mod model;
 mod resolve;
 #[cfg(test)]
@@ -120,6 +121,8 @@ pub fn read(inputs: &[(&Path, &str)], dir: &Path, env: &Env) -> Result<Project, 
         parents: RefCell::new(HashMap::new()),
         resolved: RefCell::new(HashMap::new()),
         spent: Cell::new(0),
+        matrix: RefCell::new(Vec::new()),
+        generated: Cell::new(0),
     };
     ev.project(dir)
 }
@@ -141,6 +144,10 @@ struct Evaluator<'m, 'a> {
     resolved: RefCell<HashMap<String, Resolved>>,
     /// Bytes counted against [`MAX_TOTAL`].
     spent: Cell<usize>,
+    /// The matrix variables of the combination being evaluated.
+    matrix: RefCell<matrix::Combination>,
+    /// Targets the matrices have made, against [`matrix::MAX_GENERATED`].
+    generated: Cell<usize>,
 }
 
 /// Scope of one expression: variables resolve through the evaluator; offsets are in `file`.
@@ -151,10 +158,20 @@ struct FileScope<'e, 'm, 'a> {
 
 impl Scope for FileScope<'_, '_, '_> {
     fn variable(&self, name: &str, offset: Option<usize>) -> Result<Val, EvalError> {
-        let v = self
+        let matrix = self
             .ev
-            .variable(name)
-            .map_err(|e| EvalError { offset, ..e })?;
+            .matrix
+            .borrow()
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone());
+        let v = match matrix {
+            Some(v) => v,
+            None => self
+                .ev
+                .variable(name)
+                .map_err(|e| EvalError { offset, ..e })?,
+        };
         // The value is copied into whatever refers to it.
         self.spend(v.size(), offset)?;
         Ok(v)
@@ -279,70 +296,95 @@ impl<'a> Evaluator<'_, 'a> {
             if !grouped.contains(name) && inherited.contains(name) {
                 continue;
             }
-            let r = self.resolve(name)?;
-            let def = &defs[0];
-            let path = m.paths[def.file];
-            for (cname, value, file, line, span) in &r.contexts {
-                let Some(reference) = value.strip_prefix("docker-image://") else {
-                    continue;
-                };
-                let image = parse_image(m.paths[*file], *line, reference)?;
-                let prefix = "docker-image://".len();
-                let span = span
-                    .clone()
-                    .filter(|s| s.len() >= prefix)
-                    .map(|s| s.start + prefix..s.end);
-                project.images.push(FileImage {
-                    owner: name.clone(),
-                    kind: ImageKind::Context(cname.clone()),
-                    path: m.paths[*file].to_path_buf(),
-                    line: *line,
-                    raw: span.clone().map_or_else(
-                        || reference.to_string(),
-                        |s| m.sources[*file][s].to_string(),
-                    ),
-                    reference: reference.to_string(),
-                    image,
-                    span,
-                });
+            match self.combinations(name)? {
+                None => {
+                    let r = self.resolve(name)?;
+                    self.add_build(&mut project, name, &defs[0], r, dir)?;
+                }
+                Some(all) => {
+                    for c in &all {
+                        self.with_combination(name, c, |generated| {
+                            let r = self.resolve(name)?;
+                            self.add_build(&mut project, generated, &defs[0], r, dir)
+                        })?;
+                    }
+                }
             }
-            let context = r.context.clone().unwrap_or_else(|| ".".into());
-            if context.contains("://") || context.starts_with("git@") {
-                project.warnings.push(Warning {
-                    path: path.to_path_buf(),
-                    line: def.line,
-                    message: format!(
-                        "target {} builds from a remote context ({}); its Dockerfile is not locked",
-                        excerpt(name),
-                        excerpt(&context)
-                    ),
-                });
-                continue;
-            }
-            let context_dir = clean(&dir.join(&context));
-            let dockerfile = match r.inline {
-                Some(text) => DockerfileSource::Inline(text),
-                None => DockerfileSource::Path(clean(
-                    &context_dir.join(r.dockerfile.as_deref().unwrap_or("Dockerfile")),
-                )),
-            };
-            project.builds.push(Build {
-                owner: name.clone(),
-                path: path.to_path_buf(),
-                line: def.line,
-                dockerfile,
-                context: context_dir,
-                build_args: r.args,
-                target: r.target,
-                platforms: r.platforms.unwrap_or_default(),
-                contexts: r
-                    .contexts
-                    .into_iter()
-                    .map(|(name, value, ..)| NamedContext { name, value })
-                    .collect(),
-            });
         }
         Ok(project)
+    }
+
+    /// The images and the build of target `name`, resolved as `r`.
+    fn add_build(
+        &self,
+        project: &mut Project,
+        name: &str,
+        def: &model::Def<'a>,
+        r: Resolved,
+        dir: &Path,
+    ) -> Result<(), Error> {
+        let m = self.model;
+        let path = m.paths[def.file];
+        for (cname, value, file, line, span) in &r.contexts {
+            let Some(reference) = value.strip_prefix("docker-image://") else {
+                continue;
+            };
+            let image = parse_image(m.paths[*file], *line, reference)?;
+            let prefix = "docker-image://".len();
+            let span = span
+                .clone()
+                .filter(|s| s.len() >= prefix)
+                .map(|s| s.start + prefix..s.end);
+            project.images.push(FileImage {
+                owner: name.to_string(),
+                kind: ImageKind::Context(cname.clone()),
+                path: m.paths[*file].to_path_buf(),
+                line: *line,
+                raw: span.clone().map_or_else(
+                    || reference.to_string(),
+                    |s| m.sources[*file][s].to_string(),
+                ),
+                reference: reference.to_string(),
+                image,
+                span,
+            });
+        }
+        let context = r.context.clone().unwrap_or_else(|| ".".into());
+        if context.contains("://") || context.starts_with("git@") {
+            project.warnings.push(Warning {
+                path: path.to_path_buf(),
+                line: def.line,
+                message: format!(
+                    "target {} builds from a remote context ({}); its Dockerfile is not locked",
+                    excerpt(name),
+                    excerpt(&context)
+                ),
+            });
+            return Ok(());
+        }
+        let context_dir = clean(&dir.join(&context));
+        let dockerfile = match r.inline {
+            Some(text) => DockerfileSource::Inline(text),
+            None => DockerfileSource::Path(clean(
+                &context_dir.join(r.dockerfile.as_deref().unwrap_or("Dockerfile")),
+            )),
+        };
+        project.builds.push(Build {
+            owner: name.to_string(),
+            path: path.to_path_buf(),
+            line: def.line,
+            dockerfile,
+            context: context_dir,
+            build_args: r.args,
+            target: r.target,
+            platforms: r.platforms.unwrap_or_default(),
+            contexts: r
+                .contexts
+                .into_iter()
+                .map(|(name, value, ..)| NamedContext { name, value })
+                .collect(),
+        });
+        Ok(())
     }
 
     /// Each group's members, checked to name targets or groups.

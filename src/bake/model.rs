@@ -10,7 +10,7 @@ use hcl_edit::structure::Body;
 use hcl_edit::Span;
 
 use crate::builds::yaml::Node;
-use crate::builds::{excerpt, Error};
+use crate::builds::Error;
 
 pub(super) enum Parsed {
     Hcl(Body),
@@ -211,14 +211,6 @@ impl<'a> Model<'a> {
         };
         let name =
             name.ok_or_else(|| Error::new(path, line, format!("a {kind} block needs one name")))?;
-        if let Some((_, a)) = attrs.iter().find(|(k, _)| k == "matrix") {
-            return Err(Error::new(
-                path,
-                a.line,
-                format!("{kind} {}: `matrix` is not supported", excerpt(&name)),
-            )
-            .with_help("write one target per combination"));
-        }
         let def = Def { file, line, attrs };
         match index.get(&name) {
             Some(&i) => list[i].1.push(def),

@@ -121,7 +121,7 @@ fn what_is_not_evaluated_is_named_with_its_line() {
         (
             "target \"a\" {\n  dockerfile = target.b.dockerfile\n}\n",
             2,
-            "attribute and index access",
+            "access to another target's attributes",
         ),
         (
             "target \"a\" {\n  context = NOPE\n}\n",
@@ -136,7 +136,7 @@ fn what_is_not_evaluated_is_named_with_its_line() {
         (
             "target \"a\" {\n  matrix = { v = [\"1\"] }\n}\n",
             2,
-            "`matrix` is not supported",
+            "needs a `name`",
         ),
         (
             "target \"a\" {\n  inherits = [\"b\"]\n}\n",
@@ -352,4 +352,100 @@ fn names_from_the_file_are_shown_as_short_excerpts() {
         let len = e.message.len() + e.help.map_or(0, |h| h.len());
         assert!(len < 1000, "{len} bytes: {}", &e.message[..200.min(e.message.len())]);
     }
+}
+
+#[test]
+fn a_matrix_makes_one_target_per_combination() {
+    let src = r#"target "app" {
+  name = "app-${tgt}-${v}"
+  matrix = {
+    tgt = ["dev", "prod"]
+    v = ["1", "2"]
+  }
+  target = tgt
+  args = { V = v }
+}
+"#;
+    let p = hcl(src, &[]).unwrap();
+    let got: Vec<(&str, Option<&str>, &str)> = p
+        .builds
+        .iter()
+        .map(|b| {
+            (
+                b.owner.as_str(),
+                b.target.as_deref(),
+                b.build_args["V"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("app-dev-1", Some("dev"), "1"),
+            ("app-dev-2", Some("dev"), "2"),
+            ("app-prod-1", Some("prod"), "1"),
+            ("app-prod-2", Some("prod"), "2"),
+        ]
+    );
+    let many = "target \"a\" {\n  name = \"a-${x}-${y}\"\n  matrix = { x = [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17], y = [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16] }\n}\n";
+    let e = hcl(many, &[]).unwrap_err();
+    assert!(e.message.contains("more than 256"), "{}", e.message);
+    let wide = (0..5)
+        .map(|i| {
+            format!(
+                "target \"t{i}\" {{\n  name = \"t{i}-${{x}}\"\n  matrix = {{ x = [{}] }}\n}}\n",
+                (0..250)
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
+        })
+        .collect::<String>();
+    let e = hcl(&wide, &[]).unwrap_err();
+    assert!(e.message.contains("more than 1024"), "{}", e.message);
+    let bad = "target \"a\" {\n  name = \"a/${x}\"\n  matrix = { x = [\"1\"] }\n}\n";
+    assert!(hcl(bad, &[])
+        .unwrap_err()
+        .message
+        .contains("names a target"));
+}
+
+#[test]
+fn a_matrix_of_objects_is_read_by_attribute() {
+    let src = r#"target "img" {
+  name = "img-${item.name}"
+  matrix = {
+    item = [
+      { name = "old", base = "debian:11" },
+      { name = "new", base = "debian:12" },
+    ]
+  }
+  args = { BASE = item.base, FIRST = item["name"] }
+}
+"#;
+    let p = hcl(src, &[]).unwrap();
+    let got: Vec<(&str, &str, &str)> = p
+        .builds
+        .iter()
+        .map(|b| {
+            (
+                b.owner.as_str(),
+                b.build_args["BASE"].as_str(),
+                b.build_args["FIRST"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("img-old", "debian:11", "old"),
+            ("img-new", "debian:12", "new")
+        ]
+    );
+    let e = hcl(
+        "target \"a\" {\n  name = \"a-${x.nope}\"\n  matrix = { x = [{ y = 1 }] }\n}\n",
+        &[],
+    )
+    .unwrap_err();
+    assert!(e.message.contains("no element"), "{}", e.message);
 }

@@ -1,12 +1,22 @@
 //! The `.env` file beside a compose file: `KEY=VALUE` lines, `export` prefixes, `#`
 //! comments, single quotes (literal) and double quotes (with `\n`, `\"`, `\\` escapes), as
-//! compose's dotenv reader takes them. Values are not interpolated here.
+//! compose's dotenv reader takes them. Unquoted and double-quoted values are interpolated
+//! as compose interpolates them (`KEY="${KEY:-default}"`): a name is looked up in the
+//! environment first, then among the lines above; an unset one without a default is blank.
 
 use std::collections::BTreeMap;
 
+use super::interpolate::{interpolate_blank_unset, Budget, Problem};
+
 /// The variables of a `.env` text, or the 1-based line and reason of the first bad line.
-pub fn parse(text: &str) -> Result<BTreeMap<String, String>, (usize, String)> {
-    let mut vars = BTreeMap::new();
+/// `env` looks a name up in the environment.
+pub fn parse(
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<BTreeMap<String, String>, (usize, String)> {
+    let mut vars: BTreeMap<String, String> = BTreeMap::new();
+    // Lines that use the lines above may not multiply into memory.
+    let budget = Budget::default();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim_start_matches('\u{feff}').trim();
         if line.is_empty() || line.starts_with('#') {
@@ -27,10 +37,16 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, String>, (usize, String)> {
         if !valid {
             return Err((i + 1, format!("invalid variable name {:?}", excerpt(key))));
         }
-        vars.insert(
-            key.to_string(),
-            value_of(value.trim()).map_err(|m| (i + 1, m))?,
-        );
+        let (value, literal) = value_of(value.trim()).map_err(|m| (i + 1, m))?;
+        let value = if literal {
+            value
+        } else {
+            let lookup = |n: &str| env(n).or_else(|| vars.get(n).cloned());
+            interpolate_blank_unset(&value, &lookup)
+                .and_then(|v| budget.spend(&v).map(|()| v))
+                .map_err(|p| (i + 1, problem(p)))?
+        };
+        vars.insert(key.to_string(), value);
     }
     Ok(vars)
 }
@@ -39,19 +55,36 @@ fn excerpt(s: &str) -> String {
     s.chars().take(40).collect()
 }
 
-fn value_of(v: &str) -> Result<String, String> {
+/// Why a value cannot be interpolated, for a `.env` line.
+fn problem(p: Problem) -> String {
+    match p {
+        Problem::Unset(name) => format!("variable {} is not set", excerpt(&name)),
+        Problem::Required { name, message } => format!(
+            "variable {} is required: {}",
+            excerpt(&name),
+            excerpt(&message)
+        ),
+        Problem::Invalid(m) => format!("invalid interpolation: {m}"),
+        Problem::TooLong | Problem::OverBudget => {
+            "the interpolated values are too long".to_string()
+        }
+    }
+}
+
+/// The value, and whether it is literal (single-quoted: not interpolated).
+fn value_of(v: &str) -> Result<(String, bool), String> {
     if let Some(rest) = v.strip_prefix('\'') {
         let end = rest
             .find('\'')
             .ok_or("a single-quoted value has no closing quote")?;
-        return Ok(rest[..end].to_string());
+        return Ok((rest[..end].to_string(), true));
     }
     if let Some(rest) = v.strip_prefix('"') {
         let mut out = String::new();
         let mut chars = rest.chars();
         while let Some(c) = chars.next() {
             match c {
-                '"' => return Ok(out),
+                '"' => return Ok((out, false)),
                 '\\' => match chars.next() {
                     Some('n') => out.push('\n'),
                     Some(other) => out.push(other),
@@ -64,7 +97,7 @@ fn value_of(v: &str) -> Result<String, String> {
     }
     // An unquoted value ends at ` #` (an inline comment).
     let end = v.find(" #").unwrap_or(v.len());
-    Ok(v[..end].trim_end().to_string())
+    Ok((v[..end].trim_end().to_string(), false))
 }
 
 #[cfg(test)]
@@ -74,7 +107,7 @@ mod tests {
     #[test]
     fn reads_what_compose_reads() {
         let text = "# comment\nTAG=1.25\nexport REG=ghcr.io\nQ='a b # c'\nD=\"x\\\"y\"\nI=v # note\nEMPTY=\n";
-        let vars = parse(text).unwrap();
+        let vars = parse(text, &|_| None).unwrap();
         assert_eq!(vars["TAG"], "1.25");
         assert_eq!(vars["REG"], "ghcr.io");
         assert_eq!(vars["Q"], "a b # c");
@@ -85,8 +118,24 @@ mod tests {
 
     #[test]
     fn a_bad_line_is_named() {
-        assert_eq!(parse("A=1\nnot a pair\n").unwrap_err().0, 2);
-        assert_eq!(parse("A='open\n").unwrap_err().0, 1);
-        assert_eq!(parse("A B=1\n").unwrap_err().0, 1);
+        let none = |_: &str| None;
+        assert_eq!(parse("A=1\nnot a pair\n", &none).unwrap_err().0, 2);
+        assert_eq!(parse("A='open\n", &none).unwrap_err().0, 1);
+        assert_eq!(parse("A B=1\n", &none).unwrap_err().0, 1);
+        assert_eq!(parse("A=${B:?needed}\n", &none).unwrap_err().0, 1);
+    }
+
+    #[test]
+    fn values_are_interpolated_from_the_environment_then_the_lines_above() {
+        let text =
+            "REG=ghcr.io\nKEY=\"${KEY:-default}\"\nIMG=${REG}/app:${TAG}\nLIT='${REG}'\nB=$UNSET\n";
+        let env = |n: &str| (n == "TAG").then(|| "1.2".to_string());
+        let vars = parse(text, &env).unwrap();
+        assert_eq!(vars["KEY"], "default");
+        assert_eq!(vars["IMG"], "ghcr.io/app:1.2");
+        assert_eq!(vars["LIT"], "${REG}");
+        assert_eq!(vars["B"], "");
+        let env = |n: &str| (n == "KEY").then(|| "set".to_string());
+        assert_eq!(parse(text, &env).unwrap()["KEY"], "set");
     }
 }

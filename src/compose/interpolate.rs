@@ -1,7 +1,8 @@
 //! Compose's variable interpolation (compose-spec "Interpolation"): `$VAR`, `${VAR}`,
 //! `${VAR:-default}`, `${VAR-default}`, `${VAR:?error}`, `${VAR?error}`,
 //! `${VAR:+replacement}`, `${VAR+replacement}`, and `$$` for a literal `$`. Defaults and
-//! replacements are interpolated in turn. Unlike compose, a variable that is unset and has
+//! replacements are interpolated in turn; a `$` that starts none of these (`$(cmd)`, `$1`)
+//! is kept as written, as compose-go keeps it. Unlike compose, a variable that is unset and has
 //! no default is an error: a lock taken with a blank value would pin an image nobody runs.
 //! A value may not grow past [`MAX_VALUE`], nor all of a file's values past [`MAX_TOTAL`]:
 //! a `.env` value used many times must not multiply into memory.
@@ -105,14 +106,32 @@ const MAX_DEPTH: usize = 50;
 
 /// `text` with its variables replaced by what `lookup` gives.
 pub fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, Problem> {
-    expand(text, lookup, 0)
+    expand_in(text, lookup, 0, false)
 }
 
-fn expand(
+/// As [`interpolate`], but a variable that is unset and has no default is blank, as
+/// compose's `.env` reader makes it: the value is checked where the compose file uses it.
+pub fn interpolate_blank_unset(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, Problem> {
+    expand_in(text, lookup, 0, true)
+}
+
+/// `blank`: an unset name without a default is empty rather than an error.
+fn expand_in(
     text: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
     depth: usize,
+    blank: bool,
 ) -> Result<String, Problem> {
+    let unset = |name: &str| {
+        if blank {
+            Ok(String::new())
+        } else {
+            Err(Problem::Unset(name.to_string()))
+        }
+    };
     if depth > MAX_DEPTH {
         return Err(Problem::Invalid(format!(
             "defaults nested more than {MAX_DEPTH} deep"
@@ -134,17 +153,22 @@ fn expand(
         } else if let Some(body) = after.strip_prefix('{') {
             let end = closing_brace(body)
                 .ok_or_else(|| Problem::Invalid("a `${` has no closing `}`".into()))?;
-            out.push_str(&braced(&body[..end], lookup, depth)?);
+            out.push_str(&braced(&body[..end], lookup, depth, blank)?);
             rest = &body[end + 1..];
         } else {
             let len = name_len(after);
             if len == 0 {
-                return Err(Problem::Invalid(
-                    "a `$` must start a variable (`$NAME`, `${NAME}`) or be doubled (`$$`)".into(),
-                ));
+                // compose-go's pattern matches only `$$`, `$NAME` and `${…}`: any other `$`
+                // (`$(cmd)` in an inline Dockerfile, `$1`, a trailing `$`) is text.
+                out.push('$');
+                rest = after;
+                continue;
             }
             let name = &after[..len];
-            out.push_str(&lookup(name).ok_or_else(|| Problem::Unset(name.to_string()))?);
+            match lookup(name) {
+                Some(v) => out.push_str(&v),
+                None => out.push_str(&unset(name)?),
+            }
             rest = &after[len..];
         }
     }
@@ -213,6 +237,7 @@ fn braced(
     inner: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
     depth: usize,
+    blank: bool,
 ) -> Result<String, Problem> {
     let len = name_len(inner);
     if len == 0 {
@@ -225,8 +250,9 @@ fn braced(
     let op = &inner[len..];
     let value = lookup(name);
     let set_nonempty = value.as_deref().is_some_and(|v| !v.is_empty());
-    let arg = |skip: usize| expand(&op[skip..], lookup, depth + 1);
+    let arg = |skip: usize| expand_in(&op[skip..], lookup, depth + 1, blank);
     match op {
+        "" if blank => Ok(value.unwrap_or_default()),
         "" => value.ok_or_else(|| Problem::Unset(name.to_string())),
         _ if op.starts_with(":-") => {
             if set_nonempty {
@@ -305,6 +331,8 @@ mod tests {
             ("${TAG:?needed}", "1.2"),
             ("plain", "plain"),
             ("$TAG-suffix", "1.2-suffix"),
+            ("RUN echo $(date) $1 cost$", "RUN echo $(date) $1 cost$"),
+            ("$(cat $TAG)", "$(cat 1.2)"),
         ];
         for (input, want) in ok {
             assert_eq!(run(input).as_deref(), Ok(want), "{input}");
@@ -330,16 +358,20 @@ mod tests {
             })
         );
         assert_eq!(run("${EMPTY?e}").as_deref(), Ok(""));
-        for bad in [
-            "${TAG",
-            "$1",
-            "trailing $",
-            "${}",
-            "${TAG/a/b}",
-            "${TAG:0:2}",
-        ] {
+        for bad in ["${TAG", "${}", "${1}", "${TAG/a/b}", "${TAG:0:2}"] {
             assert!(matches!(run(bad), Err(Problem::Invalid(_))), "{bad}");
         }
+    }
+
+    #[test]
+    fn blank_unset_leaves_defaults_working() {
+        let blank = |t: &str| {
+            interpolate_blank_unset(t, &|n: &str| (n == "TAG").then(|| "1.2".to_string()))
+        };
+        assert_eq!(blank("a${NOPE}b$NOPE-c").as_deref(), Ok("ab-c"));
+        assert_eq!(blank("${NOPE-d}:${TAG}").as_deref(), Ok("d:1.2"));
+        assert_eq!(blank("${NOPE:-${ALSO}x}").as_deref(), Ok("x"));
+        assert!(matches!(blank("${NOPE:?m}"), Err(Problem::Required { .. })));
     }
 
     #[test]

@@ -1,23 +1,27 @@
-//! Compose files (`compose.yaml` and its `compose.override.yaml`): every service's
-//! `image:`, and for a service with `build:` the Dockerfile it builds with its `args`,
-//! `target`, `platforms` and `additional_contexts`, read as the compose specification
-//! defines them, interpolation included. The result is a [`Project`].
+//! Compose files (`compose.yaml` and its `compose.override.yaml`, or a variant such as
+//! `compose.prod.yaml` over the file it varies): every service's `image:`, and for a
+//! service with `build:` the Dockerfile it builds with its `args`, `target`, `platforms`
+//! and `additional_contexts`, read as compose-go reads them: interpolation, `.env`,
+//! `extends`, `include` and `env_file` included. The result is a [`Project`].
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 
 use crate::boundary;
-use crate::builds::yaml::{self, Node};
-use crate::builds::{
-    excerpt, parse_image, Build, DockerfileSource, Env, Error, FileImage, ImageKind, NamedContext,
-    Project, Warning,
-};
+use crate::builds::yaml::Node;
+use crate::builds::{excerpt, parse_image, Env, Error, FileImage, ImageKind, Project};
 
+mod build;
 mod dotenv;
+mod env_file;
+mod extends;
+mod include;
 pub mod interpolate;
+mod shape;
 #[cfg(test)]
 mod tests;
 
+use extends::Layer;
 use interpolate::{interpolate, Budget};
 
 /// The names compose looks for, in its order.
@@ -47,6 +51,43 @@ pub fn is_override_name(name: &str) -> bool {
     OVERRIDE_NAMES.contains(&name)
 }
 
+/// Whether a name is a variant of a compose file (`compose.prod.yaml`,
+/// `docker-compose.dev.yml`): what `docker compose -f compose.yaml -f compose.prod.yaml`
+/// layers over the file with the default name.
+pub fn is_variant_name(name: &str) -> bool {
+    let Some(stem) = name
+        .strip_suffix(".yaml")
+        .or_else(|| name.strip_suffix(".yml"))
+    else {
+        return false;
+    };
+    let middle = stem
+        .strip_prefix("docker-compose.")
+        .or_else(|| stem.strip_prefix("compose."));
+    middle.is_some_and(|m| !m.is_empty() && m != "override" && !m.starts_with('.'))
+}
+
+/// The files read for `path`, in merge order: a file with a default name and its override
+/// file; a variant (`compose.prod.yaml`) over the default-named file beside it, as it is
+/// used (`docker compose -f compose.yaml -f compose.prod.yaml`), since a variant is most
+/// often only the changes; any other file on its own.
+pub fn files_of(path: &Path) -> Vec<PathBuf> {
+    let mut files = vec![path.to_path_buf()];
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    if is_variant_name(name) {
+        let dir = path.parent().unwrap_or(Path::new(""));
+        if let Some(base) = FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file()) {
+            files.insert(0, base);
+        }
+    } else {
+        files.extend(override_of(path));
+    }
+    files
+}
+
 /// The override file compose merges into `path`: the first of [`OVERRIDE_NAMES`] beside
 /// it, when `path` has one of the default names.
 pub fn override_of(path: &Path) -> Option<PathBuf> {
@@ -61,10 +102,9 @@ pub fn override_of(path: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Read `path` with its override file and the `.env` beside it.
+/// Read `path` with the files merged with it ([`files_of`]) and the `.env` beside it.
 pub fn load(path: &Path, env: &Env) -> Result<Project, Error> {
-    let mut files = vec![path.to_path_buf()];
-    files.extend(override_of(path));
+    let files = files_of(path);
     // Everything the file leads to is read only inside the tree it is in.
     let root = boundary::root_of(path);
     let mut sources = Vec::new();
@@ -76,7 +116,8 @@ pub fn load(path: &Path, env: &Env) -> Result<Project, Error> {
     let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let dotenv_path = dir.join(".env");
     let dotenv = match boundary::read_text_inside(&dotenv_path, &root, boundary::SMALL_LIMIT) {
-        Ok(text) => dotenv::parse(&text).map_err(|(line, m)| Error::new(&dotenv_path, line, m))?,
+        Ok(text) => dotenv::parse(&text, &|n| env.get(n).map(str::to_string))
+            .map_err(|(line, m)| Error::new(&dotenv_path, line, m))?,
         Err(e) if e.is_not_found() => BTreeMap::new(),
         Err(e) => return Err(boundary_error(&dotenv_path, &e)),
     };
@@ -85,7 +126,11 @@ pub fn load(path: &Path, env: &Env) -> Result<Project, Error> {
         .zip(&sources)
         .map(|(f, s)| (f.as_path(), s.as_str()))
         .collect();
-    let project = read(&inputs, &dir, env, &dotenv)?;
+    let shared = Shared {
+        root: Some(root.clone()),
+        ..Shared::default()
+    };
+    let (project, _) = read_in(&inputs, &dir, env, &dotenv, &shared)?;
     boundary::builds_inside(&project, &root)?;
     Ok(project)
 }
@@ -99,111 +144,144 @@ pub(crate) fn boundary_error(path: &Path, e: &boundary::Error) -> Error {
     }
 }
 
-/// One file of the project: its path, text and syntax tree.
-struct Layer<'a> {
-    path: &'a Path,
-    source: &'a str,
-    doc: Node,
-}
+/// What the files a project names (`extends`, `include`) may add up to: a file included
+/// many times over must not make the reading slow or large.
+pub const MAX_NAMED_BYTES: u64 = 32 << 20;
 
 /// A service as the layers define it, in merge order.
 struct Service<'a> {
     name: String,
-    parts: Vec<(&'a Layer<'a>, &'a Node)>,
+    parts: Vec<(&'a Layer, &'a Node)>,
 }
 
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     env: &'a Env,
     dotenv: &'a BTreeMap<String, String>,
-    dir: &'a Path,
+    shared: &'a Shared,
     project: Project,
+}
+
+/// What a project and every project it includes share.
+#[derive(Default)]
+pub(super) struct Shared {
+    /// The tree files named in the project (`extends`, `env_file`, `include`) are read
+    /// inside; none when only the given files may be read.
+    root: Option<PathBuf>,
+    /// The interpolated values of all the files together.
     budget: Budget,
+    /// Files read besides the given ones, against [`extends::MAX_FILES`].
+    files: std::cell::Cell<usize>,
+    /// Bytes of those files, against [`MAX_NAMED_BYTES`].
+    bytes: std::cell::Cell<u64>,
+    /// The files being included, outermost first: one that includes itself is refused.
+    chain: std::cell::RefCell<Vec<PathBuf>>,
 }
 
 /// Read already-loaded files (the first is the compose file, the rest its overrides),
-/// with `dir` for relative paths and the `.env` variables already parsed.
+/// with `dir` for relative paths and the `.env` variables already parsed. Files the
+/// project names are not read.
 pub fn read(
     inputs: &[(&Path, &str)],
     dir: &Path,
     env: &Env,
     dotenv: &BTreeMap<String, String>,
 ) -> Result<Project, Error> {
-    let mut layers = Vec::new();
-    for (path, source) in inputs {
-        let doc = yaml::parse(source).map_err(|e| Error::new(path, e.line, e.described("YAML")))?;
-        if !doc.is_map() {
-            return Err(Error::new(
-                path,
-                doc.line,
-                "a compose file must be a mapping",
-            ));
-        }
-        if let Some(include) = doc.get("include") {
-            return Err(Error::new(path, include.line, "`include` is not supported")
-                .with_help("lock each included compose file on its own"));
-        }
-        layers.push(Layer { path, source, doc });
-    }
-    let mut services: Vec<Service> = Vec::new();
-    // Name → position in `services`: many services are merged in linear time.
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for layer in &layers {
-        let Some(list) = layer.doc.get("services") else {
-            continue;
-        };
-        if !list.is_map() && !list.is_null() {
-            return Err(Error::new(
-                layer.path,
-                list.line,
-                "`services` must be a mapping",
-            ));
-        }
-        for (key, node) in list.entries() {
-            let name = key.as_str().unwrap_or_default().to_string();
-            if !node.is_map() && !node.is_null() {
-                return Err(Error::new(
-                    layer.path,
-                    node.line,
-                    format!("service {} must be a mapping", excerpt(&name)),
-                ));
-            }
-            if let Some(ext) = node.get("extends") {
-                return Err(Error::new(
-                    layer.path,
-                    ext.line,
-                    format!("service {}: `extends` is not supported", excerpt(&name)),
-                )
-                .with_help("write the service's image and build in full"));
-            }
-            match index.get(&name) {
-                Some(&i) => services[i].parts.push((layer, node)),
-                None => {
-                    index.insert(name.clone(), services.len());
-                    services.push(Service {
-                        name,
-                        parts: vec![(layer, node)],
-                    });
-                }
-            }
-        }
-    }
+    read_in(inputs, dir, env, dotenv, &Shared::default()).map(|(p, _)| p)
+}
+
+/// As [`read`], reading the files the project names inside the shared root; with the
+/// names of the services the files define.
+fn read_in(
+    inputs: &[(&Path, &str)],
+    dir: &Path,
+    env: &Env,
+    dotenv: &BTreeMap<String, String>,
+    shared: &Shared,
+) -> Result<(Project, Vec<String>), Error> {
     let mut reader = Reader {
         env,
         dotenv,
-        dir,
+        shared,
         project: Project {
             files: inputs.iter().map(|(p, _)| p.to_path_buf()).collect(),
             ..Project::default()
         },
-        budget: Budget::default(),
     };
+    let mut layers = Vec::new();
+    for (path, source) in inputs {
+        layers.push(Layer::parse(path, source.to_string(), dir)?);
+    }
+    let given = layers.len();
+    let included = reader.includes(&layers)?;
+    reader.load_extended(&mut layers)?;
+    let mut services: Vec<Service> = Vec::new();
+    // Name → position in `services`: many services are merged in linear time.
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for layer in &layers[..given] {
+        let Some(list) = layer.services()? else {
+            continue;
+        };
+        for (key, node) in list.entries() {
+            let name = key.as_str().unwrap_or_default().to_string();
+            if !node.is_map() && !node.is_null() {
+                return Err(Error::new(
+                    &layer.path,
+                    node.line,
+                    format!("service {} must be a mapping", excerpt(&name)),
+                ));
+            }
+            let parts = reader.parts(&layers, layer, &name, node, &mut Vec::new())?;
+            match index.get(&name) {
+                Some(&i) => services[i].parts.extend(parts),
+                None => {
+                    index.insert(name.clone(), services.len());
+                    services.push(Service { name, parts });
+                }
+            }
+        }
+    }
     for service in &services {
         reader.service(service)?;
     }
-    Ok(reader.project)
+    reader.merge_included(&services, included)?;
+    let names = services.into_iter().map(|s| s.name).collect();
+    Ok((reader.project, names))
 }
 
 impl Reader<'_> {
+    /// A file the project names at line `line` of `from`, read inside the tree; an error
+    /// is told at the line that names it.
+    fn read_file(&self, path: &Path, from: &Path, line: usize) -> Result<String, Error> {
+        let Some(root) = &self.shared.root else {
+            return Err(Error::new(
+                from,
+                line,
+                "a file the project names is not read here",
+            ));
+        };
+        let text =
+            boundary::read_text_inside(path, root, boundary::DOCUMENT_LIMIT).map_err(|e| {
+                let error = Error::new(from, line, e.to_string());
+                match e.help() {
+                    Some(h) => error.with_help(h),
+                    None => error,
+                }
+            })?;
+        let bytes = self.shared.bytes.get().saturating_add(text.len() as u64);
+        self.shared.bytes.set(bytes);
+        if bytes > MAX_NAMED_BYTES {
+            return Err(Error::new(
+                from,
+                line,
+                format!(
+                    "the files extended and included are longer than {} MiB together",
+                    MAX_NAMED_BYTES >> 20
+                ),
+            ));
+        }
+        Ok(text)
+    }
+
     fn lookup(&self, name: &str) -> Option<String> {
         self.env
             .get(name)
@@ -213,15 +291,16 @@ impl Reader<'_> {
 
     /// The scalar `node`'s text, interpolated.
     fn text(&self, layer: &Layer, node: &Node, what: &str) -> Result<String, Error> {
-        let raw = node
-            .as_str()
-            .ok_or_else(|| Error::new(layer.path, node.line, format!("{what} must be a string")))?;
+        let raw = node.as_str().ok_or_else(|| {
+            Error::new(&layer.path, node.line, format!("{what} must be a string"))
+        })?;
         interpolate(raw, &|n| self.lookup(n))
-            .and_then(|v| self.budget.spend(&v).map(|()| v))
-            .map_err(|p| p.error(layer.path, node.line))
+            .and_then(|v| self.shared.budget.spend(&v).map(|()| v))
+            .map_err(|p| p.error(&layer.path, node.line))
     }
 
     fn service(&mut self, s: &Service) -> Result<(), Error> {
+        self.env_files(s)?;
         let last = |key: &str| {
             s.parts
                 .iter()
@@ -234,10 +313,22 @@ impl Reader<'_> {
             .filter_map(|(l, n)| n.get("build").filter(|b| !b.is_null()).map(|b| (*l, b)))
             .collect();
         if builds.is_empty() {
-            if let Some((layer, node)) = last("image") {
-                let what = format!("service {}: image", excerpt(&s.name));
-                let reference = self.text(layer, node, &what)?;
-                self.image(&s.name, ImageKind::Image, layer, node, reference, 0)?;
+            let image = match last("image") {
+                Some((layer, node)) => {
+                    let what = format!("service {}: image", excerpt(&s.name));
+                    let reference = self.text(layer, node, &what)?;
+                    Some((layer, node, reference)).filter(|(_, _, r)| !r.is_empty())
+                }
+                None => None,
+            };
+            match image {
+                Some((layer, node, reference)) => {
+                    self.image(&s.name, ImageKind::Image, layer, node, reference, 0)?;
+                }
+                // compose-go refuses the project; a service under a profile is checked only
+                // when the profile is enabled, which is not known here.
+                None if last("profiles").is_none() => return Err(neither(s)),
+                None => {}
             }
             return Ok(());
         }
@@ -257,9 +348,9 @@ impl Reader<'_> {
         prefix: usize,
     ) -> Result<(), Error> {
         let raw = node.as_str().unwrap_or_default()[prefix..].to_string();
-        let image = parse_image(layer.path, node.line, &reference)?;
+        let image = parse_image(&layer.path, node.line, &reference)?;
         let span = node
-            .text_span(layer.source)
+            .text_span(&layer.source)
             .filter(|_| !raw.contains('$'))
             .map(|r| r.start + prefix..r.end);
         self.project.images.push(FileImage {
@@ -274,246 +365,22 @@ impl Reader<'_> {
         });
         Ok(())
     }
-
-    fn build(
-        &mut self,
-        s: &Service,
-        builds: &[(&Layer, &Node)],
-        platform: Option<(&Layer, &Node)>,
-    ) -> Result<(), Error> {
-        let (first_layer, first) = builds[0];
-        let mut context = None;
-        let mut dockerfile = None;
-        let mut inline = None;
-        let mut target = None;
-        let mut platforms: Option<Vec<String>> = None;
-        let mut args = BTreeMap::new();
-        let mut contexts: Vec<NamedContext> = Vec::new();
-        // For each context in `contexts`, the index of the image it added, if any; a name
-        // written again replaces the earlier one (see `keep_last_contexts`).
-        let mut context_images: Vec<Option<usize>> = Vec::new();
-        let first_image = self.project.images.len();
-        let what = |k: &str| format!("service {}: build.{k}", excerpt(&s.name));
-        for &(layer, b) in builds {
-            if b.as_str().is_some() {
-                context = Some(self.text(layer, b, &what("context"))?);
-                continue;
-            }
-            if !b.is_map() {
-                return Err(Error::new(
-                    layer.path,
-                    b.line,
-                    format!(
-                        "service {}: build must be a path or a mapping",
-                        excerpt(&s.name)
-                    ),
-                ));
-            }
-            for (key, slot) in [
-                ("context", &mut context),
-                ("dockerfile", &mut dockerfile),
-                ("dockerfile_inline", &mut inline),
-                ("target", &mut target),
-            ] {
-                if let Some(v) = b.get(key).filter(|v| !v.is_null()) {
-                    *slot = Some(self.text(layer, v, &what(key))?);
-                }
-            }
-            if let Some(list) = b.get("platforms").filter(|v| !v.is_null()) {
-                let mut all = Vec::new();
-                for p in list.items() {
-                    all.push(self.text(layer, p, &what("platforms"))?);
-                }
-                platforms = Some(all);
-            }
-            if let Some(a) = b.get("args") {
-                for (k, v, _) in self.pairs(layer, a, &what("args"))? {
-                    match v {
-                        Some(v) => {
-                            args.insert(k, v);
-                        }
-                        None => match self.lookup(&k) {
-                            Some(v) => {
-                                args.insert(k, v);
-                            }
-                            None => {
-                                args.remove(&k);
-                            }
-                        },
-                    }
-                }
-            }
-            if let Some(c) = b.get("additional_contexts") {
-                for (name, value, node) in self.pairs(layer, c, &what("additional_contexts"))? {
-                    let Some(value) = value else {
-                        return Err(Error::new(
-                            layer.path,
-                            node.line,
-                            format!(
-                                "{}: context {} has no value",
-                                what("additional_contexts"),
-                                excerpt(&name)
-                            ),
-                        ));
-                    };
-                    let images = self.project.images.len();
-                    if let Some(reference) = value.strip_prefix("docker-image://") {
-                        let prefix = match node.as_str() {
-                            Some(raw)
-                                if b.get("additional_contexts").is_some_and(|c| c.is_seq()) =>
-                            {
-                                raw.find('=').map_or(0, |i| i + 1) + "docker-image://".len()
-                            }
-                            _ => "docker-image://".len(),
-                        };
-                        let raw_ok = node
-                            .as_str()
-                            .is_some_and(|r| r.len() >= prefix && r.is_char_boundary(prefix));
-                        if raw_ok {
-                            self.image(
-                                &s.name,
-                                ImageKind::Context(name.clone()),
-                                layer,
-                                node,
-                                reference.to_string(),
-                                prefix,
-                            )?;
-                        }
-                    }
-                    context_images.push((self.project.images.len() > images).then_some(images));
-                    contexts.push(NamedContext { name, value });
-                }
-            }
-        }
-        self.keep_last_contexts(&mut contexts, &context_images, first_image);
-        if let (Some(_), Some(_)) = (&dockerfile, &inline) {
-            return Err(Error::new(
-                first_layer.path,
-                first.line,
-                format!(
-                    "service {}: build has both dockerfile and dockerfile_inline",
-                    excerpt(&s.name)
-                ),
-            ));
-        }
-        let context = context.unwrap_or_else(|| ".".into());
-        if is_remote(&context) {
-            self.project.warnings.push(Warning {
-                path: first_layer.path.to_path_buf(),
-                line: first.line,
-                message: format!(
-                    "service {} builds from a remote context ({}); its Dockerfile is not locked",
-                    excerpt(&s.name),
-                    excerpt(&context)
-                ),
-            });
-            return Ok(());
-        }
-        let context_dir = clean(&self.dir.join(&context));
-        let dockerfile = match inline {
-            Some(text) => DockerfileSource::Inline(text),
-            None => DockerfileSource::Path(clean(
-                &context_dir.join(dockerfile.as_deref().unwrap_or("Dockerfile")),
-            )),
-        };
-        let platforms = match (platforms, platform) {
-            (Some(p), _) => p,
-            (None, Some((layer, node))) => {
-                vec![self.text(
-                    layer,
-                    node,
-                    &format!("service {}: platform", excerpt(&s.name)),
-                )?]
-            }
-            (None, None) => Vec::new(),
-        };
-        self.project.builds.push(Build {
-            owner: s.name.clone(),
-            path: first_layer.path.to_path_buf(),
-            line: first.line,
-            dockerfile,
-            context: context_dir,
-            build_args: args,
-            target,
-            platforms,
-            contexts,
-        });
-        Ok(())
-    }
-
-    /// Of contexts written more than once, keep the last, in its place, and only the image
-    /// it added: one pass, however many contexts there are.
-    fn keep_last_contexts(
-        &mut self,
-        contexts: &mut Vec<NamedContext>,
-        images: &[Option<usize>],
-        first_image: usize,
-    ) {
-        let mut last: HashMap<&str, usize> = HashMap::new();
-        for (i, c) in contexts.iter().enumerate() {
-            last.insert(c.name.as_str(), i);
-        }
-        let keep: Vec<bool> = (0..contexts.len())
-            .map(|i| last[contexts[i].name.as_str()] == i)
-            .collect();
-        let kept: HashSet<usize> = images
-            .iter()
-            .zip(&keep)
-            .filter_map(|(image, k)| image.filter(|_| *k))
-            .collect();
-        let mut i = 0;
-        self.project.images.retain(|_| {
-            i += 1;
-            i - 1 < first_image || kept.contains(&(i - 1))
-        });
-        let mut i = 0;
-        contexts.retain(|_| {
-            i += 1;
-            keep[i - 1]
-        });
-    }
-
-    /// A mapping or a `KEY=VALUE` list, interpolated: (key, value or None, value node).
-    fn pairs<'n>(&self, layer: &Layer, node: &'n Node, what: &str) -> Result<Vec<Pair<'n>>, Error> {
-        let mut out = Vec::new();
-        if node.is_null() {
-            return Ok(out);
-        }
-        if node.is_map() {
-            for (k, v) in node.entries() {
-                let key = k.as_str().unwrap_or_default().to_string();
-                let value = if v.is_null() {
-                    None
-                } else {
-                    Some(self.text(layer, v, what)?)
-                };
-                out.push((key, value, v));
-            }
-        } else if node.is_seq() {
-            for item in node.items() {
-                let entry = self.text(layer, item, what)?;
-                match entry.split_once('=') {
-                    Some((k, v)) => out.push((k.to_string(), Some(v.to_string()), item)),
-                    None => out.push((entry, None, item)),
-                }
-            }
-        } else {
-            return Err(Error::new(
-                layer.path,
-                node.line,
-                format!("{what} must be a mapping or a list of KEY=VALUE"),
-            ));
-        }
-        Ok(out)
-    }
 }
 
-/// A key, its interpolated value (none when written without one) and the value's node.
-type Pair<'n> = (String, Option<String>, &'n Node);
-
-/// A context compose hands to BuildKit as a URL rather than a directory.
-fn is_remote(context: &str) -> bool {
-    context.contains("://") || context.starts_with("git@") || context.starts_with("github.com/")
+/// A service that neither pulls nor builds an image, as compose-go refuses it.
+fn neither(s: &Service) -> Error {
+    let (layer, node) = s.parts[0];
+    Error::new(
+        &layer.path,
+        node.line,
+        format!(
+            "service {} has neither an image nor a build context",
+            excerpt(&s.name)
+        ),
+    )
+    .with_help(
+        "give the service an `image:` or a `build:`, or read this file with the one it overrides",
+    )
 }
 
 /// `a/./b/../c` → `a/c`, without touching the file system; a leading `./` dropped.

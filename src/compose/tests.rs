@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::builds::DockerfileSource;
 
 fn env(pairs: &[(&str, &str)]) -> Env {
     Env::only(pairs)
@@ -188,13 +189,9 @@ fn errors_name_the_line() {
         (
             "services:\n  a:\n    extends: b\n",
             3,
-            "`extends` is not supported",
+            "which compose.yaml does not define",
         ),
-        (
-            "include:\n  - other.yaml\n",
-            2,
-            "`include` is not supported",
-        ),
+        ("include: other.yaml\n", 1, "`include` must be a list"),
         (
             "services:\n  a:\n    image: a\n   b: [\n",
             4,
@@ -202,7 +199,7 @@ fn errors_name_the_line() {
         ),
         ("services: [a]\n", 1, "`services` must be a mapping"),
         (
-            "services:\n  a:\n    image: x:$1\n",
+            "services:\n  a:\n    image: x:${1}\n",
             3,
             "invalid interpolation",
         ),
@@ -352,4 +349,119 @@ fn names_from_the_file_are_shown_as_short_excerpts() {
             &e.message[..200.min(e.message.len())]
         );
     }
+}
+
+#[test]
+fn a_version_1_file_is_an_error_that_says_so() {
+    let src = "web:\n  image: nginx:1.25\ndb:\n  build: .\n";
+    let e = one(src, &[]).unwrap_err();
+    assert_eq!(e.line, 1);
+    assert!(e.message.contains("version 1"), "{}", e.message);
+    assert!(e.help.unwrap().contains("services:"));
+    let e = one("services: {}\nweb:\n  image: nginx\n", &[]).unwrap_err();
+    assert_eq!(e.line, 2);
+    assert!(e.message.contains("unknown top-level key"), "{}", e.message);
+    assert!(one("version: '3'\nx-a: 1\nname: p\nservices: {}\n", &[]).is_ok());
+}
+
+#[test]
+fn a_service_with_neither_image_nor_build_is_an_error() {
+    for src in [
+        "services:\n  web:\n    ports: [\"80:80\"]\n",
+        "services:\n  web:\n    image: ${IMG:-}\n",
+        "services:\n  web:\n",
+    ] {
+        let e = one(src, &[]).unwrap_err();
+        assert!(
+            e.message.contains("neither an image nor a build"),
+            "{src:?}: {}",
+            e.message
+        );
+        assert!(e.line == 2 || e.line == 3, "{src:?}: {}", e.line);
+    }
+    // Under a profile, compose checks it only when the profile is enabled.
+    assert!(one("services:\n  web:\n    profiles: [x]\n", &[]).is_ok());
+}
+
+#[test]
+fn an_empty_platform_means_no_platform() {
+    let src = "services:\n  a:\n    build: .\n    platform: ${DOCKER_PLATFORM:-}\n";
+    let p = one(src, &[]).unwrap();
+    assert!(p.builds[0].platforms.is_empty());
+    assert!(p.builds[0].options().is_ok());
+}
+
+#[test]
+fn shell_substitution_in_a_value_is_kept_as_written() {
+    let src = "services:\n  a:\n    build:\n      dockerfile_inline: |\n        FROM alpine:3.20\n        RUN echo $(uname -m) > /arch && echo $1\n";
+    let p = one(src, &[]).unwrap();
+    assert_eq!(
+        p.builds[0].dockerfile,
+        DockerfileSource::Inline(
+            "FROM alpine:3.20\nRUN echo $(uname -m) > /arch && echo $1\n".into()
+        )
+    );
+}
+
+#[test]
+fn dotenv_values_are_interpolated() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("compose.yaml"),
+        "services:\n  a:\n    image: nginx:${TAG}\n",
+    )
+    .unwrap();
+    std::fs::write(d.join(".env"), "TAG=\"${TAG:-1.25}\"\n").unwrap();
+    let p = load(&d.join("compose.yaml"), &env(&[])).unwrap();
+    assert_eq!(p.images[0].reference, "nginx:1.25");
+    let p = load(&d.join("compose.yaml"), &env(&[("TAG", "1.27")])).unwrap();
+    assert_eq!(p.images[0].reference, "nginx:1.27");
+}
+
+#[test]
+fn extends_in_the_same_file_merges_as_an_override() {
+    let src = "services:\n  base:\n    build:\n      context: app\n      args:\n        A: 1\n  web:\n    extends:\n      service: base\n    build:\n      args:\n        B: 2\n";
+    let p = one(src, &[]).unwrap();
+    let web = &p.builds[1];
+    assert_eq!(web.owner, "web");
+    assert_eq!(web.context, PathBuf::from("app"));
+    assert_eq!(
+        (web.build_args["A"].as_str(), web.build_args["B"].as_str()),
+        ("1", "2")
+    );
+    let e = one(
+        "services:\n  a:\n    extends:\n      file: x.yaml\n      service: b\n",
+        &[],
+    )
+    .unwrap_err();
+    assert_eq!((e.path.as_path(), e.line), (Path::new("compose.yaml"), 4));
+}
+
+#[test]
+fn a_variant_is_read_over_the_default_file_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("docker-compose.prod.yml"), "services: {}\n").unwrap();
+    assert_eq!(
+        files_of(&d.join("docker-compose.prod.yml")),
+        [d.join("docker-compose.prod.yml")]
+    );
+    std::fs::write(d.join("docker-compose.yml"), "services: {}\n").unwrap();
+    std::fs::write(d.join("docker-compose.override.yml"), "services: {}\n").unwrap();
+    assert_eq!(
+        files_of(&d.join("docker-compose.prod.yml")),
+        [
+            d.join("docker-compose.yml"),
+            d.join("docker-compose.prod.yml")
+        ]
+    );
+    assert_eq!(
+        files_of(&d.join("docker-compose.yml")),
+        [
+            d.join("docker-compose.yml"),
+            d.join("docker-compose.override.yml")
+        ]
+    );
+    assert!(is_variant_name("compose.ci.yaml") && !is_variant_name("compose.override.yaml"));
 }

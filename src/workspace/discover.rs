@@ -1,7 +1,8 @@
 //! Which files `--recursive` takes: every file git tracks below the root, hidden
 //! directories and `.gitignore`d paths included, plus untracked files git does not ignore
 //! (outside a repository: every file `.gitignore` does not exclude), whose name is a
-//! Dockerfile, Containerfile, compose or bake file; minus `--exclude` globs. Inside a
+//! Dockerfile, Containerfile, compose file (variants such as `compose.prod.yaml`
+//! included) or bake file; minus `--exclude` globs. Inside a
 //! repository git's list is the only one: when git cannot give it, that is an error,
 //! never a quiet switch to the walk (which would skip tracked files under ignored paths).
 
@@ -55,6 +56,9 @@ const NOT_DOCKERFILE: [&str; 10] = [
 pub fn kind_of(name: &str) -> Option<FileKind> {
     if compose::is_compose_name(name) {
         return (!compose::is_override_name(name)).then_some(FileKind::Compose);
+    }
+    if compose::is_variant_name(name) {
+        return Some(FileKind::Compose);
     }
     if bake::is_bake_name(name) {
         return (!bake::is_override_name(name)).then_some(FileKind::Bake);
@@ -251,12 +255,26 @@ fn walked_files(root: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     Ok(files)
 }
 
+/// What a file named on the command line is: as [`kind_of`] names it, and any other YAML
+/// file is read as compose (`docker-compose-mysql.yml`, `stack.yaml`), whatever its name,
+/// as `docker compose -f` reads it; the rest are Dockerfiles.
+pub fn kind_of_path(path: &Path) -> FileKind {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    if let Some(kind) = kind_of(&name) {
+        return kind;
+    }
+    if name.ends_with(".yml") || name.ends_with(".yaml") {
+        return FileKind::Compose;
+    }
+    FileKind::Dockerfile
+}
+
 /// Whether a path names a compose or bake file.
 pub fn is_project(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .and_then(kind_of)
-        .is_some_and(|k| k != FileKind::Dockerfile)
+    kind_of_path(path) != FileKind::Dockerfile
 }
 
 #[cfg(test)]
@@ -299,6 +317,33 @@ mod tests {
             assert_eq!(kind_of(no), None, "{no}");
         }
         assert_eq!(kind_of("docker-compose.yml"), Some(FileKind::Compose));
+        for variant in [
+            "compose.prod.yaml",
+            "compose.full.yml",
+            "docker-compose.dev.yml",
+            "docker-compose.ci.yaml",
+        ] {
+            assert_eq!(kind_of(variant), Some(FileKind::Compose), "{variant}");
+        }
+        for not in [
+            "compose..yaml",
+            "compose.yaml.bak",
+            "docker-compose-mysql.yml",
+        ] {
+            assert_eq!(kind_of(not), None, "{not}");
+        }
+        for named in [
+            "docker-compose-mysql.yml",
+            "stack.yaml",
+            "compose.override.yml",
+        ] {
+            assert_eq!(kind_of_path(Path::new(named)), FileKind::Compose, "{named}");
+        }
+        assert_eq!(
+            kind_of_path(Path::new("Dockerfile.yaml")),
+            FileKind::Dockerfile
+        );
+        assert_eq!(kind_of_path(Path::new("build/app")), FileKind::Dockerfile);
         assert_eq!(kind_of("docker-bake.hcl"), Some(FileKind::Bake));
         assert_eq!(kind_of("docker-bake.json"), Some(FileKind::Bake));
     }

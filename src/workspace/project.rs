@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::discover::{kind_of, FileKind};
+use super::discover::{kind_of_path, FileKind};
 use super::options::build_options;
 use super::read::{self, read_dockerfile};
 use crate::builds::{self, Build, DockerfileSource, Env, ImageKind, Project};
@@ -98,11 +98,7 @@ pub fn read_target(
     options: &dockerfile::BuildOptions,
     env: &Env,
 ) -> Result<Read, Diagnostic> {
-    let kind = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(kind_of)
-        .unwrap_or(FileKind::Dockerfile);
+    let kind = kind_of_path(path);
     if kind != FileKind::Dockerfile {
         return read(path, kind, env);
     }
@@ -289,11 +285,7 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
 /// The stage names of every Dockerfile a target reads (a compose or bake file: those its
 /// builds read), under the build its lock records.
 pub fn stages(path: &Path, recorded: &Lock, env: &Env) -> Result<Vec<String>, Diagnostic> {
-    let kind = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(kind_of)
-        .filter(|k| *k != FileKind::Dockerfile);
+    let kind = Some(kind_of_path(path)).filter(|k| *k != FileKind::Dockerfile);
     let analysis = match kind {
         Some(kind) => read(path, kind, env).map(|r| r.analysis),
         None => build_options(&BuildArgs::default(), Some(recorded))
