@@ -117,14 +117,20 @@ fn json_is_printed_when_all_is_well() {
         .stdout("{\n  \"findings\": [],\n  \"errors\": []\n}\n");
 }
 
+// A build fetches `${BASE}` and `node:${TAG}` without a digest too: `--require-pinned`
+// used to name only the literal reference, and so passed builds it should have failed.
 #[test]
-fn require_pinned_reports_literal_unpinned_references() {
+fn require_pinned_reports_every_reference_a_build_fetches_unpinned() {
     let dir = scratch("rewrite/args");
     bin(dir.path())
         .args(["verify", "--require-pinned"])
         .assert()
         .code(1)
-        .stdout("Dockerfile:5: unpinned: `alpine:3.20` is not pinned by digest\n");
+        .stdout(
+            "Dockerfile:3: unpinned: `${BASE}` (alpine:3.20) is not pinned by digest (it is built from ARGs)\n\
+             Dockerfile:4: unpinned: `node:${TAG}` (node:18) is not pinned by digest (it is built from ARGs)\n\
+             Dockerfile:5: unpinned: `alpine:3.20` is not pinned by digest\n",
+        );
     bin(dir.path()).arg("verify").assert().code(0);
 }
 
