@@ -78,8 +78,13 @@ fn main() -> ExitCode {
         Ok(Status::Ok) => ExitCode::SUCCESS,
         Ok(Status::Findings) => ExitCode::from(1),
         Err(failure) => {
+            // One file can fail through two projects (a compose file, and a variant read
+            // over it): the same error is said once.
+            let mut said = std::collections::HashSet::new();
             for d in &failure.0 {
-                console.error(d);
+                if said.insert(d.render("error", false)) {
+                    console.error(d);
+                }
             }
             ExitCode::from(2)
         }

@@ -684,3 +684,21 @@ fn build_args_on_the_command_line_do_not_apply_to_a_compose_file() {
         .assert()
         .code(0);
 }
+
+// `docker-compose.old.yml` is read over the `compose.yaml` beside it, so a broken
+// `compose.yaml` failed twice, and `verify --recursive` printed the same error twice.
+#[test]
+fn an_error_reached_through_two_projects_is_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "compose.yaml", "services:\n  a: [\n");
+    write(
+        d,
+        "docker-compose.old.yml",
+        "services:\n  b:\n    image: nginx\n",
+    );
+    let out = bin(d).args(["verify", "--recursive"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("unclosed bracket").count(), 1, "{stderr}");
+}
