@@ -361,3 +361,39 @@ fn scripts_take_no_expressions_and_workflows_set_permissions() {
     }
     assert!(seen >= 8, "only {seen} run: scripts found");
 }
+
+// The hooks' `files:` skipped `.env`, compose variants and `.dockerfile-lock.toml`, so a
+// change that moved a compose build was committed with "(no files to check) Skipped".
+// pre-commit matches with Python's `re.search`; the `regex` crate reads these patterns
+// the same way (no look-around, no backreferences).
+#[test]
+fn the_hooks_run_for_every_file_that_changes_a_build() {
+    let v: serde_json::Value = serde_saphyr::from_str(&read(".pre-commit-hooks.yaml")).unwrap();
+    for hook in v.as_array().unwrap() {
+        let id = hook["id"].as_str().unwrap();
+        let files = regex::Regex::new(hook["files"].as_str().unwrap()).unwrap();
+        let exclude = regex::Regex::new(hook["exclude"].as_str().unwrap()).unwrap();
+        let runs = |path: &str| files.is_match(path) && !exclude.is_match(path);
+        for path in [
+            "Dockerfile",
+            "svc/api.Containerfile",
+            "compose.yaml",
+            "deploy/docker-compose.prod.yml",
+            "compose.override.yaml",
+            "docker-bake.hcl",
+            ".env",
+            "svc/web.env",
+            ".dockerfile-lock.toml",
+        ] {
+            assert!(runs(path), "{id} skips {path}");
+        }
+        for path in [
+            "README.md",
+            "Dockerfile.md",
+            "src/main.rs",
+            "docs/compose.md",
+        ] {
+            assert!(!runs(path), "{id} runs for {path}");
+        }
+    }
+}
