@@ -75,6 +75,14 @@ fn prints_digests_as_text_and_json() {
         )
     );
 
+    // With one --platform, a text line shows that platform's manifest, as
+    // `crane digest --platform` does; it used to show the index.
+    let (code, out, err) = output(cmd(h.path()).args(["--platform", "linux/arm/v7", &b.reference]));
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert_eq!(
+        out,
+        format!("{} {}\n", b.reference, b.children["linux/arm/v7"])
+    );
     let (code, out, err) = output(cmd(h.path()).args([
         "--format",
         "json",
@@ -85,7 +93,7 @@ fn prints_digests_as_text_and_json() {
     assert_eq!((code, err.as_str()), (0, ""));
     let want = serde_json::json!([{
         "image": b.reference, "normalized": b.reference, "digest": b.digest,
-        "media_type": DOCKER_LIST, "platforms": {"linux/arm/v7": b.children["linux/arm/v7"]},
+        "media-type": DOCKER_LIST, "platforms": {"linux/arm/v7": b.children["linux/arm/v7"]},
     }]);
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&out).unwrap(),

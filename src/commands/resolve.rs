@@ -1,6 +1,6 @@
 //! `dockerfile-lock resolve`: print each image's digest, like `crane digest`.
 //!
-//! Text lines `IMAGE DIGEST`, or a JSON array of `{image, normalized, digest, media_type,
+//! Text lines `IMAGE DIGEST`, or a JSON array of `{image, normalized, digest, media-type,
 //! platforms}`. Every image that resolved is printed; each one that did not gets an error
 //! on stderr (image, registry, HTTP status, `help:`), and the exit code is then 2.
 
@@ -18,6 +18,8 @@ struct Entry<'a> {
     image: &'a str,
     normalized: String,
     digest: &'a Digest,
+    /// Spelled as the lock and `export --format json` spell it.
+    #[serde(rename = "media-type")]
     media_type: Option<&'a str>,
     platforms: &'a std::collections::BTreeMap<String, Digest>,
 }
@@ -60,7 +62,10 @@ pub fn run(args: &ResolveArgs, console: &mut Console<'_>) -> Outcome {
         let written = &args.images[*i];
         match result {
             Ok(resolved) => match args.format {
-                ListFormat::Text => text.push_str(&format!("{written} {}\n", resolved.digest)),
+                ListFormat::Text => text.push_str(&format!(
+                    "{written} {}\n",
+                    shown_digest(resolved, &platforms)
+                )),
                 ListFormat::Json => json.push(entry(written, image, resolved)),
             },
             Err(e) => {
@@ -79,6 +84,16 @@ pub fn run(args: &ResolveArgs, console: &mut Console<'_>) -> Outcome {
         return Err(Failure(Vec::new()));
     }
     Ok(Status::Ok)
+}
+
+/// The digest a text line shows: with one `--platform`, that platform's manifest (what
+/// `crane digest --platform` prints, and what a build on that platform pulls); else the
+/// digest the tag names (an index, or a single-platform manifest).
+fn shown_digest<'a>(r: &'a Resolved, platforms: &[Platform]) -> &'a Digest {
+    match platforms {
+        [one] => r.platforms.get(&one.to_string()).unwrap_or(&r.digest),
+        _ => &r.digest,
+    }
 }
 
 fn entry<'a>(written: &'a str, image: &ImageRef, r: &'a Resolved) -> Entry<'a> {
