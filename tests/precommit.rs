@@ -8,31 +8,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const ALPINE: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-const BUSYBOX: &str = "sha256:fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+mod install_support;
+
+use install_support::{git, ALPINE, BUSYBOX};
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn pre_commit(dir: &Path, hook: &str) -> Output {
