@@ -27,6 +27,7 @@ pub mod dockerfile;
 pub mod gitcmd;
 pub mod kinds;
 pub mod lockfile;
+pub mod packages;
 pub mod platform;
 pub mod reference;
 pub mod registry;

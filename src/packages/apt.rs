@@ -1,0 +1,1 @@
+//! See [`super`]; filled in by its own change.
