@@ -29,6 +29,7 @@ mod flags;
 mod heredoc;
 mod lexer;
 mod pattern;
+pub mod runs;
 mod scope;
 mod stages;
 mod syntax;

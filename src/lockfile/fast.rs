@@ -102,6 +102,8 @@ fn parse(text: &str) -> Option<FileIn> {
         build_args,
         images,
         sources,
+        // A lock with packages is read by the full parser.
+        packages: Vec::new(),
     })
 }
 

@@ -12,6 +12,7 @@ use crate::reference::{Digest, ImageRef};
 mod atomic;
 mod errors;
 mod fast;
+pub mod packages;
 mod schema;
 mod sources;
 
@@ -29,6 +30,8 @@ pub struct Lock {
     pub images: BTreeMap<Key, Entry>,
     /// What `ADD` fetches, by URL (see [`SourceEntry`]).
     pub sources: BTreeMap<String, SourceEntry>,
+    /// What `RUN` installs, per stage and manager (see [`packages::PackagesEntry`]).
+    pub packages: BTreeMap<packages::PackagesKey, packages::PackagesEntry>,
 }
 
 /// What identifies a locked image: its normalized tagged reference, or for a digest-only

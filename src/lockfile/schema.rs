@@ -13,6 +13,7 @@ use super::{Entry, Key, Lock, Use};
 use crate::dockerfile::UseKind;
 use crate::reference::{Digest, ImageRef};
 
+pub mod packages;
 pub mod sources;
 
 /// The first line of every lock; readers do not require it.
@@ -41,6 +42,9 @@ pub struct FileIn {
     /// Absent from locks without fetched sources, and from older releases' locks.
     #[serde(default)]
     pub sources: Vec<sources::SourceIn>,
+    /// Absent from locks that lock no packages.
+    #[serde(default)]
+    pub packages: Vec<packages::PackagesIn>,
 }
 
 #[derive(Deserialize)]
@@ -79,6 +83,8 @@ struct FileOut<'a> {
     images: Vec<ImageOut<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     sources: Vec<sources::SourceOut<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    packages: Vec<packages::PackagesOut<'a>>,
 }
 
 #[derive(Serialize)]
@@ -172,6 +178,7 @@ pub fn encode(lock: &Lock) -> Result<String, serde_saphyr::SerializeError> {
             })
             .collect(),
         sources: sources::encode(&lock.sources),
+        packages: packages::encode(&lock.packages),
     };
     // Plain one-line scalars only: a long build-arg value folded over lines reads badly in
     // review and diffs.
@@ -267,5 +274,6 @@ pub fn decode(file: FileIn) -> Result<Lock, Invalid> {
         build_args: file.build_args,
         images,
         sources: sources::decode(file.sources)?,
+        packages: packages::decode(file.packages)?,
     })
 }

@@ -151,6 +151,15 @@ pub fn normalize(path: &str) -> Option<String> {
     Some(format!("/{}", parts.join("/")))
 }
 
+/// Whether `id` is an apt snapshot ID: `YYYYMMDDTHHMMSSZ`.
+pub fn is_snapshot_id(id: &str) -> bool {
+    let b = id.as_bytes();
+    b.len() == 16
+        && b[8] == b'T'
+        && b[15] == b'Z'
+        && b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit)
+}
+
 /// `/etc/os-release` (or `/usr/lib/os-release`): `ID`, `VERSION_ID`, `VERSION_CODENAME`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OsRelease {

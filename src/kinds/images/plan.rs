@@ -163,6 +163,7 @@ pub fn build_lock(
         build_args,
         images: entries(wanted, plan, answers),
         sources: BTreeMap::new(),
+        packages: BTreeMap::new(),
     }
 }
 
