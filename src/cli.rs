@@ -100,6 +100,20 @@ pub struct BuildArgs {
     pub env: Vec<String>,
 }
 
+/// Locking what `RUN` installs.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PackageArgs {
+    /// Also lock what RUN installs with apt (by snapshot) and apk (by version), read from
+    /// each stage's locked base image; a lock that has packages keeps them
+    #[arg(long)]
+    pub packages: bool,
+
+    /// The apt snapshot to lock at: `now` (the default), `base` (the one the base image
+    /// records) or an ID (YYYYMMDDTHHMMSSZ)
+    #[arg(long, value_name = "now|base|ID")]
+    pub snapshot: Option<String>,
+}
+
 /// Which files a command works on when none are named.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ScanArgs {
@@ -218,6 +232,9 @@ pub struct GenerateArgs {
     pub check: bool,
 
     #[command(flatten)]
+    pub packages: PackageArgs,
+
+    #[command(flatten)]
     pub build: BuildArgs,
 
     #[command(flatten)]
@@ -277,6 +294,11 @@ pub struct RewriteArgs {
     #[arg(long)]
     pub unpin: bool,
 
+    /// Also apply the locked packages in RUN lines: `--snapshot ID` for apt 2.7 or later,
+    /// the snapshot as the sources for older apt, `name=version` for apk
+    #[arg(long)]
+    pub packages: bool,
+
     #[command(flatten)]
     pub build: BuildArgs,
 }
@@ -304,6 +326,9 @@ pub struct UpdateArgs {
     pub check: bool,
 
     #[command(flatten)]
+    pub packages: PackageArgs,
+
+    #[command(flatten)]
     pub build: BuildArgs,
 
     #[command(flatten)]
@@ -322,6 +347,9 @@ pub enum ExportFormat {
     Json,
     /// A compose override file pinning every service's image and what each build uses
     Compose,
+    /// `--build-arg` arguments that apply the lock through the Dockerfile's own ARGs
+    /// (`APT_SNAPSHOT`), for `docker buildx build`
+    BuildArgs,
 }
 
 #[derive(Debug, Args)]

@@ -27,6 +27,14 @@ pub struct Config {
     /// Registry host → the host to ask instead (`docker.io = "mirror.example:5000"`).
     #[serde(default)]
     pub mirrors: BTreeMap<String, String>,
+    /// Lock what `RUN` installs (as `generate --packages` does) in every lock.
+    #[serde(default)]
+    pub packages: bool,
+    /// apt source host (`deb.debian.org`, `host:port`, `origin:Debian`,
+    /// `label:Debian-Security`) → the snapshot service's URI template, with `@PATH@` and
+    /// `@SNAPSHOTID@`. Wins over apt's own defaults.
+    #[serde(default)]
+    pub snapshots: BTreeMap<String, String>,
 }
 
 /// Where the config is: in `dir` or the nearest ancestor that holds one, stopping at the

@@ -35,10 +35,19 @@ pub enum Code {
     OrphanLock,
     /// One tag locked to different digests in two locks of the repository.
     LockConflict,
+    /// The lock pins packages (an apt snapshot, an apk version) that the Dockerfile's
+    /// commands do not apply.
+    PackageLockUnapplied,
+    /// The base image a packages entry was read from is no longer the locked one.
+    BaseChanged,
+    /// A newer version of a locked package is available today (`--online`).
+    PackageDrift,
+    /// A locked version is gone from the live index: the next build fails (`--online`).
+    PackageWithdrawn,
 }
 
 impl Code {
-    pub const ALL: [Code; 11] = [
+    pub const ALL: [Code; 15] = [
         Code::MissingLockfile,
         Code::MissingLockEntry,
         Code::StaleLockEntry,
@@ -50,6 +59,10 @@ impl Code {
         Code::SourceDrift,
         Code::OrphanLock,
         Code::LockConflict,
+        Code::PackageLockUnapplied,
+        Code::BaseChanged,
+        Code::PackageDrift,
+        Code::PackageWithdrawn,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,6 +78,10 @@ impl Code {
             Code::SourceDrift => "source-drift",
             Code::OrphanLock => "orphan-lock",
             Code::LockConflict => "lock-conflict",
+            Code::PackageLockUnapplied => "package-lock-unapplied",
+            Code::BaseChanged => "base-changed",
+            Code::PackageDrift => "package-drift",
+            Code::PackageWithdrawn => "package-withdrawn",
         }
     }
 }

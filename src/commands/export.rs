@@ -98,7 +98,50 @@ fn render(format: ExportFormat, locks: &[Locked]) -> Result<String, Failure> {
         ExportFormat::Bake => contexts::render_bake(&context_pins(locks)?),
         ExportFormat::Json => json::render(locks),
         ExportFormat::Compose => compose_pins(locks)?,
+        ExportFormat::BuildArgs => build_args(locks)?,
     })
+}
+
+/// One `--build-arg NAME=VALUE` per line: the values the Dockerfiles' own ARGs take to
+/// apply their locks (an apt snapshot). One name with two values is an error.
+fn build_args(locks: &[Locked]) -> Result<String, Failure> {
+    let mut args: BTreeMap<String, (String, std::path::PathBuf)> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for locked in locks {
+        if workspace::discover::is_project(&locked.target.dockerfile) {
+            continue;
+        }
+        let source =
+            crate::boundary::read(&locked.target.dockerfile, crate::boundary::DOCUMENT_LIMIT)
+                .map_err(|e| e.to_diagnostic())?;
+        for (k, v) in crate::kinds::packages::build_args(&source, &locked.lock) {
+            match args.get(&k) {
+                Some((other, at)) if *other != v => errors.push(
+                    Diagnostic::new(format!(
+                        "{} needs {k}={v}, but {} needs {k}={other}",
+                        display(&locked.target.dockerfile),
+                        display(at)
+                    ))
+                    .with_help("export them one at a time"),
+                ),
+                _ => {
+                    args.insert(k, (v, locked.target.dockerfile.clone()));
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Failure(errors));
+    }
+    Ok(args
+        .into_iter()
+        .map(|(k, (v, _))| {
+            format!(
+                "--build-arg {}\n",
+                contexts::shell_quote(&format!("{k}={v}"))
+            )
+        })
+        .collect())
 }
 
 /// Every tagged entry of `locks`, one digest per tag (the images' rule).

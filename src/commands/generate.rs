@@ -12,21 +12,37 @@ use crate::workspace;
 pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
     let env = workspace::env(&args.build)?;
     let targets = workspace::targets(&args.files, &args.scan, args.lockfile.as_deref(), &env)?;
+    let packages = kinds::packages::Options {
+        lock: args.packages.packages,
+        snapshot: args.packages.snapshot.clone(),
+        // A new snapshot asked for is a refresh of the old answers.
+        refresh: args.packages.snapshot.is_some(),
+    };
     let jobs = kinds::prepare_all(console, &targets, |target| {
-        kinds::prepare(target, &args.build, None, &|_, _| false)
+        kinds::prepare(target, &args.build, None, &|_, _| false, &packages)
     })?;
     let answers = kinds::resolve(console, &args.registry, &jobs)?;
     let mut writes = Vec::new();
     for job in &jobs {
         let lock = kinds::build_lock(job, &answers)?;
         let counted = format!(
-            "{} {}{}",
+            "{} {}{}{}",
             lock.images.len(),
             images(lock.images.len()),
             match lock.sources.len() {
                 0 => String::new(),
                 1 => ", 1 source".into(),
                 n => format!(", {n} sources"),
+            },
+            match lock
+                .packages
+                .values()
+                .map(|e| e.packages.len())
+                .sum::<usize>()
+            {
+                0 => String::new(),
+                1 => ", 1 package".into(),
+                n => format!(", {n} packages"),
             }
         );
         writes.push((job.target.lock.clone(), lockfile::encode(&lock)?, counted));

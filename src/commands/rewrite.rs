@@ -154,7 +154,15 @@ fn change(
     args: &RewriteArgs,
 ) -> Result<Change, Failure> {
     let mut notes = Vec::new();
-    let edits = kinds::edits(target, lock, &source, analysis, args.unpin, &mut notes)?;
+    let edits = kinds::edits(
+        target,
+        lock,
+        &source,
+        analysis,
+        args.unpin,
+        args.packages,
+        &mut notes,
+    )?;
     Ok(Change {
         path: target.dockerfile.clone(),
         new: splice::apply(&source, &edits),

@@ -34,6 +34,11 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
             locks.get(i),
             &selected,
             &selected_source,
+            &kinds::packages::Options {
+                lock: args.packages.packages,
+                snapshot: args.packages.snapshot.clone(),
+                refresh: args.images.is_empty(),
+            },
         )
     })?;
     for name in &args.images {

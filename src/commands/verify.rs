@@ -63,6 +63,9 @@ fn fix_hint(findings: &[Finding]) -> String {
             c,
             Code::TagDrift
                 | Code::SourceDrift
+                | Code::PackageDrift
+                | Code::PackageWithdrawn
+                | Code::PackageLockUnapplied
                 | Code::Unpinned
                 | Code::OrphanLock
                 | Code::LockConflict
@@ -73,8 +76,13 @@ fn fix_hint(findings: &[Finding]) -> String {
     if codes.contains(&Code::Unpinned) {
         fixes.push("`dockerfile-lock rewrite` to pin the unpinned references");
     }
+    if codes.contains(&Code::PackageLockUnapplied) {
+        fixes.push("`dockerfile-lock rewrite --packages` to apply the locked packages");
+    }
     if codes.contains(&Code::TagDrift)
         || codes.contains(&Code::SourceDrift)
+        || codes.contains(&Code::PackageDrift)
+        || codes.contains(&Code::PackageWithdrawn)
         || codes.contains(&Code::LockConflict)
     {
         fixes.push("`dockerfile-lock update` to move the locks to what upstream serves now");
@@ -190,6 +198,7 @@ fn check(
         target,
         &lock,
         &lock_bytes,
+        &read.source,
         &read.analysis,
         &read.origins,
         args.require_pinned,

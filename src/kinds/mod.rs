@@ -1,5 +1,5 @@
-//! The kinds of locked input, and the one place they are listed: images and `ADD` sources
-//! (next: the packages `RUN` installs).
+//! The kinds of locked input, and the one place they are listed: images, `ADD` sources
+//! and the packages `RUN` installs.
 //!
 //! Every kind goes through the same steps, and every kind's module offers them under the
 //! same names, so that the verbs never learn what a kind is:
@@ -19,6 +19,7 @@
 //! step below: this file and nothing else.
 
 pub mod images;
+pub mod packages;
 pub mod sources;
 
 use std::collections::BTreeMap;
@@ -46,6 +47,7 @@ pub struct Job {
     /// Each kind's uses, what it wants locked and where each pin comes from.
     pub images: images::Planned,
     pub sources: sources::Planned,
+    pub packages: packages::Planned,
 }
 
 /// Prepare every target; all errors are reported together, none is written.
@@ -81,8 +83,9 @@ pub fn prepare(
     build: &BuildArgs,
     recorded: Option<&Lock>,
     refresh: &dyn Fn(&Key, &Want) -> bool,
+    packages: &packages::Options,
 ) -> Result<(Job, Vec<Diagnostic>), Diagnostic> {
-    prepare_with(target, build, recorded, refresh, &|_| false)
+    prepare_with(target, build, recorded, refresh, &|_| false, packages)
 }
 
 /// [`prepare`], with `refresh_source` naming source URLs to resolve again.
@@ -92,6 +95,7 @@ pub fn prepare_with(
     recorded: Option<&Lock>,
     refresh: &dyn Fn(&Key, &Want) -> bool,
     refresh_source: &dyn Fn(&str) -> bool,
+    packages: &packages::Options,
 ) -> Result<(Job, Vec<Diagnostic>), Diagnostic> {
     let old = lockfile::read(&target.lock).map_err(|e| match e {
         // Its own help says what to do with a link, a FIFO or a file out of the tree.
@@ -129,6 +133,15 @@ pub fn prepare_with(
         Some(lock) if build.build_args.is_empty() => lock.build_args.clone(),
         _ => options::given_build_args(&options, build),
     };
+    let (packages, more) = packages::prepare(
+        target,
+        &source,
+        &analysis,
+        old.as_ref(),
+        &options.platforms,
+        packages,
+    )?;
+    warnings.extend(more);
     let images = images::prepare(
         target,
         &analysis,
@@ -147,6 +160,7 @@ pub fn prepare_with(
         origins,
         images,
         sources,
+        packages,
     };
     Ok((job, warnings))
 }
@@ -155,6 +169,7 @@ pub fn prepare_with(
 pub struct Answers {
     pub images: images::Answers,
     pub sources: sources::Answers,
+    pub packages: packages::Answers,
 }
 
 /// Ask registries and remotes everything the jobs need, each question once; any failure
@@ -174,7 +189,22 @@ pub fn resolve(
         }),
     )?;
     let sources = sources::resolve(registry, jobs.iter().map(|j| &j.sources))?;
-    Ok(Answers { images, sources })
+    // Packages are read from the base images just locked.
+    let packages = packages::resolve(
+        registry,
+        jobs.iter().map(|j| {
+            (
+                j.target.lock.as_path(),
+                &j.packages,
+                images::lock_entries(&j.images, &images),
+            )
+        }),
+    )?;
+    Ok(Answers {
+        images,
+        sources,
+        packages,
+    })
 }
 
 /// The new lock of one job, every kind's entries, once every question is answered.
@@ -186,6 +216,7 @@ pub fn build_lock(job: &Job, answers: &Answers) -> Result<Lock, Diagnostic> {
     };
     lock.images = images::lock_entries(&job.images, &answers.images);
     lock.sources = sources::lock_entries(&job.target, &job.sources, &answers.sources)?;
+    lock.packages = packages::lock_entries(&job.target, &answers.packages);
     Ok(lock)
 }
 
@@ -203,12 +234,14 @@ pub struct Compared {
 pub struct Drift {
     pub images: Vec<images::DriftCheck>,
     pub sources: Vec<sources::DriftCheck>,
+    pub packages: Vec<packages::DriftCheck>,
 }
 
 impl Drift {
     pub fn append(&mut self, other: &mut Drift) {
         self.images.append(&mut other.images);
         self.sources.append(&mut other.sources);
+        self.packages.append(&mut other.packages);
     }
 }
 
@@ -217,6 +250,7 @@ pub fn compare(
     target: &Target,
     lock: &Lock,
     lock_text: &[u8],
+    source: &[u8],
     analysis: &Analysis,
     origins: &[Origin],
     require_pinned: bool,
@@ -232,9 +266,14 @@ pub fn compare(
         found,
     );
     let sources = sources::compare(target, lock, lock_text, analysis, require_pinned, found)?;
+    let packages = packages::compare(target, lock, source, analysis, require_pinned, found)?;
     Ok(Compared {
         images: count,
-        drift: Drift { images, sources },
+        drift: Drift {
+            images,
+            sources,
+            packages,
+        },
     })
 }
 
@@ -250,6 +289,7 @@ pub fn check_drift(
     let results = [
         images::check_drift(console, registry, &drift.images),
         sources::check_drift(registry, &drift.sources),
+        packages::check_drift(registry, &drift.packages),
     ];
     for result in results {
         match result {
@@ -261,18 +301,25 @@ pub fn check_drift(
 
 /// `rewrite`'s edits for one file, every kind's: the pins from the lock (notes for those
 /// left as written), or with `unpin` their removal. An entry the lock lacks is an error.
+/// Packages are pinned only when asked (`with_packages`): that edits `RUN` lines.
 pub fn edits(
     target: &Target,
     lock: &Lock,
     source: &[u8],
     analysis: &Analysis,
     unpin: bool,
+    with_packages: bool,
     notes: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Edit>, Failure> {
     let mut edits = images::edits(target, lock, source, analysis, unpin, notes)?;
     edits.extend(sources::edits(
         target, lock, source, analysis, unpin, notes,
     )?);
+    if with_packages {
+        edits.extend(packages::edits(
+            target, lock, source, analysis, unpin, notes,
+        )?);
+    }
     Ok(edits)
 }
 
@@ -290,6 +337,7 @@ pub fn names(job: &Job, name: &str) -> bool {
 pub fn moved(old: &Lock, new: &Lock) -> Vec<(String, String, String)> {
     let mut out = sources::moved(old, new);
     out.extend(images::moved(old, new));
+    out.extend(packages::moved(old, new));
     out
 }
 
@@ -341,5 +389,8 @@ pub fn repinned_in(
     };
     let mut edits = images::repinned(&file, old, new)?;
     edits.extend(sources::repinned(source, analysis, old, new));
+    if dockerfile == job.target.dockerfile {
+        edits.extend(packages::repinned(source, analysis, old, new));
+    }
     Ok(edits)
 }

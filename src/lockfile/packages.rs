@@ -28,6 +28,9 @@ pub struct PackagesEntry {
     pub release: String,
     /// apt's snapshot ID (`20260101T000000Z`); none for apk.
     pub snapshot: Option<String>,
+    /// The image's own apt version: from 2.7 on, apt applies `--snapshot` itself; before,
+    /// the sources must point at the snapshot.
+    pub apt_version: Option<String>,
     pub repositories: Vec<Repository>,
     /// Sorted by name.
     pub packages: Vec<LockedPackage>,
@@ -42,6 +45,9 @@ pub struct Repository {
     pub components: Vec<String>,
     /// apt: where the snapshot is read from.
     pub snapshot_uri: Option<String>,
+    /// apt: the keyring the source is signed with (`Signed-By`), kept when the sources
+    /// are pointed at the snapshot.
+    pub signed_by: Option<String>,
 }
 
 /// One package named on a command line, and what it resolves to.

@@ -98,7 +98,7 @@ pub(super) fn render_bake(pins: &BTreeMap<String, Pin>) -> String {
 /// `word` as one POSIX shell word: unchanged when every byte is safe, else single-quoted.
 /// References never need it (their grammar has no shell metacharacters); this keeps the
 /// promise for whatever a future lock may hold.
-fn shell_quote(word: &str) -> String {
+pub(super) fn shell_quote(word: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
     if !word.is_empty() && word.chars().all(safe) {
         word.to_string()

@@ -26,6 +26,8 @@ pub struct PackagesIn {
     #[serde(default)]
     pub snapshot: Option<String>,
     #[serde(default)]
+    pub apt_version: Option<String>,
+    #[serde(default)]
     pub repositories: Vec<RepositoryIn>,
     #[serde(default)]
     pub packages: Vec<PackageIn>,
@@ -41,6 +43,8 @@ pub struct RepositoryIn {
     pub components: Vec<String>,
     #[serde(default)]
     pub snapshot_uri: Option<String>,
+    #[serde(default)]
+    pub signed_by: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -70,6 +74,8 @@ pub struct PackagesOut<'a> {
     release: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     snapshot: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    apt_version: Option<&'a str>,
     repositories: Vec<FlowMap<RepositoryOut<'a>>>,
     packages: Vec<FlowMap<PackageOut<'a>>>,
 }
@@ -84,6 +90,8 @@ struct RepositoryOut<'a> {
     components: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     snapshot_uri: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signed_by: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -113,6 +121,7 @@ pub fn encode(entries: &BTreeMap<PackagesKey, PackagesEntry>) -> Vec<PackagesOut
             distro: &e.distro,
             release: &e.release,
             snapshot: e.snapshot.as_deref(),
+            apt_version: e.apt_version.as_deref(),
             repositories: e
                 .repositories
                 .iter()
@@ -122,6 +131,7 @@ pub fn encode(entries: &BTreeMap<PackagesKey, PackagesEntry>) -> Vec<PackagesOut
                         suite: r.suite.as_deref(),
                         components: &r.components,
                         snapshot_uri: r.snapshot_uri.as_deref(),
+                        signed_by: r.signed_by.as_deref(),
                     })
                 })
                 .collect(),
@@ -204,6 +214,7 @@ pub fn decode(list: Vec<PackagesIn>) -> Result<BTreeMap<PackagesKey, PackagesEnt
             distro: p.distro,
             release: p.release,
             snapshot: p.snapshot,
+            apt_version: p.apt_version,
             repositories: p
                 .repositories
                 .into_iter()
@@ -212,6 +223,7 @@ pub fn decode(list: Vec<PackagesIn>) -> Result<BTreeMap<PackagesKey, PackagesEnt
                     suite: r.suite,
                     components: r.components,
                     snapshot_uri: r.snapshot_uri,
+                    signed_by: r.signed_by,
                 })
                 .collect(),
             packages,

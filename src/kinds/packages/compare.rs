@@ -1,0 +1,284 @@
+//! Packages, step 5 offline: the lock against what the stages install, and whether the
+//! Dockerfile applies what the lock pins (a lock the build does not apply pins nothing).
+
+use super::plan::{Scan, StagePlan};
+use crate::lockfile::packages::PackagesEntry;
+use crate::lockfile::Lock;
+use crate::packages::installs::Action;
+use crate::packages::Manager;
+use crate::report::{Code, Finding};
+use crate::workspace::Target;
+
+/// What findings about packages say they are about.
+pub const KIND: &str = "package";
+
+/// The build arg an apt snapshot can be applied through (`--snapshot $APT_SNAPSHOT`),
+/// which `export --format build-args` sets.
+pub const SNAPSHOT_ARG: &str = "APT_SNAPSHOT";
+
+/// The offline findings for one Dockerfile, appended to `found`. A lock without
+/// `packages:` locks none: its installs are findings only under `--require-pinned`.
+pub fn compare(
+    target: &Target,
+    lock: &Lock,
+    source: &[u8],
+    scan: &Scan,
+    require_pinned: bool,
+    found: &mut Vec<Finding>,
+) {
+    let file = &target.dockerfile;
+    let finding =
+        |code, line, message: String| Finding::new(code, file, line, message).with_kind(KIND);
+    if require_pinned {
+        for u in &scan.unpinned {
+            found.push(finding(
+                Code::Unpinned,
+                Some(u.line),
+                format!("{}; {}", u.message, u.help),
+            ));
+        }
+    }
+    if lock.packages.is_empty() {
+        if require_pinned {
+            for plan in &scan.stages {
+                let names: Vec<&str> = plan.requests.keys().map(String::as_str).collect();
+                found.push(finding(
+                    Code::Unpinned,
+                    plan.lines.first().copied(),
+                    format!(
+                        "{} installs {} that no lock pins; run `dockerfile-lock generate --packages`",
+                        describe(plan),
+                        shown_list(&names)
+                    ),
+                ));
+            }
+        }
+        return;
+    }
+    for plan in &scan.stages {
+        let Some(entry) = lock.packages.get(&plan.key) else {
+            let names: Vec<&str> = plan.requests.keys().map(String::as_str).collect();
+            found.push(finding(
+                Code::MissingLockEntry,
+                plan.lines.first().copied(),
+                format!(
+                    "{} installs {}, which the lock does not have",
+                    describe(plan),
+                    shown_list(&names)
+                ),
+            ));
+            continue;
+        };
+        for (name, request) in &plan.requests {
+            if !entry.packages.iter().any(|p| &p.name == name) {
+                let line = plan
+                    .commands
+                    .iter()
+                    .find(|c| c.command.packages.iter().any(|p| p.span == request.span))
+                    .map(|c| c.line);
+                found.push(finding(
+                    Code::MissingLockEntry,
+                    line.or(plan.lines.first().copied()),
+                    format!("{} `{name}` is not in the lock", plan.key.manager.as_str()),
+                ));
+            }
+        }
+        for p in &entry.packages {
+            if !plan.requests.contains_key(&p.name) {
+                found.push(finding(
+                    Code::StaleLockEntry,
+                    plan.lines.first().copied(),
+                    format!(
+                        "the lock has {} `{}` for stage `{}`, which no command installs any more",
+                        plan.key.manager.as_str(),
+                        p.name,
+                        plan.key.stage
+                    ),
+                ));
+            }
+        }
+        base_changed(target, lock, plan, entry, found);
+        unapplied(source, plan, entry, found, &finding);
+    }
+    for key in lock.packages.keys() {
+        if !scan.stages.iter().any(|p| &p.key == key) {
+            found.push(
+                Finding::new(
+                    Code::StaleLockEntry,
+                    &target.lock,
+                    None,
+                    format!(
+                        "the lock has {} packages for stage `{}`, which installs none any more",
+                        key.manager.as_str(),
+                        key.stage
+                    ),
+                )
+                .with_kind(KIND),
+            );
+        }
+    }
+}
+
+/// `base-changed`: the entry was read from another image than the one locked now.
+fn base_changed(
+    target: &Target,
+    lock: &Lock,
+    plan: &StagePlan,
+    entry: &PackagesEntry,
+    found: &mut Vec<Finding>,
+) {
+    let now = lock.images.get(&plan.base).map(|image| {
+        image
+            .platforms
+            .get(&entry.platform)
+            .unwrap_or(&image.digest)
+            .clone()
+    });
+    let message = match now {
+        _ if entry.base != plan.base.reference => format!(
+            "stage `{}` is built on {} now, but its {} packages were read from {}",
+            plan.key.stage,
+            plan.base.reference,
+            plan.key.manager.as_str(),
+            entry.base
+        ),
+        Some(d) if d != entry.base_digest => format!(
+            "{} is locked to {d} now, but stage `{}`'s {} packages were read from {}",
+            entry.base,
+            plan.key.stage,
+            plan.key.manager.as_str(),
+            entry.base_digest
+        ),
+        _ => return,
+    };
+    found.push(
+        Finding::new(
+            Code::BaseChanged,
+            &target.dockerfile,
+            plan.lines.first().copied(),
+            message,
+        )
+        .with_kind(KIND),
+    );
+}
+
+/// `package-lock-unapplied`: a command that does not apply what the lock pins.
+fn unapplied(
+    source: &[u8],
+    plan: &StagePlan,
+    entry: &PackagesEntry,
+    found: &mut Vec<Finding>,
+    finding: &dyn Fn(Code, Option<usize>, String) -> Finding,
+) {
+    match plan.key.manager {
+        Manager::Apt => {
+            let Some(id) = &entry.snapshot else { return };
+            if sources_applied(source, plan, entry) {
+                return;
+            }
+            for c in &plan.commands {
+                if !matches!(c.command.action, Action::AptInstall | Action::AptUpdate) {
+                    continue;
+                }
+                let applied = c
+                    .command
+                    .snapshot
+                    .as_ref()
+                    .is_some_and(|(v, _)| v == id || names_snapshot_arg(v, source));
+                if !applied {
+                    found.push(finding(
+                        Code::PackageLockUnapplied,
+                        Some(c.line),
+                        format!(
+                            "`{}` does not apply the locked snapshot {id}: the build would install whatever the mirror serves",
+                            verb(c.command.action)
+                        ),
+                    ));
+                }
+            }
+        }
+        Manager::Apk => {
+            for c in &plan.commands {
+                for r in &c.command.packages {
+                    let Some(locked) = entry.packages.iter().find(|p| p.name == r.name) else {
+                        continue;
+                    };
+                    let pinned = r
+                        .version
+                        .as_ref()
+                        .is_some_and(|v| v.op == "=" && v.version == locked.version);
+                    if !pinned {
+                        found.push(finding(
+                            Code::PackageLockUnapplied,
+                            Some(c.line),
+                            format!(
+                                "`apk add {}` does not pin the locked version {}",
+                                r.name, locked.version
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether a snapshot written as `$APT_SNAPSHOT` (or `${APT_SNAPSHOT}`) comes from a
+/// declared `ARG APT_SNAPSHOT`, which the exported build args set.
+fn names_snapshot_arg(value: &str, source: &[u8]) -> bool {
+    let named = value == format!("${SNAPSHOT_ARG}") || value == format!("${{{SNAPSHOT_ARG}}}");
+    named && declares_arg(source, SNAPSHOT_ARG)
+}
+
+/// Whether the Dockerfile declares `ARG name` (in any stage, or before the first FROM).
+pub fn declares_arg(source: &[u8], name: &str) -> bool {
+    let Ok(file) = crate::dockerfile::parse(source) else {
+        return false;
+    };
+    file.instructions.iter().any(|i| {
+        i.command() == "arg"
+            && i.args.text.split_whitespace().any(|w| {
+                let n = w.split_once('=').map_or(w, |(n, _)| n);
+                n == name
+            })
+    })
+}
+
+/// Whether the stage points the image's sources at the snapshot (older apt): every
+/// repository's snapshot URI is written in the stage.
+fn sources_applied(source: &[u8], plan: &StagePlan, entry: &PackagesEntry) -> bool {
+    let text = String::from_utf8_lossy(&source[plan.from_end.min(source.len())..]);
+    let stage_text = match text.find("\nFROM ").or_else(|| text.find("\nfrom ")) {
+        Some(end) => &text[..end],
+        None => &text,
+    };
+    !entry.repositories.is_empty()
+        && entry.repositories.iter().all(|r| {
+            r.snapshot_uri
+                .as_deref()
+                .is_some_and(|u| stage_text.contains(u))
+        })
+}
+
+fn verb(action: Action) -> &'static str {
+    match action {
+        Action::AptUpdate => "apt-get update",
+        Action::AptInstall => "apt-get install",
+        Action::ApkAdd => "apk add",
+        _ => "the command",
+    }
+}
+
+/// "stage `build` (apt)".
+pub fn describe(plan: &StagePlan) -> String {
+    format!("stage `{}`", plan.key.stage)
+}
+
+fn shown_list(names: &[&str]) -> String {
+    const SHOWN: usize = 5;
+    let mut out: Vec<String> = names.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
+    if names.len() > SHOWN {
+        out.push(format!("and {} more", names.len() - SHOWN));
+    }
+    out.join(", ")
+}
