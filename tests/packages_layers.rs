@@ -373,7 +373,7 @@ fn a_large_layer_streams_with_bounded_memory() {
         h.set_size(SIZE);
         h.set_mode(0o644);
         h.set_entry_type(tar::EntryType::Regular);
-        tar.append_data(&mut h, "usr/share/big.bin", Random(SIZE))
+        tar.append_data(&mut h, "usr/share/big.bin", Random::new(SIZE))
             .unwrap();
         let os = b"ID=big\n";
         let mut h = tar::Header::new_gnu();
@@ -450,14 +450,28 @@ fn large_layer_child() {
     println!("peak-rss-kb={peak}");
 }
 
-/// `n` random bytes, produced as they are read.
-struct Random(u64);
+/// `n` bytes that do not compress (a 4 MiB random pool, longer than any gzip window,
+/// repeated), produced as they are read.
+struct Random(u64, Vec<u8>, usize);
+
+impl Random {
+    fn new(n: u64) -> Random {
+        let mut pool = vec![0u8; 4 << 20];
+        fastrand::fill(&mut pool);
+        Random(n, pool, 0)
+    }
+}
 
 impl std::io::Read for Random {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = buf.len().min(usize::try_from(self.0).unwrap_or(usize::MAX));
-        fastrand::fill(&mut buf[..n]);
-        self.0 -= n as u64;
+        let Random(left, pool, at) = self;
+        let n = buf
+            .len()
+            .min(usize::try_from(*left).unwrap_or(usize::MAX))
+            .min(pool.len() - *at);
+        buf[..n].copy_from_slice(&pool[*at..*at + n]);
+        *at = (*at + n) % pool.len();
+        *left -= n as u64;
         Ok(n)
     }
 }
