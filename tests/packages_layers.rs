@@ -475,3 +475,58 @@ impl std::io::Read for Random {
         Ok(n)
     }
 }
+
+/// A registry that redirects a blob GET to storage on another host, as Docker Hub and GHCR
+/// do: the blob is read from there, and the registry's credentials are not sent along.
+#[tokio::test]
+async fn a_blob_redirect_to_another_host_carries_no_credentials() {
+    use support::http::{Reply, Server};
+    let layer = l::layer(&l::alpine_base(&[]), Compress::Gzip);
+    let config = br#"{"os":"linux","architecture":"amd64"}"#.to_vec();
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": sha256(&config), "size": config.len()},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                    "digest": layer.digest(), "size": layer.bytes.len()}],
+    }))
+    .unwrap();
+    let bytes = layer.bytes.clone();
+    let storage = Server::start(move |_| Reply::new(200).body(bytes.clone()));
+    let (md, cd, ld) = (sha256(&manifest), sha256(&config), layer.digest());
+    let (m, c, storage_host) = (manifest.clone(), config.clone(), storage.host());
+    let registry = Server::start(move |req| {
+        if req.header("authorization").is_none() {
+            return Reply::new(401).header("WWW-Authenticate", "Basic realm=\"test\"");
+        }
+        if req.target == format!("/v2/t/manifests/{md}") {
+            Reply::new(200)
+                .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+                .body(m.clone())
+        } else if req.target == format!("/v2/t/blobs/{cd}") {
+            Reply::new(200).body(c.clone())
+        } else if req.target == format!("/v2/t/blobs/{ld}") {
+            let to = format!("http://{storage_host}/storage/{ld}?signature=x");
+            Reply::new(307).header("Location", &to)
+        } else {
+            Reply::new(404)
+        }
+    });
+    let auth = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "user:secret");
+    let (_config_dir, store) =
+        support::mock::store_with(&registry.host(), serde_json::json!({ "auth": auth }));
+    let client = Client::with_credentials(Config::default(), store).unwrap();
+    let image = ImageRef::parse(&format!("{}/t@{}", registry.host(), sha256(&manifest))).unwrap();
+    let read = read_image(&client, &image, &amd64(), &Cache::disabled(), DEADLINE)
+        .await
+        .unwrap();
+    assert_eq!(OsRelease::of(&read.files).unwrap().id, "alpine");
+    let at_storage = storage.requests();
+    assert_eq!(at_storage.len(), 1, "{at_storage:?}");
+    assert_eq!(at_storage[0].header("authorization"), None);
+    assert!(registry
+        .requests()
+        .iter()
+        .any(|r| r.header("authorization").is_some()));
+}
