@@ -300,8 +300,77 @@ async fn a_shared_base_layer_is_read_once_per_run() {
     assert_eq!(ra.layers[0], rb.layers[0]);
 }
 
-/// A registry that serves other bytes for a layer than its digest names (a real registry
-/// verifies uploads, so this one is a small server of the test's own): refused, and
+/// A blob a manifest names, as [`serve`] describes and serves it.
+struct Served {
+    media_type: &'static str,
+    /// The digest and size the manifest gives.
+    digest: String,
+    size: usize,
+    /// What the server answers for that digest.
+    bytes: Vec<u8>,
+    urls: Vec<&'static str>,
+}
+
+impl Served {
+    fn honest(layer: &l::Layer) -> Served {
+        Served {
+            media_type: "application/vnd.oci.image.layer.v1.tar+gzip",
+            digest: layer.digest(),
+            size: layer.bytes.len(),
+            bytes: layer.bytes.clone(),
+            urls: Vec::new(),
+        }
+    }
+}
+
+/// A registry of the test's own serving one OCI image (repository `t`) over `layers`:
+/// for faults a real registry refuses to store. Returns the server and the reference.
+fn serve(layers: Vec<Served>) -> (support::http::Server, String) {
+    use support::http::Reply;
+    let config = br#"{"os":"linux","architecture":"amd64","rootfs":{"type":"layers"}}"#.to_vec();
+    let descriptors: Vec<serde_json::Value> = layers
+        .iter()
+        .map(|s| {
+            let mut d = serde_json::json!({
+                "mediaType": s.media_type, "digest": s.digest, "size": s.size,
+            });
+            if !s.urls.is_empty() {
+                d["urls"] = s.urls.clone().into();
+            }
+            d
+        })
+        .collect();
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": sha256(&config), "size": config.len()},
+        "layers": descriptors,
+    }))
+    .unwrap();
+    let digest = sha256(&manifest);
+    let mut blobs: std::collections::HashMap<String, Vec<u8>> = layers
+        .into_iter()
+        .map(|s| (format!("/v2/t/blobs/{}", s.digest), s.bytes))
+        .collect();
+    blobs.insert(format!("/v2/t/blobs/{}", sha256(&config)), config);
+    let manifest_path = format!("/v2/t/manifests/{digest}");
+    let server = support::http::Server::start(move |req| {
+        if req.target == manifest_path {
+            return Reply::new(200)
+                .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+                .body(manifest.clone());
+        }
+        match blobs.get(&req.target) {
+            Some(b) => Reply::new(200).body(b.clone()),
+            None => Reply::new(404),
+        }
+    });
+    let reference = format!("{}/t@{digest}", server.host());
+    (server, reference)
+}
+
+/// A registry that serves other bytes for a layer than its digest names: refused, and
 /// nothing is cached.
 #[tokio::test]
 async fn a_layer_that_does_not_match_its_digest_is_refused() {
@@ -310,36 +379,13 @@ async fn a_layer_that_does_not_match_its_digest_is_refused() {
         &l::alpine_base(&[l::file("etc/apk/repositories", "https://evil.example/\n")]),
         Compress::Gzip,
     );
-    let config = br#"{"os":"linux","architecture":"amd64","rootfs":{"type":"layers"}}"#.to_vec();
-    let manifest = serde_json::to_vec(&serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                   "digest": sha256(&config), "size": config.len()},
-        // The size is the served blob's, so that only the digest can tell.
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                    "digest": honest.digest(), "size": evil.bytes.len()}],
-    }))
-    .unwrap();
-    let manifest_digest = sha256(&manifest);
-    let (m, c, e) = (manifest.clone(), config.clone(), evil.bytes.clone());
-    let (md, cd, ld) = (manifest_digest.clone(), sha256(&config), honest.digest());
-    let server = support::http::Server::start(move |req| {
-        use support::http::Reply;
-        if req.target == format!("/v2/t/manifests/{md}") {
-            Reply::new(200)
-                .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
-                .body(m.clone())
-        } else if req.target == format!("/v2/t/blobs/{cd}") {
-            Reply::new(200).body(c.clone())
-        } else if req.target == format!("/v2/t/blobs/{ld}") {
-            Reply::new(200).body(e.clone())
-        } else {
-            Reply::new(404)
-        }
-    });
+    // The size is the served blob's, so that only the digest can tell.
+    let (_server, reference) = serve(vec![Served {
+        size: evil.bytes.len(),
+        bytes: evil.bytes.clone(),
+        ..Served::honest(&honest)
+    }]);
     let dir = tempfile::tempdir().unwrap();
-    let reference = format!("{}/t@{manifest_digest}", server.host());
     let err = read(&reference, &amd64(), &Cache::at(dir.path().into()))
         .await
         .unwrap_err();
@@ -352,6 +398,67 @@ async fn a_layer_that_does_not_match_its_digest_is_refused() {
     assert!(!dir.path().join("layers").exists(), "nothing may be cached");
     let d = dockerfile_lock::diagnostic::Diagnostic::from(err);
     assert!(d.help.is_some());
+
+    // A blob longer than the manifest says is cut off, whatever its digest.
+    let (_server, reference) = serve(vec![Served {
+        size: honest.bytes.len() - 1,
+        ..Served::honest(&honest)
+    }]);
+    let err = read(&reference, &amd64(), &Cache::disabled())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::SizeMismatch { .. }), "{err:?}");
+}
+
+/// Encrypted layers cannot be read: an error that says so. Non-distributable layers
+/// (fetched from their URLs, not the registry) are skipped with a note.
+#[tokio::test]
+async fn encrypted_layers_are_refused_and_foreign_ones_skipped() {
+    let base = l::layer(&l::alpine_base(&[]), Compress::Gzip);
+    let (server, reference) = serve(vec![
+        Served::honest(&base),
+        Served {
+            media_type: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+            urls: vec!["https://foreign.example/layer"],
+            bytes: Vec::new(),
+            ..Served::honest(&l::layer(
+                &[l::file("etc/os-release", "ID=x\n")],
+                Compress::Gzip,
+            ))
+        },
+    ]);
+    let read = read(&reference, &amd64(), &Cache::disabled())
+        .await
+        .unwrap();
+    assert_eq!(OsRelease::of(&read.files).unwrap().id, "alpine");
+    assert_eq!(read.skipped.len(), 1);
+    assert!(
+        read.skipped[0].1.contains("non-distributable"),
+        "{:?}",
+        read.skipped
+    );
+    assert_eq!(read.layers.len(), 2);
+    let blob_gets = server
+        .requests()
+        .iter()
+        .filter(|r| r.target.contains("/blobs/"))
+        .count();
+    assert_eq!(blob_gets, 2, "the config and the one distributable layer");
+
+    let (_server, reference) = serve(vec![Served {
+        media_type: "application/vnd.oci.image.layer.v1.tar+gzip+encrypted",
+        ..Served::honest(&base)
+    }]);
+    let err = read_err(&reference).await;
+    assert!(matches!(err, Error::MediaType { .. }), "{err:?}");
+    let d = dockerfile_lock::diagnostic::Diagnostic::from(err);
+    assert!(d.help.unwrap().contains("encrypted"));
+}
+
+async fn read_err(reference: &str) -> Error {
+    read(reference, &amd64(), &Cache::disabled())
+        .await
+        .unwrap_err()
 }
 
 /// A 200 MB layer of random bytes (one unwanted file, then os-release) is read in a

@@ -26,7 +26,7 @@ use sha2::digest::DynDigest;
 pub use cache::Cache;
 pub use parse::{FILE_CAP, LAYER_CAP};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{excerpt, Diagnostic};
 use crate::packages::ImageFiles;
 use crate::platform::Platform;
 use crate::reference::{Algorithm, Digest, ImageRef};
@@ -142,7 +142,7 @@ pub async fn read_image(
                 desc.digest.clone(),
                 format!(
                     "non-distributable layer ({}); its files are not read",
-                    desc.media_type
+                    excerpt(&desc.media_type, 100)
                 ),
             ));
             continue;
@@ -151,7 +151,7 @@ pub async fn read_image(
             return Err(Error::MediaType {
                 image: image.to_string(),
                 layer: desc.digest.clone(),
-                media_type: desc.media_type.clone(),
+                media_type: excerpt(&desc.media_type, 100),
             });
         };
         let fetched = AtomicBool::new(false);
