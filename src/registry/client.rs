@@ -109,7 +109,7 @@ impl Inner {
     }
 
     /// GET a manifest, capped; the bytes must hash to `expect` and to any digest claimed.
-    async fn get(
+    pub(super) async fn get(
         &self,
         image: &ImageRef,
         ep: &Endpoint,
@@ -215,6 +215,19 @@ impl Inner {
         method: Method,
         url: &str,
     ) -> Result<Response, Error> {
+        self.send_within(image, ep, method, url, None).await
+    }
+
+    /// As [`Inner::send`], with this request (its body included) allowed `timeout`
+    /// instead of the client's `--timeout`: a layer blob may take longer than a manifest.
+    pub(super) async fn send_within(
+        &self,
+        image: &ImageRef,
+        ep: &Endpoint,
+        method: Method,
+        url: &str,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<Response, Error> {
         let repo = image.repository();
         let _turn = self.transport.turn(&ep.host).await;
         let mut sent = self.auth.authorize(&self.transport, ep, repo).await?;
@@ -229,6 +242,10 @@ impl Inner {
                         .http
                         .request(method.clone(), url)
                         .header(ACCEPT, manifest::ACCEPT);
+                    let req = match timeout {
+                        Some(t) => req.timeout(t),
+                        None => req,
+                    };
                     match &sent {
                         Some(a) => req.header(AUTHORIZATION, a.header()),
                         None => req,

@@ -61,6 +61,19 @@ pub struct PlatformSpec {
 }
 
 impl PlatformSpec {
+    pub fn os(&self) -> &str {
+        &self.os
+    }
+
+    pub fn architecture(&self) -> &str {
+        &self.architecture
+    }
+
+    /// The variant, if one is named (an empty one counts as none).
+    pub fn variant(&self) -> Option<&str> {
+        self.variant.as_deref().filter(|v| !v.is_empty())
+    }
+
     fn name(&self) -> String {
         match &self.variant {
             Some(v) if !v.is_empty() => format!("{}/{}/{v}", self.os, self.architecture),

@@ -14,6 +14,7 @@ use crate::platform::Platform;
 use crate::reference::{Digest, ImageRef};
 
 mod auth;
+mod blob;
 mod client;
 pub mod credentials;
 pub mod manifest;
@@ -23,6 +24,7 @@ mod transport;
 /// Response parsers, public only for the hardening tests and fuzz targets (`fuzz/`).
 #[doc(hidden)]
 pub use auth::{parse_challenge, parse_token_response, Challenge};
+pub use blob::{Blob, ImageManifest, LayerDescriptor};
 pub use credentials::{Credential, CredentialStore};
 pub use ratelimit::RateLimit;
 pub use transport::RetryPolicy;

@@ -19,6 +19,7 @@
 pub mod http;
 pub mod images;
 pub mod issuer;
+pub mod layers;
 pub mod mock;
 pub mod proxy;
 pub mod registry;

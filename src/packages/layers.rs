@@ -1,1 +1,0 @@
-//! See [`super`]; filled in by its own change.
