@@ -1,1 +1,691 @@
-//! See [`super`]; filled in by its own change.
+//! What a `RUN` script installs: the `apt-get`/`apt` and `apk` commands in it with the
+//! packages they name, what cannot be read without running the script, and the
+//! installers that a lock cannot pin (`curl … | sh`, `pip install flask`, …).
+//!
+//! The script is read as POSIX shell words ([`shell`]); nothing is run or expanded. Every
+//! span indexes the script as given, so a caller can splice bytes in place.
+
+mod shell;
+mod unpinned;
+
+use std::ops::Range;
+
+use super::{Constraint, Manager, Request};
+use shell::{excerpt, Simple, Word};
+
+/// How deep `sh -c '… sh -c "…"'` is followed.
+const MAX_SHELL_DEPTH: usize = 8;
+
+/// What [`scan`] found in one script.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scan {
+    /// The package manager commands, in script order.
+    pub commands: Vec<Command>,
+    /// What cannot be read statically (a package name from a variable, a repository added
+    /// by another command, a script that is run).
+    pub notes: Vec<Note>,
+    /// Installers whose versions a lock cannot pin as written.
+    pub unpinned: Vec<Unpinned>,
+}
+
+/// What a package manager command does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// `apt-get update`.
+    AptUpdate,
+    /// `apt-get install` (and `reinstall`).
+    AptInstall,
+    /// `apt-get upgrade`, `dist-upgrade`, `full-upgrade`.
+    AptUpgrade,
+    /// `apk add`.
+    ApkAdd,
+    /// `apk upgrade`.
+    ApkUpgrade,
+    /// `apk update`.
+    ApkUpdate,
+}
+
+/// One `apt-get`/`apt`/`apk` command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    pub manager: Manager,
+    pub action: Action,
+    /// The packages named, each with the span of its word (quotes included).
+    pub packages: Vec<Request>,
+    /// An `--snapshot ID`, `--snapshot=ID`, `-S ID` or `-o APT::Snapshot=ID` already
+    /// written: the value, and the span of the whole option text.
+    pub snapshot: Option<(String, Range<usize>)>,
+    /// The byte offset right after the subcommand word (`install`, `update`, `add`), where
+    /// ` --snapshot ID` can be inserted.
+    pub insert_at: usize,
+    /// The whole simple command, assignments and wrappers (`sudo`, `env`) included.
+    pub span: Range<usize>,
+    /// The 0-based line of the script where the command starts.
+    pub line: usize,
+}
+
+/// Something the scan cannot read statically.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub span: Range<usize>,
+    pub message: String,
+}
+
+/// An installer whose version a lock cannot pin, and how to pin it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unpinned {
+    pub span: Range<usize>,
+    /// `pip`, `npm`, `go`, `cargo`, `gem`, `curl | sh`.
+    pub tool: String,
+    pub message: String,
+    pub help: String,
+}
+
+/// Read `script`, a `RUN` command in shell form (continuation lines included) or a
+/// here-document body, for what it installs. Never fails: what cannot be read becomes a
+/// [`Note`].
+pub fn scan(script: &str) -> Scan {
+    let mut scanner = Scanner::default();
+    scanner.scan(script, 0, 0);
+    let newlines: Vec<usize> = script
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
+    for cmd in &mut scanner.out.commands {
+        cmd.line = newlines.partition_point(|&n| n < cmd.span.start);
+    }
+    scanner.out
+}
+
+#[derive(Default)]
+struct Scanner {
+    out: Scan,
+}
+
+/// `/usr/bin/apt-get` → `apt-get`.
+fn basename(text: &str) -> &str {
+    text.rsplit('/').next().unwrap_or(text)
+}
+
+fn shifted(r: &Range<usize>, by: usize) -> Range<usize> {
+    r.start + by..r.end + by
+}
+
+fn is_assignment(text: &str) -> bool {
+    let Some((name, _)) = text.split_once('=') else {
+        return false;
+    };
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A path whose writing adds a package repository.
+fn repository_file(path: &str) -> bool {
+    path.starts_with("/etc/apt/sources.list") || path.starts_with("/etc/apk/repositories")
+}
+
+const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"];
+
+impl Scanner {
+    fn note(&mut self, span: Range<usize>, message: String) {
+        self.out.notes.push(Note { span, message });
+    }
+
+    /// Scan `text`, which sits at `offset` in the script.
+    fn scan(&mut self, text: &str, offset: usize, depth: usize) {
+        let lexed = shell::split(text);
+        for (span, message) in lexed.notes {
+            self.note(shifted(&span, offset), message);
+        }
+        let mut cmds = lexed.commands;
+        for cmd in &mut cmds {
+            cmd.span = shifted(&cmd.span, offset);
+            let words = cmd.words.iter_mut();
+            let targets = cmd.redirects.iter_mut().filter_map(|r| r.target.as_mut());
+            for w in words.chain(targets) {
+                w.span = shifted(&w.span, offset);
+                w.exact = w.exact.as_ref().map(|e| shifted(e, offset));
+            }
+        }
+        for idx in 0..cmds.len() {
+            self.command(text, offset, &cmds, idx, depth);
+        }
+    }
+
+    fn command(&mut self, text: &str, offset: usize, cmds: &[Simple], idx: usize, depth: usize) {
+        let cmd = &cmds[idx];
+        let src = |r: &Range<usize>| &text[r.start - offset..r.end - offset];
+        for r in &cmd.redirects {
+            if r.target
+                .as_ref()
+                .is_some_and(|t| r.writes() && repository_file(&t.text))
+            {
+                self.repository_note(cmd.span.clone(), src(&cmd.span));
+                break;
+            }
+        }
+        let Some((k, xargs)) = strip_prefix(&cmd.words) else {
+            return;
+        };
+        let name = basename(&cmd.words[k].text);
+        let args = &cmd.words[k + 1..];
+        match name {
+            "apt-get" | "apt" => {
+                if let Some(c) = self.apt(cmd, k) {
+                    self.push(c, cmd, xargs, src(&cmd.span));
+                }
+            }
+            "apk" => {
+                if let Some(c) = self.apk(cmd, k) {
+                    self.push(c, cmd, xargs, src(&cmd.span));
+                }
+            }
+            "aptitude" if args.iter().any(|w| w.text == "install") => self.note(
+                cmd.span.clone(),
+                format!(
+                    "`{}`: aptitude installs are not read",
+                    excerpt(src(&cmd.span))
+                ),
+            ),
+            "add-apt-repository" | "apt-add-repository" => {
+                self.repository_note(cmd.span.clone(), src(&cmd.span))
+            }
+            "tee" | "cp" | "mv" | "ln" | "install" | "sed" | "dd" | "curl" | "wget"
+                if args
+                    .iter()
+                    .any(|w| repository_file(w.text.trim_start_matches("of="))) =>
+            {
+                self.repository_note(cmd.span.clone(), src(&cmd.span))
+            }
+            "." | "source" => self.script_note(cmd, args.first(), src),
+            _ if SHELLS.contains(&name) => self.shell(text, offset, cmds, idx, k, depth),
+            _ if name.ends_with(".sh") || name.ends_with(".bash") => {
+                self.script_note(cmd, Some(&cmd.words[k]), src)
+            }
+            _ => {
+                let found = unpinned::installer(name, args, cmd);
+                self.out.notes.extend(found.notes);
+                self.out.unpinned.extend(found.unpinned);
+                if found.interpreter && cmd.piped {
+                    self.piped_download(text, offset, cmds, idx);
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, mut c: Command, cmd: &Simple, xargs: bool, source: &str) {
+        if xargs {
+            self.note(
+                cmd.span.clone(),
+                format!(
+                    "package names that `xargs` reads from its input cannot be read statically: `{}`",
+                    excerpt(source)
+                ),
+            );
+        }
+        c.span = cmd.span.clone();
+        self.out.commands.push(c);
+    }
+
+    fn repository_note(&mut self, span: Range<usize>, source: &str) {
+        self.note(
+            span,
+            format!(
+                "a repository added by an earlier command is not locked: `{}`",
+                excerpt(source)
+            ),
+        );
+    }
+
+    fn script_note<'s>(
+        &mut self,
+        cmd: &Simple,
+        file: Option<&Word>,
+        src: impl Fn(&Range<usize>) -> &'s str,
+    ) {
+        let shown = file.map_or("", |w| src(&w.span));
+        if file.is_some_and(|w| unpinned::downloads_inside(&w.text)) {
+            self.out
+                .unpinned
+                .push(unpinned::pipe_to_shell(cmd.span.clone(), src(&cmd.span)));
+            return;
+        }
+        self.note(
+            cmd.span.clone(),
+            format!("what `{}` installs cannot be read", excerpt(shown)),
+        );
+    }
+
+    /// `sh -c '…'`, `bash script.sh`, `… | sh`.
+    fn shell(
+        &mut self,
+        text: &str,
+        offset: usize,
+        cmds: &[Simple],
+        idx: usize,
+        k: usize,
+        depth: usize,
+    ) {
+        let cmd = &cmds[idx];
+        let src = |r: &Range<usize>| &text[r.start - offset..r.end - offset];
+        let mut dash_c = false;
+        let mut stdin = false;
+        let mut i = k + 1;
+        while let Some(w) = cmd.words.get(i) {
+            let t = w.text.as_str();
+            if t == "--" || t == "-" {
+                stdin |= t == "-";
+                i += 1;
+                break;
+            }
+            if t.starts_with("--") {
+                i += 1;
+                continue;
+            }
+            if (t.starts_with('-') || t.starts_with('+')) && t.len() > 1 {
+                dash_c |= t[1..].contains('c');
+                stdin |= t[1..].contains('s');
+                // `-o pipefail`: the option's name follows.
+                i += if t[1..].ends_with('o') { 2 } else { 1 };
+                continue;
+            }
+            break;
+        }
+        let arg = cmd.words.get(i).filter(|_| !stdin || dash_c);
+        let Some(arg) = arg else {
+            if cmd.piped {
+                self.piped_download(text, offset, cmds, idx);
+            }
+            return;
+        };
+        if !dash_c {
+            return self.script_note(cmd, Some(arg), src);
+        }
+        if unpinned::downloads_inside(&arg.text) {
+            let u = unpinned::pipe_to_shell(cmd.span.clone(), src(&cmd.span));
+            self.out.unpinned.push(u);
+        } else if arg.dynamic && arg.text.starts_with('$') {
+            self.note(
+                cmd.span.clone(),
+                format!("what `{}` runs cannot be read", excerpt(src(&cmd.span))),
+            );
+        } else if depth >= MAX_SHELL_DEPTH {
+            self.note(
+                arg.span.clone(),
+                "shells nested too deep are not read".to_string(),
+            );
+        } else if let Some(exact) = &arg.exact {
+            self.scan(src(exact), exact.start, depth + 1);
+        } else {
+            // The script's text is not the file's bytes (escapes): read it, but spans can
+            // only point at the whole word.
+            let mut inner = Scanner::default();
+            inner.scan(&arg.text, 0, depth + 1);
+            for c in &inner.out.commands {
+                let shown = arg.text.get(c.span.clone()).unwrap_or_default();
+                self.note(
+                    arg.span.clone(),
+                    format!(
+                        "`{}` is written with escapes inside a quoted script and cannot be locked in place",
+                        excerpt(shown)
+                    ),
+                );
+            }
+            for n in inner.out.notes {
+                self.note(arg.span.clone(), n.message);
+            }
+            for u in inner.out.unpinned {
+                self.out.unpinned.push(Unpinned {
+                    span: arg.span.clone(),
+                    ..u
+                });
+            }
+        }
+    }
+
+    /// `curl … | sh`: the pipeline feeding command `idx` downloads what it runs.
+    fn piped_download(&mut self, text: &str, offset: usize, cmds: &[Simple], idx: usize) {
+        let mut j = idx;
+        while j > 0 && cmds[j].piped {
+            j -= 1;
+            let Some((k, _)) = strip_prefix(&cmds[j].words) else {
+                continue;
+            };
+            if matches!(basename(&cmds[j].words[k].text), "curl" | "wget" | "fetch") {
+                let span = cmds[j].span.start..cmds[idx].span.end;
+                let source = &text[span.start - offset..span.end - offset];
+                self.out
+                    .unpinned
+                    .push(unpinned::pipe_to_shell(span, source));
+                return;
+            }
+        }
+    }
+
+    fn apt(&mut self, cmd: &Simple, k: usize) -> Option<Command> {
+        let words = &cmd.words;
+        let mut sub: Option<&Word> = None;
+        let mut snapshot = None;
+        let mut packages = Vec::new();
+        let mut i = k + 1;
+        while let Some(w) = words.get(i) {
+            let t = w.text.as_str();
+            i += 1;
+            if let Some(long) = t.strip_prefix("--") {
+                let (name, value) = match long.split_once('=') {
+                    Some((n, v)) => (n, Some(v.to_string())),
+                    None => (long, None),
+                };
+                if matches!(
+                    name,
+                    "snapshot"
+                        | "option"
+                        | "target-release"
+                        | "default-release"
+                        | "config-file"
+                        | "host-architecture"
+                        | "architecture"
+                ) {
+                    let (value, end) = match value {
+                        Some(v) => (v, w.span.end),
+                        None => {
+                            let v = words.get(i);
+                            i += 1;
+                            (
+                                v.map_or(String::new(), |v| v.text.clone()),
+                                v.map_or(w.span.end, |v| v.span.end),
+                            )
+                        }
+                    };
+                    let snap = match name {
+                        "snapshot" => Some(value),
+                        "option" => snapshot_option(&value),
+                        _ => None,
+                    };
+                    if let Some(v) = snap {
+                        snapshot = Some((v, w.span.start..end));
+                    }
+                }
+                continue;
+            }
+            if t.len() > 1 && t.starts_with('-') {
+                // A cluster of short options; `o c t a S` take a value, attached or next.
+                if let Some(at) = t[1..].find(['o', 'c', 't', 'a', 'S']) {
+                    let letter = t.as_bytes()[at + 1];
+                    let attached = &t[at + 2..];
+                    let (value, end) = if attached.is_empty() {
+                        let v = words.get(i);
+                        i += 1;
+                        (
+                            v.map_or(String::new(), |v| v.text.clone()),
+                            v.map_or(w.span.end, |v| v.span.end),
+                        )
+                    } else {
+                        (attached.trim_start_matches('=').to_string(), w.span.end)
+                    };
+                    let snap = match letter {
+                        b'S' => Some(value),
+                        b'o' => snapshot_option(&value),
+                        _ => None,
+                    };
+                    if let Some(v) = snap {
+                        snapshot = Some((v, w.span.start..end));
+                    }
+                }
+                continue;
+            }
+            if sub.is_none() {
+                sub = Some(w);
+                continue;
+            }
+            if let Some(r) = self.package(w, Manager::Apt) {
+                packages.push(r);
+            }
+        }
+        let sub = sub?;
+        let action = match sub.text.as_str() {
+            "install" | "reinstall" => Action::AptInstall,
+            "update" => Action::AptUpdate,
+            "upgrade" | "dist-upgrade" | "full-upgrade" => Action::AptUpgrade,
+            _ => return None,
+        };
+        Some(Command {
+            manager: Manager::Apt,
+            action,
+            packages,
+            snapshot,
+            insert_at: sub.span.end,
+            span: cmd.span.clone(),
+            line: 0,
+        })
+    }
+
+    fn apk(&mut self, cmd: &Simple, k: usize) -> Option<Command> {
+        const WITH_VALUE: &[&str] = &[
+            "repository",
+            "virtual",
+            "root",
+            "keys-dir",
+            "repositories-file",
+            "arch",
+            "cache-dir",
+            "cache-max-age",
+            "progress-fd",
+            "wait",
+            "timeout",
+        ];
+        let words = &cmd.words;
+        let mut sub: Option<&Word> = None;
+        let mut packages = Vec::new();
+        let mut i = k + 1;
+        while let Some(w) = words.get(i) {
+            let t = w.text.as_str();
+            i += 1;
+            let (name, value) = if let Some(long) = t.strip_prefix("--") {
+                match long.split_once('=') {
+                    Some((n, v)) => (n.to_string(), Some((v.to_string(), w.span.clone()))),
+                    None if WITH_VALUE.contains(&long) => {
+                        i += 1;
+                        (
+                            long.to_string(),
+                            words.get(i - 1).map(|v| (v.text.clone(), v.span.clone())),
+                        )
+                    }
+                    None => (long.to_string(), None),
+                }
+            } else if t.len() > 1 && t.starts_with('-') {
+                match t[1..].find(['X', 't', 'p']) {
+                    Some(at) => {
+                        let name = match t.as_bytes()[at + 1] {
+                            b'X' => "repository",
+                            b't' => "virtual",
+                            _ => "root",
+                        };
+                        let attached = &t[at + 2..];
+                        let value = if attached.is_empty() {
+                            i += 1;
+                            words.get(i - 1).map(|v| (v.text.clone(), v.span.clone()))
+                        } else {
+                            Some((attached.to_string(), w.span.clone()))
+                        };
+                        (name.to_string(), value)
+                    }
+                    None => continue,
+                }
+            } else {
+                if sub.is_none() {
+                    sub = Some(w);
+                } else if let Some(r) = self.package(w, Manager::Apk) {
+                    packages.push(r);
+                }
+                continue;
+            };
+            if let ("repository", Some((url, _))) = (name.as_str(), value) {
+                self.note(
+                    w.span.start..words.get(i - 1).map_or(w.span.end, |v| v.span.end),
+                    format!("the extra repository `{}` is not locked", excerpt(&url)),
+                );
+            }
+        }
+        let sub = sub?;
+        let action = match sub.text.as_str() {
+            "add" => Action::ApkAdd,
+            "upgrade" => Action::ApkUpgrade,
+            "update" => Action::ApkUpdate,
+            _ => return None,
+        };
+        Some(Command {
+            manager: Manager::Apk,
+            action,
+            packages,
+            snapshot: None,
+            insert_at: sub.span.end,
+            span: cmd.span.clone(),
+            line: 0,
+        })
+    }
+
+    /// One package word, or `None` (with a note when it cannot be read).
+    fn package(&mut self, w: &Word, manager: Manager) -> Option<Request> {
+        let t = w.text.as_str();
+        if w.dynamic || w.glob || t.contains(['*', '?', '[']) {
+            self.note(
+                w.span.clone(),
+                format!(
+                    "package name from `{}` cannot be read statically",
+                    excerpt(t)
+                ),
+            );
+            return None;
+        }
+        let skip = t.is_empty()
+            || t.starts_with(['.', '/', '!'])
+            || t.ends_with(".deb")
+            || t.ends_with(".apk")
+            || (manager == Manager::Apk
+                && (t.starts_with("so:") || t.starts_with("cmd:") || t.starts_with("pc:")));
+        if skip {
+            return None;
+        }
+        Some(match manager {
+            Manager::Apt => apt_request(t, w.span.clone()),
+            Manager::Apk => apk_request(t, w.span.clone()),
+        })
+    }
+}
+
+/// `APT::Snapshot=ID` (apt's configuration names ignore case).
+fn snapshot_option(value: &str) -> Option<String> {
+    let (key, v) = value.split_once('=')?;
+    key.trim()
+        .eq_ignore_ascii_case("APT::Snapshot")
+        .then(|| v.trim().trim_matches('"').to_string())
+}
+
+/// `name[:arch][=version | /release]`.
+fn apt_request(t: &str, span: Range<usize>) -> Request {
+    let (head, version, release) = if let Some((h, v)) = t.split_once('=') {
+        let c = Constraint {
+            op: "=".into(),
+            version: v.into(),
+        };
+        (h, Some(c), None)
+    } else if let Some((h, r)) = t.split_once('/') {
+        (h, None, Some(r.to_string()))
+    } else {
+        (t, None, None)
+    };
+    let (name, arch) = match head.split_once(':') {
+        Some((n, a)) => (n, Some(a.to_string())),
+        None => (head, None),
+    };
+    Request {
+        name: name.into(),
+        arch,
+        version,
+        release,
+        span,
+    }
+}
+
+/// `name[@tag][op version]`, op one of `= ~ =~ < <= > >= <~ >~ ><`; the tag goes in
+/// `release`.
+fn apk_request(t: &str, span: Range<usize>) -> Request {
+    let at = t.find(['=', '<', '>', '~']).unwrap_or(t.len());
+    let (head, rest) = t.split_at(at);
+    let version = (!rest.is_empty()).then(|| {
+        let op_len = rest
+            .find(|c| !matches!(c, '=' | '<' | '>' | '~'))
+            .unwrap_or(rest.len());
+        Constraint {
+            op: rest[..op_len].into(),
+            version: rest[op_len..].into(),
+        }
+    });
+    let (name, release) = match head.split_once('@') {
+        Some((n, tag)) => (n, Some(tag.to_string())),
+        None => (head, None),
+    };
+    Request {
+        name: name.into(),
+        arch: None,
+        version,
+        release,
+        span,
+    }
+}
+
+/// The index of the command word after assignments, reserved words and wrappers
+/// (`sudo`, `env`, `nice`, `xargs`, …), and whether `xargs` adds words from its input.
+fn strip_prefix(words: &[Word]) -> Option<(usize, bool)> {
+    let mut k = 0;
+    let mut xargs = false;
+    while let Some(w) = words.get(k) {
+        let t = w.text.as_str();
+        if is_assignment(t) && !w.span.is_empty() {
+            k += 1;
+            continue;
+        }
+        // Options of each wrapper that take a separate value.
+        let with_value: &[&str] = match basename(t) {
+            "{" | "}" | "!" | "if" | "then" | "else" | "elif" | "do" | "while" | "until" => &[],
+            "sudo" | "doas" => &["-u", "-g", "-C", "-D", "-h", "-p", "-U", "-r", "-t", "-T"],
+            "env" => &["-u", "-C", "-S"],
+            "nice" => &["-n"],
+            "exec" => &["-a"],
+            "command" | "time" | "nohup" | "stdbuf" => &[],
+            "xargs" => {
+                xargs = true;
+                &["-I", "-n", "-P", "-d", "-L", "-a", "-E", "-s"]
+            }
+            _ if w.dynamic && t.starts_with('$') && k + 1 < words.len() => &[],
+            _ => return Some((k, xargs)),
+        };
+        if t == "command"
+            && words
+                .get(k + 1)
+                .is_some_and(|n| n.text == "-v" || n.text == "-V")
+        {
+            return None;
+        }
+        k += 1;
+        while let Some(o) = words.get(k).map(|o| o.text.as_str()) {
+            if !o.starts_with('-') || o == "-" {
+                break;
+            }
+            k += if with_value.contains(&o) { 2 } else { 1 };
+            if o == "--" {
+                break;
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;
