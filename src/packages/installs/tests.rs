@@ -440,7 +440,8 @@ proptest! {
                 Just("sh"), Just("-c"), Just("'"), Just("\""), Just("$("), Just(")"), Just("`"),
                 Just("\\\n"), Just("\\"), Just("&&"), Just("|"), Just("<<"), Just("EOF"), Just("\n"),
                 Just("#"), Just("é"), Just("curl"), Just("pip"), Just("--snapshot"), Just("x=1"),
-                Just("${"), Just("}"), Just("="), Just(" "), Just("ü*"),
+                Just("${"), Just("}"), Just("="), Just(" "), Just("ü*"), Just("npm i -g"),
+                Just("@"), Just("go install"), Just("|sh"), Just("-m pip install"), Just("é@"),
             ],
             0..40,
         )

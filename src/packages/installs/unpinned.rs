@@ -229,7 +229,11 @@ fn npm(args: &[Word], found: &mut Found) {
         if dynamic_note(found, w) || t.starts_with(['.', '/']) || t.ends_with(".tgz") {
             continue;
         }
-        let version = t[1.min(t.len())..].rsplit_once('@').map(|(_, v)| v);
+        let version = t
+            .strip_prefix('@')
+            .unwrap_or(t)
+            .rsplit_once('@')
+            .map(|(_, v)| v);
         if !version.is_some_and(exact_semver) {
             push(
                 found,
