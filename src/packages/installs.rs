@@ -56,6 +56,9 @@ pub struct Command {
     /// An `--snapshot ID`, `--snapshot=ID`, `-S ID` or `-o APT::Snapshot=ID` already
     /// written: the value, and the span of the whole option text.
     pub snapshot: Option<(String, Range<usize>)>,
+    /// apt's `-t`/`--target-release`/`--default-release` (or `-o APT::Default-Release=`),
+    /// which changes the version chosen for every package without its own `/release`.
+    pub target_release: Option<String>,
     /// The byte offset right after the subcommand word (`install`, `update`, `add`), where
     /// ` --snapshot ID` can be inserted.
     pub insert_at: usize,
@@ -129,6 +132,11 @@ fn is_assignment(text: &str) -> bool {
 fn repository_file(path: &str) -> bool {
     path.starts_with("/etc/apt/sources.list") || path.starts_with("/etc/apk/repositories")
 }
+
+/// Words that may open a command without being its name.
+const RESERVED: &[&str] = &[
+    "{", "}", "!", "if", "then", "else", "elif", "do", "while", "until",
+];
 
 const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"];
 
@@ -229,7 +237,19 @@ impl Scanner {
                 ),
             );
         }
-        c.span = cmd.span.clone();
+        // `do apt-get …`: the command starts after the reserved words.
+        let first = cmd
+            .words
+            .first()
+            .filter(|w| RESERVED.contains(&w.text.as_str()));
+        let start = match first {
+            Some(_) => cmd
+                .words
+                .iter()
+                .find(|w| !RESERVED.contains(&w.text.as_str())),
+            None => None,
+        };
+        c.span = start.map_or(cmd.span.start, |w| w.span.start)..cmd.span.end;
         self.out.commands.push(c);
     }
 
@@ -383,7 +403,7 @@ fn strip_prefix(words: &[Word]) -> Option<(usize, bool)> {
         }
         // Options of each wrapper that take a separate value.
         let with_value: &[&str] = match basename(t) {
-            "{" | "}" | "!" | "if" | "then" | "else" | "elif" | "do" | "while" | "until" => &[],
+            _ if RESERVED.contains(&t) => &[],
             "sudo" | "doas" => &["-u", "-g", "-C", "-D", "-h", "-p", "-U", "-r", "-t", "-T"],
             "env" => &["-u", "-C", "-S"],
             "nice" => &["-n"],

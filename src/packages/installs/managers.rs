@@ -13,70 +13,68 @@ impl Scanner {
         let mut sub: Option<&Word> = None;
         let mut snapshot = None;
         let mut packages = Vec::new();
+        let mut target_release = None;
         let mut i = k + 1;
         while let Some(w) = words.get(i) {
             let t = w.text.as_str();
             i += 1;
-            if let Some(long) = t.strip_prefix("--") {
-                let (name, value) = match long.split_once('=') {
-                    Some((n, v)) => (n, Some(v.to_string())),
+            // The option's name and, for those that take one, its value and where it ends.
+            let (name, attached) = if let Some(long) = t.strip_prefix("--") {
+                match long.split_once('=') {
+                    Some((n, v)) => (n, Some(v)),
                     None => (long, None),
-                };
-                if matches!(
-                    name,
-                    "snapshot"
-                        | "option"
-                        | "target-release"
-                        | "default-release"
-                        | "config-file"
-                        | "host-architecture"
-                        | "architecture"
-                ) {
-                    let (value, end) = match value {
-                        Some(v) => (v, w.span.end),
-                        None => {
-                            let v = words.get(i);
-                            i += 1;
-                            (
-                                v.map_or(String::new(), |v| v.text.clone()),
-                                v.map_or(w.span.end, |v| v.span.end),
-                            )
-                        }
-                    };
-                    let snap = match name {
-                        "snapshot" => Some(value),
-                        "option" => snapshot_option(&value),
-                        _ => None,
-                    };
-                    if let Some(v) = snap {
-                        snapshot = Some((v, w.span.start..end));
-                    }
                 }
-                continue;
-            }
-            if t.len() > 1 && t.starts_with('-') {
+            } else if t.len() > 1 && t.starts_with('-') {
                 // A cluster of short options; `o c t a S` take a value, attached or next.
-                if let Some(at) = t[1..].find(['o', 'c', 't', 'a', 'S']) {
-                    let letter = t.as_bytes()[at + 1];
-                    let attached = &t[at + 2..];
-                    let (value, end) = if attached.is_empty() {
+                match t[1..].find(['o', 'c', 't', 'a', 'S']) {
+                    Some(at) => {
+                        let rest = &t[at + 2..];
+                        let rest = rest.strip_prefix('=').unwrap_or(rest);
+                        (&t[at + 1..at + 2], (!rest.is_empty()).then_some(rest))
+                    }
+                    None => continue,
+                }
+            } else {
+                ("", None)
+            };
+            if !name.is_empty() {
+                const WITH_VALUE: &[&str] = &[
+                    "snapshot",
+                    "option",
+                    "target-release",
+                    "default-release",
+                    "config-file",
+                    "host-architecture",
+                    "architecture",
+                    "o",
+                    "c",
+                    "t",
+                    "a",
+                    "S",
+                ];
+                if !WITH_VALUE.contains(&name) {
+                    continue;
+                }
+                let (value, end) = match attached {
+                    Some(v) => (v.to_string(), w.span.end),
+                    None => {
                         let v = words.get(i);
                         i += 1;
-                        (
-                            v.map_or(String::new(), |v| v.text.clone()),
-                            v.map_or(w.span.end, |v| v.span.end),
-                        )
-                    } else {
-                        (attached.trim_start_matches('=').to_string(), w.span.end)
-                    };
-                    let snap = match letter {
-                        b'S' => Some(value),
-                        b'o' => snapshot_option(&value),
-                        _ => None,
-                    };
-                    if let Some(v) = snap {
-                        snapshot = Some((v, w.span.start..end));
+                        let end = v.map_or(w.span.end, |v| v.span.end);
+                        (v.map_or(String::new(), |v| v.text.clone()), end)
                     }
+                };
+                match name {
+                    "snapshot" | "S" => snapshot = Some((value, w.span.start..end)),
+                    "option" | "o" => {
+                        if let Some(v) = config_value(&value, "APT::Snapshot") {
+                            snapshot = Some((v, w.span.start..end));
+                        } else if let Some(v) = config_value(&value, "APT::Default-Release") {
+                            target_release = Some(v);
+                        }
+                    }
+                    "target-release" | "default-release" | "t" => target_release = Some(value),
+                    _ => {}
                 }
                 continue;
             }
@@ -100,6 +98,7 @@ impl Scanner {
             action,
             packages,
             snapshot,
+            target_release,
             insert_at: sub.span.end,
             span: cmd.span.clone(),
             line: 0,
@@ -185,6 +184,7 @@ impl Scanner {
             action,
             packages,
             snapshot: None,
+            target_release: None,
             insert_at: sub.span.end,
             span: cmd.span.clone(),
             line: 0,
@@ -220,11 +220,11 @@ impl Scanner {
     }
 }
 
-/// `APT::Snapshot=ID` (apt's configuration names ignore case).
-fn snapshot_option(value: &str) -> Option<String> {
-    let (key, v) = value.split_once('=')?;
+/// The value of `key=value` when `key` is `want` (apt's configuration names ignore case).
+fn config_value(option: &str, want: &str) -> Option<String> {
+    let (key, v) = option.split_once('=')?;
     key.trim()
-        .eq_ignore_ascii_case("APT::Snapshot")
+        .eq_ignore_ascii_case(want)
         .then(|| v.trim().trim_matches('"').to_string())
 }
 

@@ -449,3 +449,58 @@ proptest! {
         check_spans(&parts.concat());
     }
 }
+
+#[test]
+fn target_release_and_command_spans() {
+    let cases = [
+        (
+            "apt-get install -y -t bookworm-backports golang",
+            Some("bookworm-backports"),
+        ),
+        ("apt-get install --target-release=sid x", Some("sid")),
+        (
+            "apt-get -o APT::Default-Release=trixie install x",
+            Some("trixie"),
+        ),
+        ("apt-get -yt bookworm install x", Some("bookworm")),
+        ("apt-get install x", None),
+    ];
+    for (script, want) in cases {
+        let c = &scan(script).commands[0];
+        assert_eq!(c.target_release.as_deref(), want, "{script}");
+        assert_eq!(c.packages.len(), 1, "{script}");
+    }
+    let script = "for p in a b; do apt-get install -y $p; done";
+    let c = &scan(script).commands[0];
+    assert_eq!(&script[c.span.clone()], "apt-get install -y $p");
+    let script = "X=1 sudo apt-get install y 2>&1 | tee log";
+    let c = &scan(script).commands[0];
+    assert_eq!(&script[c.span.clone()], "X=1 sudo apt-get install y 2>&1");
+}
+
+#[test]
+fn repositories_and_installers_in_one_script() {
+    let script =
+        "echo 'https://dl-cdn.alpinelinux.org/alpine/edge/testing' >> /etc/apk/repositories \\\n && apk add --no-cache foo@testing";
+    let s = scan(script);
+    assert_eq!(s.notes.len(), 1);
+    assert!(s.notes[0]
+        .message
+        .starts_with("a repository added by an earlier command is not locked"));
+    assert_eq!(s.commands[0].line, 1);
+    let script = "cat <<EOF >/etc/apt/sources.list.d/x.list\ndeb http://x y z\nEOF\napt-get update";
+    let s = scan(script);
+    assert_eq!(
+        &script[s.notes[0].span.clone()],
+        "cat <<EOF >/etc/apt/sources.list.d/x.list"
+    );
+    assert_eq!((s.commands.len(), s.commands[0].line), (1, 3));
+    let script =
+        "curl -fsSL https://deb.nodesource.com/setup_20.x | bash - && apt-get install -y nodejs";
+    let s = scan(script);
+    assert_eq!(
+        &script[s.unpinned[0].span.clone()],
+        "curl -fsSL https://deb.nodesource.com/setup_20.x | bash -"
+    );
+    assert_eq!(s.commands[0].packages[0].name, "nodejs");
+}
