@@ -23,6 +23,7 @@ const MAX_ENTRIES: usize = 64;
 pub struct Repository {
     /// As written, without a trailing slash.
     pub url: String,
+    /// `testing` for `@testing URL`.
     pub tag: Option<String>,
 }
 

@@ -49,7 +49,9 @@ pub enum Action {
 /// One `apt-get`/`apt`/`apk` command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Command {
+    /// apt (`apt-get`, `apt`) or apk.
     pub manager: Manager,
+    /// The subcommand.
     pub action: Action,
     /// The packages named, each with the span of its word (quotes included).
     pub packages: Vec<Request>,
@@ -71,17 +73,23 @@ pub struct Command {
 /// Something the scan cannot read statically.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
+    /// What the note is about, in the script.
     pub span: Range<usize>,
+    /// What cannot be read, quoting at most a short excerpt of the script.
     pub message: String,
 }
 
 /// An installer whose version a lock cannot pin, and how to pin it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unpinned {
+    /// The package word, or the whole command when a flag is missing (`cargo install`) or
+    /// the download and the shell are two commands (`curl … | sh`).
     pub span: Range<usize>,
     /// `pip`, `npm`, `go`, `cargo`, `gem`, `curl | sh`.
     pub tool: String,
+    /// What is not pinned.
     pub message: String,
+    /// How to pin it.
     pub help: String,
 }
 
