@@ -504,3 +504,40 @@ fn repositories_and_installers_in_one_script() {
     );
     assert_eq!(s.commands[0].packages[0].name, "nodejs");
 }
+
+#[test]
+fn wrappers_and_more_word_forms() {
+    use Action::*;
+    let cases: &[(&str, Commands)] = &[
+        ("apt update", vec![(AptUpdate, vec![])]),
+        ("exec apt-get install a", vec![(AptInstall, p(&["a|a|||"]))]),
+        (
+            "time -p apt-get install b:i386",
+            vec![(AptInstall, p(&["b:i386|b|i386||"]))],
+        ),
+        (
+            "command apt-get install c/stable",
+            vec![(AptInstall, p(&["c/stable|c|||stable"]))],
+        ),
+        (
+            "nohup nice -5 apt-get install d",
+            vec![(AptInstall, p(&["d|d|||"]))],
+        ),
+        ("echo \"$(apt-get install e)\"; X=\"$(apk add f)\"", vec![]),
+        (
+            "case $x in a) apt-get install g;; esac",
+            vec![(AptInstall, p(&["g|g|||"]))],
+        ),
+        (
+            "apk add --repository https://x/edge/main --virtual=.d h 'i=1.0-r0'",
+            vec![(ApkAdd, p(&["h|h|||", "'i=1.0-r0'|i||=1.0-r0|"]))],
+        ),
+        (
+            "apk -U upgrade && apk add --update-cache j<2 k",
+            vec![(ApkUpgrade, vec![]), (ApkAdd, p(&["j|j|||", "k|k|||"]))],
+        ),
+    ];
+    for (script, want) in cases {
+        assert_eq!(&packages(script), want, "{script}");
+    }
+}
