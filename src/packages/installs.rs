@@ -2,8 +2,8 @@
 //! packages they name, what cannot be read without running the script, and the
 //! installers that a lock cannot pin (`curl … | sh`, `pip install flask`, …).
 //!
-//! The script is read as POSIX shell words (the `shell` submodule); nothing is run or expanded. Every
-//! span indexes the script as given, so a caller can splice bytes in place.
+//! The script is read as POSIX shell words (the `shell` submodule); nothing is run or
+//! expanded. Every span indexes the script as given, so a caller can splice bytes in place.
 
 mod managers;
 mod shell;
