@@ -48,7 +48,7 @@ pub struct Request {
     pub arch: Option<String>,
     /// What follows the name's `=` (or apk's `~`, `<`, `>`…), with its operator.
     pub version: Option<Constraint>,
-    /// `/release` (apt).
+    /// `/release` (apt), or `@tag` (apk: the repository tagged so in `/etc/apk/repositories`).
     pub release: Option<String>,
     /// The word as written, in the script's bytes.
     pub span: Range<usize>,
