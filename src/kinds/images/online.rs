@@ -119,7 +119,7 @@ fn at_uses(d: Diagnostic, uses: Option<&Vec<(PathBuf, usize)>>) -> Diagnostic {
 
 /// The registry flags with the `mirrors` of `.dockerfile-lock.toml` (found from the current
 /// directory) beneath them: a `--registry-mirror` for the same registry wins.
-fn with_config_mirrors(args: &RegistryArgs) -> Result<RegistryArgs, Diagnostic> {
+pub fn with_config_mirrors(args: &RegistryArgs) -> Result<RegistryArgs, Diagnostic> {
     let file = crate::config::load(std::path::Path::new("."))?;
     if file.mirrors.is_empty() {
         return Ok(args.clone());

@@ -13,6 +13,10 @@ use crate::platform::Platform;
 use crate::reference::{Digest, ImageRef};
 use crate::registry::{self, Client};
 
+/// The largest package index downloaded (compressed); Debian's main `Packages.xz` is about
+/// 9 MB.
+const INDEX_LIMIT: u64 = 256 << 20;
+
 /// One stage's packages to resolve.
 #[derive(Debug, Clone)]
 pub struct Ask {
@@ -61,7 +65,9 @@ impl Session {
         registry: &RegistryArgs,
         snapshots: &BTreeMap<String, String>,
     ) -> Result<Session, Diagnostic> {
-        let config = registry::Config::from_args(registry)?;
+        let pairs: Vec<(&String, &String)> = snapshots.iter().collect();
+        let registry = crate::kinds::images::online::with_config_mirrors(registry)?;
+        let config = registry::Config::from_args(&registry)?;
         let client = Client::new(config).map_err(Diagnostic::from)?;
         let timeout = Duration::from_secs(registry.timeout);
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -70,11 +76,12 @@ impl Session {
             .map_err(|e| Diagnostic::new(format!("cannot start the async runtime: {e}")))?;
         Ok(Session {
             client,
-            fetcher: fetch::Fetcher::new(timeout).map_err(|e| Diagnostic::new(e.to_string()))?,
+            fetcher: fetch::Fetcher::new(timeout, INDEX_LIMIT)
+                .map_err(|e| Diagnostic::new(e.to_string()))?,
             cache: layers::Cache::from_env(),
-            services: apt::SnapshotServices::new(
-                snapshots.iter().map(|(k, v)| (k.clone(), v.clone())),
-            ),
+            services: apt::SnapshotServices::new(&pairs).map_err(|e| {
+                Diagnostic::new(format!("{}: [snapshots]: {e}", crate::config::FILE_NAME))
+            })?,
             timeout,
             runtime,
             images: HashMap::new(),
@@ -97,6 +104,7 @@ impl Session {
                 image,
                 platform,
                 &self.cache,
+                self.timeout,
             ))
             .map_err(Diagnostic::from)?;
         let i = std::sync::Arc::new(Image {
