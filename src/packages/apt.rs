@@ -341,6 +341,14 @@ async fn fetch_index(
             }
         })?;
     drop(bytes);
+    if plain.len() as u64 != file.plain_size
+        || hex::encode(Sha256::digest(&plain)) != file.plain_sha256
+    {
+        return Err(Error::Checksum {
+            url: shown,
+            message: "decompressed, the index does not match the size and sha256 the InRelease lists for it".into(),
+        });
+    }
     Ok(index::parse_packages(&plain))
 }
 

@@ -37,6 +37,10 @@ pub struct IndexFile {
     pub path: String,
     pub size: u64,
     pub sha256: String,
+    /// The size of the decompressed index.
+    pub plain_size: u64,
+    /// The SHA256 of the decompressed index.
+    pub plain_sha256: String,
 }
 
 /// The most files a Release may list; Debian's list a few thousand.
@@ -44,8 +48,13 @@ const MAX_FILES: usize = 100_000;
 
 impl Release {
     /// The `Packages` index of `component` for `arch`: `.xz`, else `.gz`, else plain,
-    /// whichever the Release lists.
+    /// whichever the Release lists. As apt does, an index counts only when the Release
+    /// lists its uncompressed form (`…/Packages`), even where only compressed files are
+    /// served (as in Debian's security suites): its size and SHA256 check the
+    /// decompressed bytes.
     pub fn packages(&self, component: &str, arch: &str) -> Option<IndexFile> {
+        let plain = format!("{component}/binary-{arch}/Packages");
+        let (plain_size, plain_sha) = self.sha256.get(&plain)?;
         ["Packages.xz", "Packages.gz", "Packages"]
             .iter()
             .find_map(|name| {
@@ -55,6 +64,8 @@ impl Release {
                     path,
                     size: *size,
                     sha256: sha.clone(),
+                    plain_size: *plain_size,
+                    plain_sha256: plain_sha.clone(),
                 })
             })
     }
@@ -162,6 +173,7 @@ mod tests {
             "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nOrigin: Debian\nLabel: Debian-Security\n\
              Suite: stable-security\nCodename: bookworm-security\nValid-Until: Thu, 01 Jan 2026 00:00:00 UTC\n\
              Acquire-By-Hash: yes\nNotAutomatic: yes\nSHA256:\n {H} 10 main/binary-amd64/Packages.gz\n \
+             {H} 50 main/binary-amd64/Packages\n {H} 9 main/binary-arm64/Packages.xz\n \
              {H} 5 main/binary-amd64/Packages.xz\n- -dash\n-----BEGIN PGP SIGNATURE-----\nxx\n-----END PGP SIGNATURE-----\n"
         );
         let r = parse_inrelease(text.as_bytes()).unwrap();
@@ -174,6 +186,8 @@ mod tests {
             ("main/binary-amd64/Packages.xz", 5)
         );
         assert_eq!(r.packages("contrib", "amd64"), None);
+        // Not listed uncompressed: apt skips it, and so do we.
+        assert_eq!(r.packages("main", "arm64"), None);
         assert!(signed_text(&text).unwrap().ends_with("-dash\n"));
     }
 
