@@ -22,8 +22,8 @@ fn tools(extra: &[&str]) -> bool {
         extra.iter().copied().find(|t| {
             !Command::new("sh")
                 .args(["-c", &format!("command -v {t}")])
-                .status()
-                .is_ok_and(|s| s.success())
+                .output()
+                .is_ok_and(|o| o.status.success())
         })
     });
     match missing {
@@ -378,13 +378,19 @@ async fn a_source_without_a_snapshot_service_is_an_error_with_help() {
     }
     let lab = AptLab::start();
     let sources = apt::sources(&image(&lab, T1));
+    // A third-party archive: neither its host nor its Origin or Label (read from its own
+    // InRelease) has a snapshot service.
+    let extras = Source {
+        suite: "extras".into(),
+        ..sources[0].clone()
+    };
     let e = apt::lock(
         &fetcher(),
-        &sources,
+        std::slice::from_ref(&extras),
         &SnapshotServices::default(),
         T1,
         "amd64",
-        &[req("hello")],
+        &[req("extra-tool")],
         &BTreeMap::new(),
     )
     .await
@@ -392,6 +398,23 @@ async fn a_source_without_a_snapshot_service_is_an_error_with_help() {
     assert!(matches!(e, Error::NoSnapshotService { .. }), "{e}");
     let d = dockerfile_lock::diagnostic::Diagnostic::from(e);
     assert!(d.help.unwrap().contains("[packages.snapshots]"));
+    // A service keyed by the Origin its InRelease names maps it.
+    let by_origin = SnapshotServices::new(&[("origin:Example", lab.snapshot_template())]).unwrap();
+    let got = apt::lock(
+        &fetcher(),
+        std::slice::from_ref(&extras),
+        &by_origin,
+        T1,
+        "amd64",
+        &[req("extra-tool")],
+        &BTreeMap::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(versions(&got), pairs(&[("extra-tool", "1.0-1")]));
+    assert!(lab
+        .requests()
+        .contains(&format!("/archive/debian/{T1}/dists/extras/InRelease")));
     // `Snapshot: no` leaves the source live instead.
     let mut unpinned: Vec<Source> = sources.clone();
     for s in &mut unpinned {
@@ -557,14 +580,23 @@ impl PrivateApt {
         );
         std::fs::write(d.join("apt.conf"), conf).unwrap();
         let apt = PrivateApt { root };
-        eprintln!("{}", apt.run("apt-get", &["update"]));
-        eprintln!(
-            "{:?}",
-            std::fs::read_dir(apt.root.path().join("lists"))
-                .unwrap()
-                .map(|e| e.unwrap().file_name())
-                .collect::<Vec<_>>()
-        );
+        apt.run("apt-get", &["update"]);
+        // apt skips an index silently when its Release entry does not suit it: make
+        // sure every index of the lab was taken.
+        let lists: Vec<String> = std::fs::read_dir(apt.root.path().join("lists"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        for want in [
+            "bookworm_main_binary-amd64_Packages",
+            "bookworm_main_binary-all_Packages",
+            "bookworm-security_main_binary-amd64_Packages",
+        ] {
+            assert!(
+                lists.iter().any(|l| l.ends_with(want)),
+                "apt-get update did not fetch {want}: {lists:?}"
+            );
+        }
         apt
     }
 
@@ -667,8 +699,6 @@ async fn apt_get_chooses_the_same_versions() {
     // apt-get is run from this thread: the lab serves from threads of its own.
     let apt = PrivateApt::new(&lab, T1, &status_file(&installed));
     let policy = apt.candidates(&["hello", "libhello", "hello-doc", "oldpkg", "newpkg"]);
-    eprintln!("{}", apt.run("apt-cache", &["policy", "libhello"]));
-    eprintln!("{}", apt.run("apt-cache", &["policy"]));
     let pinned = apt.simulate(&["libhello/bookworm", "greeting"]);
     let versioned = apt.simulate(&["hello=1.0-1"]);
 

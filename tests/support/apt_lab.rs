@@ -21,6 +21,9 @@
 //! | hello-doc (all) | 1.0-1 | 1.0-1 |
 //! | oldpkg (amd64) | 2.0-1 | 2.0-1 |
 //! | newpkg (amd64) | 1.0-1 | 1.0-1 |
+//!
+//! and `dists/extras` (Origin and Label `Example`, a third-party archive no snapshot
+//! service knows): extra-tool 1.0-1.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -89,6 +92,7 @@ fn contents(id: &str) -> Vec<Deb> {
         d("hello-doc", "1.0-1", "all", "", "main"),
         d("oldpkg", "2.0-1", "amd64", "", "main"),
         d("newpkg", "1.0-1", "amd64", "", "main"),
+        d("extra-tool", "1.0-1", "amd64", "", "extras"),
     ]
 }
 
@@ -163,13 +167,22 @@ fn build() -> Built {
                 .arg(&src)
                 .arg(&file));
         }
-        for (suite, pool, label, suite_name, by_arch) in [
-            ("bookworm", "pool/main", "Debian", "stable", true),
+        for (suite, pool, origin, label, suite_name, by_arch) in [
+            ("bookworm", "pool/main", "Debian", "Debian", "stable", true),
             (
                 "bookworm-security",
                 "pool/security",
+                "Debian",
                 "Debian-Security",
                 "stable-security",
+                false,
+            ),
+            (
+                "extras",
+                "pool/extras",
+                "Example",
+                "Example",
+                "extras",
                 false,
             ),
         ] {
@@ -230,7 +243,7 @@ fn build() -> Built {
             };
             let arches = if by_arch { "all amd64" } else { "amd64" };
             let mut release = format!(
-                "Origin: Debian\nLabel: {label}\nSuite: {suite_name}\nCodename: {suite}\n\
+                "Origin: {origin}\nLabel: {label}\nSuite: {suite_name}\nCodename: {suite}\n\
                  Date: {date}\nValid-Until: {until}\nAcquire-By-Hash: yes\n\
                  Architectures: {arches}\nComponents: main\nDescription: apt lab\nSHA256:\n"
             );
