@@ -453,7 +453,7 @@ fn random_version(rng: &mut fastrand::Rng) -> String {
     v.push_str(&upstream);
     if rng.bool() {
         v.push('-');
-        v.push_str(&rng.digit(10).to_string());
+        v.push(rng.digit(10));
         for _ in 0..rng.usize(0..3) {
             let p = PARTS[rng.usize(..PARTS.len())];
             v.push_str(p);
@@ -467,7 +467,7 @@ fn version_order_is_dpkgs() {
     if !tools(&[]) {
         return;
     }
-    let mut rng = fastrand::Rng::with_seed(0x5eed_0f_d9c6);
+    let mut rng = fastrand::Rng::with_seed(0x5eed_0fd9);
     let mut input = String::new();
     let mut cases = Vec::new();
     for i in 0..300 {

@@ -55,6 +55,10 @@ pub enum NoChoice {
     },
 }
 
+/// A version, its priority, and the index entry it was found in (none for an installed
+/// version no index lists).
+type Ranked<'a> = (String, i32, Option<&'a (usize, Package)>);
+
 /// The indexes fetched, with the Release each came from.
 #[derive(Debug, Default)]
 pub struct Pool {
@@ -195,7 +199,7 @@ impl Pool {
             return Ok(Some(self.locked(name, &v, arch, Some(c), is_now)));
         }
         // Every version with its priority: the highest of the files it comes from.
-        let mut versions: Vec<(String, i32, Option<&(usize, Package)>)> = Vec::new();
+        let mut versions: Vec<Ranked> = Vec::new();
         for c in &cands {
             let prio = self.priority(&self.releases[c.0], target);
             match versions
@@ -220,7 +224,7 @@ impl Pool {
             }
         }
         versions.sort_by(|a, b| debversion::compare(&b.0, &a.0));
-        let mut best: Option<&(String, i32, Option<&(usize, Package)>)> = None;
+        let mut best: Option<&Ranked> = None;
         for v in &versions {
             let below_now = now.is_some_and(|n| debversion::compare(&v.0, n) == Ordering::Less);
             if below_now && v.1 < 1000 {
