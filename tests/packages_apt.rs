@@ -724,3 +724,39 @@ async fn apt_get_chooses_the_same_versions() {
     let mine = ours(&["hello=1.0-1"]).await;
     assert_eq!(mine["hello"], versioned["hello"], "{versioned:?}");
 }
+
+#[tokio::test]
+async fn downloads_are_bounded() {
+    use support::http::{Reply, Server};
+    let server = Server::start(|req| match req.target.as_str() {
+        "/big" => Reply::new(200).body(vec![b'x'; 2048]),
+        "/loop" => Reply::new(302).header("Location", "/loop"),
+        "/ok" => Reply::new(200).body("fine"),
+        _ => Reply::new(404),
+    });
+    let base = format!("http://{}", server.host());
+    let f = Fetcher::new(Duration::from_secs(5), 1024).unwrap();
+    assert_eq!(f.get(&format!("{base}/ok")).await.unwrap(), b"fine");
+    let e = f.get(&format!("{base}/big")).await.unwrap_err();
+    assert!(e.message.contains("1024 byte limit"), "{e}");
+    let e = f.get(&format!("{base}/nothing")).await.unwrap_err();
+    assert_eq!(e.status, Some(404));
+    let e = f.get(&format!("{base}/loop")).await.unwrap_err();
+    assert!(e.to_string().contains("redirects"), "{e}");
+    let e = f
+        .get(&format!("http://user:SECRET@{}/ok", server.host()))
+        .await
+        .unwrap_err();
+    assert!(!e.to_string().contains("SECRET"), "{e}");
+    // A server that accepts and never answers: the deadline ends the download.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let held: Vec<_> = silent.incoming().take(1).collect();
+        std::thread::sleep(Duration::from_secs(10));
+        drop(held);
+    });
+    let f = Fetcher::new(Duration::from_millis(300), 1024).unwrap();
+    let e = f.get(&format!("http://{addr}/x")).await.unwrap_err();
+    assert!(e.message.contains("longer than"), "{e}");
+}

@@ -164,6 +164,28 @@ Provides: greeter (= 1), hi:any\nSize: 12\n\n\n\nPackage: broken\n\nVersion: 2\n
     }
 
     #[test]
+    fn hostile_bytes_never_panic() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        let alphabet = b"Package: Version:\n \t:()=,~\xff\xfe\r";
+        for _ in 0..2000 {
+            let len = rng.usize(0..200);
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.usize(..alphabet.len())])
+                .collect();
+            let _ = parse_packages(&bytes);
+            for name in ["P.xz", "P.gz", "P"] {
+                let _ = decompress(name, &bytes, 1 << 20);
+            }
+        }
+        // A long line, and a paragraph of a million fields, stay linear.
+        let mut big = b"Package: a\nVersion: 1\nProvides: ".to_vec();
+        big.extend(std::iter::repeat_n(b"x, ".as_slice(), 100_000).flatten());
+        big.extend(b"\n");
+        big.extend(std::iter::repeat_n(b"X-Field: y\n".as_slice(), 1_000_000).flatten());
+        assert_eq!(parse_packages(&big).len(), 1);
+    }
+
+    #[test]
     fn decompression_is_capped() {
         let plain = vec![b'a'; 10_000];
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

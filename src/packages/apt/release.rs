@@ -192,6 +192,35 @@ mod tests {
     }
 
     #[test]
+    fn random_releases_never_panic() {
+        let mut rng = fastrand::Rng::with_seed(11);
+        let words = [
+            "-----BEGIN PGP SIGNED MESSAGE-----\n",
+            "-----BEGIN PGP SIGNATURE-----\n",
+            "Hash: SHA256\n",
+            "\n",
+            "Suite: s\n",
+            "SHA256:\n",
+            " ",
+            H,
+            " 12 ",
+            "main/binary-amd64/Packages",
+            ".xz",
+            "- ",
+            "\u{feff}",
+            ":",
+        ];
+        for _ in 0..2000 {
+            let text: String = (0..rng.usize(0..30))
+                .map(|_| words[rng.usize(..words.len())])
+                .collect();
+            if let Ok(r) = parse_inrelease(text.as_bytes()) {
+                let _ = r.packages("main", "amd64");
+            }
+        }
+    }
+
+    #[test]
     fn garbage_is_an_error_not_a_panic() {
         assert!(parse_inrelease(b"Suite: x\n").is_err());
         assert!(parse_inrelease(b"-----BEGIN PGP SIGNED MESSAGE-----\n\nSuite: x\n").is_err());
