@@ -619,7 +619,13 @@ impl PrivateApt {
 
     /// `Candidate:` of each package, from `apt-cache policy`.
     fn candidates(&self, names: &[&str]) -> BTreeMap<String, String> {
-        let mut args = vec!["policy"];
+        self.candidates_with(&[], names)
+    }
+
+    /// As [`PrivateApt::candidates`], with options before `policy` (`-t RELEASE`).
+    fn candidates_with(&self, options: &[&str], names: &[&str]) -> BTreeMap<String, String> {
+        let mut args = options.to_vec();
+        args.push("policy");
         args.extend(names);
         let text = self.run("apt-cache", &args);
         let mut out = BTreeMap::new();
@@ -701,6 +707,7 @@ async fn apt_get_chooses_the_same_versions() {
     let policy = apt.candidates(&["hello", "libhello", "hello-doc", "oldpkg", "newpkg"]);
     let pinned = apt.simulate(&["libhello/bookworm", "greeting"]);
     let versioned = apt.simulate(&["hello=1.0-1"]);
+    let targeted = apt.candidates_with(&["-t", "bookworm"], &["libhello", "hello"]);
 
     let ours = |words: &'static [&'static str]| {
         let lab = &lab;
@@ -723,6 +730,23 @@ async fn apt_get_chooses_the_same_versions() {
     assert_eq!(mine["hello"], pinned["hello"], "{pinned:?}");
     let mine = ours(&["hello=1.0-1"]).await;
     assert_eq!(mine["hello"], versioned["hello"], "{versioned:?}");
+    // -t bookworm: 990 for bookworm beats the security suite's 500.
+    let mine: BTreeMap<String, String> = apt::lock_with(
+        &fetcher(),
+        &apt::sources(&image(&lab, T1)),
+        Some((&services(&lab), T1)),
+        "amd64",
+        &[req("libhello"), req("hello")],
+        &installed,
+        Some("bookworm"),
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|l| (l.name, l.version))
+    .collect();
+    assert_eq!(mine, targeted, "-t bookworm: ours vs apt-cache policy");
+    assert_eq!(mine["libhello"], "1.0-1");
 }
 
 #[tokio::test]

@@ -245,12 +245,21 @@ async fn fetch_pool(
 ) -> Result<Pool, Error> {
     let bases = base_uris(fetcher, sources, snapshot).await?;
     // (base, suite) → the components wanted from it.
-    let mut suites: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    // (base, suite) → the (component, architecture) indexes wanted from it; a source's
+    // `Architectures:` narrows them, `all` aside.
+    let mut suites: BTreeMap<(String, String), BTreeSet<(String, String)>> = BTreeMap::new();
     for (s, base) in sources.iter().zip(&bases) {
-        let comps = suites
+        let wanted = suites
             .entry((base.trim_end_matches('/').to_string(), s.suite.clone()))
             .or_default();
-        comps.extend(s.components.iter().cloned());
+        for comp in &s.components {
+            for a in arches.iter().copied() {
+                if s.architectures.is_empty() || s.architectures.iter().any(|x| x == a) {
+                    wanted.insert((comp.clone(), a.to_string()));
+                }
+            }
+            wanted.insert((comp.clone(), "all".to_string()));
+        }
     }
     let releases: Vec<_> = futures::stream::iter(suites.iter().map(|((base, suite), _)| {
         let (base, suite) = (base.clone(), suite.clone());
@@ -262,14 +271,12 @@ async fn fetch_pool(
 
     let mut pool = Pool::default();
     let mut jobs = Vec::new();
-    for (((base, suite), comps), release) in suites.iter().zip(releases) {
+    for (((base, suite), wanted), release) in suites.iter().zip(releases) {
         let mut files: Vec<release::IndexFile> = Vec::new();
-        for comp in comps {
-            for a in arches.iter().copied().chain(["all"]) {
-                if let Some(f) = release.packages(comp, a) {
-                    if !files.contains(&f) {
-                        files.push(f);
-                    }
+        for (comp, a) in wanted {
+            if let Some(f) = release.packages(comp, a) {
+                if !files.contains(&f) {
+                    files.push(f);
                 }
             }
         }
@@ -323,7 +330,27 @@ async fn fetch_index(
             ),
         });
     }
-    let got = hex::encode(Sha256::digest(&bytes));
+    // Hashing, decompressing (~1 s for Debian's 9 MB Packages.xz) and parsing are CPU
+    // work: off the async threads, and in parallel for several indexes.
+    let file = file.clone();
+    tokio::task::spawn_blocking(move || check_and_parse(&bytes, &file, shown))
+        .await
+        .unwrap_or_else(|e| {
+            Err(Error::Index {
+                url: String::new(),
+                message: format!("the index could not be read: {e}"),
+            })
+        })
+}
+
+/// `bytes` checked against `file`'s size and SHA256, decompressed within budget, the
+/// result checked against the uncompressed entry, parsed. `shown` names the URL.
+fn check_and_parse(
+    bytes: &[u8],
+    file: &release::IndexFile,
+    shown: String,
+) -> Result<Vec<index::Package>, Error> {
+    let got = hex::encode(Sha256::digest(bytes));
     if got != file.sha256 {
         return Err(Error::Checksum {
             url: shown,
@@ -334,13 +361,12 @@ async fn fetch_index(
         });
     }
     let plain =
-        index::decompress(&file.path, &bytes, index::MAX_DECOMPRESSED).map_err(|message| {
+        index::decompress(&file.path, bytes, index::MAX_DECOMPRESSED).map_err(|message| {
             Error::Index {
                 url: shown.clone(),
                 message,
             }
         })?;
-    drop(bytes);
     if plain.len() as u64 != file.plain_size
         || hex::encode(Sha256::digest(&plain)) != file.plain_sha256
     {
@@ -374,6 +400,26 @@ mod tests {
         assert!(supports_snapshot("2.7~rc1"));
         assert!(supports_snapshot("3.0.3"));
         assert_eq!(apt_version(&ImageFiles::default()), None);
+    }
+
+    #[test]
+    fn the_decompressed_index_is_checked_too() {
+        let plain = b"Package: a\nVersion: 1\n\n".to_vec();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &plain).unwrap();
+        let gz = gz.finish().unwrap();
+        let mut file = release::IndexFile {
+            path: "main/binary-amd64/Packages.gz".into(),
+            size: gz.len() as u64,
+            sha256: hex::encode(Sha256::digest(&gz)),
+            plain_size: plain.len() as u64,
+            plain_sha256: hex::encode(Sha256::digest(&plain)),
+        };
+        let got = check_and_parse(&gz, &file, "u".into()).unwrap();
+        assert_eq!(got[0].name, "a");
+        file.plain_sha256 = hex::encode(Sha256::digest(b"other"));
+        let e = check_and_parse(&gz, &file, "u".into()).unwrap_err();
+        assert!(matches!(e, Error::Checksum { .. }), "{e}");
     }
 
     #[test]
