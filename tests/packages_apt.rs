@@ -492,6 +492,7 @@ fn version_order_is_dpkgs() {
         )
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .and_then(|mut child| {
             use std::io::Write;
@@ -499,6 +500,13 @@ fn version_order_is_dpkgs() {
             child.wait_with_output()
         })
         .unwrap();
+    // dpkg warns about a version it finds malformed: every generated one must be valid,
+    // or the oracle's answer means nothing.
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let oracle: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
     assert_eq!(oracle.len(), cases.len());
     let mut wrong = Vec::new();

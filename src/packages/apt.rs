@@ -77,6 +77,7 @@ fn no_choice(c: &NoChoice, place: &str) -> String {
 impl From<Error> for Diagnostic {
     fn from(e: Error) -> Diagnostic {
         let help = match &e {
+            Error::Fetch(f) if f.status == Some(404) => "the archive has no such file: check the source's URI and suite, and that the snapshot ID is not older than the archive's first snapshot".to_string(),
             Error::Fetch(_) => "check that the archive is reachable; indexes are fetched with a deadline and a size limit".to_string(),
             Error::NoSnapshotService { .. } => "add `Snapshot: no` to the source to leave it unpinned, or configure its snapshot service in `.dockerfile-lock.toml` under `[packages.snapshots]` (host = \"https://…/@PATH@/@SNAPSHOTID@/\")".to_string(),
             Error::SnapshotId(_) => "a snapshot ID is a UTC time such as 20250520T000000Z".to_string(),

@@ -22,6 +22,7 @@ use crate::packages::Request;
 pub struct Locked {
     /// The package chosen (the provider, when a virtual package was named).
     pub name: String,
+    /// The version apt would install (or keep).
     pub version: String,
     /// `amd64`, …, or `all`.
     pub architecture: String,
@@ -48,7 +49,7 @@ pub enum NoChoice {
     Version { name: String, version: String },
     /// `name/release`, and that release has no version of it.
     Release { name: String, release: String },
-    /// A virtual package with several providers.
+    /// A virtual package with several providers (sorted).
     Virtual {
         name: String,
         providers: Vec<String>,

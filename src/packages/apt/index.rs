@@ -9,17 +9,27 @@ pub const MAX_DECOMPRESSED: u64 = 512 << 20;
 /// One package version of an index.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Package {
+    /// `Package:`.
     pub name: String,
+    /// `Version:`.
     pub version: String,
+    /// `Architecture:` (`amd64`, `all`).
     pub architecture: String,
+    /// `Filename:`, below the archive's URI.
     pub filename: String,
+    /// `Size:` of the `.deb`.
     pub size: Option<u64>,
+    /// `SHA256:` of the `.deb`.
     pub sha256: String,
+    /// `Depends:`, as written.
     pub depends: String,
+    /// `Pre-Depends:`, as written.
     pub pre_depends: String,
     /// The names `Provides:` lists (versions and architectures left out).
     pub provides: Vec<String>,
+    /// `Priority:` (`required`, `optional`, …).
     pub priority: String,
+    /// `Multi-Arch:` (`same`, `foreign`, `allowed`).
     pub multi_arch: String,
     /// dpkg status only: `Status:`.
     pub status: String,

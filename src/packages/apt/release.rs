@@ -11,10 +11,15 @@ use std::collections::BTreeMap;
 /// The fields of a Release that choosing and fetching need.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Release {
+    /// `Origin:` (`Debian`).
     pub origin: String,
+    /// `Label:` (`Debian`, `Debian-Security`).
     pub label: String,
+    /// `Suite:` (`stable`), what `/release` and `-t` match besides the codename.
     pub suite: String,
+    /// `Codename:` (`bookworm`).
     pub codename: String,
+    /// `Date:`, as written.
     pub date: Option<String>,
     /// Read, never enforced (snapshots expire).
     pub valid_until: Option<String>,
@@ -24,7 +29,9 @@ pub struct Release {
     pub not_automatic: bool,
     /// `ButAutomaticUpgrades: yes` (with `NotAutomatic`, priority 100, as backports).
     pub but_automatic_upgrades: bool,
+    /// `Architectures:`.
     pub architectures: Vec<String>,
+    /// `Components:`.
     pub components: Vec<String>,
     /// Path below `dists/<suite>/` → (size, lowercase hex SHA256).
     pub sha256: BTreeMap<String, (u64, String)>,
@@ -35,7 +42,9 @@ pub struct Release {
 pub struct IndexFile {
     /// Below `dists/<suite>/`: `main/binary-amd64/Packages.xz`.
     pub path: String,
+    /// Bytes, as downloaded.
     pub size: u64,
+    /// Lowercase hex, as downloaded.
     pub sha256: String,
     /// The size of the decompressed index.
     pub plain_size: u64,
