@@ -143,6 +143,7 @@ async fn each_snapshot_gives_the_versions_it_had() {
     assert_eq!(t1[0].suite, "stable");
     assert_eq!(t1[2].architecture, "all");
     assert_eq!(t1[0].filename, "pool/main/hello/hello_1.0-1_amd64.deb");
+    assert_eq!(t1[0].archive, lab.snapshot_uri(T1).trim_end_matches('/'));
     let deb = lab.file(T1, &t1[0].filename);
     assert_eq!(t1[0].sha256, sha256(&deb));
     assert!(!t1[0].installed);

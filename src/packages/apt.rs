@@ -282,7 +282,7 @@ async fn fetch_pool(
             }
         }
         let by_hash = release.acquire_by_hash;
-        let r = pool.add_release(release);
+        let r = pool.add_release(release, base);
         for f in files {
             jobs.push((r, base.clone(), format!("dists/{suite}/"), f, by_hash));
         }

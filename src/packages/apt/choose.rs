@@ -29,6 +29,9 @@ pub struct Locked {
     /// The Suite of the Release it comes from (`now` for an installed version no index
     /// lists).
     pub suite: String,
+    /// The archive's URI it was found under (the snapshot URI when locked at a snapshot),
+    /// userinfo masked; `filename` is below it. Empty when no index lists it.
+    pub archive: String,
     /// Below the archive's URI (`pool/main/h/hello/hello_1.0-1_amd64.deb`); empty when no
     /// index lists it.
     pub filename: String,
@@ -64,6 +67,8 @@ type Ranked<'a> = (String, i32, Option<&'a (usize, Package)>);
 #[derive(Debug, Default)]
 pub struct Pool {
     releases: Vec<Release>,
+    /// The archive URI each release was fetched from, as shown.
+    archives: Vec<String>,
     /// Package → (release index, package), in the order added.
     by_name: HashMap<String, Vec<(usize, Package)>>,
     /// Virtual name → the packages providing it.
@@ -71,9 +76,13 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Add a Release; returns its index for [`Pool::add_packages`].
-    pub fn add_release(&mut self, release: Release) -> usize {
+    /// Add a Release fetched from the archive at `archive`; returns its index for
+    /// [`Pool::add_packages`].
+    pub fn add_release(&mut self, release: Release, archive: &str) -> usize {
         self.releases.push(release);
+        self.archives.push(crate::sources::redact::redact(
+            archive.trim_end_matches('/'),
+        ));
         self.releases.len() - 1
     }
 
@@ -268,6 +277,7 @@ impl Pool {
                 version: p.version.clone(),
                 architecture: p.architecture.clone(),
                 suite: self.releases[*r].suite.clone(),
+                archive: self.archives[*r].clone(),
                 filename: p.filename.clone(),
                 sha256: p.sha256.clone(),
                 installed,
@@ -278,6 +288,7 @@ impl Pool {
                 version: version.to_string(),
                 architecture: arch.to_string(),
                 suite: "now".into(),
+                archive: String::new(),
                 filename: String::new(),
                 sha256: String::new(),
                 installed,
@@ -324,9 +335,9 @@ mod tests {
 
     fn pool() -> Pool {
         let mut p = Pool::default();
-        let stable = p.add_release(release("stable", false, false));
-        let bpo = p.add_release(release("backports", true, true));
-        let exp = p.add_release(release("experimental", true, false));
+        let stable = p.add_release(release("stable", false, false), "http://a/");
+        let bpo = p.add_release(release("backports", true, true), "http://a");
+        let exp = p.add_release(release("experimental", true, false), "http://u:p@a");
         p.add_packages(
             stable,
             vec![
@@ -385,6 +396,11 @@ mod tests {
             pick(&r, &none, None),
             Err(NoChoice::Version { .. })
         ));
+        // The archive is shown without its userinfo.
+        let l = p
+            .choose(&req("a"), "amd64", &none, Some("experimental"))
+            .unwrap();
+        assert_eq!(l.archive, "http://***@a");
     }
 
     #[test]
