@@ -373,6 +373,41 @@ async fn live_sources_follow_the_archive() {
 }
 
 #[tokio::test]
+async fn flat_repositories() {
+    if !tools(&[]) {
+        return;
+    }
+    let lab = AptLab::start();
+    let mut files = ImageFiles::default();
+    files.files.insert(
+        "/etc/apt/sources.list.d/vendor.list".into(),
+        format!(
+            "deb [signed-by={}] {}/flat ./\n",
+            lab.keyring().display(),
+            lab.live_uri()
+        )
+        .into_bytes(),
+    );
+    let sources = apt::sources(&files);
+    assert_eq!(sources[0].suite, "./");
+    let got = apt::lock_live(
+        &fetcher(),
+        &sources,
+        "amd64",
+        &[req("extra-tool")],
+        &BTreeMap::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(versions(&got), pairs(&[("extra-tool", "1.0-1")]));
+    assert_eq!(got[0].filename, "./extra-tool_1.0-1_amd64.deb");
+    assert_eq!(
+        lab.requests(),
+        ["/debian/flat/InRelease", "/debian/flat/Packages.xz"]
+    );
+}
+
+#[tokio::test]
 async fn a_source_without_a_snapshot_service_is_an_error_with_help() {
     if !tools(&[]) {
         return;

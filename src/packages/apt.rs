@@ -229,12 +229,27 @@ async fn fetch_release(
     base: &str,
     suite: &str,
 ) -> Result<release::Release, Error> {
-    let url = join(base, &format!("dists/{suite}/InRelease"));
+    let url = join(base, &format!("{}InRelease", suite_dir(suite)));
     let bytes = fetcher.get(&url).await?;
     release::parse_inrelease(&bytes).map_err(|message| Error::Release {
         url: redact(&url),
         message,
     })
+}
+
+/// Where a suite's `InRelease` and indexes are, below the archive's URI: `dists/<suite>/`,
+/// or for a flat repository (a suite ending in `/`, no components) the suite's own path.
+fn suite_dir(suite: &str) -> String {
+    if suite.ends_with('/') {
+        let dir = suite.trim_start_matches("./").trim_start_matches('/');
+        if dir == "./" || dir == "/" {
+            String::new()
+        } else {
+            dir.to_string()
+        }
+    } else {
+        format!("dists/{suite}/")
+    }
 }
 
 /// Every suite's Release and indexes, each fetched once.
@@ -253,7 +268,14 @@ async fn fetch_pool(
         let wanted = suites
             .entry((base.trim_end_matches('/').to_string(), s.suite.clone()))
             .or_default();
-        for comp in &s.components {
+        let flat = s.suite.ends_with('/') && s.components.is_empty();
+        // A flat repository has one index, listed at its top (component "").
+        let components = if flat {
+            vec![String::new()]
+        } else {
+            s.components.clone()
+        };
+        for comp in &components {
             for a in arches.iter().copied() {
                 if s.architectures.is_empty() || s.architectures.iter().any(|x| x == a) {
                     wanted.insert((comp.clone(), a.to_string()));
@@ -284,7 +306,7 @@ async fn fetch_pool(
         let by_hash = release.acquire_by_hash;
         let r = pool.add_release(release, base);
         for f in files {
-            jobs.push((r, base.clone(), format!("dists/{suite}/"), f, by_hash));
+            jobs.push((r, base.clone(), suite_dir(suite), f, by_hash));
         }
     }
     let indexes: Vec<_> = futures::stream::iter(jobs.into_iter().map(
@@ -313,8 +335,10 @@ async fn fetch_index(
     by_hash: bool,
 ) -> Result<Vec<index::Package>, Error> {
     let path = if by_hash {
-        let parent = file.path.rsplit_once('/').map_or("", |(d, _)| d);
-        format!("{dir}{parent}/by-hash/SHA256/{}", file.sha256)
+        match file.path.rsplit_once('/') {
+            Some((parent, _)) => format!("{dir}{parent}/by-hash/SHA256/{}", file.sha256),
+            None => format!("{dir}by-hash/SHA256/{}", file.sha256),
+        }
     } else {
         format!("{dir}{}", file.path)
     };
@@ -401,6 +425,14 @@ mod tests {
         assert!(supports_snapshot("2.7~rc1"));
         assert!(supports_snapshot("3.0.3"));
         assert_eq!(apt_version(&ImageFiles::default()), None);
+    }
+
+    #[test]
+    fn flat_repositories_have_no_dists() {
+        assert_eq!(suite_dir("bookworm"), "dists/bookworm/");
+        assert_eq!(suite_dir("./"), "");
+        assert_eq!(suite_dir("/"), "");
+        assert_eq!(suite_dir("x86_64/"), "x86_64/");
     }
 
     #[test]

@@ -23,7 +23,7 @@
 //! | newpkg (amd64) | 1.0-1 | 1.0-1 |
 //!
 //! and `dists/extras` (Origin and Label `Example`, a third-party archive no snapshot
-//! service knows): extra-tool 1.0-1.
+//! service knows): extra-tool 1.0-1; the same package in the flat repository `flat/`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -258,6 +258,34 @@ fn build() -> Built {
                 .arg(dists.join("InRelease"))
                 .arg(dists.join("Release")));
         }
+        // A flat repository (`deb URI ./`): InRelease and Packages at its top, no
+        // by-hash, no Suite or Codename, as many vendors publish them.
+        let flat = snap.join("flat");
+        std::fs::create_dir_all(&flat).unwrap();
+        let deb = "extra-tool_1.0-1_amd64.deb";
+        std::fs::copy(
+            snap.join("pool/extras/extra-tool").join(deb),
+            flat.join(deb),
+        )
+        .unwrap();
+        let packages = run(Command::new("dpkg-scanpackages")
+            .current_dir(&flat)
+            .args([".", "/dev/null"]));
+        std::fs::write(flat.join("Packages"), &packages).unwrap();
+        run(Command::new("xz")
+            .args(["-k", "-f"])
+            .arg(flat.join("Packages")));
+        let mut release =
+            "Origin: Vendor\nLabel: Vendor\nArchitecture: amd64\nSHA256:\n".to_string();
+        for name in ["Packages", "Packages.xz"] {
+            let bytes = std::fs::read(flat.join(name)).unwrap();
+            release.push_str(&format!(" {} {} {name}\n", sha(&bytes), bytes.len()));
+        }
+        std::fs::write(flat.join("Release"), release).unwrap();
+        run(gpg()
+            .args(["--yes", "--clearsign", "-o"])
+            .arg(flat.join("InRelease"))
+            .arg(flat.join("Release")));
     }
     Built {
         _dir: dir,

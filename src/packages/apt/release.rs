@@ -56,18 +56,24 @@ pub struct IndexFile {
 const MAX_FILES: usize = 100_000;
 
 impl Release {
-    /// The `Packages` index of `component` for `arch`: `.xz`, else `.gz`, else plain,
+    /// The `Packages` index of `component` (empty for a flat repository) for `arch`: `.xz`, else `.gz`, else plain,
     /// whichever the Release lists. As apt does, an index counts only when the Release
     /// lists its uncompressed form (`…/Packages`), even where only compressed files are
     /// served (as in Debian's security suites): its size and SHA256 check the
     /// decompressed bytes.
     pub fn packages(&self, component: &str, arch: &str) -> Option<IndexFile> {
-        let plain = format!("{component}/binary-{arch}/Packages");
+        // A flat repository's one index is at its top, for every architecture.
+        let dir = if component.is_empty() {
+            String::new()
+        } else {
+            format!("{component}/binary-{arch}/")
+        };
+        let plain = format!("{dir}Packages");
         let (plain_size, plain_sha) = self.sha256.get(&plain)?;
         ["Packages.xz", "Packages.gz", "Packages"]
             .iter()
             .find_map(|name| {
-                let path = format!("{component}/binary-{arch}/{name}");
+                let path = format!("{dir}{name}");
                 let (size, sha) = self.sha256.get(&path)?;
                 Some(IndexFile {
                     path,
@@ -164,9 +170,7 @@ pub fn parse_release(text: &str) -> Result<Release, String> {
             _ => {}
         }
     }
-    if r.suite.is_empty() && r.codename.is_empty() {
-        return Err("the Release names neither a Suite nor a Codename".into());
-    }
+    // Suite and Codename are optional (flat repositories often have neither).
     Ok(r)
 }
 
