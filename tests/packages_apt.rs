@@ -13,7 +13,7 @@ use std::time::Duration;
 use dockerfile_lock::packages::apt::{self, Error, Locked, NoChoice, SnapshotServices, Source};
 use dockerfile_lock::packages::fetch::Fetcher;
 use dockerfile_lock::packages::{debversion, Constraint, ImageFiles, Request};
-use support::apt_lab::{missing_tool, AptLab, T1, T2};
+use support::apt_lab::{missing_tool, AptLab, DEBIAN_SUITES, T1, T2};
 
 /// Whether the test can run; outside CI a missing tool skips it with a printed reason,
 /// in CI it fails.
@@ -283,15 +283,15 @@ async fn indexes_come_by_hash_once_each_and_an_expired_release_is_fine() {
         .unwrap();
     let requests = lab.requests();
     let prefix = format!("/archive/debian/{T1}/dists/");
-    let mut want = vec![
-        format!("{prefix}bookworm/InRelease"),
-        format!("{prefix}bookworm-security/InRelease"),
-    ];
-    for (suite, arch) in [
-        ("bookworm", "amd64"),
-        ("bookworm", "all"),
-        ("bookworm-security", "amd64"),
-    ] {
+    let mut want: Vec<String> = DEBIAN_SUITES
+        .iter()
+        .map(|s| format!("{prefix}{s}/InRelease"))
+        .collect();
+    let indexes = DEBIAN_SUITES
+        .iter()
+        .map(|s| (*s, "amd64"))
+        .chain([("bookworm", "all")]);
+    for (suite, arch) in indexes {
         let xz = lab.file(T1, &format!("dists/{suite}/main/binary-{arch}/Packages.xz"));
         want.push(format!(
             "{prefix}{suite}/main/binary-{arch}/by-hash/SHA256/{}",
@@ -583,14 +583,11 @@ impl PrivateApt {
         std::fs::write(d.join("status"), status).unwrap();
         let uri = lab.snapshot_uri(id);
         let key = lab.keyring().display();
-        std::fs::write(
-            d.join("sources.list"),
-            format!(
-                "deb [signed-by={key}] {uri} bookworm main\n\
-                 deb [signed-by={key}] {uri} bookworm-security main\n"
-            ),
-        )
-        .unwrap();
+        let list: String = DEBIAN_SUITES
+            .iter()
+            .map(|suite| format!("deb [signed-by={key}] {uri} {suite} main\n"))
+            .collect();
+        std::fs::write(d.join("sources.list"), list).unwrap();
         let p = |s: &str| d.join(s).display().to_string();
         let sandbox = if is_root() {
             "APT::Sandbox::User \"root\";\n"
@@ -635,6 +632,8 @@ impl PrivateApt {
             "bookworm_main_binary-amd64_Packages",
             "bookworm_main_binary-all_Packages",
             "bookworm-security_main_binary-amd64_Packages",
+            "bookworm-backports_main_binary-amd64_Packages",
+            "experimental_main_binary-amd64_Packages",
         ] {
             assert!(
                 lists.iter().any(|l| l.ends_with(want)),
@@ -736,61 +735,106 @@ fn status_file(installed: &BTreeMap<String, String>) -> String {
         .collect()
 }
 
+/// Ours, for `names` with `installed` and `-t target`: name → version.
+async fn ours(
+    lab: &AptLab,
+    names: &[&str],
+    installed: &BTreeMap<String, String>,
+    target: Option<&str>,
+) -> BTreeMap<String, String> {
+    let requests: Vec<Request> = names.iter().map(|w| req(w)).collect();
+    apt::lock_with(
+        &fetcher(),
+        &apt::sources(&image(lab, T1)),
+        Some((&services(lab), T1)),
+        "amd64",
+        &requests,
+        installed,
+        target,
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|l| (l.name, l.version))
+    .collect()
+}
+
+fn installed_set(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
+}
+
 #[tokio::test]
 async fn apt_get_chooses_the_same_versions() {
     if !tools(&["apt-get", "apt-cache", "gpgv"]) {
         return;
     }
     let lab = AptLab::start();
-    let installed = BTreeMap::from([
-        ("oldpkg".to_string(), "1.0-1".to_string()),
-        ("newpkg".to_string(), "3.0-1".to_string()),
-    ]);
-    // apt-get is run from this thread: the lab serves from threads of its own.
-    let apt = PrivateApt::new(&lab, T1, &status_file(&installed));
-    let policy = apt.candidates(&["hello", "libhello", "hello-doc", "oldpkg", "newpkg"]);
-    let pinned = apt.simulate(&["libhello/bookworm", "greeting"]);
-    let versioned = apt.simulate(&["hello=1.0-1"]);
-    let targeted = apt.candidates_with(&["-t", "bookworm"], &["libhello", "hello"]);
+    let all = [
+        "hello",
+        "libhello",
+        "hello-doc",
+        "oldpkg",
+        "newpkg",
+        "bpotool",
+    ];
+    // (installed, -t, packages): each compared with `apt-cache [-t …] policy`. The
+    // suites give priorities 500 (bookworm, security), 100 (backports: NotAutomatic and
+    // ButAutomaticUpgrades) and 1 (experimental: NotAutomatic); the installed version
+    // counts 100 and is never downgraded.
+    let cases: &[(&[(&str, &str)], Option<&str>, &[&str])] = &[
+        (&[("oldpkg", "1.0-1"), ("newpkg", "3.0-1")], None, &all),
+        (
+            &[("oldpkg", "1.0-1"), ("newpkg", "3.0-1")],
+            Some("bookworm"),
+            &all,
+        ),
+        (&[], Some("stable-backports"), &all),
+        (&[], Some("experimental"), &all),
+        (&[], Some("rc-buggy"), &["libhello"]),
+        // Installed between stable and backports: backports' 100 ties with it, and
+        // the higher version wins.
+        (&[("hello", "1.0-5")], None, &["hello", "libhello"]),
+        // Installed from experimental: kept, as stable is older.
+        (&[("libhello", "2.0-1")], None, &["libhello", "hello"]),
+        (&[("bpotool", "1.0-1")], None, &["bpotool"]),
+    ];
+    for (pairs, target, names) in cases {
+        let installed = installed_set(pairs);
+        // apt-get runs on this thread: the lab serves from threads of its own.
+        let apt = PrivateApt::new(&lab, T1, &status_file(&installed));
+        let options: Vec<&str> = target.iter().flat_map(|t| ["-t", *t]).collect();
+        let theirs = apt.candidates_with(&options, names);
+        let mine = ours(&lab, names, &installed, *target).await;
+        assert_eq!(
+            mine, theirs,
+            "installed {pairs:?}, -t {target:?}: ours (left) vs apt-cache policy (right)"
+        );
+    }
 
-    let ours = |words: &'static [&'static str]| {
-        let lab = &lab;
-        let installed = &installed;
-        async move {
-            lock_at(lab, T1, words, installed)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|l| (l.name, l.version))
-                .collect::<BTreeMap<_, _>>()
+    // The choices that do not come from priorities: `/release`, `=version`, a virtual
+    // package's one provider; compared with `apt-get -s install`.
+    let installed = installed_set(&[("newpkg", "3.0-1")]);
+    let apt = PrivateApt::new(&lab, T1, &status_file(&installed));
+    for words in [
+        &["libhello/bookworm", "greeting"][..],
+        &["hello=1.0-1"],
+        &["hello/stable-backports"],
+        &["libhello/experimental"],
+        &["newpkg"],
+    ] {
+        let theirs = apt.simulate(words);
+        let mine = ours(&lab, words, &installed, None).await;
+        for (name, version) in &mine {
+            assert_eq!(
+                Some(version),
+                theirs.get(name),
+                "{words:?}: ours {mine:?} vs apt-get -s install {theirs:?}"
+            );
         }
-    };
-    let mine = ours(&["hello", "libhello", "hello-doc", "oldpkg", "newpkg"]).await;
-    assert_eq!(mine, policy, "default candidates: ours vs apt-cache policy");
-    assert_eq!(mine["newpkg"], "3.0-1");
-    assert_eq!(mine["oldpkg"], "2.0-1");
-    let mine = ours(&["libhello/bookworm", "greeting"]).await;
-    assert_eq!(mine["libhello"], pinned["libhello"], "{pinned:?}");
-    assert_eq!(mine["hello"], pinned["hello"], "{pinned:?}");
-    let mine = ours(&["hello=1.0-1"]).await;
-    assert_eq!(mine["hello"], versioned["hello"], "{versioned:?}");
-    // -t bookworm: 990 for bookworm beats the security suite's 500.
-    let mine: BTreeMap<String, String> = apt::lock_with(
-        &fetcher(),
-        &apt::sources(&image(&lab, T1)),
-        Some((&services(&lab), T1)),
-        "amd64",
-        &[req("libhello"), req("hello")],
-        &installed,
-        Some("bookworm"),
-    )
-    .await
-    .unwrap()
-    .into_iter()
-    .map(|l| (l.name, l.version))
-    .collect();
-    assert_eq!(mine, targeted, "-t bookworm: ours vs apt-cache policy");
-    assert_eq!(mine["libhello"], "1.0-1");
+    }
 }
 
 #[tokio::test]

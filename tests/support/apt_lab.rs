@@ -39,6 +39,14 @@ pub const T1: &str = "20260101T000000Z";
 /// The second: hello 1.0-2.
 pub const T2: &str = "20260201T000000Z";
 
+/// The suites of the Debian archive the lab imitates (`extras` is a third party's).
+pub const DEBIAN_SUITES: [&str; 4] = [
+    "bookworm",
+    "bookworm-security",
+    "bookworm-backports",
+    "experimental",
+];
+
 /// The tools the lab needs, and the first one missing.
 pub fn missing_tool() -> Option<&'static str> {
     ["dpkg-deb", "dpkg-scanpackages", "gpg", "xz", "gzip"]
@@ -66,7 +74,7 @@ struct Deb {
     version: &'static str,
     arch: &'static str,
     extra: &'static str,
-    /// `main` or `security`.
+    /// The pool: `main`, `security`, `backports`, `experimental` or `extras`.
     suite: &'static str,
 }
 
@@ -93,6 +101,15 @@ fn contents(id: &str) -> Vec<Deb> {
         d("oldpkg", "2.0-1", "amd64", "", "main"),
         d("newpkg", "1.0-1", "amd64", "", "main"),
         d("extra-tool", "1.0-1", "amd64", "", "extras"),
+        d(
+            "hello",
+            "1.1-1~bpo12+1",
+            "amd64",
+            "Depends: libhello\nProvides: greeting\n",
+            "backports",
+        ),
+        d("bpotool", "2.0-1~bpo12+1", "amd64", "", "backports"),
+        d("libhello", "2.0-1", "amd64", "", "experimental"),
     ]
 }
 
@@ -167,15 +184,46 @@ fn build() -> Built {
                 .arg(&src)
                 .arg(&file));
         }
-        for (suite, pool, origin, label, suite_name, by_arch) in [
-            ("bookworm", "pool/main", "Debian", "Debian", "stable", true),
+        for (suite, pool, origin, label, suite_name, codename, by_arch, flags) in [
+            (
+                "bookworm",
+                "pool/main",
+                "Debian",
+                "Debian",
+                "stable",
+                "bookworm",
+                true,
+                "",
+            ),
             (
                 "bookworm-security",
                 "pool/security",
                 "Debian",
                 "Debian-Security",
                 "stable-security",
+                "bookworm-security",
                 false,
+                "",
+            ),
+            (
+                "bookworm-backports",
+                "pool/backports",
+                "Debian Backports",
+                "Debian Backports",
+                "stable-backports",
+                "bookworm-backports",
+                false,
+                "NotAutomatic: yes\nButAutomaticUpgrades: yes\n",
+            ),
+            (
+                "experimental",
+                "pool/experimental",
+                "Debian",
+                "Debian",
+                "experimental",
+                "rc-buggy",
+                false,
+                "NotAutomatic: yes\n",
             ),
             (
                 "extras",
@@ -183,7 +231,9 @@ fn build() -> Built {
                 "Example",
                 "Example",
                 "extras",
+                "extras",
                 false,
+                "",
             ),
         ] {
             let dists = snap.join("dists").join(suite);
@@ -243,8 +293,8 @@ fn build() -> Built {
             };
             let arches = if by_arch { "all amd64" } else { "amd64" };
             let mut release = format!(
-                "Origin: {origin}\nLabel: {label}\nSuite: {suite_name}\nCodename: {suite}\n\
-                 Date: {date}\nValid-Until: {until}\nAcquire-By-Hash: yes\n\
+                "Origin: {origin}\nLabel: {label}\nSuite: {suite_name}\nCodename: {codename}\n\
+                 Date: {date}\nValid-Until: {until}\n{flags}Acquire-By-Hash: yes\n\
                  Architectures: {arches}\nComponents: main\nDescription: apt lab\nSHA256:\n"
             );
             for (path, bytes) in &listed {
@@ -409,9 +459,10 @@ impl AptLab {
     pub fn debian_sources(&self, id: &str) -> String {
         format!(
             "# http://snapshot.debian.org/archive/debian/{id}\n\
-             Types: deb\nURIs: {}\nSuites: bookworm bookworm-security\nComponents: main\n\
+             Types: deb\nURIs: {}\nSuites: {}\nComponents: main\n\
              Signed-By: {}\n",
             self.live_uri(),
+            DEBIAN_SUITES.join(" "),
             self.keyring.display()
         )
     }
