@@ -660,13 +660,9 @@ impl PrivateApt {
         text
     }
 
-    /// `Candidate:` of each package, from `apt-cache policy`.
-    fn candidates(&self, names: &[&str]) -> BTreeMap<String, String> {
-        self.candidates_with(&[], names)
-    }
-
-    /// As [`PrivateApt::candidates`], with options before `policy` (`-t RELEASE`).
-    fn candidates_with(&self, options: &[&str], names: &[&str]) -> BTreeMap<String, String> {
+    /// `Candidate:` of each package, from `apt-cache OPTIONS policy NAMES` (options such
+    /// as `-t RELEASE`).
+    fn candidates(&self, options: &[&str], names: &[&str]) -> BTreeMap<String, String> {
         let mut args = options.to_vec();
         args.push("policy");
         args.extend(names);
@@ -759,6 +755,9 @@ async fn ours(
     .collect()
 }
 
+/// A differential case: the installed packages, `-t`, the packages asked about.
+type Case<'a> = (&'a [(&'a str, &'a str)], Option<&'a str>, &'a [&'a str]);
+
 fn installed_set(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()
@@ -784,7 +783,7 @@ async fn apt_get_chooses_the_same_versions() {
     // suites give priorities 500 (bookworm, security), 100 (backports: NotAutomatic and
     // ButAutomaticUpgrades) and 1 (experimental: NotAutomatic); the installed version
     // counts 100 and is never downgraded.
-    let cases: &[(&[(&str, &str)], Option<&str>, &[&str])] = &[
+    let cases: &[Case] = &[
         (&[("oldpkg", "1.0-1"), ("newpkg", "3.0-1")], None, &all),
         (
             &[("oldpkg", "1.0-1"), ("newpkg", "3.0-1")],
@@ -806,7 +805,7 @@ async fn apt_get_chooses_the_same_versions() {
         // apt-get runs on this thread: the lab serves from threads of its own.
         let apt = PrivateApt::new(&lab, T1, &status_file(&installed));
         let options: Vec<&str> = target.iter().flat_map(|t| ["-t", *t]).collect();
-        let theirs = apt.candidates_with(&options, names);
+        let theirs = apt.candidates(&options, names);
         let mine = ours(&lab, names, &installed, *target).await;
         assert_eq!(
             mine, theirs,
