@@ -11,16 +11,20 @@
 //! ```
 //!
 //! Contents, in `dists/bookworm` (Suite stable; `Packages`, `.gz` and `.xz`, and
-//! `binary-all`) and `dists/bookworm-security` (Suite stable-security; `Packages.xz` only),
-//! both with `Acquire-By-Hash: yes`, `by-hash/SHA256/` copies and a `Valid-Until` long past:
+//! `binary-all`), `dists/bookworm-security` (Suite stable-security),
+//! `dists/bookworm-backports` (`NotAutomatic` and `ButAutomaticUpgrades`) and
+//! `dists/experimental` (Codename rc-buggy, `NotAutomatic`), those three with
+//! `Packages.xz` only; all with `Acquire-By-Hash: yes`, `by-hash/SHA256/` copies and a
+//! `Valid-Until` long past:
 //!
 //! | package | T1 | T2 |
 //! |---|---|---|
-//! | hello (amd64, Depends libhello, Provides greeting) | 1.0-1 | 1.0-2 |
-//! | libhello (amd64) | 1.0-1, security 1.0-1+deb12u1 | same |
+//! | hello (amd64, Depends libhello, Provides greeting) | 1.0-1, backports 1.1-1~bpo12+1 | 1.0-2, same |
+//! | libhello (amd64) | 1.0-1, security 1.0-1+deb12u1, experimental 2.0-1 | same |
 //! | hello-doc (all) | 1.0-1 | 1.0-1 |
 //! | oldpkg (amd64) | 2.0-1 | 2.0-1 |
 //! | newpkg (amd64) | 1.0-1 | 1.0-1 |
+//! | bpotool (amd64) | backports 2.0-1~bpo12+1 | same |
 //!
 //! and `dists/extras` (Origin and Label `Example`, a third-party archive no snapshot
 //! service knows): extra-tool 1.0-1; the same package in the flat repository `flat/`.
@@ -454,8 +458,8 @@ impl AptLab {
         std::fs::read(built.root.join(id).join(path)).unwrap()
     }
 
-    /// A `debian.sources` as an official image has it: the live URI for bookworm and
-    /// bookworm-security, with the snapshot `id` recorded in a comment.
+    /// A `debian.sources` as an official image has it: the live URI for
+    /// [`DEBIAN_SUITES`], with the snapshot `id` recorded in a comment.
     pub fn debian_sources(&self, id: &str) -> String {
         format!(
             "# http://snapshot.debian.org/archive/debian/{id}\n\
