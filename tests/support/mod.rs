@@ -16,6 +16,7 @@
 //! For Basic and token registries, write a docker config with `auths` for `reg.host()`.
 #![allow(dead_code)]
 
+pub mod apt_lab;
 pub mod http;
 pub mod images;
 pub mod issuer;
