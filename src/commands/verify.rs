@@ -192,15 +192,13 @@ fn check(
     checked.locked = kinds::images::compare::locked_tags(target, &lock, &lock_bytes);
     let options = workspace::build_options(&args.build, Some(&lock))?;
     let mut found = options::mismatches(target, &args.build, &options, &lock);
-    let read = project::read_target(&target.dockerfile, &options, env)?;
-    checked.warnings.extend(read.warnings);
+    let mut read = project::read_target(&target.dockerfile, &options, env)?;
+    checked.warnings.append(&mut read.warnings);
     checked.compared = kinds::compare(
         target,
         &lock,
         &lock_bytes,
-        &read.source,
-        &read.analysis,
-        &read.origins,
+        &read,
         args.require_pinned,
         &mut found,
     )?;

@@ -250,12 +250,11 @@ pub fn compare(
     target: &Target,
     lock: &Lock,
     lock_text: &[u8],
-    source: &[u8],
-    analysis: &Analysis,
-    origins: &[Origin],
+    read: &project::Read,
     require_pinned: bool,
     found: &mut Vec<crate::report::Finding>,
 ) -> Result<Compared, Diagnostic> {
+    let (source, analysis, origins) = (&read.source, &read.analysis, &read.origins);
     let (count, images) = images::compare(
         target,
         lock,
