@@ -156,7 +156,7 @@ _dockerfile__lock() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "source-policy build-contexts bake json compose" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "source-policy build-contexts bake json compose build-args" -- "${cur}"))
                     return 0
                     ;;
                 -C)
@@ -175,7 +175,7 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__generate)
-            opts="-r -j -q -v -C -h --recursive --exclude --lockfile --check --build-arg --platform --target --env --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
+            opts="-r -j -q -v -C -h --recursive --exclude --lockfile --check --packages --snapshot --build-arg --platform --target --env --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -194,6 +194,10 @@ _dockerfile__lock() {
                     return 0
                     ;;
                 --lockfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --snapshot)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -535,7 +539,7 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__rewrite)
-            opts="-r -q -v -C -h --recursive --exclude --lockfile --check --unpin --build-arg --platform --target --env --quiet --verbose --color --help"
+            opts="-r -q -v -C -h --recursive --exclude --lockfile --check --unpin --packages --build-arg --platform --target --env --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -631,7 +635,7 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__update)
-            opts="-r -j -q -v -C -h --recursive --exclude --image --lockfile --check --build-arg --platform --target --env --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
+            opts="-r -j -q -v -C -h --recursive --exclude --image --lockfile --check --packages --snapshot --build-arg --platform --target --env --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -654,6 +658,10 @@ _dockerfile__lock() {
                     return 0
                     ;;
                 --lockfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --snapshot)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

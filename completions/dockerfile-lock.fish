@@ -87,6 +87,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l exclude -d 'Skip paths matching this glob below the root with --recursive (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l lockfile -d 'Lockfile path (only with a single Dockerfile)' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l snapshot -d 'The apt snapshot to lock at: `now` (the default), `base` (the one the base image records) or an ID (YYYYMMDDTHHMMSSZ)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l build-arg -d 'Set a build-time variable, as `docker build --build-arg` (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l platform -d 'Target platform os/arch[/variant] (repeatable; default linux/amd64)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l target -d 'Only the images needed to build this stage' -r
@@ -100,6 +101,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate
 always\t''
 never\t''"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l check -d 'Print a unified diff of the locks and exit 1 if any would change; write nothing'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l packages -d 'Also lock what RUN installs with apt (by snapshot) and apk (by version), read from each stage\'s locked base image; a lock that has packages keeps them'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s h -l help -d 'Print help'
@@ -139,6 +141,7 @@ always\t''
 never\t''"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -l check -d 'Print a unified diff and exit 1 if anything would change; write nothing'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -l unpin -d 'Remove digests instead of adding them'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -l packages -d 'Also apply the locked packages in RUN lines: `--snapshot ID` for apt 2.7 or later, the snapshot as the sources for older apt, `name=version` for apk'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -s h -l help -d 'Print help'
@@ -146,6 +149,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" 
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l exclude -d 'Skip paths matching this glob below the root with --recursive (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l image -d 'Only re-resolve these images (as written, e.g. `node:18`, or normalized)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l lockfile -d 'Lockfile path (only with a single Dockerfile)' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l snapshot -d 'The apt snapshot to lock at: `now` (the default), `base` (the one the base image records) or an ID (YYYYMMDDTHHMMSSZ)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l build-arg -d 'Set a build-time variable, as `docker build --build-arg` (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l platform -d 'Target platform os/arch[/variant] (repeatable; default linux/amd64)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l target -d 'Only the images needed to build this stage' -r
@@ -159,6 +163,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" 
 always\t''
 never\t''"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l check -d 'Print a unified diff of the locks and Dockerfiles and exit 1 if any would change; write nothing'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l packages -d 'Also lock what RUN installs with apt (by snapshot) and apk (by version), read from each stage\'s locked base image; a lock that has packages keeps them'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -s h -l help -d 'Print help'
@@ -169,7 +174,8 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" 
 build-contexts\t'`--build-context` arguments for `docker buildx build`'
 bake\t'A `contexts` block for a bake file'
 json\t'The locks as one JSON document'
-compose\t'A compose override file pinning every service\'s image and what each build uses'"
+compose\t'A compose override file pinning every service\'s image and what each build uses'
+build-args\t'`--build-arg` arguments that apply the lock through the Dockerfile\'s own ARGs (`APT_SNAPSHOT`), for `docker buildx build`'"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -s C -d 'Run as if started in DIR' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''

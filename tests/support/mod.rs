@@ -16,6 +16,7 @@
 //! For Basic and token registries, write a docker config with `auths` for `reg.host()`.
 #![allow(dead_code)]
 
+pub mod apk_lab;
 pub mod apt_lab;
 pub mod http;
 pub mod images;

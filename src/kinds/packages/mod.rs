@@ -176,6 +176,29 @@ pub fn resolve<'a>(
                 out.insert(stage.key.clone(), e);
                 continue;
             }
+            // A version written from the old lock (`name=version`) follows the lock when it
+            // is refreshed: `update` moves it.
+            let was = planned.old.get(&stage.key);
+            let requests = stage
+                .requests
+                .values()
+                .map(|r| match (&r.version, was) {
+                    (Some(v), Some(was))
+                        if planned.refresh
+                            && v.op == "="
+                            && was
+                                .packages
+                                .iter()
+                                .any(|p| p.name == r.name && p.version == v.version) =>
+                    {
+                        crate::packages::Request {
+                            version: None,
+                            ..r.clone()
+                        }
+                    }
+                    _ => r.clone(),
+                })
+                .collect();
             asks.push((
                 lock.to_path_buf(),
                 Ask {
@@ -183,7 +206,7 @@ pub fn resolve<'a>(
                     base: stage.base.reference.clone(),
                     image: stage.image.with_digest(digest),
                     platform: platform.clone(),
-                    requests: stage.requests.values().cloned().collect(),
+                    requests,
                     lines: stage.lines.clone(),
                     snapshot,
                 },

@@ -339,7 +339,7 @@ fn cargo(args: &[Word], cmd: &Simple, found: &mut Found) {
     found.unpinned.push(Unpinned {
         span: cmd.span.clone(),
         tool: "cargo".into(),
-        message: format!("`cargo install {}` has no {missing}", excerpt(what)),
+        message: format!("`cargo install {}` is missing {missing}", excerpt(what)),
         help: "add `--locked` and `--version 1.2.3` (or `crate@1.2.3`), so the same crate and \
                dependency versions are built every time"
             .into(),
