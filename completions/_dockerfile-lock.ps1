@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('images', 'images', [CompletionResultType]::ParameterValue, 'List every external image the Dockerfiles use')
             [CompletionResult]::new('sources', 'sources', [CompletionResultType]::ParameterValue, 'List every source ADD fetches (HTTP URLs, git repositories)')
+            [CompletionResult]::new('packages', 'packages', [CompletionResultType]::ParameterValue, 'List what RUN installs with apt and apk, and what the lock pins it to')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Resolve image references to digests, like `crane digest`')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Resolve every image and write `<Dockerfile>.lock` beside each Dockerfile')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check that each Dockerfile and its lock agree (offline unless --online)')
@@ -61,6 +62,25 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             break
         }
         'dockerfile-lock;sources' {
+            [CompletionResult]::new('--build-arg', '--build-arg', [CompletionResultType]::ParameterName, 'Set a build-time variable, as `docker build --build-arg` (repeatable)')
+            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Target platform os/arch[/variant] (repeatable; default linux/amd64)')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Only the images needed to build this stage')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Set a variable for compose and bake file interpolation (repeatable; wins over the environment and `.env`)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less (errors only)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more (repeat for more detail)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more (repeat for more detail)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'dockerfile-lock;packages' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip paths matching this glob below the root with --recursive (repeatable)')
             [CompletionResult]::new('--build-arg', '--build-arg', [CompletionResultType]::ParameterName, 'Set a build-time variable, as `docker build --build-arg` (repeatable)')
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Target platform os/arch[/variant] (repeatable; default linux/amd64)')
             [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Only the images needed to build this stage')
@@ -241,6 +261,7 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
         'dockerfile-lock;help' {
             [CompletionResult]::new('images', 'images', [CompletionResultType]::ParameterValue, 'List every external image the Dockerfiles use')
             [CompletionResult]::new('sources', 'sources', [CompletionResultType]::ParameterValue, 'List every source ADD fetches (HTTP URLs, git repositories)')
+            [CompletionResult]::new('packages', 'packages', [CompletionResultType]::ParameterValue, 'List what RUN installs with apt and apk, and what the lock pins it to')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Resolve image references to digests, like `crane digest`')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Resolve every image and write `<Dockerfile>.lock` beside each Dockerfile')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check that each Dockerfile and its lock agree (offline unless --online)')
@@ -256,6 +277,9 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             break
         }
         'dockerfile-lock;help;sources' {
+            break
+        }
+        'dockerfile-lock;help;packages' {
             break
         }
         'dockerfile-lock;help;resolve' {

@@ -34,6 +34,9 @@ _dockerfile__lock() {
             dockerfile__lock,man)
                 cmd="dockerfile__lock__subcmd__man"
                 ;;
+            dockerfile__lock,packages)
+                cmd="dockerfile__lock__subcmd__packages"
+                ;;
             dockerfile__lock,resolve)
                 cmd="dockerfile__lock__subcmd__resolve"
                 ;;
@@ -67,6 +70,9 @@ _dockerfile__lock() {
             dockerfile__lock__subcmd__help,man)
                 cmd="dockerfile__lock__subcmd__help__subcmd__man"
                 ;;
+            dockerfile__lock__subcmd__help,packages)
+                cmd="dockerfile__lock__subcmd__help__subcmd__packages"
+                ;;
             dockerfile__lock__subcmd__help,resolve)
                 cmd="dockerfile__lock__subcmd__help__subcmd__resolve"
                 ;;
@@ -89,7 +95,7 @@ _dockerfile__lock() {
 
     case "${cmd}" in
         dockerfile__lock)
-            opts="-q -v -C -h -V --quiet --verbose --color --help --version images sources resolve generate verify rewrite update export completions man help"
+            opts="-q -v -C -h -V --quiet --verbose --color --help --version images sources packages resolve generate verify rewrite update export completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -253,7 +259,7 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__help)
-            opts="images sources resolve generate verify rewrite update export completions man help"
+            opts="images sources packages resolve generate verify rewrite update export completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -337,6 +343,20 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dockerfile__lock__subcmd__help__subcmd__packages)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -471,6 +491,60 @@ _dockerfile__lock() {
             case "${prev}" in
                 --out-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dockerfile__lock__subcmd__packages)
+            opts="-r -q -v -C -h --recursive --exclude --build-arg --platform --target --env --format --quiet --verbose --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --recursive)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --build-arg)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 -C)

@@ -30,6 +30,7 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand --version 'Print version'
             cand images 'List every external image the Dockerfiles use'
             cand sources 'List every source ADD fetches (HTTP URLs, git repositories)'
+            cand packages 'List what RUN installs with apt and apk, and what the lock pins it to'
             cand resolve 'Resolve image references to digests, like `crane digest`'
             cand generate 'Resolve every image and write `<Dockerfile>.lock` beside each Dockerfile'
             cand verify 'Check that each Dockerfile and its lock agree (offline unless --online)'
@@ -56,6 +57,24 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand --help 'Print help'
         }
         &'dockerfile-lock;sources'= {
+            cand --build-arg 'Set a build-time variable, as `docker build --build-arg` (repeatable)'
+            cand --platform 'Target platform os/arch[/variant] (repeatable; default linux/amd64)'
+            cand --target 'Only the images needed to build this stage'
+            cand --env 'Set a variable for compose and bake file interpolation (repeatable; wins over the environment and `.env`)'
+            cand --format 'Output format'
+            cand -C 'Run as if started in DIR'
+            cand --color 'When to use colour on stderr'
+            cand -q 'Print less (errors only)'
+            cand --quiet 'Print less (errors only)'
+            cand -v 'Print more (repeat for more detail)'
+            cand --verbose 'Print more (repeat for more detail)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dockerfile-lock;packages'= {
+            cand -r 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand --recursive 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand --exclude 'Skip paths matching this glob below the root with --recursive (repeatable)'
             cand --build-arg 'Set a build-time variable, as `docker build --build-arg` (repeatable)'
             cand --platform 'Target platform os/arch[/variant] (repeatable; default linux/amd64)'
             cand --target 'Only the images needed to build this stage'
@@ -227,6 +246,7 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
         &'dockerfile-lock;help'= {
             cand images 'List every external image the Dockerfiles use'
             cand sources 'List every source ADD fetches (HTTP URLs, git repositories)'
+            cand packages 'List what RUN installs with apt and apk, and what the lock pins it to'
             cand resolve 'Resolve image references to digests, like `crane digest`'
             cand generate 'Resolve every image and write `<Dockerfile>.lock` beside each Dockerfile'
             cand verify 'Check that each Dockerfile and its lock agree (offline unless --online)'
@@ -240,6 +260,8 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
         &'dockerfile-lock;help;images'= {
         }
         &'dockerfile-lock;help;sources'= {
+        }
+        &'dockerfile-lock;help;packages'= {
         }
         &'dockerfile-lock;help;resolve'= {
         }

@@ -34,6 +34,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -s h -l he
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -s V -l version -d 'Print version'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "images" -d 'List every external image the Dockerfiles use'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "sources" -d 'List every source ADD fetches (HTTP URLs, git repositories)'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "packages" -d 'List what RUN installs with apt and apk, and what the lock pins it to'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "resolve" -d 'Resolve image references to digests, like `crane digest`'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "generate" -d 'Resolve every image and write `<Dockerfile>.lock` beside each Dockerfile'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "verify" -d 'Check that each Dockerfile and its lock agree (offline unless --online)'
@@ -69,6 +70,21 @@ never\t''"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -s h -l help -d 'Print help'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand packages" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand packages" -l exclude -d 'Skip paths matching this glob below the root with --recursive (repeatable)' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand packages" -l build-arg -d 'Set a build-time variable, as `docker build --build-arg` (repeatable)' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand packages" -l platform -d 'Target platform os/arch[/variant] (repeatable; default linux/amd64)' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand packages" -l target -d 'Only the images needed to build this stage' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand packages" -l env -d 'Set a variable for compose and bake file interpolation (repeatable; wins over the environment and `.env`)' -r
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand packages" -l format -d 'Output format' -r -f -a "text\t''
+json\t''"
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand packages" -s C -d 'Run as if started in DIR' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand packages" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand packages" -s q -l quiet -d 'Print less (errors only)'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand packages" -s v -l verbose -d 'Print more (repeat for more detail)'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand packages" -s h -l help -d 'Print help'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -l platform -d 'Also record the child digest for this platform (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -l format -d 'Output format' -r -f -a "text\t''
 json\t''"
@@ -198,14 +214,15 @@ never\t''"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand man" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand man" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand man" -s h -l help -d 'Print help'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources resolve generate verify rewrite update export completions man help" -f -a "images" -d 'List every external image the Dockerfiles use'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources resolve generate verify rewrite update export completions man help" -f -a "sources" -d 'List every source ADD fetches (HTTP URLs, git repositories)'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources resolve generate verify rewrite update export completions man help" -f -a "resolve" -d 'Resolve image references to digests, like `crane digest`'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources resolve generate verify rewrite update export completions man help" -f -a "generate" -d 'Resolve every image and write `<Dockerfile>.lock` beside each Dockerfile'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources resolve generate verify rewrite update export completions man help" -f -a "verify" -d 'Check that each Dockerfile and its lock agree (offline unless --online)'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources resolve generate verify rewrite update export completions man help" -f -a "rewrite" -d 'Pin FROM lines in place as `image:tag@sha256:…` from the lock (or unpin)'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources resolve generate verify rewrite update export completions man help" -f -a "update" -d 'Re-resolve tags, update the locks and any pinned Dockerfile lines'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources resolve generate verify rewrite update export completions man help" -f -a "export" -d 'Export the locks for BuildKit: source policy, build contexts, bake, JSON'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources resolve generate verify rewrite update export completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources resolve generate verify rewrite update export completions man help" -f -a "man" -d 'Print a man page (roff), or write them all with --out-dir'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources resolve generate verify rewrite update export completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources packages resolve generate verify rewrite update export completions man help" -f -a "images" -d 'List every external image the Dockerfiles use'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources packages resolve generate verify rewrite update export completions man help" -f -a "sources" -d 'List every source ADD fetches (HTTP URLs, git repositories)'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources packages resolve generate verify rewrite update export completions man help" -f -a "packages" -d 'List what RUN installs with apt and apk, and what the lock pins it to'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources packages resolve generate verify rewrite update export completions man help" -f -a "resolve" -d 'Resolve image references to digests, like `crane digest`'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources packages resolve generate verify rewrite update export completions man help" -f -a "generate" -d 'Resolve every image and write `<Dockerfile>.lock` beside each Dockerfile'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources packages resolve generate verify rewrite update export completions man help" -f -a "verify" -d 'Check that each Dockerfile and its lock agree (offline unless --online)'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources packages resolve generate verify rewrite update export completions man help" -f -a "rewrite" -d 'Pin FROM lines in place as `image:tag@sha256:…` from the lock (or unpin)'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources packages resolve generate verify rewrite update export completions man help" -f -a "update" -d 'Re-resolve tags, update the locks and any pinned Dockerfile lines'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources packages resolve generate verify rewrite update export completions man help" -f -a "export" -d 'Export the locks for BuildKit: source policy, build contexts, bake, JSON'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources packages resolve generate verify rewrite update export completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources packages resolve generate verify rewrite update export completions man help" -f -a "man" -d 'Print a man page (roff), or write them all with --out-dir'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand help; and not __fish_seen_subcommand_from images sources packages resolve generate verify rewrite update export completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

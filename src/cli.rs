@@ -55,6 +55,9 @@ pub enum Command {
     /// List every source ADD fetches (HTTP URLs, git repositories)
     #[command(after_help = EXIT_CODES)]
     Sources(ImagesArgs),
+    /// List what RUN installs with apt and apk, and what the lock pins it to
+    #[command(after_help = EXIT_CODES)]
+    Packages(PackagesArgs),
     /// Resolve image references to digests, like `crane digest`
     #[command(after_help = EXIT_CODES)]
     Resolve(ResolveArgs),
@@ -182,6 +185,23 @@ pub struct ImagesArgs {
     /// Dockerfiles to read (`-` for stdin)
     #[arg(value_name = "DOCKERFILE", default_value = "Dockerfile")]
     pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub build: BuildArgs,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct PackagesArgs {
+    /// Dockerfiles to read, with their locks if they have one
+    #[arg(value_name = "DOCKERFILE")]
+    pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub scan: ScanArgs,
 
     #[command(flatten)]
     pub build: BuildArgs,

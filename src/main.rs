@@ -64,6 +64,7 @@ fn main() -> ExitCode {
     let outcome = match &cli.command {
         Command::Images(a) => commands::images::run(a, &mut console),
         Command::Sources(a) => commands::sources::run(a, &mut console),
+        Command::Packages(a) => commands::packages::run(a, &mut console),
         Command::Resolve(a) => commands::resolve::run(a, &mut console),
         Command::Generate(a) => commands::generate::run(a, &mut console),
         Command::Verify(a) => commands::verify::run(a, &mut console),

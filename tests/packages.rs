@@ -322,6 +322,18 @@ fn verify_proves_the_build_applies_the_lock_and_rewrite_applies_it() {
     let (out, err, code) = run(w.cmd().args(["generate", "--packages", "--snapshot", T1]));
     assert_eq!(code, 0, "{out}{err}");
 
+    let (out, err, code) = run(w.cmd().args(["packages"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let hello = out
+        .lines()
+        .find(|l| l.contains(" hello "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(hello.starts_with("Dockerfile:3"), "{out}");
+    assert!(
+        hello.contains(&format!("1.0-1 @{T1}")) && hello.ends_with("no"),
+        "{out}"
+    );
+
     // Locked, but not applied: the build would install whatever the mirror serves.
     let (out, err, code) = run(w.cmd().args(["verify"]));
     assert_eq!(code, 1, "{out}{err}");
@@ -365,6 +377,17 @@ fn verify_proves_the_build_applies_the_lock_and_rewrite_applies_it() {
     assert_eq!(w.dockerfile(), expected);
     let (out, err, code) = run(w.cmd().args(["verify"]));
     assert_eq!(code, 0, "{out}{err}");
+    let (out, err, code) = run(w.cmd().args(["packages", "--format", "json"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{out}");
+    assert!(rows.iter().all(|r| r["applied"] == true), "{out}");
+    assert_eq!(rows[0]["name"], "hello");
+    assert_eq!(rows[0]["locked"], "1.0-1");
+    assert_eq!(rows[0]["snapshot"], T1);
+    assert_eq!(rows[2]["manager"], "apk");
+    assert_eq!(rows[2]["requested"], "=8.12.1-r0");
 
     // --unpin takes out what was added, and only that.
     let (out, err, code) = run(w.cmd().args(["rewrite", "--packages", "--unpin"]));

@@ -13,6 +13,7 @@ pub mod completions;
 pub mod export;
 pub mod generate;
 pub mod images;
+pub mod packages;
 pub mod resolve;
 pub mod rewrite;
 pub mod sources;

@@ -180,12 +180,7 @@ fn unapplied(
                 if !matches!(c.command.action, Action::AptInstall | Action::AptUpdate) {
                     continue;
                 }
-                let applied = c
-                    .command
-                    .snapshot
-                    .as_ref()
-                    .is_some_and(|(v, _)| v == id || names_snapshot_arg(v, source));
-                if !applied {
+                if !command_applies(source, &c.command, id) {
                     found.push(finding(
                         Code::PackageLockUnapplied,
                         Some(c.line),
@@ -203,11 +198,7 @@ fn unapplied(
                     let Some(locked) = entry.packages.iter().find(|p| p.name == r.name) else {
                         continue;
                     };
-                    let pinned = r
-                        .version
-                        .as_ref()
-                        .is_some_and(|v| v.op == "=" && v.version == locked.version);
-                    if !pinned {
+                    if !pins_version(r, &locked.version) {
                         found.push(finding(
                             Code::PackageLockUnapplied,
                             Some(c.line),
@@ -221,6 +212,41 @@ fn unapplied(
             }
         }
     }
+}
+
+/// Whether `request` is written `name=version` with the locked `version` (apk).
+pub fn pins_version(request: &crate::packages::Request, version: &str) -> bool {
+    request
+        .version
+        .as_ref()
+        .is_some_and(|v| v.op == "=" && v.version == version)
+}
+
+/// Whether an apt command applies snapshot `id`: `--snapshot ID`, or the `APT_SNAPSHOT`
+/// build arg the Dockerfile declares.
+pub fn command_applies(
+    source: &[u8],
+    command: &crate::packages::installs::Command,
+    id: &str,
+) -> bool {
+    command
+        .snapshot
+        .as_ref()
+        .is_some_and(|(v, _)| v == id || names_snapshot_arg(v, source))
+}
+
+/// Whether the stage applies `entry`'s snapshot to `request`: through the sources, or on
+/// each apt command that names it and each `apt-get update` before.
+pub fn apt_applied(source: &[u8], plan: &StagePlan, entry: &PackagesEntry) -> bool {
+    let Some(id) = &entry.snapshot else {
+        return false;
+    };
+    sources_applied(source, plan, entry)
+        || plan
+            .commands
+            .iter()
+            .filter(|c| matches!(c.command.action, Action::AptInstall | Action::AptUpdate))
+            .all(|c| command_applies(source, &c.command, id))
 }
 
 /// Whether a snapshot written as `$APT_SNAPSHOT` (or `${APT_SNAPSHOT}`) comes from a

@@ -249,7 +249,10 @@ pub fn compare(
     require_pinned: bool,
     found: &mut Vec<Finding>,
 ) -> Result<Vec<DriftCheck>, Diagnostic> {
-    if crate::workspace::discover::is_project(&target.dockerfile) {
+    // Nothing to compare: `verify` stays a single parse per file.
+    if crate::workspace::discover::is_project(&target.dockerfile)
+        || (lock.packages.is_empty() && !require_pinned)
+    {
         return Ok(Vec::new());
     }
     let scan = plan::scan(source, analysis)?;
