@@ -76,6 +76,9 @@ impl Fetcher {
                 "the URL carries credentials, which are never sent with index downloads".into(),
             ));
         }
+        if is_metadata(&parsed) {
+            return Err(error(url, METADATA_REFUSED.into()));
+        }
         match tokio::time::timeout(self.timeout, self.download(url, parsed)).await {
             Ok(r) => r,
             Err(_) => Err(error(
@@ -143,8 +146,35 @@ fn refused_redirect(previous: &[Url], next: &Url) -> Option<String> {
         Some("an HTTPS download was redirected to plain HTTP, which is refused".into())
     } else if !next.username().is_empty() || next.password().is_some() {
         Some("a redirect named credentials, which are never sent".into())
+    } else if is_metadata(next) {
+        Some(METADATA_REFUSED.into())
     } else {
         None
+    }
+}
+
+/// Why a link-local or cloud metadata address is not fetched.
+const METADATA_REFUSED: &str =
+    "a link-local or cloud metadata address is never fetched: an image's sources cannot point there";
+
+/// A link-local address (`169.254.0.0/16`, `fe80::/10`, where cloud instance metadata and
+/// its credentials are served) or a metadata host name. The URLs fetched come from the base
+/// image's own files, which whoever wrote the Dockerfile chose.
+fn is_metadata(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => ip.is_link_local(),
+        Ok(std::net::IpAddr::V6(ip)) => {
+            (ip.segments()[0] & 0xffc0) == 0xfe80
+                || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_link_local())
+        }
+        Err(_) => {
+            let h = bare.trim_end_matches('.').to_ascii_lowercase();
+            h == "metadata.google.internal" || h == "metadata"
+        }
     }
 }
 
@@ -179,6 +209,25 @@ fn cause(e: &reqwest::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn metadata_addresses_are_refused() {
+        for u in [
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[fe80::1]/x",
+            "http://[::ffff:169.254.169.254]/x",
+            "http://metadata.google.internal./computeMetadata/v1/",
+        ] {
+            assert!(is_metadata(&Url::parse(u).unwrap()), "{u}");
+        }
+        for u in [
+            "http://127.0.0.1:8080/debian",
+            "https://deb.debian.org/debian",
+            "http://10.0.0.1/x",
+        ] {
+            assert!(!is_metadata(&Url::parse(u).unwrap()), "{u}");
+        }
+    }
+
     use super::*;
 
     fn url(s: &str) -> Url {
