@@ -199,6 +199,7 @@ fn check(
         &lock,
         &lock_bytes,
         &read,
+        env,
         args.require_pinned,
         &mut found,
     )?;

@@ -135,8 +135,8 @@ pub fn prepare_with(
     };
     let (packages, more) = packages::prepare(
         target,
-        &source,
-        &analysis,
+        (&source, &analysis),
+        &env,
         old.as_ref(),
         &options.platforms,
         packages,
@@ -251,6 +251,7 @@ pub fn compare(
     lock: &Lock,
     lock_text: &[u8],
     read: &project::Read,
+    env: &crate::builds::Env,
     require_pinned: bool,
     found: &mut Vec<crate::report::Finding>,
 ) -> Result<Compared, Diagnostic> {
@@ -265,7 +266,7 @@ pub fn compare(
         found,
     );
     let sources = sources::compare(target, lock, lock_text, analysis, require_pinned, found)?;
-    let packages = packages::compare(target, lock, source, analysis, require_pinned, found)?;
+    let packages = packages::compare(target, lock, (source, analysis), env, require_pinned, found)?;
     Ok(Compared {
         images: count,
         drift: Drift {
@@ -388,8 +389,10 @@ pub fn repinned_in(
     };
     let mut edits = images::repinned(&file, old, new)?;
     edits.extend(sources::repinned(source, analysis, old, new));
-    if dockerfile == job.target.dockerfile {
-        edits.extend(packages::repinned(source, analysis, old, new));
-    }
+    let file = Target {
+        dockerfile: dockerfile.to_path_buf(),
+        lock: job.target.lock.clone(),
+    };
+    edits.extend(packages::repinned(&file, source, analysis, old, new));
     Ok(edits)
 }

@@ -9,6 +9,9 @@ use crate::reference::Digest;
 /// unnamed stage) and the manager.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PackagesKey {
+    /// For a compose or bake lock, the Dockerfile a build reads (relative to the lock's
+    /// directory, `/`-separated); none in a Dockerfile's own lock.
+    pub dockerfile: Option<String>,
     pub stage: String,
     pub manager: Manager,
 }

@@ -100,17 +100,24 @@ pub fn compare(
         base_changed(target, lock, plan, entry, found);
         unapplied(source, plan, entry, found, &finding);
     }
+}
+
+/// `stale-lock-entry` for each entry no stage of `scans` installs any more.
+pub fn stale_entries(target: &Target, lock: &Lock, scans: &[&Scan], found: &mut Vec<Finding>) {
     for key in lock.packages.keys() {
-        if !scan.stages.iter().any(|p| &p.key == key) {
+        if !scans.iter().any(|s| s.stages.iter().any(|p| &p.key == key)) {
+            let stage = match &key.dockerfile {
+                Some(d) => format!("stage `{}` of {d}", key.stage),
+                None => format!("stage `{}`", key.stage),
+            };
             found.push(
                 Finding::new(
                     Code::StaleLockEntry,
                     &target.lock,
                     None,
                     format!(
-                        "the lock has {} packages for stage `{}`, which installs none any more",
+                        "the lock has {} packages for {stage}, which installs none any more",
                         key.manager.as_str(),
-                        key.stage
                     ),
                 )
                 .with_kind(KIND),

@@ -41,7 +41,8 @@ pub struct Options {
 /// One file's packages: the installs its stages make, and whether they are locked.
 #[derive(Debug, Clone, Default)]
 pub struct Planned {
-    pub scan: Scan,
+    /// The Dockerfile's installs, or those of each Dockerfile a compose or bake file builds.
+    pub files: Vec<plan::FileScan>,
     /// Locked in this run: asked for, or already in the old lock.
     pub enabled: bool,
     pub platform: Option<Platform>,
@@ -52,32 +53,34 @@ pub struct Planned {
     pub services: BTreeMap<String, String>,
 }
 
-/// Steps 1 and 2. A compose or bake file's builds are not read for packages (yet): its
-/// lock has none.
+/// Steps 1 and 2: the installs of the Dockerfile, or of each Dockerfile a compose or
+/// bake file builds (read only when packages are locked).
 pub fn prepare(
     target: &Target,
-    source: &[u8],
-    analysis: &crate::dockerfile::Analysis,
+    read: (&[u8], &crate::dockerfile::Analysis),
+    env: &crate::builds::Env,
     old: Option<&Lock>,
     platforms: &[Platform],
     options: &Options,
 ) -> Result<(Planned, Vec<Diagnostic>), Diagnostic> {
-    if crate::workspace::discover::is_project(&target.dockerfile) {
-        return Ok((Planned::default(), Vec::new()));
-    }
     let config = crate::config::load(Path::new("."))?;
-    let scan = plan::scan(source, analysis)?;
     let old_entries = old.map(|l| l.packages.clone()).unwrap_or_default();
     let enabled = options.lock || config.packages || !old_entries.is_empty();
+    if !enabled {
+        return Ok((Planned::default(), Vec::new()));
+    }
+    let files = plan::scan_target(target, read.0, read.1, env)?;
     let mut warnings = Vec::new();
-    if enabled {
-        for n in &scan.notes {
-            warnings.push(
-                Diagnostic::new(format!("not locked: {}", n.message))
-                    .at(&target.dockerfile, Some(n.line)),
-            );
+    {
+        for f in &files {
+            for n in &f.scan.notes {
+                warnings.push(
+                    Diagnostic::new(format!("not locked: {}", n.message)).at(&f.path, Some(n.line)),
+                );
+            }
         }
-        if platforms.len() > 1 && !scan.stages.is_empty() {
+        let installs = files.iter().any(|f| !f.scan.stages.is_empty());
+        if platforms.len() > 1 && installs {
             warnings.push(Diagnostic::new(format!(
                 "packages are locked for {} only, the first of the platforms",
                 platforms[0]
@@ -94,7 +97,7 @@ pub fn prepare(
     }
     Ok((
         Planned {
-            scan,
+            files,
             enabled,
             platform: platforms.first().cloned(),
             old: old_entries,
@@ -149,7 +152,7 @@ pub fn resolve<'a>(
             .platform
             .clone()
             .unwrap_or_else(Platform::default_target);
-        for stage in &planned.scan.stages {
+        for stage in planned.files.iter().flat_map(|f| &f.scan.stages) {
             let Some(digest) = base_digest(&images, &stage.base, &platform) else {
                 continue;
             };
@@ -244,26 +247,35 @@ pub struct DriftCheck {
 pub fn compare(
     target: &Target,
     lock: &Lock,
-    source: &[u8],
-    analysis: &crate::dockerfile::Analysis,
+    read: (&[u8], &crate::dockerfile::Analysis),
+    env: &crate::builds::Env,
     require_pinned: bool,
     found: &mut Vec<Finding>,
 ) -> Result<Vec<DriftCheck>, Diagnostic> {
     // Nothing to compare: `verify` stays a single parse per file.
-    if crate::workspace::discover::is_project(&target.dockerfile)
-        || (lock.packages.is_empty() && !require_pinned)
-    {
+    if lock.packages.is_empty() && !require_pinned {
         return Ok(Vec::new());
     }
-    let scan = plan::scan(source, analysis)?;
-    compare::compare(target, lock, source, &scan, require_pinned, found);
+    let files = plan::scan_target(target, read.0, read.1, env)?;
+    for f in &files {
+        let at = Target {
+            dockerfile: f.path.clone(),
+            lock: target.lock.clone(),
+        };
+        compare::compare(&at, lock, &f.source, &f.scan, require_pinned, found);
+    }
+    let scans: Vec<&Scan> = files.iter().map(|f| &f.scan).collect();
+    compare::stale_entries(target, lock, &scans, found);
     let mut checks = Vec::new();
     let services = if lock.packages.is_empty() {
         BTreeMap::new()
     } else {
         crate::config::load(Path::new("."))?.snapshots
     };
-    for stage in &scan.stages {
+    for (f, stage) in files
+        .iter()
+        .flat_map(|f| f.scan.stages.iter().map(move |s| (f, s)))
+    {
         let Some(entry) = lock.packages.get(&stage.key) else {
             continue;
         };
@@ -271,7 +283,7 @@ pub fn compare(
             continue;
         };
         checks.push(DriftCheck {
-            dockerfile: target.dockerfile.clone(),
+            dockerfile: f.path.clone(),
             line: stage.lines.first().copied(),
             ask: Ask {
                 key: stage.key.clone(),
@@ -391,6 +403,27 @@ pub fn check_drift(
     }
 }
 
+/// One Dockerfile's installs as `lock` keys them: a Dockerfile locked on its own, or one
+/// a compose or bake lock's builds read. A compose or bake file itself has none.
+fn file_scan(
+    target: &Target,
+    lock: &Lock,
+    source: &[u8],
+    analysis: &crate::dockerfile::Analysis,
+) -> Result<Option<Scan>, Diagnostic> {
+    if crate::workspace::discover::is_project(&target.dockerfile) {
+        return Ok(None);
+    }
+    let mut scan = plan::scan(source, analysis)?;
+    let rel = crate::workspace::relative_dockerfile(&target.lock, &target.dockerfile);
+    if rel != lock.dockerfile {
+        for stage in &mut scan.stages {
+            stage.key.dockerfile = Some(rel.clone());
+        }
+    }
+    Ok(Some(scan))
+}
+
 /// Step 6: `rewrite --packages`' edits.
 pub fn edits(
     target: &Target,
@@ -400,7 +433,9 @@ pub fn edits(
     unpin: bool,
     notes: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Edit>, Failure> {
-    let scan = plan::scan(source, analysis)?;
+    let Some(scan) = file_scan(target, lock, source, analysis)? else {
+        return Ok(Vec::new());
+    };
     Ok(pins::edits(
         &scan,
         lock,
@@ -411,16 +446,17 @@ pub fn edits(
     ))
 }
 
-/// Step 6: `update`'s edits.
+/// Step 6: `update`'s edits in one Dockerfile the job locks.
 pub fn repinned(
+    target: &Target,
     source: &[u8],
     analysis: &crate::dockerfile::Analysis,
     old: &Lock,
     new: &Lock,
 ) -> Vec<Edit> {
-    match plan::scan(source, analysis) {
-        Ok(scan) => pins::repinned(&scan, old, new, source),
-        Err(_) => Vec::new(),
+    match file_scan(target, new, source, analysis) {
+        Ok(Some(scan)) => pins::repinned(&scan, old, new, source),
+        _ => Vec::new(),
     }
 }
 
@@ -431,9 +467,13 @@ pub fn moved(old: &Lock, new: &Lock) -> Vec<(String, String, String)> {
         let Some(before) = old.packages.get(key) else {
             continue;
         };
+        let stage = match &key.dockerfile {
+            Some(d) => format!("stage `{}` of {d}", key.stage),
+            None => format!("stage `{}`", key.stage),
+        };
         if before.snapshot != after.snapshot {
             out.push((
-                format!("apt snapshot of stage `{}`", key.stage),
+                format!("apt snapshot of {stage}"),
                 before.snapshot.clone().unwrap_or_default(),
                 after.snapshot.clone().unwrap_or_default(),
             ));

@@ -61,6 +61,45 @@ pub struct Scan {
     pub unpinned: Vec<Unpinned>,
 }
 
+/// One file's installs, with its bytes (spans point into them).
+#[derive(Debug, Clone)]
+pub struct FileScan {
+    pub path: std::path::PathBuf,
+    pub source: Vec<u8>,
+    pub scan: Scan,
+}
+
+/// The installs of every Dockerfile `target` locks: the Dockerfile itself, or each one a
+/// compose or bake file's builds read (their keys name it, relative to the lock).
+pub fn scan_target(
+    target: &crate::workspace::Target,
+    source: &[u8],
+    analysis: &Analysis,
+    env: &crate::builds::Env,
+) -> Result<Vec<FileScan>, Diagnostic> {
+    if !crate::workspace::discover::is_project(&target.dockerfile) {
+        return Ok(vec![FileScan {
+            path: target.dockerfile.clone(),
+            source: source.to_vec(),
+            scan: scan(source, analysis)?,
+        }]);
+    }
+    let mut out = Vec::new();
+    for built in crate::workspace::built::dockerfiles(&target.dockerfile, env)? {
+        let mut found = scan(&built.source, &built.analysis)?;
+        let rel = crate::workspace::relative_dockerfile(&target.lock, &built.path);
+        for stage in &mut found.stages {
+            stage.key.dockerfile = Some(rel.clone());
+        }
+        out.push(FileScan {
+            path: built.path,
+            source: built.source,
+            scan: found,
+        });
+    }
+    Ok(out)
+}
+
 /// The key's stage: its name, or its index for an unnamed stage.
 fn stage_key(stage: &StageRuns, index: usize) -> String {
     stage.name.clone().unwrap_or_else(|| index.to_string())
@@ -112,6 +151,7 @@ pub fn scan(source: &[u8], analysis: &Analysis) -> Result<Scan, Diagnostic> {
                     .entry(command.manager)
                     .or_insert_with(|| StagePlan {
                         key: PackagesKey {
+                            dockerfile: None,
                             stage: stage_key(stage, i),
                             manager: command.manager,
                         },

@@ -15,6 +15,8 @@ use crate::reference::Digest;
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct PackagesIn {
     pub manager: Spanned<Manager>,
+    #[serde(default)]
+    pub dockerfile: Option<String>,
     pub stage: String,
     #[serde(default)]
     pub lines: Vec<usize>,
@@ -65,6 +67,8 @@ pub struct PackageIn {
 #[serde(rename_all = "kebab-case")]
 pub struct PackagesOut<'a> {
     manager: Manager,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dockerfile: Option<&'a str>,
     stage: &'a str,
     lines: FlowSeq<&'a [usize]>,
     base: &'a str,
@@ -113,6 +117,7 @@ pub fn encode(entries: &BTreeMap<PackagesKey, PackagesEntry>) -> Vec<PackagesOut
         .iter()
         .map(|(k, e)| PackagesOut {
             manager: k.manager,
+            dockerfile: k.dockerfile.as_deref(),
             stage: &k.stage,
             lines: FlowSeq(e.lines.as_slice()),
             base: &e.base,
@@ -203,6 +208,7 @@ pub fn decode(list: Vec<PackagesIn>) -> Result<BTreeMap<PackagesKey, PackagesEnt
             )));
         }
         let key = PackagesKey {
+            dockerfile: p.dockerfile,
             stage: p.stage,
             manager,
         };
