@@ -222,6 +222,7 @@ fn two_stage(host: &str, debian: &str) -> String {
 
 fn package<'a>(lock: &'a Lock, stage: &str, manager: Manager, name: &str) -> &'a str {
     let key = lockfile::packages::PackagesKey {
+        dockerfile: None,
         stage: stage.into(),
         manager,
     };

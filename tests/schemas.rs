@@ -61,8 +61,8 @@ fn committed_locks_match_the_lock_schema() {
 #[test]
 fn a_lock_with_every_field_matches_the_lock_schema() {
     let lock = every_field_json();
-    assert_eq!(lock["packages"][0]["manager"], "apk", "{lock:#}");
-    assert_eq!(lock["packages"][1]["snapshot"], "20260101T000000Z");
+    assert_eq!(lock["packages"][1]["manager"], "apk", "{lock:#}");
+    assert_eq!(lock["packages"][0]["snapshot"], "20260101T000000Z");
     assert_valid("lock", &[("every field".into(), lock)]);
 }
 
@@ -216,19 +216,19 @@ fn what_the_reader_refuses_the_schema_refuses() {
             l["images"][0]["tag"] = json!("x")
         }),
         ("unknown package field", |l| {
-            l["packages"][1]["packages"][0]["priority"] = json!("optional")
+            l["packages"][0]["packages"][0]["priority"] = json!("optional")
         }),
         ("unknown repository field", |l| {
-            l["packages"][1]["repositories"][0]["arch"] = json!("amd64")
+            l["packages"][0]["repositories"][0]["arch"] = json!("amd64")
         }),
         ("apt entry without snapshot", |l| {
-            l["packages"][1].as_object_mut().unwrap().remove("snapshot");
+            l["packages"][0].as_object_mut().unwrap().remove("snapshot");
         }),
         ("apk entry with a snapshot", |l| {
-            l["packages"][0]["snapshot"] = json!("20260101T000000Z")
+            l["packages"][1]["snapshot"] = json!("20260101T000000Z")
         }),
         ("snapshot that is not an ID", |l| {
-            l["packages"][1]["snapshot"] = json!("2026-01-01T00:00:00Z")
+            l["packages"][0]["snapshot"] = json!("2026-01-01T00:00:00Z")
         }),
         ("short digest", |l| {
             l["images"][0]["digest"] = json!(format!("sha256:{}", "a".repeat(63)))
@@ -243,7 +243,7 @@ fn what_the_reader_refuses_the_schema_refuses() {
             l["images"][1]["platforms"]["linux/amd64"] = json!("sha256:abc")
         }),
         ("bad base digest", |l| {
-            l["packages"][0]["base-digest"] = json!("latest")
+            l["packages"][1]["base-digest"] = json!("latest")
         }),
         ("version 2", |l| l["version"] = json!(2)),
         ("unknown use kind", |l| {

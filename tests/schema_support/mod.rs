@@ -250,8 +250,12 @@ pub fn every_field() -> Lock {
             checksum: Some("Q1mdLSwnnsRJeHrJaDs1ulJ5GzqHE=".into()),
         }],
     };
-    for (stage, manager, entry) in [("build", Manager::Apt, apt), ("1", Manager::Apk, apk)] {
+    for (dockerfile, stage, manager, entry) in [
+        (None, "build", Manager::Apt, apt),
+        (Some("services/api/Dockerfile"), "1", Manager::Apk, apk),
+    ] {
         let key = PackagesKey {
+            dockerfile: dockerfile.map(String::from),
             stage: stage.into(),
             manager,
         };
