@@ -658,3 +658,55 @@ fn a_snapshot_that_is_not_an_id_is_refused_and_nothing_is_written() {
     assert_eq!(code, 2, "{out}{err}");
     assert!(!w.path().join("Dockerfile.lock").exists());
 }
+
+#[test]
+fn a_compose_build_locks_the_packages_of_the_dockerfile_it_reads() {
+    let w = World::new();
+    fs::create_dir_all(w.path().join("services/api")).unwrap();
+    let dockerfile = format!(
+        "FROM {}/debian:trixie\nRUN apt-get update && apt-get install -y hello\n",
+        w.host
+    );
+    fs::write(w.path().join("services/api/Dockerfile"), &dockerfile).unwrap();
+    fs::write(
+        w.path().join("compose.yaml"),
+        "services:\n  api:\n    build: services/api\n",
+    )
+    .unwrap();
+    let (out, err, code) =
+        run(w
+            .cmd()
+            .args(["generate", "--packages", "--snapshot", T1, "compose.yaml"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let lock = lockfile::read(&w.path().join("compose.yaml.lock"))
+        .unwrap()
+        .unwrap();
+    let (key, entry) = lock.packages.iter().next().expect("a packages entry");
+    assert_eq!(key.dockerfile.as_deref(), Some("services/api/Dockerfile"));
+    assert_eq!(entry.packages[0].version, "1.0-1");
+
+    // The build reads the Dockerfile: verify names it, rewrite edits it.
+    let (out, _, code) = run(w.cmd().args(["verify", "compose.yaml"]));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("services/api/Dockerfile:2: package-lock-unapplied"),
+        "{out}"
+    );
+    let (out, err, code) = run(w.cmd().args(["rewrite", "--packages", "compose.yaml"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let written = fs::read_to_string(w.path().join("services/api/Dockerfile")).unwrap();
+    assert!(
+        written.contains(&format!(
+            "apt-get update --snapshot {T1} && apt-get install --snapshot {T1} -y hello"
+        )),
+        "{written}"
+    );
+    let (out, err, code) = run(w.cmd().args(["verify", "compose.yaml"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let (out, err, code) = run(w.cmd().args(["packages", "compose.yaml"]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("services/api/Dockerfile:2") && out.contains(&format!("1.0-1 @{T1}")),
+        "{out}"
+    );
+}

@@ -37,14 +37,7 @@ pub fn run(args: &PackagesArgs, console: &mut Console<'_>) -> Outcome {
     let mut rows = Vec::new();
     let mut failures = Vec::new();
     for target in &targets {
-        if workspace::discover::is_project(&target.dockerfile) {
-            console.warn(&Diagnostic::new(format!(
-                "{}: the packages of compose and bake builds are not read yet",
-                target.dockerfile.display()
-            )));
-            continue;
-        }
-        match rows_of(target, args, console) {
+        match rows_of(target, args, &env, console) {
             Ok(mut r) => rows.append(&mut r),
             Err(d) => failures.push(d),
         }
@@ -64,23 +57,35 @@ pub fn run(args: &PackagesArgs, console: &mut Console<'_>) -> Outcome {
 fn rows_of(
     target: &workspace::Target,
     args: &PackagesArgs,
+    env: &crate::builds::Env,
     console: &mut Console<'_>,
 ) -> Result<Vec<Row>, Diagnostic> {
     let lock: Option<Lock> = lockfile::read(&target.lock).map_err(|e| e.to_diagnostic())?;
-    let options = workspace::build_options(&args.build, lock.as_ref())?;
-    let (source, analysis) = read_dockerfile(&target.dockerfile, &options)?;
-    let scan = plan::scan(&source, &analysis)?;
-    for n in &scan.notes {
-        console.warn(
-            &Diagnostic::new(format!("not read: {}", n.message))
-                .at(&target.dockerfile, Some(n.line)),
-        );
+    // A compose or bake file: the Dockerfiles its builds read, each as its builds read it.
+    let (source, analysis) = if workspace::discover::is_project(&target.dockerfile) {
+        Default::default()
+    } else {
+        let options = workspace::build_options(&args.build, lock.as_ref())?;
+        read_dockerfile(&target.dockerfile, &options)?
+    };
+    let mut rows = Vec::new();
+    for f in plan::scan_target(target, &source, &analysis, env)? {
+        rows.extend(file_rows(&f, lock.as_ref(), console));
     }
-    let file = target.dockerfile.display().to_string();
+    Ok(rows)
+}
+
+fn file_rows(f: &plan::FileScan, lock: Option<&Lock>, console: &mut Console<'_>) -> Vec<Row> {
+    let (source, scan) = (&f.source, &f.scan);
+    for n in &scan.notes {
+        console
+            .warn(&Diagnostic::new(format!("not read: {}", n.message)).at(&f.path, Some(n.line)));
+    }
+    let file = f.path.display().to_string();
     let mut rows = Vec::new();
     for stage in &scan.stages {
-        let entry = lock.as_ref().and_then(|l| l.packages.get(&stage.key));
-        let apt_applied = entry.is_some_and(|e| compare::apt_applied(&source, stage, e));
+        let entry = lock.and_then(|l| l.packages.get(&stage.key));
+        let apt_applied = entry.is_some_and(|e| compare::apt_applied(source, stage, e));
         for c in &stage.commands {
             for r in &c.command.packages {
                 let locked = entry.and_then(|e| e.packages.iter().find(|p| p.name == r.name));
@@ -108,7 +113,7 @@ fn rows_of(
             }
         }
     }
-    Ok(rows)
+    rows
 }
 
 /// LOCATION, STAGE, MANAGER, PACKAGE, LOCKED, APPLIED.
