@@ -668,9 +668,18 @@ fn a_compose_build_locks_the_packages_of_the_dockerfile_it_reads() {
         w.host
     );
     fs::write(w.path().join("services/api/Dockerfile"), &dockerfile).unwrap();
+    fs::create_dir_all(w.path().join("services/worker")).unwrap();
+    fs::write(
+        w.path().join("services/worker/Dockerfile"),
+        format!(
+            "FROM {}/debian:trixie\nARG APT_SNAPSHOT\nRUN apt-get install --snapshot $APT_SNAPSHOT -y hello-doc\n",
+            w.host
+        ),
+    )
+    .unwrap();
     fs::write(
         w.path().join("compose.yaml"),
-        "services:\n  api:\n    build: services/api\n",
+        "services:\n  api:\n    build: services/api\n  worker:\n    build: services/worker\n",
     )
     .unwrap();
     let (out, err, code) =
@@ -684,6 +693,27 @@ fn a_compose_build_locks_the_packages_of_the_dockerfile_it_reads() {
     let (key, entry) = lock.packages.iter().next().expect("a packages entry");
     assert_eq!(key.dockerfile.as_deref(), Some("services/api/Dockerfile"));
     assert_eq!(entry.packages[0].version, "1.0-1");
+    assert_eq!(lock.packages.len(), 2, "{lock:#?}");
+
+    // The worker applies the snapshot through its own ARG: the compose export sets it.
+    let (out, err, code) = run(w
+        .cmd()
+        .args(["export", "--format", "compose", "compose.yaml"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let exported: serde_json::Value = serde_saphyr::from_str(&out).unwrap();
+    assert_eq!(
+        exported["services"]["worker"]["build"]["args"]["APT_SNAPSHOT"], T1,
+        "{out}"
+    );
+    assert!(
+        exported["services"]["api"]["build"]["args"].is_null(),
+        "{out}"
+    );
+    let (out, err, code) = run(w
+        .cmd()
+        .args(["export", "--format", "build-args", "compose.yaml"]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out, format!("--build-arg APT_SNAPSHOT={T1}\n"));
 
     // The build reads the Dockerfile: verify names it, rewrite edits it.
     let (out, _, code) = run(w.cmd().args(["verify", "compose.yaml"]));

@@ -108,13 +108,30 @@ fn build_args(locks: &[Locked]) -> Result<String, Failure> {
     let mut args: BTreeMap<String, (String, std::path::PathBuf)> = BTreeMap::new();
     let mut errors = Vec::new();
     for locked in locks {
-        if workspace::discover::is_project(&locked.target.dockerfile) {
-            continue;
-        }
-        let source =
-            crate::boundary::read(&locked.target.dockerfile, crate::boundary::DOCUMENT_LIMIT)
+        let found: Vec<(String, String)> =
+            if workspace::discover::is_project(&locked.target.dockerfile) {
+                // Each Dockerfile its builds read, with its own entries.
+                let dockerfiles: BTreeSet<&String> = locked
+                    .lock
+                    .packages
+                    .keys()
+                    .filter_map(|k| k.dockerfile.as_ref())
+                    .collect();
+                dockerfiles
+                    .into_iter()
+                    .flat_map(|d| dockerfile_build_args(&locked.target.lock, d, &locked.lock))
+                    .collect()
+            } else {
+                let source = crate::boundary::read(
+                    &locked.target.dockerfile,
+                    crate::boundary::DOCUMENT_LIMIT,
+                )
                 .map_err(|e| e.to_diagnostic())?;
-        for (k, v) in crate::kinds::packages::build_args(&source, &locked.lock) {
+                crate::kinds::packages::build_args(&source, &locked.lock)
+                    .into_iter()
+                    .collect()
+            };
+        for (k, v) in found {
             match args.get(&k) {
                 Some((other, at)) if *other != v => errors.push(
                     Diagnostic::new(format!(
@@ -142,6 +159,23 @@ fn build_args(locks: &[Locked]) -> Result<String, Failure> {
             )
         })
         .collect())
+}
+
+/// The build args that apply `lock`'s packages in the Dockerfile `dockerfile` (relative
+/// to the lock) that a compose or bake build reads: its own entries only.
+fn dockerfile_build_args(
+    lock_path: &Path,
+    dockerfile: &str,
+    lock: &Lock,
+) -> BTreeMap<String, String> {
+    let path = lock_path.parent().unwrap_or(Path::new("")).join(dockerfile);
+    let Ok(source) = crate::boundary::read(&path, crate::boundary::DOCUMENT_LIMIT) else {
+        return BTreeMap::new();
+    };
+    let mut own = lock.clone();
+    own.packages
+        .retain(|k, _| k.dockerfile.as_deref() == Some(dockerfile));
+    crate::kinds::packages::build_args(&source, &own)
 }
 
 /// Every tagged entry of `locks`, one digest per tag (the images' rule).
@@ -210,6 +244,15 @@ fn compose_pins(locks: &[Locked]) -> Result<String, Failure> {
                         .get_or_insert_with(Default::default)
                         .additional_contexts
                         .insert(name, value);
+                }
+                // The apt snapshot, through the build's `ARG APT_SNAPSHOT`.
+                if let Some(d) = &u.dockerfile {
+                    for (k, v) in dockerfile_build_args(&locked.target.lock, d, &locked.lock) {
+                        s.build
+                            .get_or_insert_with(Default::default)
+                            .args
+                            .insert(k, v);
+                    }
                 }
             }
         }

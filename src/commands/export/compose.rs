@@ -20,7 +20,11 @@ pub(super) struct ServicePins {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub(super) struct BuildPins {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub additional_contexts: BTreeMap<String, String>,
+    /// Build args that apply the lock through the Dockerfile's own ARGs (`APT_SNAPSHOT`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, String>,
 }
 
 #[derive(Serialize)]
@@ -67,6 +71,7 @@ mod tests {
                         "debian:13".to_string(),
                         format!("docker-image://docker.io/library/debian:13@{d}"),
                     )]),
+                    args: BTreeMap::from([("APT_SNAPSHOT".into(), "20260101T000000Z".into())]),
                 }),
             },
         );
@@ -91,5 +96,12 @@ mod tests {
             Some(format!("docker-image://docker.io/library/debian:13@{d}").as_str())
         );
         assert!(s.get("app").unwrap().get("image").is_none());
+        let arg = s
+            .get("app")
+            .and_then(|a| a.get("build"))
+            .and_then(|b| b.get("args"))
+            .and_then(|a| a.get("APT_SNAPSHOT"))
+            .and_then(|v| v.as_str());
+        assert_eq!(arg, Some("20260101T000000Z"));
     }
 }
