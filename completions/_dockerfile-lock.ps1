@@ -46,6 +46,9 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             break
         }
         'dockerfile-lock;images' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip paths matching this glob below the root with --recursive (repeatable)')
             [CompletionResult]::new('--build-arg', '--build-arg', [CompletionResultType]::ParameterName, 'Set a build-time variable, as `docker build --build-arg` (repeatable)')
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Target platform os/arch[/variant] (repeatable; default linux/amd64)')
             [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Only the images needed to build this stage')
@@ -62,6 +65,9 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             break
         }
         'dockerfile-lock;sources' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip paths matching this glob below the root with --recursive (repeatable)')
             [CompletionResult]::new('--build-arg', '--build-arg', [CompletionResultType]::ParameterName, 'Set a build-time variable, as `docker build --build-arg` (repeatable)')
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Target platform os/arch[/variant] (repeatable; default linux/amd64)')
             [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Only the images needed to build this stage')

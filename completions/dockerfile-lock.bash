@@ -441,12 +441,24 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__images)
-            opts="-q -v -C -h --build-arg --platform --target --env --format --quiet --verbose --color --help"
+            opts="-r -q -v -C -h --recursive --exclude --build-arg --platform --target --env --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --recursive)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --build-arg)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -667,12 +679,24 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__sources)
-            opts="-q -v -C -h --build-arg --platform --target --env --format --quiet --verbose --color --help"
+            opts="-r -q -v -C -h --recursive --exclude --build-arg --platform --target --env --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --recursive)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --build-arg)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

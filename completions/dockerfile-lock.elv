@@ -42,6 +42,9 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dockerfile-lock;images'= {
+            cand -r 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand --recursive 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand --exclude 'Skip paths matching this glob below the root with --recursive (repeatable)'
             cand --build-arg 'Set a build-time variable, as `docker build --build-arg` (repeatable)'
             cand --platform 'Target platform os/arch[/variant] (repeatable; default linux/amd64)'
             cand --target 'Only the images needed to build this stage'
@@ -57,6 +60,9 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand --help 'Print help'
         }
         &'dockerfile-lock;sources'= {
+            cand -r 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand --recursive 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand --exclude 'Skip paths matching this glob below the root with --recursive (repeatable)'
             cand --build-arg 'Set a build-time variable, as `docker build --build-arg` (repeatable)'
             cand --platform 'Target platform os/arch[/variant] (repeatable; default linux/amd64)'
             cand --target 'Only the images needed to build this stage'

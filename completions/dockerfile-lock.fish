@@ -44,6 +44,8 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "exp
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "man" -d 'Print a man page (roff), or write them all with --out-dir'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -l exclude -d 'Skip paths matching this glob below the root with --recursive (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -l build-arg -d 'Set a build-time variable, as `docker build --build-arg` (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -l platform -d 'Target platform os/arch[/variant] (repeatable; default linux/amd64)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -l target -d 'Only the images needed to build this stage' -r
@@ -57,6 +59,8 @@ never\t''"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -s h -l help -d 'Print help'
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -l exclude -d 'Skip paths matching this glob below the root with --recursive (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -l build-arg -d 'Set a build-time variable, as `docker build --build-arg` (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -l platform -d 'Target platform os/arch[/variant] (repeatable; default linux/amd64)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -l target -d 'Only the images needed to build this stage' -r

@@ -182,9 +182,12 @@ pub enum ReportFormat {
 
 #[derive(Debug, Args)]
 pub struct ImagesArgs {
-    /// Dockerfiles to read (`-` for stdin)
-    #[arg(value_name = "DOCKERFILE", default_value = "Dockerfile")]
+    /// Dockerfiles, compose or bake files, or directories to read (`-` for stdin)
+    #[arg(value_name = "DOCKERFILE")]
     pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub scan: ScanArgs,
 
     #[command(flatten)]
     pub build: BuildArgs,

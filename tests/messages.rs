@@ -516,7 +516,7 @@ fn the_messages_a_new_user_reads() {
 
 // `images compose.yaml` read the compose file as a Dockerfile and failed on
 // "unknown instruction: services:". It lists the compose file's own images and what its
-// builds use; `sources` (Dockerfiles only) says what to run instead.
+// builds use, and `sources` what those builds fetch.
 #[test]
 fn images_of_a_compose_file_lists_it_and_its_builds() {
     let dir = tempfile::tempdir().unwrap();
@@ -560,14 +560,16 @@ fn images_of_a_compose_file_lists_it_and_its_builds() {
         ],
         "{out}"
     );
-    let err = stderr_of(d, &["sources", "compose.yaml"], 2);
-    assert!(
-        err.starts_with("error: compose.yaml is a compose or bake file;"),
-        "{err}"
+    // `sources` reads what the builds' Dockerfiles fetch, as `generate` does.
+    write(
+        d,
+        "app/Dockerfile",
+        "ARG V=1\nFROM busybox:${V}\nARG V\nADD https://h/${V}.tgz /\n",
     );
-    assert!(
-        err.contains("`dockerfile-lock generate compose.yaml`"),
-        "{err}"
+    assert_eq!(
+        stdout_of(d, &["sources", "compose.yaml"], 0),
+        "LOCATION          KIND  STAGE  URL              PINNED\n\
+         app/Dockerfile:4  http  -      https://h/2.tgz  -\n"
     );
 }
 
@@ -645,7 +647,9 @@ fn a_named_dockerfile_that_compose_builds_is_checked_through_it() {
     );
     let out = stdout_of(&d.join("svc"), &["verify", "Dockerfile"], 1);
     assert!(
-        out.contains("\n../svc/Dockerfile:1: missing-lock-entry: `alpine:3.21` is not in ../compose.yaml.lock\n"),
+        out.contains(
+            "\nDockerfile:1: missing-lock-entry: `alpine:3.21` is not in ../compose.yaml.lock\n"
+        ),
         "{out}"
     );
     // Not built by any compose file: its own lock, as before.

@@ -3,6 +3,8 @@
 //! Everything is read and resolved before anything is written: a bad lock, a parse error
 //! or a registry failure anywhere leaves every lock as it was.
 
+use std::path::Path;
+
 use super::{check_only, Console, Outcome, Status};
 use crate::cli::GenerateArgs;
 use crate::kinds;
@@ -11,7 +13,17 @@ use crate::workspace;
 
 pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
     let env = workspace::env(&args.build)?;
-    let targets = workspace::targets(&args.files, &args.scan, args.lockfile.as_deref(), &env)?;
+    let targets =
+        workspace::select(&args.files, &args.scan, args.lockfile.as_deref(), &env)?.targets;
+    if targets.is_empty() {
+        // An org-wide CI template runs in repositories with nothing to lock: that passes.
+        let root = args.scan.recursive.as_deref().unwrap_or(Path::new("."));
+        console.info(&format!(
+            "nothing to lock in {} (no Dockerfile, Containerfile, compose or bake file)",
+            workspace::paths::shown(root).display()
+        ));
+        return Ok(Status::Ok);
+    }
     let packages = kinds::packages::Options {
         lock: args.packages.packages,
         snapshot: args.packages.snapshot.clone(),

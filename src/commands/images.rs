@@ -2,7 +2,7 @@
 //! JSON.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -11,7 +11,7 @@ use crate::cli::ImagesArgs;
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::dockerfile;
 use crate::workspace::read::analyze_file;
-use crate::workspace::{self, discover, options, paths, project, targets};
+use crate::workspace::{self, discover, options, paths, project, Listed};
 
 /// One row of `images --format json`.
 #[derive(Debug, Serialize)]
@@ -50,26 +50,28 @@ pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
     let mut rows = Vec::new();
     let mut warnings = Vec::new();
     let mut failures = Vec::new();
-    for path in &args.files {
-        // A directory's Dockerfile must not be a symlink out of it, as everywhere else.
-        if let Some(d) = paths::escape_of(path) {
-            failures.push(d);
-            continue;
-        }
-        let path = if path == Path::new("-") {
-            path.clone()
-        } else {
-            targets::dockerfile_arg(path)
+    let mut shown = paths::Shown::default();
+    for item in workspace::listed(&args.files, &args.scan, &env)? {
+        let (path, only) = match item {
+            Listed::Stdin => (PathBuf::from("-"), None),
+            Listed::File { target, only } => (target.dockerfile, only),
         };
         // A compose or bake file: its own `image:`s and contexts, then what each build's
-        // Dockerfile uses under that build's args and target, each at its own file.
+        // Dockerfile uses under that build's args and target, each at its own file; only
+        // the named Dockerfile's uses when the file stands for that Dockerfile.
         if discover::is_project(&path) {
             match project::read_target(&path, &options, &env) {
                 Ok(read) => {
-                    warnings.extend(read.warnings);
+                    warnings.extend(read.warnings.into_iter().filter(|w| {
+                        only.is_none() || w.path.as_ref().map(|p| shown.of(p)) == only
+                    }));
                     let mut described = HashSet::new();
                     for (u, origin) in read.analysis.images.iter().zip(&read.origins) {
-                        let mut r = row(&origin.path, u);
+                        let file = shown.of(&origin.path);
+                        if only.as_ref().is_some_and(|o| *o != file) {
+                            continue;
+                        }
+                        let mut r = row(&file, u);
                         if let (Some(word), Some(owner)) = (read.owner_word, &origin.owner) {
                             if described.insert(owner) {
                                 r.build = Some(origin.build.as_deref().map(build_json));
@@ -95,10 +97,10 @@ pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
         }
     }
     if !failures.is_empty() {
-        return Err(Failure(failures));
+        return Err(Failure(failures.into_iter().map(paths::shown_at).collect()));
     }
-    for w in &warnings {
-        console.warn(w);
+    for w in warnings {
+        console.warn(&paths::shown_at(w));
     }
     list_output(console, args.format, &rows, table, "no external images")
 }

@@ -1,14 +1,16 @@
 //! `dockerfile-lock sources`: list every source `ADD` fetches (HTTP URLs and git
 //! repositories, as BuildKit recognises them), as a table or JSON; `images`' sibling.
 
+use std::path::PathBuf;
+
 use serde::Serialize;
 
 use super::{columns, list_output, Console, Outcome};
 use crate::cli::ImagesArgs;
 use crate::diagnostic::Failure;
 use crate::sources::{self, Kind};
-use crate::workspace::options;
-use crate::workspace::read::{analyze_file, error_diagnostic};
+use crate::workspace::read::analyze_file;
+use crate::workspace::{self, discover, options, paths, project, Listed};
 
 /// One row of `sources --format json`.
 #[derive(Debug, Serialize)]
@@ -32,27 +34,37 @@ struct Row {
 
 pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
     let options = options::from_args(&args.build)?;
+    let env = workspace::env(&args.build)?;
     let mut rows = Vec::new();
     let mut failures = Vec::new();
-    for path in &args.files {
-        let analyzed = match analyze_file(path, &options) {
-            Ok(a) => a,
+    let mut shown = paths::Shown::default();
+    for item in workspace::listed(&args.files, &args.scan, &env)? {
+        let (path, only) = match item {
+            Listed::Stdin => (PathBuf::from("-"), None),
+            Listed::File { target, only } => (target.dockerfile, only),
+        };
+        // A compose or bake file: what each build's Dockerfile fetches, at that file.
+        let analysis = match discover::is_project(&path) {
+            true => project::read_target(&path, &options, &env).map(|r| r.analysis),
+            false => analyze_file(&path, &options).map(|a| a.analysis),
+        };
+        let found = match analysis.and_then(|a| sources::pins::find_in(&a, &path)) {
+            Ok(found) => found,
             Err(d) => {
                 failures.push(d);
                 continue;
             }
         };
-        let found = match sources::find(&analyzed.analysis) {
-            Ok(found) => found,
-            Err(e) => {
-                failures.push(error_diagnostic(path, &e));
+        for s in found {
+            let file = match &s.add.origin {
+                Some(o) => shown.of(&o.path),
+                None => path.clone(),
+            };
+            if only.as_ref().is_some_and(|o| *o != file) {
                 continue;
             }
-        };
-        let file = path.display().to_string();
-        for s in found {
             rows.push(Row {
-                file: file.clone(),
+                file: file.display().to_string(),
                 kind: s.kind_name(),
                 line: s.add.line,
                 raw: sources::pins::redact(&s.add.raw),
@@ -68,7 +80,7 @@ pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
         }
     }
     if !failures.is_empty() {
-        return Err(Failure(failures));
+        return Err(Failure(failures.into_iter().map(paths::shown_at).collect()));
     }
     list_output(console, args.format, &rows, table, "no remote ADD sources")
 }

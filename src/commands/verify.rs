@@ -2,6 +2,7 @@
 //! `--online`, never writes, and reports disagreements as findings (exit 1), not errors.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use super::{write_out, Console, Outcome, Status};
 use crate::cli::{ReportFormat, VerifyArgs};
@@ -9,11 +10,21 @@ use crate::diagnostic::{Diagnostic, Failure};
 use crate::kinds;
 use crate::lockfile;
 use crate::report::{self, Code, Finding};
-use crate::workspace::{self, options, project, Target};
+use crate::workspace::{self, options, paths, project, Target};
 
 pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
     let mut findings = Vec::new();
-    let result = check_all(args, console, &mut findings);
+    let mut result = check_all(args, console, &mut findings);
+    // One spelling of each path, whichever directory the run started in.
+    let mut shown = paths::Shown::default();
+    for f in &mut findings {
+        f.path = shown.of(&f.path);
+    }
+    if let Err(failure) = &mut result {
+        for d in &mut failure.0 {
+            d.path = d.path.as_deref().map(|p| shown.of(p));
+        }
+    }
     // Findings in file and line order, whichever Dockerfile or check produced them.
     findings.sort_by(|a, b| {
         (&a.path, a.line, a.code, &a.message).cmp(&(&b.path, b.line, b.code, &b.message))
@@ -28,10 +39,34 @@ pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
     let text = match args.format {
         ReportFormat::Text => report::render_text(&findings),
         ReportFormat::Json => report::render_json(&findings, errors),
-        ReportFormat::Github => report::render_github(&findings, errors),
+        ReportFormat::Github => {
+            // GitHub places an annotation by its path from the top of the repository, not
+            // from the directory the step ran in.
+            let mut findings = findings.clone();
+            for f in &mut findings {
+                f.path = paths::from_repository_root(&f.path);
+            }
+            findings.sort_by(|a, b| {
+                (&a.path, a.line, a.code, &a.message).cmp(&(&b.path, b.line, b.code, &b.message))
+            });
+            let mut errors = errors.clone();
+            for d in &mut errors {
+                d.path = d.path.as_deref().map(paths::from_repository_root);
+            }
+            report::render_github(&findings, &errors)
+        }
     };
     write_out(console, &text)?;
     let counts = result?;
+    if counts.dockerfiles == 0 && findings.is_empty() {
+        // An org-wide CI template runs in repositories with nothing to lock: that passes.
+        let root = args.scan.recursive.as_deref().unwrap_or(Path::new("."));
+        console.info(&format!(
+            "nothing to verify in {} (no Dockerfile, Containerfile, compose or bake file)",
+            paths::shown(root).display()
+        ));
+        return Ok(Status::Ok);
+    }
     if findings.is_empty() {
         // On a terminal only: hooks and CI logs stay silent when all is well.
         if args.format == ReportFormat::Text && console.err_is_tty {

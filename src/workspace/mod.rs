@@ -18,4 +18,4 @@ pub mod targets;
 pub use options::{build_options, env};
 pub use paths::{lock_path, no_dockerfile, read_lock, relative_dockerfile, Target};
 pub use project::Origin;
-pub use targets::{select, targets};
+pub use targets::{listed, select, targets, Listed};

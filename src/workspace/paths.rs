@@ -1,6 +1,8 @@
 //! Where things are in the workspace: a Dockerfile and its lock ([`Target`]), the lock path
-//! of a Dockerfile and back, the path a lock records, the refusal of a symlink leading out
-//! of the tree, and the messages for a missing Dockerfile or lock.
+//! of a Dockerfile and back, the Dockerfile a directory names, the path a lock records,
+//! the one way paths are shown (relative to the current directory, or to the repository
+//! for GitHub), the refusal of a symlink leading out of the tree, and the messages for a
+//! missing Dockerfile or lock.
 
 use std::path::{Path, PathBuf};
 
@@ -65,10 +67,7 @@ pub(crate) fn escape_of(dir: &Path) -> Option<Diagnostic> {
     if !dir.is_dir() {
         return None;
     }
-    let dockerfile = match dir.as_os_str() == "." {
-        true => PathBuf::from("Dockerfile"),
-        false => dir.join("Dockerfile"),
-    };
+    let dockerfile = dockerfile_in(dir);
     let meta = std::fs::symlink_metadata(&dockerfile).ok()?;
     let real = std::fs::canonicalize(dir).ok()?;
     meta.file_type().is_symlink().then_some(())?;
@@ -105,8 +104,13 @@ pub(crate) fn link_inside(link: &Path, real_root: &Path, root: &Path) -> Result<
 /// The Dockerfile's path as the lock records it: relative to the lock's directory,
 /// `/`-separated, so the lock says nothing about the machine that wrote it.
 pub fn relative_dockerfile(lock: &Path, dockerfile: &Path) -> String {
-    let base = crate::boundary::lexical_absolute(lock.parent().unwrap_or(Path::new("")));
-    let target = crate::boundary::lexical_absolute(dockerfile);
+    relative_parts(lock.parent().unwrap_or(Path::new("")), dockerfile).join("/")
+}
+
+/// The steps from directory `base` to `path`, both made absolute lexically.
+fn relative_parts(base: &Path, path: &Path) -> Vec<String> {
+    let base = crate::boundary::lexical_absolute(base);
+    let target = crate::boundary::lexical_absolute(path);
     let common = base
         .components()
         .zip(target.components())
@@ -123,7 +127,100 @@ pub fn relative_dockerfile(lock: &Path, dockerfile: &Path) -> String {
             .skip(common)
             .map(|c| c.as_os_str().to_string_lossy().into_owned()),
     );
-    parts.join("/")
+    parts
+}
+
+/// A path as every command shows and uses it: relative to the current directory, with no
+/// `.` or `dir/..` steps (`services/web/../../compose.yaml` is `compose.yaml`; run in
+/// `services/web`, `../../services/web/Dockerfile` is `Dockerfile`). An absolute path
+/// stays absolute, cleaned. Where a symlinked directory makes the short path name another
+/// file, the path stays as it is.
+pub fn shown(path: &Path) -> PathBuf {
+    if path.as_os_str().is_empty() || path == Path::new("-") {
+        return path.to_path_buf();
+    }
+    let short = if path.is_absolute() {
+        crate::boundary::lexical_absolute(path)
+    } else {
+        let parts = relative_parts(Path::new("."), path);
+        match parts.is_empty() {
+            true => PathBuf::from("."),
+            false => parts.iter().collect(),
+        }
+    };
+    if short == path || same_file(path, &short) {
+        short
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// [`shown`], once per path: a compose file's uses name few files many times.
+#[derive(Debug, Default)]
+pub struct Shown(std::collections::HashMap<PathBuf, PathBuf>);
+
+impl Shown {
+    pub fn of(&mut self, path: &Path) -> PathBuf {
+        self.0
+            .entry(path.to_path_buf())
+            .or_insert_with(|| shown(path))
+            .clone()
+    }
+}
+
+/// A diagnostic with its file as [`shown`] gives it.
+pub fn shown_at(mut d: Diagnostic) -> Diagnostic {
+    d.path = d.path.map(|p| shown(&p));
+    d
+}
+
+/// A path as GitHub's annotations (`::error file=…`) need it: relative to the top of the
+/// repository (the nearest directory above with `.git`), whatever directory the step ran
+/// in, `/`-separated; outside a repository, as [`shown`] gives it.
+pub fn from_repository_root(path: &Path) -> PathBuf {
+    let abs = crate::boundary::lexical_absolute(path);
+    let top = abs
+        .ancestors()
+        .skip(1)
+        .find(|d| std::fs::symlink_metadata(d.join(".git")).is_ok());
+    match top.and_then(|top| abs.strip_prefix(top).ok()) {
+        Some(rel) if same_file(path, &abs) => rel.to_path_buf(),
+        _ => shown(path),
+    }
+}
+
+/// Whether two spellings of a path lead to the same place: the same file when it exists,
+/// else the same name in the same directory.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        (Err(_), Err(_)) => {
+            let dir = |p: &Path| {
+                let d = p.parent().filter(|d| !d.as_os_str().is_empty());
+                std::fs::canonicalize(d.unwrap_or(Path::new("."))).ok()
+            };
+            a.file_name() == b.file_name() && dir(a) == dir(b)
+        }
+        _ => false,
+    }
+}
+
+/// The Dockerfile a directory names, as `docker build DIR` (its `Dockerfile`) and
+/// `podman build DIR` (its `Containerfile`) read it: the `Dockerfile`, else the
+/// `Containerfile`; `DIR/Dockerfile` when it has neither, for the message that says so.
+pub fn dockerfile_in(dir: &Path) -> PathBuf {
+    let join = |name: &str| match dir.as_os_str() == "." {
+        true => PathBuf::from(name),
+        false => dir.join(name),
+    };
+    let dockerfile = join("Dockerfile");
+    let containerfile = join("Containerfile");
+    if std::fs::symlink_metadata(&dockerfile).is_err()
+        && std::fs::symlink_metadata(&containerfile).is_ok()
+    {
+        return containerfile;
+    }
+    dockerfile
 }
 
 /// A lock is required (`rewrite`, `update`, `export`): pins come from the lock, never
@@ -155,6 +252,61 @@ mod tests {
             Path::new("Dockerfile")
         );
         assert_eq!(dockerfile_of(Path::new(".lock")), Path::new(".lock"));
+    }
+
+    #[test]
+    fn shown_paths_are_short_and_name_the_same_file() {
+        assert_eq!(
+            shown(Path::new("src/../Cargo.toml")),
+            Path::new("Cargo.toml")
+        );
+        assert_eq!(shown(Path::new("./src/lib.rs")), Path::new("src/lib.rs"));
+        assert_eq!(shown(Path::new("src/..")), Path::new("."));
+        assert_eq!(shown(Path::new("-")), Path::new("-"));
+        let here = std::env::current_dir().unwrap();
+        let name = here.file_name().unwrap().to_str().unwrap();
+        assert_eq!(
+            shown(&Path::new("..").join(name).join("src/../Cargo.toml")),
+            Path::new("Cargo.toml")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("a")).unwrap();
+        let abs = dir.path().join("a/../Dockerfile");
+        assert_eq!(shown(&abs), dir.path().join("Dockerfile"));
+        // Through a symlinked directory, `link/..` is not the directory holding `link`.
+        std::fs::create_dir_all(dir.path().join("x/y")).unwrap();
+        std::fs::write(dir.path().join("x/compose.yaml"), "").unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.path().join("x/y"), dir.path().join("link")).unwrap();
+            let through = dir.path().join("link/../compose.yaml");
+            assert_eq!(shown(&through), through);
+        }
+    }
+
+    #[test]
+    fn annotations_are_relative_to_the_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+        std::fs::create_dir_all(dir.path().join("services/web")).unwrap();
+        let p = dir.path().join("services/web/../../compose.yaml");
+        assert_eq!(from_repository_root(&p), Path::new("compose.yaml"));
+        let p = dir.path().join("services/web/Dockerfile");
+        assert_eq!(
+            from_repository_root(&p),
+            Path::new("services/web/Dockerfile")
+        );
+    }
+
+    #[test]
+    fn a_directory_names_its_dockerfile_else_its_containerfile() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        assert_eq!(dockerfile_in(d), d.join("Dockerfile"));
+        std::fs::write(d.join("Containerfile"), "").unwrap();
+        assert_eq!(dockerfile_in(d), d.join("Containerfile"));
+        std::fs::write(d.join("Dockerfile"), "").unwrap();
+        assert_eq!(dockerfile_in(d), d.join("Dockerfile"));
     }
 
     #[test]

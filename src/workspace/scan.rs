@@ -12,7 +12,7 @@ use super::project;
 use crate::builds::{DockerfileSource, Env};
 use crate::compose::clean;
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Failure};
+use crate::diagnostic::Failure;
 
 /// What a `--recursive` run covers.
 #[derive(Debug, Clone, Default)]
@@ -59,16 +59,6 @@ pub fn scan(root: &Path, config: &Config, excludes: &[String], env: &Env) -> Res
             !subject.exists()
         })
         .collect();
-    if targets.is_empty() {
-        return Err(
-            Diagnostic::new(format!("no Dockerfile found below {}", root.display()))
-                .with_help(
-                    "--recursive looks for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*, \
-                 compose and bake files",
-                )
-                .into(),
-        );
-    }
     Ok(Scan { targets, orphans })
 }
 

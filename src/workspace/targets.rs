@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::discover::{self, is_project, FileKind};
-use super::paths::{dockerfile_of, escape_of, lock_path, no_dockerfile, Target};
+use super::paths::{
+    dockerfile_in, dockerfile_of, escape_of, lock_path, no_dockerfile, shown, Target,
+};
 use super::project;
 use super::scan::{self, Scan};
 use crate::builds::Env;
@@ -14,18 +16,34 @@ use crate::cli::ScanArgs;
 use crate::diagnostic::{Diagnostic, Failure};
 
 /// The files a command works on: those named (a lock `X.lock` names `X`, a directory its
-/// `Dockerfile`), those found with `--recursive`, or `./Dockerfile`. Each appears once, in
-/// the order given.
+/// `Dockerfile` or `Containerfile`), those found with `--recursive`, or `./Dockerfile`.
+/// Each appears once, in the order given. A `--recursive` search that finds nothing is an
+/// error here; [`select`] leaves it to the command.
 pub fn targets(
     files: &[PathBuf],
     scan: &ScanArgs,
     lockfile: Option<&Path>,
     env: &Env,
 ) -> Result<Vec<Target>, Failure> {
-    Ok(select(files, scan, lockfile, env)?.targets)
+    let selected = select(files, scan, lockfile, env)?;
+    if selected.targets.is_empty() {
+        let root = scan.recursive.as_deref().unwrap_or(Path::new("."));
+        return Err(Diagnostic::new(format!(
+            "no Dockerfile found below {}",
+            shown(root).display()
+        ))
+        .with_help(
+            "--recursive looks for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*, \
+             compose and bake files",
+        )
+        .into());
+    }
+    Ok(selected.targets)
 }
 
-/// As [`targets`], with the orphan locks a `--recursive` scan finds.
+/// As [`targets`], with the orphan locks a `--recursive` scan finds; a search that finds
+/// nothing gives no targets. Every path is as [`shown`] gives it, so what a command prints
+/// is the same from any directory.
 pub fn select(
     files: &[PathBuf],
     scan: &ScanArgs,
@@ -36,7 +54,18 @@ pub fn select(
     if let Some(root) = &scan.recursive {
         crate::boundary::set_root(root);
     }
-    select_in(files, scan, lockfile, env)
+    let selected = select_in(files, scan, lockfile, env)?;
+    Ok(Scan {
+        targets: selected
+            .targets
+            .into_iter()
+            .map(|t| Target {
+                dockerfile: shown(&t.dockerfile),
+                lock: shown(&t.lock),
+            })
+            .collect(),
+        orphans: selected.orphans.iter().map(|o| shown(o)).collect(),
+    })
 }
 
 fn select_in(
@@ -57,6 +86,14 @@ fn select_in(
     }
     let mut orphans = Vec::new();
     let dockerfiles = if let Some(root) = &scan.recursive {
+        if !root.is_dir() {
+            return Err(Diagnostic::new(format!(
+                "cannot search {}: no such directory",
+                shown(root).display()
+            ))
+            .with_help("--recursive takes the directory to search below")
+            .into());
+        }
         let config = crate::config::load(root)?;
         let found = scan::scan(&crate::compose::clean(root), &config, &scan.exclude, env)?;
         orphans = found.orphans;
@@ -70,7 +107,7 @@ fn select_in(
             orphans,
         });
     } else {
-        let default = [PathBuf::from("Dockerfile")];
+        let default = [dockerfile_in(Path::new("."))];
         let named = if files.is_empty() {
             &default[..]
         } else {
@@ -123,6 +160,68 @@ fn select_in(
         })
         .collect();
     Ok(Scan { targets, orphans })
+}
+
+/// One file a listing command (`images`, `sources`) reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listed {
+    /// `-`: a Dockerfile on stdin.
+    Stdin,
+    /// A file as [`select`] chooses it. `only` is the Dockerfile named when the compose or
+    /// bake file that builds it stands for it: its uses alone are listed, read under that
+    /// build's args, target and contexts.
+    File {
+        target: Target,
+        only: Option<PathBuf>,
+    },
+}
+
+/// What `images` and `sources` read: the files the lock commands would select for the
+/// same arguments, each once, and stdin for `-`. Every named file is looked at, so one
+/// missing file does not hide another's error.
+pub fn listed(files: &[PathBuf], scan: &ScanArgs, env: &Env) -> Result<Vec<Listed>, Failure> {
+    if files.is_empty() {
+        // `./Dockerfile` is named when no compose or bake file here makes the directory
+        // one project; one above it that builds it reads it, and lists it alone.
+        let here = Path::new(".");
+        let named = (scan.recursive.is_none() && !has_project_file(here))
+            .then(|| shown(&dockerfile_in(here)));
+        let selected = select(files, scan, None, env)?;
+        return Ok(selected
+            .targets
+            .into_iter()
+            .map(|target| Listed::File {
+                only: named.clone().filter(|n| *n != target.dockerfile),
+                target,
+            })
+            .collect());
+    }
+    let mut out = Vec::new();
+    let mut failures = Vec::new();
+    for f in files {
+        if f == Path::new("-") {
+            out.push(Listed::Stdin);
+            continue;
+        }
+        match select(std::slice::from_ref(f), scan, None, env) {
+            Ok(selected) => {
+                let named = shown(&dockerfile_arg(f));
+                for target in selected.targets {
+                    let only =
+                        (target.dockerfile != named && !is_project(&named)).then(|| named.clone());
+                    let item = Listed::File { target, only };
+                    if !out.contains(&item) {
+                        out.push(item);
+                    }
+                }
+            }
+            Err(e) => failures.extend(e.0),
+        }
+    }
+    match failures.is_empty() {
+        true => Ok(out),
+        false => Err(Failure(failures)),
+    }
 }
 
 /// The compose or bake file that builds `dockerfile`, when the Dockerfile has no lock of
@@ -195,11 +294,11 @@ fn has_project_file(dir: &Path) -> bool {
     })
 }
 
-/// The Dockerfile a path on the command line names: a directory means the `Dockerfile` in
-/// it, as `docker build DIR` reads it, and a lock `X.lock` means `X`.
+/// The Dockerfile a path on the command line names: a directory means the `Dockerfile` (or
+/// `Containerfile`) in it, as `docker build DIR` reads it, and a lock `X.lock` means `X`.
 pub fn dockerfile_arg(path: &Path) -> PathBuf {
     if path.is_dir() {
-        return path.join("Dockerfile");
+        return dockerfile_in(path);
     }
     let path = dockerfile_of(path);
     // An override file (a pre-commit hook passes whichever file changed) is read with,
