@@ -139,7 +139,7 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__export)
-            opts="-r -q -v -C -h --recursive --exclude --lockfile --format --quiet --verbose --color --help"
+            opts="-r -q -v -C -h --recursive --exclude --lockfile --format --no-verify --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -221,6 +221,7 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand --format 'What to write'
             cand -C 'Run as if started in DIR'
             cand --color 'When to use colour on stderr'
+            cand --no-verify 'Export even when a lock is out of date with its file (by default, nothing is printed and the findings are, as `verify` reports them)'
             cand -q 'Print less (errors only)'
             cand --quiet 'Print less (errors only)'
             cand -v 'Print more (repeat for more detail)'

@@ -200,6 +200,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" 
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -l no-verify -d 'Export even when a lock is out of date with its file (by default, nothing is printed and the findings are, as `verify` reports them)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -391,6 +391,11 @@ pub struct ExportArgs {
     /// What to write
     #[arg(long, value_enum)]
     pub format: ExportFormat,
+
+    /// Export even when a lock is out of date with its file (by default, nothing is
+    /// printed and the findings are, as `verify` reports them)
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 #[derive(Debug, Args)]

@@ -537,8 +537,21 @@ fn a_build_context_named_like_a_stage_is_refused() {
 fn an_unreadable_dockerfile_is_only_a_warning_for_build_contexts() {
     let dir = scratch(FIXTURE);
     fs::write(dir.path().join("api.Dockerfile"), "FORM alpine\n").unwrap();
+    // The lock cannot be checked against a file that does not parse: nothing is exported.
     bin(dir.path())
         .args(["export", "--format", "build-contexts", "api.Dockerfile"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("api.Dockerfile:1"));
+    bin(dir.path())
+        .args([
+            "export",
+            "--format",
+            "build-contexts",
+            "--no-verify",
+            "api.Dockerfile",
+        ])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("--build-context alpine="))
@@ -690,4 +703,51 @@ fn source_rules_follow_buildkits_schema_and_pin_every_source() {
             }
         }
     }
+}
+
+#[test]
+fn a_lock_out_of_date_with_its_dockerfile_is_not_exported() {
+    let dir = scratch(FIXTURE);
+    let path = dir.path().join("api.Dockerfile");
+    let text = fs::read_to_string(&path).unwrap();
+    let first = text
+        .lines()
+        .find(|l| l.starts_with("FROM "))
+        .unwrap()
+        .to_string();
+    fs::write(
+        &path,
+        text.replacen(&first, "FROM debian:bookworm-slim AS moved", 1),
+    )
+    .unwrap();
+    bin(dir.path())
+        .args(["export", "--format", "build-contexts", "api.Dockerfile"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("missing-lock-entry"))
+        .stderr(predicate::str::contains("--no-verify"));
+    bin(dir.path())
+        .args([
+            "export",
+            "--format",
+            "build-contexts",
+            "--no-verify",
+            "api.Dockerfile",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("--build-context"));
+}
+
+#[test]
+fn compose_format_of_a_dockerfile_is_an_error() {
+    let dir = scratch(FIXTURE);
+    bin(dir.path())
+        .args(["export", "--format", "compose", "api.Dockerfile"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("is not a compose file"))
+        .stderr(predicate::str::contains("--format build-contexts"));
 }

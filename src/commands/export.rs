@@ -17,6 +17,7 @@ use crate::kinds::images::export::Pin;
 use crate::kinds::sources::export::SourceRule;
 use crate::kinds::{images, sources};
 use crate::lockfile::Lock;
+use crate::report::{self, Finding};
 use crate::workspace::{self, project, Target};
 
 mod compose;
@@ -65,16 +66,40 @@ pub fn run(args: &ExportArgs, console: &mut Console<'_>) -> Outcome {
     if !errors.is_empty() {
         return Err(Failure(errors));
     }
-    if matches!(
-        args.format,
-        ExportFormat::BuildContexts | ExportFormat::Bake
-    ) {
+    // A lock out of date with its file would pin the wrong images, or none.
+    if !args.no_verify {
+        let findings = stale(&locks, &env)?;
+        if !findings.is_empty() {
+            let _ = console
+                .err
+                .write_all(report::render_text(&findings).as_bytes());
+            console.warn(
+                &Diagnostic::new(format!(
+                    "not exported: {} out of date with {}",
+                    if locks.len() == 1 { "the lock is" } else { "locks are" },
+                    if findings.len() == 1 { "its file" } else { "their files" },
+                ))
+                .with_help(
+                    "run `dockerfile-lock generate`, or pass --no-verify to export them as they are",
+                ),
+            );
+            return Ok(Status::Findings);
+        }
+    }
+    let what = match args.format {
+        ExportFormat::BuildContexts | ExportFormat::Bake => Some("build contexts"),
+        ExportFormat::Compose => Some("a compose override"),
+        _ => None,
+    };
+    if let Some(what) = what {
         for locked in &mut locks {
-            add_dockerfile_stages(console, &env, locked);
+            if args.format != ExportFormat::Compose {
+                add_dockerfile_stages(console, &env, locked);
+            }
             if !locked.lock.sources.is_empty() {
                 console.warn(
                     &Diagnostic::new(format!(
-                        "the {} ADD source(s) {} locks are not pinned by build contexts",
+                        "the {} ADD source(s) {} locks are not pinned by {what}",
                         locked.lock.sources.len(),
                         display(&locked.target.lock)
                     ))
@@ -85,9 +110,88 @@ pub fn run(args: &ExportArgs, console: &mut Console<'_>) -> Outcome {
             }
         }
     }
+    if args.format == ExportFormat::Compose {
+        let not_compose: Vec<&Locked> = locks.iter().filter(|l| !is_compose(l)).collect();
+        if not_compose.len() == locks.len() {
+            return Err(Diagnostic::new(format!(
+                "--format compose pins compose services, and {} is not a compose file",
+                not_compose
+                    .first()
+                    .map_or_else(String::new, |l| display(&l.target.dockerfile))
+            ))
+            .with_help("name the compose file (`compose.yaml`), or use `--format build-contexts` or `--format source-policy` for a Dockerfile")
+            .into());
+        }
+        for l in not_compose {
+            console.warn(&Diagnostic::new(format!(
+                "{} is not a compose file: --format compose leaves it out",
+                display(&l.target.dockerfile)
+            )));
+        }
+    }
     let text = render(args.format, &locks)?;
     write_out(console, &text)?;
     Ok(Status::Ok)
+}
+
+/// `verify`'s offline findings about what each lock covers: missing and stale entries,
+/// digests that disagree, packages read from another base.
+fn stale(locks: &[Locked], env: &Env) -> Result<Vec<Finding>, Failure> {
+    let mut findings = Vec::new();
+    let mut errors = Vec::new();
+    for locked in locks {
+        let result = (|| -> Result<(), Diagnostic> {
+            let bytes =
+                crate::boundary::read_lock(&locked.target.lock).map_err(|e| e.to_diagnostic())?;
+            let options =
+                workspace::build_options(&crate::cli::BuildArgs::default(), Some(&locked.lock))?;
+            let read = project::read_target(&locked.target.dockerfile, &options, env)?;
+            crate::kinds::compare(
+                &locked.target,
+                &locked.lock,
+                &bytes,
+                &read,
+                env,
+                false,
+                &mut findings,
+            )?;
+            Ok(())
+        })();
+        if let Err(d) = result {
+            errors.push(d);
+        }
+    }
+    if errors.is_empty() {
+        Ok(findings)
+    } else {
+        Err(Failure(errors))
+    }
+}
+
+fn is_compose(locked: &Locked) -> bool {
+    locked
+        .target
+        .dockerfile
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(crate::compose::is_compose_name)
+}
+
+/// The bake targets `locks` build, for `--format bake`: each gets the contexts (a
+/// Dockerfile's own lock has none, and gets a `default` target).
+fn bake_targets(locks: &[Locked]) -> BTreeSet<String> {
+    locks
+        .iter()
+        .filter(|l| {
+            l.target
+                .dockerfile
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("docker-bake"))
+        })
+        .flat_map(|l| l.lock.images.values())
+        .flat_map(|e| e.used_by.iter().filter_map(|u| u.by.clone()))
+        .collect()
 }
 
 /// The text `format` gives for `locks`; a tag locked to two digests is an error.
@@ -95,7 +199,7 @@ fn render(format: ExportFormat, locks: &[Locked]) -> Result<String, Failure> {
     Ok(match format {
         ExportFormat::SourcePolicy => source_policy::render(&pins(locks)?, &source_rules(locks)?),
         ExportFormat::BuildContexts => contexts::render_args(&context_pins(locks)?),
-        ExportFormat::Bake => contexts::render_bake(&context_pins(locks)?),
+        ExportFormat::Bake => contexts::render_bake(&context_pins(locks)?, &bake_targets(locks)),
         ExportFormat::Json => json::render(locks),
         ExportFormat::Compose => compose_pins(locks)?,
         ExportFormat::BuildArgs => build_args(locks)?,
@@ -201,13 +305,7 @@ fn compose_pins(locks: &[Locked]) -> Result<String, Failure> {
     // The tag pins, checked to agree across the locks exported together.
     pins(locks)?;
     for locked in locks {
-        let is_compose = locked
-            .target
-            .dockerfile
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(crate::compose::is_compose_name);
-        if !is_compose {
+        if !is_compose(locked) {
             continue;
         }
         for (key, entry) in &locked.lock.images {

@@ -73,22 +73,37 @@ pub(super) fn render_args(pins: &BTreeMap<String, Pin>) -> String {
 
 /// A bake file in JSON (`docker buildx bake -f docker-bake.json`): a `default` target whose
 /// `contexts` map is what `--build-context` would pass.
-pub(super) fn render_bake(pins: &BTreeMap<String, Pin>) -> String {
+pub(super) fn render_bake(
+    pins: &BTreeMap<String, Pin>,
+    targets: &std::collections::BTreeSet<String>,
+) -> String {
     #[derive(Serialize)]
     struct Bake {
-        target: BTreeMap<&'static str, Target>,
+        target: BTreeMap<String, Target>,
     }
     #[derive(Serialize)]
     struct Target {
         contexts: BTreeMap<String, String>,
     }
+    // Bake merges a target of the same name from every file: the contexts join each real
+    // target the locks name. A name no instruction asks for is never looked up.
+    let names: Vec<String> = if targets.is_empty() {
+        vec!["default".to_string()]
+    } else {
+        targets.iter().cloned().collect()
+    };
     let bake = Bake {
-        target: BTreeMap::from([(
-            "default",
-            Target {
-                contexts: contexts(pins),
-            },
-        )]),
+        target: names
+            .into_iter()
+            .map(|n| {
+                (
+                    n,
+                    Target {
+                        contexts: contexts(pins),
+                    },
+                )
+            })
+            .collect(),
     };
     let mut text = serde_json::to_string_pretty(&bake).expect("plain strings serialize");
     text.push('\n');
@@ -110,6 +125,30 @@ pub(super) fn shell_quote(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bake_contexts_join_the_real_targets_or_a_default_one() {
+        let d: crate::reference::Digest = format!("sha256:{}", "a".repeat(64)).parse().unwrap();
+        let pins = BTreeMap::from([(
+            "docker.io/library/node:18".to_string(),
+            Pin {
+                digest: d.clone(),
+                lock: "docker-bake.hcl.lock".into(),
+            },
+        )]);
+        let targets = std::collections::BTreeSet::from(["api".to_string(), "web".to_string()]);
+        let bake: serde_json::Value = serde_json::from_str(&render_bake(&pins, &targets)).unwrap();
+        let want = format!("docker-image://docker.io/library/node:18@{d}");
+        assert_eq!(bake["target"]["api"]["contexts"]["node:18"], want.as_str());
+        assert_eq!(bake["target"]["web"]["contexts"]["node:18"], want.as_str());
+        assert!(bake["target"]["default"].is_null());
+        let alone: serde_json::Value =
+            serde_json::from_str(&render_bake(&pins, &Default::default())).unwrap();
+        assert_eq!(
+            alone["target"]["default"]["contexts"]["node:18"],
+            want.as_str()
+        );
+    }
 
     #[test]
     fn names_as_buildkit_looks_them_up() {
