@@ -740,3 +740,25 @@ fn a_compose_build_locks_the_packages_of_the_dockerfile_it_reads() {
         "{out}"
     );
 }
+
+#[test]
+fn stages_on_one_base_read_its_indexes_once() {
+    let w = World::new();
+    w.write(&format!(
+        "FROM {h}/debian:bookworm AS a\nRUN apt-get install -y hello\n\
+         FROM {h}/debian:bookworm AS b\nRUN apt-get install -y hello-doc\n\
+         FROM {h}/alpine:3.21 AS c\nRUN apk add curl\n\
+         FROM {h}/alpine:3.21\nRUN apk add ca-certificates\n\
+         COPY --from=a /x /a\nCOPY --from=b /x /b\nCOPY --from=c /x /c\n",
+        h = w.host
+    ));
+    let before = w.lab.requests().len();
+    let (out, err, code) = run(w.cmd().args(["generate", "--packages", "--snapshot", T1]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(w.lock().packages.len(), 4);
+    let asked: Vec<String> = w.lab.requests()[before..].to_vec();
+    let mut unique = asked.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(asked.len(), unique.len(), "asked twice: {asked:#?}");
+}

@@ -171,9 +171,38 @@ pub async fn lock_with(
     } else {
         "the archive"
     };
+    let arches = arches_of(arch, requests);
+    let pool = fetch_pool(fetcher, sources, snapshot, &arches).await?;
+    choose_all(&pool, place, arch, requests, installed, target)
+}
+
+/// The architectures whose indexes `requests` need: `arch` and any `name:arch`.
+pub fn arches_of<'a>(arch: &'a str, requests: &'a [Request]) -> BTreeSet<&'a str> {
     let mut arches: BTreeSet<&str> = BTreeSet::from([arch]);
     arches.extend(requests.iter().filter_map(|r| r.arch.as_deref()));
-    let pool = fetch_pool(fetcher, sources, snapshot, &arches).await?;
+    arches
+}
+
+/// Every suite's Release and indexes for `sources` (at `snapshot`, or live), each fetched
+/// once: what [`choose_all`] chooses from. A run keeps it for every stage on the same base.
+pub async fn pool(
+    fetcher: &Fetcher,
+    sources: &[Source],
+    snapshot: Option<(&SnapshotServices, &str)>,
+    arches: &BTreeSet<&str>,
+) -> Result<Pool, Error> {
+    fetch_pool(fetcher, sources, snapshot, arches).await
+}
+
+/// apt's choice for each request from `pool`; `place` names it in errors ("the snapshot").
+pub fn choose_all(
+    pool: &Pool,
+    place: &str,
+    arch: &str,
+    requests: &[Request],
+    installed: &BTreeMap<String, String>,
+    target: Option<&str>,
+) -> Result<Vec<Locked>, Error> {
     requests
         .iter()
         .map(|r| {

@@ -58,6 +58,11 @@ pub struct Session {
     pub timeout: Duration,
     runtime: tokio::runtime::Runtime,
     images: HashMap<ImageRef, std::sync::Arc<Image>>,
+    /// apt's indexes, by the sources, snapshot and architectures they were read for:
+    /// stages on one base read them once per run.
+    pools: HashMap<String, std::sync::Arc<apt::Pool>>,
+    /// apk's indexes, by URL.
+    apk_indexes: HashMap<String, std::sync::Arc<Vec<apk::Package>>>,
 }
 
 impl Session {
@@ -85,6 +90,8 @@ impl Session {
             timeout,
             runtime,
             images: HashMap::new(),
+            pools: HashMap::new(),
+            apk_indexes: HashMap::new(),
         })
     }
 
@@ -175,18 +182,47 @@ impl Session {
         };
         let arch = dpkg_arch(&ask.platform);
         let installed = apt::installed(files);
-        let locked = self
-            .runtime
-            .block_on(apt::lock(
-                &self.fetcher,
-                &sources,
-                &self.services,
-                &id,
-                &arch,
-                &ask.requests,
-                &installed,
-            ))
-            .map_err(Diagnostic::from)?;
+        let arches = apt::arches_of(&arch, &ask.requests);
+        let key = format!(
+            "{id}\n{:?}\n{:?}",
+            sources
+                .iter()
+                .map(|s| (
+                    &s.uri,
+                    &s.suite,
+                    &s.components,
+                    &s.architectures,
+                    &s.snapshot
+                ))
+                .collect::<Vec<_>>(),
+            arches
+        );
+        let pool = match self.pools.get(&key) {
+            Some(p) => p.clone(),
+            None => {
+                let p = self
+                    .runtime
+                    .block_on(apt::pool(
+                        &self.fetcher,
+                        &sources,
+                        Some((&self.services, &id)),
+                        &arches,
+                    ))
+                    .map_err(Diagnostic::from)?;
+                let p = std::sync::Arc::new(p);
+                self.pools.insert(key, p.clone());
+                p
+            }
+        };
+        let locked = apt::choose_all(
+            &pool,
+            "the snapshot",
+            &arch,
+            &ask.requests,
+            &installed,
+            None,
+        )
+        .map_err(Diagnostic::from)?;
         entry.apt_version = apt::apt_version(files);
         entry.repositories = sources
             .iter()
@@ -270,13 +306,22 @@ impl Session {
         let mut out = Vec::new();
         for repo in repos.iter().filter(|r| r.tag.is_none()) {
             let url = format!("{}/{arch}/APKINDEX.tar.gz", repo.url.trim_end_matches('/'));
-            let bytes = self
-                .runtime
-                .block_on(self.fetcher.get(&url))
-                .map_err(|e| Diagnostic::new(e.to_string()))?;
-            let packages = apk::parse_index(&bytes)
-                .map_err(|e| Diagnostic::new(format!("cannot read {url}: {e}")))?;
-            out.push((repo.url.clone(), packages));
+            let packages = match self.apk_indexes.get(&url) {
+                Some(p) => p.clone(),
+                None => {
+                    let bytes = self
+                        .runtime
+                        .block_on(self.fetcher.get(&url))
+                        .map_err(|e| Diagnostic::new(e.to_string()))?;
+                    let p = std::sync::Arc::new(
+                        apk::parse_index(&bytes)
+                            .map_err(|e| Diagnostic::new(format!("cannot read {url}: {e}")))?,
+                    );
+                    self.apk_indexes.insert(url, p.clone());
+                    p
+                }
+            };
+            out.push((repo.url.clone(), packages.as_ref().clone()));
         }
         Ok(out)
     }
