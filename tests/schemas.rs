@@ -189,8 +189,9 @@ fn export_documents_match_the_export_schema() {
     let lock = lockfile::encode(&every_field()).unwrap();
     std::fs::write(dir.path().join("Dockerfile.lock"), lock).unwrap();
     std::fs::write(dir.path().join("Dockerfile"), "FROM debian:trixie\n").unwrap();
+    // The lock is not this Dockerfile's: exported as it is.
     let out = bin(dir.path())
-        .args(["export", "--format", "json", "Dockerfile"])
+        .args(["export", "--format", "json", "--no-verify", "Dockerfile"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");

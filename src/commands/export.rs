@@ -77,7 +77,7 @@ pub fn run(args: &ExportArgs, console: &mut Console<'_>) -> Outcome {
                 &Diagnostic::new(format!(
                     "not exported: {} out of date with {}",
                     if locks.len() == 1 { "the lock is" } else { "locks are" },
-                    if findings.len() == 1 { "its file" } else { "their files" },
+                    if locks.len() == 1 { "its file" } else { "their files" },
                 ))
                 .with_help(
                     "run `dockerfile-lock generate`, or pass --no-verify to export them as they are",
@@ -161,6 +161,17 @@ fn stale(locks: &[Locked], env: &Env) -> Result<Vec<Finding>, Failure> {
             errors.push(d);
         }
     }
+    // Out of date, not merely unapplied: a lock that pins what the file uses is exported,
+    // which is how a build applies it without edits.
+    findings.retain(|f| {
+        matches!(
+            f.code,
+            report::Code::MissingLockEntry
+                | report::Code::StaleLockEntry
+                | report::Code::DigestMismatch
+                | report::Code::BaseChanged
+        )
+    });
     if errors.is_empty() {
         Ok(findings)
     } else {
