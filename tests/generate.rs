@@ -195,3 +195,36 @@ fn target_locks_only_what_that_stage_needs() {
         .code(1)
         .stdout("Dockerfile:3: missing-lock-entry: `busybox:1.36` is not in Dockerfile.lock\n");
 }
+
+#[test]
+fn a_new_lock_takes_the_digest_another_lock_of_the_repository_pins() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("a")).unwrap();
+    fs::create_dir_all(dir.path().join("b")).unwrap();
+    // Port 9 on loopback refuses: the tag can only be locked from the other lock.
+    fs::write(
+        dir.path().join("a/Dockerfile"),
+        format!("FROM 127.0.0.1:9/team/base:1@{}\n", digest(5)),
+    )
+    .unwrap();
+    bin(dir.path())
+        .args(["generate", "a/Dockerfile"])
+        .assert()
+        .success();
+    fs::write(
+        dir.path().join("b/Dockerfile"),
+        "FROM 127.0.0.1:9/team/base:1\n",
+    )
+    .unwrap();
+    bin(dir.path())
+        .args(["generate", "--timeout", "5", "b/Dockerfile"])
+        .assert()
+        .success();
+    let lock = fs::read_to_string(dir.path().join("b/Dockerfile.lock")).unwrap();
+    assert!(lock.contains(&format!("digest: {}", digest(5))), "{lock}");
+    // And the two locks agree, so verify over both finds no conflict.
+    bin(dir.path())
+        .args(["verify", "a/Dockerfile", "b/Dockerfile"])
+        .assert()
+        .success();
+}

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::{check_only, Console, Outcome, Status};
 use crate::cli::GenerateArgs;
+use crate::diagnostic::Diagnostic;
 use crate::kinds;
 use crate::lockfile;
 use crate::workspace;
@@ -30,9 +31,37 @@ pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
         // A new snapshot asked for is a refresh of the old answers.
         refresh: args.packages.snapshot.is_some(),
     };
+    // A tag another lock of the repository pins keeps that digest in a new lock.
+    let others = repository_locks(&targets);
+    let (elsewhere, split) = kinds::locked_elsewhere(&others.iter().collect::<Vec<_>>());
     let jobs = kinds::prepare_all(console, &targets, |target| {
-        kinds::prepare(target, &args.build, None, &|_, _| false, &packages)
+        kinds::prepare_in(
+            target,
+            &args.build,
+            None,
+            (&|_, _| false, &|_| false),
+            &packages,
+            &elsewhere,
+        )
     })?;
+    for job in &jobs {
+        for key in job.images.wanted.keys() {
+            let new = job.old.as_ref().is_none_or(|l| !l.images.contains_key(key));
+            if new && split.contains(key) {
+                console.warn(
+                    &Diagnostic::new(format!(
+                        "`{}` is locked to different digests in this repository's locks: {} takes today's",
+                        key.reference,
+                        job.target.lock.display()
+                    ))
+                    .with_help(format!(
+                        "align them with `dockerfile-lock update --recursive --image {}`",
+                        key.reference
+                    )),
+                );
+            }
+        }
+    }
     let answers = kinds::resolve(console, &args.registry, &jobs)?;
     let mut writes = Vec::new();
     for job in &jobs {
@@ -80,6 +109,36 @@ pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
         }
     }
     Ok(Status::Ok)
+}
+
+/// Every readable lock of the repository the targets are in (a lock that cannot be read
+/// is `verify`'s to report, not a reason to fail here).
+fn repository_locks(targets: &[workspace::Target]) -> Vec<lockfile::Lock> {
+    let Some(first) = targets.first() else {
+        return Vec::new();
+    };
+    // The work tree (or the directory -C and --recursive name); outside git, the current
+    // directory.
+    let mut root = crate::boundary::root_of(&first.dockerfile);
+    if !root.join(".git").exists() {
+        if let Ok(cwd) = std::env::current_dir().and_then(std::fs::canonicalize) {
+            if crate::boundary::lexical_absolute(&first.dockerfile).starts_with(&cwd)
+                || std::fs::canonicalize(&first.dockerfile).is_ok_and(|p| p.starts_with(&cwd))
+            {
+                root = cwd;
+            }
+        }
+    }
+    let Ok(excludes) = workspace::discover::Excludes::new(&[]) else {
+        return Vec::new();
+    };
+    let Ok(paths) = workspace::discover::find_locks(&root, &excludes) else {
+        return Vec::new();
+    };
+    paths
+        .iter()
+        .filter_map(|p| lockfile::read(p).ok().flatten())
+        .collect()
 }
 
 fn images(n: usize) -> &'static str {

@@ -88,6 +88,36 @@ pub fn prepare(
     prepare_with(target, build, recorded, refresh, &|_| false, packages)
 }
 
+/// The tags the repository's other locks pin, each to the one digest they agree on (a tag
+/// they disagree about is left out: `verify` reports that `lock-conflict`).
+pub fn locked_elsewhere(
+    locks: &[&Lock],
+) -> (
+    BTreeMap<Key, lockfile::Entry>,
+    std::collections::BTreeSet<Key>,
+) {
+    let mut out: BTreeMap<Key, lockfile::Entry> = BTreeMap::new();
+    let mut split = std::collections::BTreeSet::new();
+    for lock in locks {
+        for (key, entry) in &lock.images {
+            if !key.is_tag() {
+                continue;
+            }
+            match out.get(key) {
+                Some(e) if e.digest != entry.digest => {
+                    split.insert(key.clone());
+                }
+                Some(_) => {}
+                None => {
+                    out.insert(key.clone(), entry.clone());
+                }
+            }
+        }
+    }
+    out.retain(|k, _| !split.contains(k));
+    (out, split)
+}
+
 /// [`prepare`], with `refresh_source` naming source URLs to resolve again.
 pub fn prepare_with(
     target: &Target,
@@ -96,6 +126,29 @@ pub fn prepare_with(
     refresh: &dyn Fn(&Key, &Want) -> bool,
     refresh_source: &dyn Fn(&str) -> bool,
     packages: &packages::Options,
+) -> Result<(Job, Vec<Diagnostic>), Diagnostic> {
+    prepare_in(
+        target,
+        build,
+        recorded,
+        (refresh, refresh_source),
+        packages,
+        &BTreeMap::new(),
+    )
+}
+
+/// Which locked pins to resolve again: image keys, and source URLs (`update`).
+pub type Refresh<'a> = (&'a dyn Fn(&Key, &Want) -> bool, &'a dyn Fn(&str) -> bool);
+
+/// [`prepare_with`], with the tags other locks of the repository pin (`elsewhere`, see
+/// [`locked_elsewhere`]): a tag this lock does not have yet takes their digest.
+pub fn prepare_in(
+    target: &Target,
+    build: &BuildArgs,
+    recorded: Option<&Lock>,
+    (refresh, refresh_source): Refresh<'_>,
+    packages: &packages::Options,
+    elsewhere: &BTreeMap<Key, lockfile::Entry>,
 ) -> Result<(Job, Vec<Diagnostic>), Diagnostic> {
     let old = lockfile::read(&target.lock).map_err(|e| match e {
         // Its own help says what to do with a link, a FIFO or a file out of the tree.
@@ -147,6 +200,7 @@ pub fn prepare_with(
         &analysis,
         &origins,
         old.as_ref(),
+        elsewhere,
         options.platforms,
         refresh,
     )?;

@@ -45,12 +45,13 @@ pub fn prepare(
     analysis: &Analysis,
     origins: &[Origin],
     old: Option<&Lock>,
+    elsewhere: &BTreeMap<Key, Entry>,
     platforms: Vec<Platform>,
     refresh: &dyn Fn(&Key, &Want) -> bool,
 ) -> Result<Planned, Diagnostic> {
     let wanted = plan::wanted_from(analysis, origins, &target.lock);
     check_conflicts(target, &wanted)?;
-    let plan = plan::plan(&wanted, old, &platforms, refresh);
+    let plan = plan::plan(&wanted, old, elsewhere, &platforms, refresh);
     Ok(Planned {
         wanted,
         plan,

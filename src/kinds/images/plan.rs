@@ -94,13 +94,18 @@ pub enum Source {
 pub fn plan(
     wanted: &BTreeMap<Key, Want>,
     old: Option<&Lock>,
+    elsewhere: &BTreeMap<Key, Entry>,
     platforms: &[Platform],
     refresh: &dyn Fn(&Key, &Want) -> bool,
 ) -> BTreeMap<Key, Source> {
     let requested: BTreeSet<String> = platforms.iter().map(ToString::to_string).collect();
     let mut out = BTreeMap::new();
     for (key, want) in wanted {
-        let old_entry = old.and_then(|l| l.images.get(key));
+        // The old lock's entry, or else the digest another lock of the repository pins the
+        // same tag to: a new lock agrees with the others rather than moving the tag.
+        let old_entry = old
+            .and_then(|l| l.images.get(key))
+            .or_else(|| elsewhere.get(key));
         let Some(image) = key.image() else { continue };
         let known = if key.is_tag() && refresh(key, want) {
             None

@@ -83,7 +83,7 @@ fn old_lock() -> Lock {
 #[test]
 fn known_digests_need_no_registry() {
     let w = wanted(&analysis());
-    let p = plan(&w, Some(&old_lock()), &[], &|_, _| false);
+    let p = plan(&w, Some(&old_lock()), &BTreeMap::new(), &[], &|_, _| false);
     assert_eq!(
         p[&key("docker.io/library/node:18")],
         Source::Known {
@@ -102,20 +102,22 @@ fn known_digests_need_no_registry() {
 #[test]
 fn new_refreshed_and_platform_needs_ask() {
     let w = wanted(&analysis());
-    let p = plan(&w, None, &[], &|_, _| false);
+    let p = plan(&w, None, &BTreeMap::new(), &[], &|_, _| false);
     assert_eq!(asks([&p]), vec![ImageRef::parse("node:18").unwrap()]);
 
-    let p = plan(&w, Some(&old_lock()), &[], &|k, _| {
+    let p = plan(&w, Some(&old_lock()), &BTreeMap::new(), &[], &|k, _| {
         k.reference.contains("node")
     });
     assert_eq!(asks([&p]), vec![ImageRef::parse("node:18").unwrap()]);
 
     // Refreshing everything still leaves the digest-only reference alone.
-    let p = plan(&w, Some(&old_lock()), &[], &|_, _| true);
+    let p = plan(&w, Some(&old_lock()), &BTreeMap::new(), &[], &|_, _| true);
     assert_eq!(asks([&p]).len(), 2);
 
     let arm: Platform = "linux/arm64".parse().unwrap();
-    let p = plan(&w, Some(&old_lock()), &[arm], &|_, _| false);
+    let p = plan(&w, Some(&old_lock()), &BTreeMap::new(), &[arm], &|_, _| {
+        false
+    });
     let asked = asks([&p]);
     assert!(asked.contains(&ImageRef::parse("node:18").unwrap().with_digest(d(B))));
     assert_eq!(asked.len(), 3, "{asked:?}");
@@ -124,7 +126,7 @@ fn new_refreshed_and_platform_needs_ask() {
 #[test]
 fn lock_is_built_from_plan_and_answers() {
     let w = wanted(&analysis());
-    let p = plan(&w, None, &[], &|_, _| false);
+    let p = plan(&w, None, &BTreeMap::new(), &[], &|_, _| false);
     let mut answers = HashMap::new();
     answers.insert(
         ImageRef::parse("node:18").unwrap(),
