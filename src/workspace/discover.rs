@@ -381,6 +381,38 @@ mod tests {
         assert_eq!(kind_of("docker-bake.json"), Some(FileKind::Bake));
     }
 
+    #[test]
+    fn paths_of_devcontainers_workflows_and_actions() {
+        for (rel, kind) in [
+            (
+                ".devcontainer/devcontainer.json",
+                Some(FileKind::Devcontainer),
+            ),
+            (
+                ".devcontainer/go/devcontainer.json",
+                Some(FileKind::Devcontainer),
+            ),
+            ("svc/.devcontainer.json", Some(FileKind::Devcontainer)),
+            ("docs/devcontainer.json", None),
+            (".github/workflows/ci.yml", Some(FileKind::Workflow)),
+            (".github/workflows/compose.yaml", Some(FileKind::Workflow)),
+            (".github/workflows/ci.yml.lock", None),
+            (".github/ci.yml", None),
+            ("tools/act/action.yaml", Some(FileKind::Action)),
+            ("compose.yaml", Some(FileKind::Compose)),
+        ] {
+            assert_eq!(kind_at(Path::new(rel)), kind, "{rel}");
+        }
+        assert_eq!(
+            kind_of_path(Path::new(".github/workflows/release.yaml")),
+            FileKind::Workflow
+        );
+        assert_eq!(
+            kind_of_path(Path::new("devcontainer.json")),
+            FileKind::Devcontainer
+        );
+    }
+
     fn write(root: &Path, rel: &str) {
         let p = root.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
