@@ -212,8 +212,9 @@ impl Reader<'_> {
                     let mut buf = [0; 4];
                     text.extend_from_slice(decoded.encode_utf8(&mut buf).as_bytes());
                 }
+                b'\n' => return Err(self.error("a string must be closed on the line it starts")),
                 c if c < 0x20 => {
-                    return Err(self.error("a string must be closed on the line it starts"))
+                    return Err(self.error("a control character in a string must be escaped"))
                 }
                 c => text.push(c),
             }
