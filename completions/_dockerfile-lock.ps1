@@ -46,8 +46,8 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             break
         }
         'dockerfile-lock;images' {
-            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
-            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip paths matching this glob below the root with --recursive (repeatable)')
             [CompletionResult]::new('--build-arg', '--build-arg', [CompletionResultType]::ParameterName, 'Set a build-time variable, as `docker build --build-arg` (repeatable)')
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Target platform os/arch[/variant] (repeatable; default linux/amd64)')
@@ -65,8 +65,8 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             break
         }
         'dockerfile-lock;sources' {
-            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
-            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip paths matching this glob below the root with --recursive (repeatable)')
             [CompletionResult]::new('--build-arg', '--build-arg', [CompletionResultType]::ParameterName, 'Set a build-time variable, as `docker build --build-arg` (repeatable)')
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Target platform os/arch[/variant] (repeatable; default linux/amd64)')
@@ -84,8 +84,8 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             break
         }
         'dockerfile-lock;packages' {
-            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
-            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip paths matching this glob below the root with --recursive (repeatable)')
             [CompletionResult]::new('--build-arg', '--build-arg', [CompletionResultType]::ParameterName, 'Set a build-time variable, as `docker build --build-arg` (repeatable)')
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Target platform os/arch[/variant] (repeatable; default linux/amd64)')
@@ -122,8 +122,8 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             break
         }
         'dockerfile-lock;generate' {
-            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
-            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip paths matching this glob below the root with --recursive (repeatable)')
             [CompletionResult]::new('--lockfile', '--lockfile', [CompletionResultType]::ParameterName, 'Lockfile path (only with a single Dockerfile)')
             [CompletionResult]::new('--snapshot', '--snapshot', [CompletionResultType]::ParameterName, 'The apt snapshot to lock at: `now` (the default), `base` (the one the base image records) or an ID (YYYYMMDDTHHMMSSZ)')
@@ -149,8 +149,8 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             break
         }
         'dockerfile-lock;verify' {
-            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
-            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip paths matching this glob below the root with --recursive (repeatable)')
             [CompletionResult]::new('--lockfile', '--lockfile', [CompletionResultType]::ParameterName, 'Lockfile path (only with a single Dockerfile)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
@@ -176,8 +176,8 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             break
         }
         'dockerfile-lock;rewrite' {
-            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
-            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip paths matching this glob below the root with --recursive (repeatable)')
             [CompletionResult]::new('--lockfile', '--lockfile', [CompletionResultType]::ParameterName, 'Lockfile path (only with a single Dockerfile)')
             [CompletionResult]::new('--build-arg', '--build-arg', [CompletionResultType]::ParameterName, 'Set a build-time variable, as `docker build --build-arg` (repeatable)')
@@ -198,8 +198,8 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             break
         }
         'dockerfile-lock;update' {
-            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
-            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip paths matching this glob below the root with --recursive (repeatable)')
             [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'Only re-resolve these images (as written, e.g. `node:18`, or normalized)')
             [CompletionResult]::new('--lockfile', '--lockfile', [CompletionResultType]::ParameterName, 'Lockfile path (only with a single Dockerfile)')
@@ -226,8 +226,8 @@ Register-ArgumentCompleter -Native -CommandName 'dockerfile-lock' -ScriptBlock {
             break
         }
         'dockerfile-lock;export' {
-            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
-            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip paths matching this glob below the root with --recursive (repeatable)')
             [CompletionResult]::new('--lockfile', '--lockfile', [CompletionResultType]::ParameterName, 'Lockfile path (only with a single Dockerfile)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'What to write')

@@ -42,8 +42,8 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dockerfile-lock;images'= {
-            cand -r 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
-            cand --recursive 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand -r 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand --recursive 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included'
             cand --exclude 'Skip paths matching this glob below the root with --recursive (repeatable)'
             cand --build-arg 'Set a build-time variable, as `docker build --build-arg` (repeatable)'
             cand --platform 'Target platform os/arch[/variant] (repeatable; default linux/amd64)'
@@ -60,8 +60,8 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand --help 'Print help'
         }
         &'dockerfile-lock;sources'= {
-            cand -r 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
-            cand --recursive 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand -r 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand --recursive 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included'
             cand --exclude 'Skip paths matching this glob below the root with --recursive (repeatable)'
             cand --build-arg 'Set a build-time variable, as `docker build --build-arg` (repeatable)'
             cand --platform 'Target platform os/arch[/variant] (repeatable; default linux/amd64)'
@@ -78,8 +78,8 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand --help 'Print help'
         }
         &'dockerfile-lock;packages'= {
-            cand -r 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
-            cand --recursive 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand -r 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand --recursive 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included'
             cand --exclude 'Skip paths matching this glob below the root with --recursive (repeatable)'
             cand --build-arg 'Set a build-time variable, as `docker build --build-arg` (repeatable)'
             cand --platform 'Target platform os/arch[/variant] (repeatable; default linux/amd64)'
@@ -114,8 +114,8 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand --help 'Print help'
         }
         &'dockerfile-lock;generate'= {
-            cand -r 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
-            cand --recursive 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand -r 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand --recursive 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included'
             cand --exclude 'Skip paths matching this glob below the root with --recursive (repeatable)'
             cand --lockfile 'Lockfile path (only with a single Dockerfile)'
             cand --snapshot 'The apt snapshot to lock at: `now` (the default), `base` (the one the base image records) or an ID (YYYYMMDDTHHMMSSZ)'
@@ -140,8 +140,8 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand --help 'Print help'
         }
         &'dockerfile-lock;verify'= {
-            cand -r 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
-            cand --recursive 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand -r 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand --recursive 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included'
             cand --exclude 'Skip paths matching this glob below the root with --recursive (repeatable)'
             cand --lockfile 'Lockfile path (only with a single Dockerfile)'
             cand --format 'Output format'
@@ -166,8 +166,8 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand --help 'Print help'
         }
         &'dockerfile-lock;rewrite'= {
-            cand -r 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
-            cand --recursive 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand -r 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand --recursive 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included'
             cand --exclude 'Skip paths matching this glob below the root with --recursive (repeatable)'
             cand --lockfile 'Lockfile path (only with a single Dockerfile)'
             cand --build-arg 'Set a build-time variable, as `docker build --build-arg` (repeatable)'
@@ -187,8 +187,8 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand --help 'Print help'
         }
         &'dockerfile-lock;update'= {
-            cand -r 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
-            cand --recursive 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand -r 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand --recursive 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included'
             cand --exclude 'Skip paths matching this glob below the root with --recursive (repeatable)'
             cand --image 'Only re-resolve these images (as written, e.g. `node:18`, or normalized)'
             cand --lockfile 'Lockfile path (only with a single Dockerfile)'
@@ -214,8 +214,8 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand --help 'Print help'
         }
         &'dockerfile-lock;export'= {
-            cand -r 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
-            cand --recursive 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand -r 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included'
+            cand --recursive 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included'
             cand --exclude 'Skip paths matching this glob below the root with --recursive (repeatable)'
             cand --lockfile 'Lockfile path (only with a single Dockerfile)'
             cand --format 'What to write'

@@ -44,7 +44,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "exp
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "man" -d 'Print a man page (roff), or write them all with --out-dir'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -l exclude -d 'Skip paths matching this glob below the root with --recursive (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -l build-arg -d 'Set a build-time variable, as `docker build --build-arg` (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -l platform -d 'Target platform os/arch[/variant] (repeatable; default linux/amd64)' -r
@@ -59,7 +59,7 @@ never\t''"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand images" -s h -l help -d 'Print help'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -l exclude -d 'Skip paths matching this glob below the root with --recursive (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -l build-arg -d 'Set a build-time variable, as `docker build --build-arg` (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -l platform -d 'Target platform os/arch[/variant] (repeatable; default linux/amd64)' -r
@@ -74,7 +74,7 @@ never\t''"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand sources" -s h -l help -d 'Print help'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand packages" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand packages" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand packages" -l exclude -d 'Skip paths matching this glob below the root with --recursive (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand packages" -l build-arg -d 'Set a build-time variable, as `docker build --build-arg` (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand packages" -l platform -d 'Target platform os/arch[/variant] (repeatable; default linux/amd64)' -r
@@ -104,7 +104,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand resolve" -s h -l help -d 'Print help'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l exclude -d 'Skip paths matching this glob below the root with --recursive (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l lockfile -d 'Lockfile path (only with a single Dockerfile)' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -l snapshot -d 'The apt snapshot to lock at: `now` (the default), `base` (the one the base image records) or an ID (YYYYMMDDTHHMMSSZ)' -r
@@ -125,7 +125,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l exclude -d 'Skip paths matching this glob below the root with --recursive (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l lockfile -d 'Lockfile path (only with a single Dockerfile)' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -l format -d 'Output format' -r -f -a "text\t''
@@ -148,7 +148,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" 
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand verify" -s h -l help -d 'Print help'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -l exclude -d 'Skip paths matching this glob below the root with --recursive (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -l lockfile -d 'Lockfile path (only with a single Dockerfile)' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -l build-arg -d 'Set a build-time variable, as `docker build --build-arg` (repeatable)' -r
@@ -165,7 +165,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand rewrite" -s h -l help -d 'Print help'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l exclude -d 'Skip paths matching this glob below the root with --recursive (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l image -d 'Only re-resolve these images (as written, e.g. `node:18`, or normalized)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l lockfile -d 'Lockfile path (only with a single Dockerfile)' -r -F
@@ -187,7 +187,7 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" 
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -s q -l quiet -d 'Print less (errors only)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -s h -l help -d 'Print help'
-complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose and bake file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -s r -l recursive -d 'Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and action.yml file below DIR (default: the current directory): git-tracked files, hidden directories included' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -l exclude -d 'Skip paths matching this glob below the root with --recursive (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -l lockfile -d 'Lockfile path (only with a single Dockerfile)' -r -F
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand export" -l format -d 'What to write' -r -f -a "source-policy\t'BuildKit source policy JSON (EXPERIMENTAL_BUILDKIT_SOURCE_POLICY)'

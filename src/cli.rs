@@ -120,8 +120,9 @@ pub struct PackageArgs {
 /// Which files a command works on when none are named.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ScanArgs {
-    /// Every Dockerfile, Containerfile, compose and bake file below DIR (default: the
-    /// current directory): git-tracked files, hidden directories included
+    /// Every Dockerfile, Containerfile, compose, bake, devcontainer.json, workflow and
+    /// action.yml file below DIR (default: the current directory): git-tracked files,
+    /// hidden directories included
     #[arg(
         long,
         short = 'r',

@@ -8,7 +8,8 @@
 //! The layers, top to bottom, with no import circle among them (`tests/layout.rs`):
 //! the verbs ([`commands`]); the workspace, which files, builds and locks
 //! ([`workspace`]); the kinds of locked input, each with the same steps ([`kinds`]); the
-//! readers ([`dockerfile`], [`compose`], [`bake`], [`builds`], [`lockfile`]); the clients
+//! readers ([`dockerfile`], [`compose`], [`bake`], [`devcontainer`], [`workflows`],
+//! [`builds`], [`lockfile`]); the clients
 //! ([`registry`], [`sources`], [`gitcmd`]); the leaves ([`reference`](mod@reference),
 //! [`platform`], [`diagnostic`], [`report`], [`boundary`], [`splice`], [`console`]).
 #![forbid(unsafe_code)]
@@ -22,6 +23,7 @@ pub mod commands;
 pub mod compose;
 pub mod config;
 pub mod console;
+pub mod devcontainer;
 pub mod diagnostic;
 pub mod dockerfile;
 pub mod gitcmd;
@@ -34,4 +36,5 @@ pub mod registry;
 pub mod report;
 pub mod sources;
 pub mod splice;
+pub mod workflows;
 pub mod workspace;

@@ -12,6 +12,7 @@ use crate::dockerfile::{BuildOptions, ImageUse};
 use crate::platform::Platform;
 use crate::reference::ImageRef;
 
+pub(crate) mod jsonc;
 pub(crate) mod yaml;
 
 /// A compose or bake file error: the file, the 1-based line, the reason, and a hint.

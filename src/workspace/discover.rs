@@ -2,7 +2,10 @@
 //! directories and `.gitignore`d paths included, plus untracked files git does not ignore
 //! (outside a repository: every file `.gitignore` does not exclude), whose name is a
 //! Dockerfile, Containerfile, compose file (variants such as `compose.prod.yaml`
-//! included) or bake file; minus `--exclude` globs. Inside a
+//! included) or bake file, or that is a dev container configuration
+//! (`.devcontainer/devcontainer.json`, `.devcontainer.json`,
+//! `.devcontainer/<name>/devcontainer.json`), a GitHub Actions workflow
+//! (`.github/workflows/*.yml`) or an action's `action.yml`; minus `--exclude` globs. Inside a
 //! repository git's list is the only one: when git cannot give it, that is an error,
 //! never a quiet switch to the walk (which would skip tracked files under ignored paths).
 
@@ -14,7 +17,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use super::paths::link_inside;
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::gitcmd;
-use crate::{bake, compose};
+use crate::{bake, compose, devcontainer, workflows};
 
 /// How long git may take to list a repository's files.
 const LIST_TIMEOUT: Duration = Duration::from_secs(120);
@@ -27,6 +30,12 @@ pub enum FileKind {
     Dockerfile,
     Compose,
     Bake,
+    /// A dev container configuration (`devcontainer.json`).
+    Devcontainer,
+    /// A GitHub Actions workflow.
+    Workflow,
+    /// A GitHub action's metadata (`action.yml`).
+    Action,
 }
 
 /// A file `--recursive` works on.
@@ -63,7 +72,30 @@ pub fn kind_of(name: &str) -> Option<FileKind> {
     if bake::is_bake_name(name) {
         return (!bake::is_override_name(name)).then_some(FileKind::Bake);
     }
+    if devcontainer::is_devcontainer_name(name) {
+        return Some(FileKind::Devcontainer);
+    }
+    if workflows::is_action_name(name) {
+        return Some(FileKind::Action);
+    }
     is_dockerfile_name(name).then_some(FileKind::Dockerfile)
+}
+
+/// The kind of file a path below the root is, if `--recursive` takes it: as [`kind_of`]
+/// names it, where a workflow is known by its directory and a `devcontainer.json` counts
+/// only where the dev container specification looks for one.
+pub fn kind_at(rel: &Path) -> Option<FileKind> {
+    if workflows::is_workflow_path(rel) {
+        return Some(FileKind::Workflow);
+    }
+    // A name that is not UTF-8 is judged by its readable part, not dropped.
+    let name = rel.file_name()?.to_string_lossy();
+    match kind_of(&name)? {
+        FileKind::Devcontainer => {
+            devcontainer::is_devcontainer_path(rel).then_some(FileKind::Devcontainer)
+        }
+        kind => Some(kind),
+    }
 }
 
 /// `Dockerfile`, `Containerfile`, `*.Dockerfile`, `*.Containerfile`, `Dockerfile.<suffix>`,
@@ -128,8 +160,7 @@ pub fn find(root: &Path, excludes: &Excludes) -> Result<Vec<Found>, Failure> {
         if excludes.matches(&rel) {
             continue;
         }
-        // A name that is not UTF-8 is judged by its readable part, not dropped.
-        let Some(kind) = rel.file_name().and_then(|n| kind_of(&n.to_string_lossy())) else {
+        let Some(kind) = kind_at(&rel) else {
             continue;
         };
         let path = join(root, &rel);
@@ -167,11 +198,9 @@ pub fn find_locks(root: &Path, excludes: &Excludes) -> Result<Vec<PathBuf>, Diag
         .into_iter()
         .filter(|rel| !excludes.matches(rel))
         .filter(|rel| {
-            rel.file_name().is_some_and(|n| {
-                n.to_string_lossy()
-                    .strip_suffix(".lock")
-                    .is_some_and(|subject| kind_of(subject).is_some())
-            })
+            rel.to_str()
+                .and_then(|r| r.strip_suffix(".lock"))
+                .is_some_and(|subject| kind_at(Path::new(subject)).is_some())
         })
         .map(|rel| join(root, &rel))
         .filter(|p| p.is_file())
@@ -259,6 +288,9 @@ fn walked_files(root: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
 /// file is read as compose (`docker-compose-mysql.yml`, `stack.yaml`), whatever its name,
 /// as `docker compose -f` reads it; the rest are Dockerfiles.
 pub fn kind_of_path(path: &Path) -> FileKind {
+    if workflows::is_workflow_path(path) {
+        return FileKind::Workflow;
+    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy())
@@ -272,7 +304,8 @@ pub fn kind_of_path(path: &Path) -> FileKind {
     FileKind::Dockerfile
 }
 
-/// Whether a path names a compose or bake file.
+/// Whether a path names a file that is read as a project (compose, bake, dev container,
+/// workflow or action), not a Dockerfile.
 pub fn is_project(path: &Path) -> bool {
     kind_of_path(path) != FileKind::Dockerfile
 }
@@ -346,6 +379,38 @@ mod tests {
         assert_eq!(kind_of_path(Path::new("build/app")), FileKind::Dockerfile);
         assert_eq!(kind_of("docker-bake.hcl"), Some(FileKind::Bake));
         assert_eq!(kind_of("docker-bake.json"), Some(FileKind::Bake));
+    }
+
+    #[test]
+    fn paths_of_devcontainers_workflows_and_actions() {
+        for (rel, kind) in [
+            (
+                ".devcontainer/devcontainer.json",
+                Some(FileKind::Devcontainer),
+            ),
+            (
+                ".devcontainer/go/devcontainer.json",
+                Some(FileKind::Devcontainer),
+            ),
+            ("svc/.devcontainer.json", Some(FileKind::Devcontainer)),
+            ("docs/devcontainer.json", None),
+            (".github/workflows/ci.yml", Some(FileKind::Workflow)),
+            (".github/workflows/compose.yaml", Some(FileKind::Workflow)),
+            (".github/workflows/ci.yml.lock", None),
+            (".github/ci.yml", None),
+            ("tools/act/action.yaml", Some(FileKind::Action)),
+            ("compose.yaml", Some(FileKind::Compose)),
+        ] {
+            assert_eq!(kind_at(Path::new(rel)), kind, "{rel}");
+        }
+        assert_eq!(
+            kind_of_path(Path::new(".github/workflows/release.yaml")),
+            FileKind::Workflow
+        );
+        assert_eq!(
+            kind_of_path(Path::new("devcontainer.json")),
+            FileKind::Devcontainer
+        );
     }
 
     fn write(root: &Path, rel: &str) {

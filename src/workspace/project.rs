@@ -15,7 +15,7 @@ use crate::cli::BuildArgs;
 use crate::diagnostic::Diagnostic;
 use crate::dockerfile::{self, AddSource, Analysis, ImageUse, UseKind, Warning};
 use crate::lockfile::Lock;
-use crate::{bake, compose};
+use crate::{bake, compose, devcontainer, workflows};
 
 /// Where one use in a project's analysis is written and what it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +86,9 @@ pub fn load(path: &Path, kind: FileKind, env: &Env) -> Result<Project, Diagnosti
     let result = match kind {
         FileKind::Compose => compose::load(path, env),
         FileKind::Bake => bake::load(path, env),
+        FileKind::Devcontainer => devcontainer::load(path),
+        FileKind::Workflow => workflows::load_workflow(path),
+        FileKind::Action => workflows::load_action(path),
         FileKind::Dockerfile => unreachable!("a Dockerfile is not a project"),
     };
     result.map_err(|e| error_diagnostic(&e))
@@ -302,7 +305,10 @@ fn warning_at(path: &Path, w: &Warning) -> Diagnostic {
 fn owner_word(kind: FileKind) -> &'static str {
     match kind {
         FileKind::Bake => "target",
-        _ => "service",
+        FileKind::Devcontainer => "devcontainer",
+        FileKind::Workflow => "job",
+        FileKind::Action => "action",
+        FileKind::Compose | FileKind::Dockerfile => "service",
     }
 }
 

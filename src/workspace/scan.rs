@@ -1,7 +1,9 @@
 //! The files a `--recursive` run works on, for the whole repository: every Dockerfile,
 //! Containerfile, compose and bake file below the root, minus the Dockerfiles a compose or
 //! bake file in the scan builds (they are locked through that file, with its build args,
-//! target and contexts), plus the locks whose file is gone.
+//! target and contexts), plus the locks whose file is gone. A dev container
+//! configuration, workflow or action that names no image and builds nothing (most
+//! workflows) has nothing to lock: it is left out unless it has a lock.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -28,10 +30,22 @@ pub fn scan(root: &Path, config: &Config, excludes: &[String], env: &Env) -> Res
     let excludes = Excludes::new(&all)?;
     let found = discover::find(root, &excludes)?;
     let mut built = BTreeSet::new();
+    let mut empty = BTreeSet::new();
     let mut errors = Vec::new();
     for f in found.iter().filter(|f| f.kind != FileKind::Dockerfile) {
         match project::load(&f.path, f.kind, env) {
             Ok(p) => {
+                let optional = matches!(
+                    f.kind,
+                    FileKind::Devcontainer | FileKind::Workflow | FileKind::Action
+                );
+                if optional
+                    && p.images.is_empty()
+                    && p.builds.is_empty()
+                    && !lock_path(&f.path).exists()
+                {
+                    empty.insert(f.path.clone());
+                }
                 for b in &p.builds {
                     if let DockerfileSource::Path(d) = &b.dockerfile {
                         built.insert(clean(d));
@@ -47,6 +61,7 @@ pub fn scan(root: &Path, config: &Config, excludes: &[String], env: &Env) -> Res
     let targets: Vec<Target> = found
         .into_iter()
         .filter(|f| f.kind != FileKind::Dockerfile || !built.contains(&clean(&f.path)))
+        .filter(|f| !empty.contains(&f.path))
         .map(|f| Target {
             lock: lock_path(&f.path),
             dockerfile: f.path,
@@ -96,5 +111,32 @@ mod tests {
             files,
             [root.join("Dockerfile"), root.join("app/Dockerfile")]
         );
+    }
+
+    #[test]
+    fn a_workflow_with_nothing_to_lock_needs_no_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let w = |rel: &str, body: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, body).unwrap();
+        };
+        w(
+            ".github/workflows/lint.yml",
+            "on: push\njobs:\n  l:\n    runs-on: x\n",
+        );
+        w(
+            ".github/workflows/ci.yml",
+            "jobs:\n  t:\n    container: node:20\n",
+        );
+        w("act/action.yml", "runs:\n  using: composite\n  steps: []\n");
+        let s = scan(root, &Config::default(), &[], &Env::default()).unwrap();
+        let files: Vec<PathBuf> = s.targets.iter().map(|t| t.dockerfile.clone()).collect();
+        assert_eq!(files, [root.join(".github/workflows/ci.yml")]);
+        // Once it has a lock, it is verified (and the lock found stale) like any other.
+        w("act/action.yml.lock", "version: 1\n");
+        let s = scan(root, &Config::default(), &[], &Env::default()).unwrap();
+        assert_eq!(s.targets.len(), 2);
     }
 }

@@ -34,7 +34,8 @@ pub fn targets(
         ))
         .with_help(
             "--recursive looks for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*, \
-             compose and bake files",
+             compose and bake files, .devcontainer/devcontainer.json, \
+             .github/workflows/*.yml and action.yml",
         )
         .into());
     }
