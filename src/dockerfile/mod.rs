@@ -142,6 +142,8 @@ pub struct AddOrigin {
     pub path: std::path::PathBuf,
     /// `service "web"` or `target "api"`.
     pub build: String,
+    /// The service or target alone: `web`.
+    pub owner: String,
 }
 
 /// A warning that does not stop the build (e.g. `COPY --from=` naming no stage).

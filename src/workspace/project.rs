@@ -238,6 +238,7 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
         let origin = dockerfile::AddOrigin {
             path: at.clone(),
             build: format!("{} {:?}", owner_word(kind), b.owner),
+            owner: b.owner.clone(),
         };
         sources.extend(analysis.sources.into_iter().map(|s| AddSource {
             span: None,
