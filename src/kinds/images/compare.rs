@@ -149,7 +149,11 @@ fn sites(target: &Target, want: &Want) -> Vec<UsedBy> {
     want.sites
         .iter()
         .map(|s| UsedBy {
-            dockerfile: Some(s.dockerfile.clone().unwrap_or_else(|| target.dockerfile.clone())),
+            dockerfile: Some(
+                s.dockerfile
+                    .clone()
+                    .unwrap_or_else(|| target.dockerfile.clone()),
+            ),
             ..s.clone()
         })
         .collect()

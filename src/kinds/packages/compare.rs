@@ -279,7 +279,11 @@ fn unapplied(
                             )
                             .about(package(plan, &r.name))
                             .pins(Some(locked.version.clone()), written_version(r))
-                            .used_by(stage_use(target, plan, Some(c.line))),
+                            .used_by(stage_use(
+                                target,
+                                plan,
+                                Some(c.line),
+                            )),
                         );
                     }
                 }
