@@ -355,6 +355,39 @@ mod tests {
     }
 
     #[test]
+    fn json_carries_the_fields_text_and_github_leave_out() {
+        let plain = sample();
+        let mut rich = sample();
+        rich[0] = rich[0]
+            .clone()
+            .with_kind("image")
+            .about("docker.io/library/node:18")
+            .pins(Some("sha256:1".into()), None)
+            .used_by(vec![UsedBy {
+                dockerfile: Some("app/Dockerfile".into()),
+                line: Some(3),
+                stage: None,
+                by: Some("web".into()),
+            }]);
+        assert_eq!(render_text(&rich), render_text(&plain));
+        assert_eq!(render_github(&rich, &[]), render_github(&plain, &[]));
+        let v: serde_json::Value = serde_json::from_str(&render_json(&rich, &[])).unwrap();
+        let f = &v["findings"][0];
+        assert_eq!(f["kind"], "image");
+        assert_eq!(f["reference"], "docker.io/library/node:18");
+        assert_eq!(f["locked"], "sha256:1");
+        assert_eq!(f["current"], serde_json::Value::Null);
+        assert_eq!(
+            f["used-by"],
+            serde_json::json!([{"dockerfile": "app/Dockerfile", "line": 3, "stage": null, "by": "web"}])
+        );
+        let bare = &v["findings"][1];
+        assert!(bare.get("kind").is_none(), "{bare}");
+        assert_eq!(bare["used-by"], serde_json::json!([]));
+        assert_eq!(bare["reference"], serde_json::Value::Null);
+    }
+
+    #[test]
     fn github_errors() {
         let errs = [
             Diagnostic::new("unknown instruction: FORM")

@@ -206,7 +206,10 @@ fn export_documents_match_the_export_schema() {
     let debian = &every["locks"][0]["images"][1];
     assert_eq!(debian["reference"], "docker.io/library/debian:trixie");
     assert_eq!(debian["used-by"][0]["by"], "api", "{debian:#}");
-    assert_eq!(debian["used-by"][0]["dockerfile"], "api/Dockerfile", "{debian:#}");
+    assert_eq!(
+        debian["used-by"][0]["dockerfile"], "api/Dockerfile",
+        "{debian:#}"
+    );
     documents.push(("every field".into(), every));
     assert_valid("export", &documents);
 }
@@ -458,7 +461,11 @@ fn the_verify_schema_has_exactly_the_fields_a_finding_has() {
             .iter()
             .map(|v| v.as_str().unwrap()),
     );
-    assert_eq!(fields(&bare), required, "fields always present vs `required`");
+    assert_eq!(
+        fields(&bare),
+        required,
+        "fields always present vs `required`"
+    );
     required.insert("kind".into());
     assert_eq!(fields(&value), required);
     assert_valid(
