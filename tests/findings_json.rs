@@ -3,6 +3,8 @@
 //! is also checked against its schema.
 
 mod lock_support;
+// Shared with the schema tests, which use the rest of it.
+#[allow(dead_code)]
 mod schema_support;
 mod support;
 

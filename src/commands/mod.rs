@@ -47,11 +47,14 @@ pub fn check_only(console: &mut Console<'_>, files: &[(&std::path::Path, &[u8])]
     Ok(Status::Findings)
 }
 
-/// The files whose bytes would change, with their old and new bytes, in order; what would
-/// be refused for writing is refused here too.
+/// A file that would change: its path, old bytes and new bytes.
+pub type Change<'a> = (&'a std::path::Path, Vec<u8>, &'a [u8]);
+
+/// The files whose bytes would change, in order; what would be refused for writing is
+/// refused here too.
 pub fn would_change<'a>(
     files: &[(&'a std::path::Path, &'a [u8])],
-) -> Result<Vec<(&'a std::path::Path, Vec<u8>, &'a [u8])>, Failure> {
+) -> Result<Vec<Change<'a>>, Failure> {
     let mut out = Vec::new();
     for (path, new) in files {
         crate::boundary::check_write(path).map_err(|e| e.to_diagnostic())?;

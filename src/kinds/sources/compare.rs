@@ -161,7 +161,7 @@ fn place<'a>(target: &'a Target, want: &'a WantSource) -> (&'a Path, String) {
 /// [`place`] for one use.
 fn place_use<'a>(target: &'a Target, origin: &'a Option<AddOrigin>) -> (&'a Path, String) {
     match origin {
-        Some(o) => (o.path.as_path(), format!(" (built by {})", o.build)),
+        Some(o) => (o.path.as_path(), format!(" (built by {})", o.build())),
         None => (target.dockerfile.as_path(), String::new()),
     }
 }
