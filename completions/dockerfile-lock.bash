@@ -733,7 +733,7 @@ _dockerfile__lock() {
             return 0
             ;;
         dockerfile__lock__subcmd__update)
-            opts="-r -j -q -v -C -h --recursive --exclude --image --lockfile --check --packages --snapshot --build-arg --platform --target --env --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
+            opts="-r -j -q -v -C -h --recursive --exclude --image --lockfile --check --format --packages --snapshot --build-arg --platform --target --env --insecure-registry --registry-mirror --jobs --timeout --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -757,6 +757,10 @@ _dockerfile__lock() {
                     ;;
                 --lockfile)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 --snapshot)

@@ -192,6 +192,7 @@ set edit:completion:arg-completer[dockerfile-lock] = {|@words|
             cand --exclude 'Skip paths matching this glob below the root with --recursive (repeatable)'
             cand --image 'Only re-resolve these images (as written, e.g. `node:18`, or normalized)'
             cand --lockfile 'Lockfile path (only with a single Dockerfile)'
+            cand --format 'Output format (`json`: what moved, was added, removed and written)'
             cand --snapshot 'The apt snapshot to lock at: `now` (the default), `base` (the one the base image records) or an ID (YYYYMMDDTHHMMSSZ)'
             cand --build-arg 'Set a build-time variable, as `docker build --build-arg` (repeatable)'
             cand --platform 'Target platform os/arch[/variant] (repeatable; default linux/amd64)'

@@ -169,6 +169,8 @@ complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" 
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l exclude -d 'Skip paths matching this glob below the root with --recursive (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l image -d 'Only re-resolve these images (as written, e.g. `node:18`, or normalized)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l lockfile -d 'Lockfile path (only with a single Dockerfile)' -r -F
+complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l format -d 'Output format (`json`: what moved, was added, removed and written)' -r -f -a "text\t''
+json\t''"
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l snapshot -d 'The apt snapshot to lock at: `now` (the default), `base` (the one the base image records) or an ID (YYYYMMDDTHHMMSSZ)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l build-arg -d 'Set a build-time variable, as `docker build --build-arg` (repeatable)' -r
 complete -c dockerfile-lock -n "__fish_dockerfile_lock_using_subcommand update" -l platform -d 'Target platform os/arch[/variant] (repeatable; default linux/amd64)' -r

@@ -349,6 +349,10 @@ pub struct UpdateArgs {
     #[arg(long)]
     pub check: bool,
 
+    /// Output format (`json`: what moved, was added, removed and written)
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+
     #[command(flatten)]
     pub packages: PackageArgs,
 

@@ -93,7 +93,11 @@ impl fmt::Display for Code {
 }
 
 /// One disagreement between a Dockerfile, its lock and (with `--online`) the registry.
+///
+/// Besides the prose `message`, the JSON report carries what the finding is about as
+/// data: `reference`, `locked`, `current` and `used-by` (see the README's Findings).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct Finding {
     pub code: Code,
     /// The file the finding is about (the Dockerfile, or the lock for lock-only problems).
@@ -101,16 +105,59 @@ pub struct Finding {
     /// 1-based line in `path`, when one line is to blame.
     pub line: Option<usize>,
     pub message: String,
-    /// What the finding is about when it is not an image: `source` for what `ADD`
-    /// fetches. Left out of JSON for images, so image findings read as before.
+    /// What the finding is about: `image`, `source` (what `ADD` fetches) or `package`
+    /// (what `RUN` installs). Left out for findings about a whole file or lock.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<&'static str>,
+    /// The entry: an image's normalized reference, a source's URL, `manager name` for a
+    /// package (`manager` alone for a stage's whole entry).
+    pub reference: Option<String>,
+    /// What the lock pins: a digest, a checksum or commit, a version or apt snapshot.
+    pub locked: Option<String>,
+    /// What disagrees with `locked`: the pin the Dockerfile writes, or (`--online`) what
+    /// upstream serves now.
+    pub current: Option<String>,
+    /// Where the entry is used, when known.
+    pub used_by: Vec<UsedBy>,
+}
+
+/// One use of a finding's entry.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct UsedBy {
+    /// The file the use is written in (a Dockerfile, or a compose or bake file's
+    /// `image:`); none when the lock does not say.
+    pub dockerfile: Option<PathBuf>,
+    /// Its 1-based line, when known (a lock's record of a use has none).
+    pub line: Option<usize>,
+    /// The stage it is in (for a `context` use, the context's name).
+    pub stage: Option<String>,
+    /// The compose service or bake target whose build uses it.
+    pub by: Option<String>,
 }
 
 impl Finding {
-    /// The same finding, about a kind of entry other than an image.
+    /// The same finding, about a kind of entry: `image`, `source` or `package`.
     pub fn with_kind(mut self, kind: &'static str) -> Self {
         self.kind = Some(kind);
+        self
+    }
+
+    /// The same finding, about the entry `reference`.
+    pub fn about(mut self, reference: impl Into<String>) -> Self {
+        self.reference = Some(reference.into());
+        self
+    }
+
+    /// The same finding, with what the lock pins and what disagrees with it.
+    pub fn pins(mut self, locked: Option<String>, current: Option<String>) -> Self {
+        self.locked = locked;
+        self.current = current;
+        self
+    }
+
+    /// The same finding, with where its entry is used.
+    pub fn used_by(mut self, used_by: Vec<UsedBy>) -> Self {
+        self.used_by = used_by;
         self
     }
 
@@ -126,6 +173,10 @@ impl Finding {
             line,
             message: message.into(),
             kind: None,
+            reference: None,
+            locked: None,
+            current: None,
+            used_by: Vec::new(),
         }
     }
 }
@@ -159,8 +210,9 @@ struct JsonError<'a> {
     help: Option<&'a str>,
 }
 
-/// `{"findings": [{"code", "path", "line", "message"}], "errors": [{"path", "line",
-/// "message", "help"}]}`; `line`, `path` and `help` are null when unknown. `errors` is
+/// `{"findings": [{"code", "path", "line", "message", "kind", "reference", "locked",
+/// "current", "used-by"}], "errors": [{"path", "line", "message", "help"}]}`; `line`,
+/// `path`, `help` and the structured fields are null when unknown, `kind` absent. `errors` is
 /// non-empty exactly when the exit code is 2.
 pub fn render_json(findings: &[Finding], errors: &[Diagnostic]) -> String {
     let errors = errors
@@ -300,6 +352,39 @@ mod tests {
         assert_eq!(v["errors"][0]["message"], "unknown instruction: FORM");
         assert_eq!(v["errors"][0]["help"], "did you mean FROM?");
         assert_eq!(v["errors"][1]["path"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn json_carries_the_fields_text_and_github_leave_out() {
+        let plain = sample();
+        let mut rich = sample();
+        rich[0] = rich[0]
+            .clone()
+            .with_kind("image")
+            .about("docker.io/library/node:18")
+            .pins(Some("sha256:1".into()), None)
+            .used_by(vec![UsedBy {
+                dockerfile: Some("app/Dockerfile".into()),
+                line: Some(3),
+                stage: None,
+                by: Some("web".into()),
+            }]);
+        assert_eq!(render_text(&rich), render_text(&plain));
+        assert_eq!(render_github(&rich, &[]), render_github(&plain, &[]));
+        let v: serde_json::Value = serde_json::from_str(&render_json(&rich, &[])).unwrap();
+        let f = &v["findings"][0];
+        assert_eq!(f["kind"], "image");
+        assert_eq!(f["reference"], "docker.io/library/node:18");
+        assert_eq!(f["locked"], "sha256:1");
+        assert_eq!(f["current"], serde_json::Value::Null);
+        assert_eq!(
+            f["used-by"],
+            serde_json::json!([{"dockerfile": "app/Dockerfile", "line": 3, "stage": null, "by": "web"}])
+        );
+        let bare = &v["findings"][1];
+        assert!(bare.get("kind").is_none(), "{bare}");
+        assert_eq!(bare["used-by"], serde_json::json!([]));
+        assert_eq!(bare["reference"], serde_json::Value::Null);
     }
 
     #[test]

@@ -356,6 +356,8 @@ fn json_has_every_lock_and_entry_with_stable_field_names() {
     #[allow(dead_code)] // read to check the shape
     struct UseOut {
         kind: String,
+        by: Option<String>,
+        dockerfile: Option<String>,
         stage: Option<String>,
     }
     let doc: Document = serde_json::from_str(&export("json")).unwrap();

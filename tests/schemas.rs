@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::process::Command;
 
 use dockerfile_lock::lockfile;
-use dockerfile_lock::report::Code;
+use dockerfile_lock::report::{Code, Finding, UsedBy};
 use serde_json::{json, Value};
 
 mod lock_support;
@@ -146,10 +146,10 @@ fn generated_locks_and_verify_reports_match_their_schemas() {
         .collect();
     for want in [
         "\"missing-lockfile\" null",
-        "\"missing-lock-entry\" null",
-        "\"stale-lock-entry\" null",
+        "\"missing-lock-entry\" \"image\"",
+        "\"stale-lock-entry\" \"image\"",
         "\"stale-lock-entry\" \"source\"",
-        "\"unpinned\" null",
+        "\"unpinned\" \"image\"",
         "\"build-args-mismatch\" null",
         "\"platforms-mismatch\" null",
         "\"package-lock-unapplied\" \"package\"",
@@ -203,6 +203,14 @@ fn export_documents_match_the_export_schema() {
         .map(|s| s["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, BTreeSet::from(["git", "http"]), "{every:#}");
+    // A compose or bake lock's uses keep the service or target and the Dockerfile.
+    let debian = &every["locks"][0]["images"][1];
+    assert_eq!(debian["reference"], "docker.io/library/debian:trixie");
+    assert_eq!(debian["used-by"][0]["by"], "api", "{debian:#}");
+    assert_eq!(
+        debian["used-by"][0]["dockerfile"], "api/Dockerfile",
+        "{debian:#}"
+    );
     documents.push(("every field".into(), every));
     assert_valid("export", &documents);
 }
@@ -410,7 +418,63 @@ fn the_verify_schema_has_every_finding_code_and_kind() {
     );
     assert_eq!(
         enumerated("kind"),
-        names(["source", dockerfile_lock::kinds::packages::compare::KIND])
+        names([
+            dockerfile_lock::kinds::images::compare::KIND,
+            "source",
+            dockerfile_lock::kinds::packages::compare::KIND
+        ])
+    );
+}
+
+/// A field added to a finding (or to one of its uses) in the code but not in the schema,
+/// or the other way round, fails here: the schema refuses fields it does not describe.
+#[test]
+fn the_verify_schema_has_exactly_the_fields_a_finding_has() {
+    let finding = Finding::new(Code::DigestMismatch, "Dockerfile", Some(1), "m")
+        .with_kind("image")
+        .about("docker.io/library/alpine:3.20")
+        .pins(Some(digest(1)), Some(digest(2)))
+        .used_by(vec![UsedBy {
+            dockerfile: Some("Dockerfile".into()),
+            line: Some(1),
+            stage: Some("build".into()),
+            by: Some("web".into()),
+        }]);
+    let value = serde_json::to_value(&finding).unwrap();
+    let schema = schema("verify");
+    let fields = |v: &Value| names(v.as_object().unwrap().keys());
+    assert_eq!(
+        fields(&value),
+        fields(&schema["$defs"]["finding"]["properties"]),
+        "report::Finding vs verify.schema.json's finding"
+    );
+    assert_eq!(
+        fields(&value["used-by"][0]),
+        fields(&schema["$defs"]["use"]["properties"]),
+        "report::UsedBy vs verify.schema.json's use"
+    );
+    // Every field but `kind` is always there.
+    let bare = serde_json::to_value(Finding::new(Code::OrphanLock, "x.lock", None, "m")).unwrap();
+    let mut required = names(
+        schema["$defs"]["finding"]["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap()),
+    );
+    assert_eq!(
+        fields(&bare),
+        required,
+        "fields always present vs `required`"
+    );
+    required.insert("kind".into());
+    assert_eq!(fields(&value), required);
+    assert_valid(
+        "verify",
+        &[(
+            "every field".into(),
+            json!({"findings": [value, bare], "errors": []}),
+        )],
     );
 }
 
@@ -444,7 +508,7 @@ fn every_property_has_a_description() {
             _ => {}
         }
     }
-    for name in ["lock", "verify", "export"] {
+    for name in ["lock", "verify", "export", "update"] {
         let mut missing = Vec::new();
         walk(&schema(name), String::new(), &mut missing);
         assert!(

@@ -32,20 +32,11 @@ pub type Outcome = Result<Status, Failure>;
 
 /// `--check`: print the diff of every file that would change; exit 1 if any would.
 pub fn check_only(console: &mut Console<'_>, files: &[(&std::path::Path, &[u8])]) -> Outcome {
-    let mut changed = 0;
-    for (path, new) in files {
-        // What would be refused for writing is refused here too.
-        crate::boundary::check_write(path).map_err(|e| e.to_diagnostic())?;
-        let old = match crate::boundary::read(path, crate::boundary::DOCUMENT_LIMIT) {
-            Ok(old) => old,
-            Err(e) if e.is_not_found() => Vec::new(),
-            Err(e) => return Err(e.to_diagnostic().into()),
-        };
-        if old != *new {
-            changed += 1;
-            write_diff(console, path, &old, new)?;
-        }
+    let changes = would_change(files)?;
+    for (path, old, new) in &changes {
+        write_diff(console, path, old, new)?;
     }
+    let changed = changes.len();
     if changed == 0 {
         return Ok(Status::Ok);
     }
@@ -54,6 +45,29 @@ pub fn check_only(console: &mut Console<'_>, files: &[(&std::path::Path, &[u8])]
         "{changed} file{s} would change (--check: nothing written)"
     ));
     Ok(Status::Findings)
+}
+
+/// A file that would change: its path, old bytes and new bytes.
+pub type Change<'a> = (&'a std::path::Path, Vec<u8>, &'a [u8]);
+
+/// The files whose bytes would change, in order; what would be refused for writing is
+/// refused here too.
+pub fn would_change<'a>(
+    files: &[(&'a std::path::Path, &'a [u8])],
+) -> Result<Vec<Change<'a>>, Failure> {
+    let mut out = Vec::new();
+    for (path, new) in files {
+        crate::boundary::check_write(path).map_err(|e| e.to_diagnostic())?;
+        let old = match crate::boundary::read(path, crate::boundary::DOCUMENT_LIMIT) {
+            Ok(old) => old,
+            Err(e) if e.is_not_found() => Vec::new(),
+            Err(e) => return Err(e.to_diagnostic().into()),
+        };
+        if old != *new {
+            out.push((*path, old, *new));
+        }
+    }
+    Ok(out)
 }
 
 /// Rows of cells as aligned columns, two spaces apart, no trailing blanks.

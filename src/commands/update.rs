@@ -4,14 +4,17 @@
 //! file and every lookup succeeded.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
-use super::{check_only, write_out, Console, Outcome, Status};
-use crate::cli::UpdateArgs;
+use serde::Serialize;
+
+use super::{check_only, would_change, write_out, Console, Outcome, Status};
+use crate::cli::{ListFormat, UpdateArgs};
 use crate::diagnostic::{Diagnostic, Failure};
 use crate::kinds::{self, images::plan::names, images::plan::Want};
 use crate::lockfile::{self, Key};
 use crate::splice;
-use crate::workspace;
+use crate::workspace::{self, paths};
 
 pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
     let env = workspace::env(&args.build)?;
@@ -52,6 +55,7 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
 
     let mut moved = BTreeSet::new();
     let mut summary = Summary::default();
+    let mut document = Document::default();
     let mut writes: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
     // Pins update cannot move in place: nothing is written, so the Dockerfile and its lock
     // never disagree.
@@ -60,6 +64,7 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
         let lock = kinds::build_lock(job, &answers)?;
         let old = job.old.clone().unwrap_or_default();
         moved.extend(kinds::moved(&old, &lock));
+        document.add(&job.target.lock, &old, &lock);
         summary.added += lock
             .images
             .keys()
@@ -124,24 +129,126 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
     if !failures.is_empty() {
         return Err(Failure(failures));
     }
-    let mut report = String::new();
-    for (reference, old, new) in &moved {
-        report.push_str(&format!("{reference}: {old} → {new}\n"));
+    let json = args.format == ListFormat::Json;
+    if !json {
+        let mut report = String::new();
+        for (reference, old, new) in &moved {
+            report.push_str(&format!("{reference}: {old} → {new}\n"));
+        }
+        write_out(console, &report)?;
     }
-    write_out(console, &report)?;
     summary.repinned = moved.len();
-    let files: Vec<(&std::path::Path, &[u8])> = writes
+    let files: Vec<(&Path, &[u8])> = writes
         .iter()
         .map(|(p, b)| (p.as_path(), b.as_slice()))
         .collect();
+    if args.check && json {
+        // The document says what would be written; no diff, so stdout stays one document.
+        let changed = would_change(&files)?;
+        document.written = changed.iter().map(|(p, _, _)| shown(p)).collect();
+        write_out(console, &document.render())?;
+        if changed.is_empty() {
+            return Ok(Status::Ok);
+        }
+        console.info(&format!(
+            "{} would change (--check: nothing written)",
+            count(changed.len(), "file", "files")
+        ));
+        return Ok(Status::Findings);
+    }
     if args.check {
         return check_only(console, &files);
     }
     // All or nothing: a failed write leaves every Dockerfile and lock as it was.
     let written = lockfile::write_all_if_changed(&files).map_err(|e| e.to_diagnostic())?;
     summary.files = written.iter().filter(|w| **w).count();
+    if json {
+        document.written = files
+            .iter()
+            .zip(&written)
+            .filter(|(_, w)| **w)
+            .map(|((p, _), _)| shown(p))
+            .collect();
+        write_out(console, &document.render())?;
+    }
     console.info(&summary.to_string());
     Ok(Status::Ok)
+}
+
+/// `update --format json`: what moved, what was added and removed, per lock, and the files
+/// written (with `--check`, the files that would be). Paths as the other commands show them.
+#[derive(Default, Serialize)]
+struct Document {
+    moved: Vec<MovedOut>,
+    added: Vec<EntryOut>,
+    removed: Vec<EntryOut>,
+    written: Vec<String>,
+}
+
+/// A locked pin that moved: the entry as `update` prints it, its old and new pin.
+#[derive(Serialize)]
+struct MovedOut {
+    what: String,
+    old: String,
+    new: String,
+    lock: String,
+}
+
+/// An image or source entry a lock gained or lost, with its pin.
+#[derive(Serialize)]
+struct EntryOut {
+    what: String,
+    pin: String,
+    lock: String,
+}
+
+impl Document {
+    /// What one lock's update changed, from its old and new contents.
+    fn add(&mut self, path: &Path, old: &lockfile::Lock, new: &lockfile::Lock) {
+        let lock = shown(path);
+        for (what, old, new) in kinds::moved(old, new) {
+            self.moved.push(MovedOut {
+                what,
+                old,
+                new,
+                lock: lock.clone(),
+            });
+        }
+        for (from, to, list) in [(old, new, &mut self.added), (new, old, &mut self.removed)] {
+            for (key, entry) in &to.images {
+                if !from.images.contains_key(key) {
+                    list.push(EntryOut {
+                        what: key.reference.clone(),
+                        pin: entry.digest.to_string(),
+                        lock: lock.clone(),
+                    });
+                }
+            }
+            for (url, entry) in &to.sources {
+                if !from.sources.contains_key(url) {
+                    list.push(EntryOut {
+                        what: crate::sources::pins::shown(url),
+                        pin: entry.pin.shown(),
+                        lock: lock.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    fn render(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("plain strings serialize");
+        text.push('\n');
+        text
+    }
+}
+
+fn shown(path: &Path) -> String {
+    paths::shown(path).display().to_string()
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// What an update changed, for the line it ends with.

@@ -19,6 +19,9 @@ pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
     let mut shown = paths::Shown::default();
     for f in &mut findings {
         f.path = shown.of(&f.path);
+        for u in &mut f.used_by {
+            u.dockerfile = u.dockerfile.as_deref().map(|p| shown.of(p));
+        }
     }
     if let Err(failure) = &mut result {
         for d in &mut failure.0 {

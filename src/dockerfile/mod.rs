@@ -140,8 +140,17 @@ pub struct AddSource {
 pub struct AddOrigin {
     /// The Dockerfile (or, for an inline Dockerfile, the compose or bake file).
     pub path: std::path::PathBuf,
-    /// `service "web"` or `target "api"`.
-    pub build: String,
+    /// `service` or `target`.
+    pub word: &'static str,
+    /// The service or target: `web`.
+    pub owner: String,
+}
+
+impl AddOrigin {
+    /// The build that reads it, for messages: `service "web"` or `target "api"`.
+    pub fn build(&self) -> String {
+        format!("{} {:?}", self.word, self.owner)
+    }
 }
 
 /// A warning that does not stop the build (e.g. `COPY --from=` naming no stage).

@@ -80,7 +80,7 @@ pub fn located(e: Error, origin: Option<&AddOrigin>, dockerfile: &Path) -> Diagn
     let path = origin.map_or(dockerfile, |o| o.path.as_path());
     let mut d = Diagnostic::new(e.message).at(path, Some(e.line));
     if let Some(o) = origin {
-        d = d.with_note(format!("built by {}", o.build));
+        d = d.with_note(format!("built by {}", o.build()));
     }
     match e.help {
         Some(h) => d.with_help(h),

@@ -213,16 +213,22 @@ pub fn mismatches(
         && options.build_args != lock.build_args
         && !is_project(&target.dockerfile)
     {
-        found.push(Finding::new(
-            Code::BuildArgsMismatch,
-            &target.lock,
-            None,
-            format!(
-                "--build-arg values {} differ from the lock's {}",
-                show_args(&options.build_args),
-                show_args(&lock.build_args)
+        found.push(
+            Finding::new(
+                Code::BuildArgsMismatch,
+                &target.lock,
+                None,
+                format!(
+                    "--build-arg values {} differ from the lock's {}",
+                    show_args(&options.build_args),
+                    show_args(&lock.build_args)
+                ),
+            )
+            .pins(
+                Some(joined_args(&lock.build_args)),
+                Some(joined_args(&options.build_args)),
             ),
-        ));
+        );
     }
     if !build.platforms.is_empty() {
         let locked = locked_platforms(lock);
@@ -236,16 +242,20 @@ pub fn mismatches(
                     set.iter().cloned().collect::<Vec<_>>().join(", ")
                 }
             };
-            found.push(Finding::new(
-                Code::PlatformsMismatch,
-                &target.lock,
-                None,
-                format!(
-                    "--platform {} differs from the lock's platforms: {}",
-                    show(&given),
-                    show(&had)
-                ),
-            ));
+            let joined = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(",");
+            found.push(
+                Finding::new(
+                    Code::PlatformsMismatch,
+                    &target.lock,
+                    None,
+                    format!(
+                        "--platform {} differs from the lock's platforms: {}",
+                        show(&given),
+                        show(&had)
+                    ),
+                )
+                .pins(Some(joined(&had)), Some(joined(&given))),
+            );
         }
     }
     found
@@ -255,6 +265,11 @@ fn show_args(args: &BTreeMap<String, String>) -> String {
     if args.is_empty() {
         return "(none)".into();
     }
+    joined_args(args)
+}
+
+/// `K=V K2=V2`, sorted by name; empty for none.
+fn joined_args(args: &BTreeMap<String, String>) -> String {
     args.iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()

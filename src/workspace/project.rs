@@ -240,7 +240,8 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
         // Locked through this file; edits to the Dockerfile's bytes are not this file's.
         let origin = dockerfile::AddOrigin {
             path: at.clone(),
-            build: format!("{} {:?}", owner_word(kind), b.owner),
+            word: owner_word(kind),
+            owner: b.owner.clone(),
         };
         sources.extend(analysis.sources.into_iter().map(|s| AddSource {
             span: None,

@@ -45,7 +45,14 @@ struct SourceOut<'a> {
     git_ref: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<&'a str>,
-    used_by: Vec<UseOut<'a>>,
+    used_by: Vec<SourceUseOut<'a>>,
+}
+
+/// Where a source is fetched: the lock records the stage only.
+#[derive(Serialize)]
+struct SourceUseOut<'a> {
+    kind: &'static str,
+    stage: Option<&'a str>,
 }
 
 fn sources(lock: &crate::lockfile::Lock) -> Vec<SourceOut<'_>> {
@@ -68,7 +75,7 @@ fn sources(lock: &crate::lockfile::Lock) -> Vec<SourceOut<'_>> {
                 used_by: e
                     .used_by
                     .iter()
-                    .map(|stage| UseOut {
+                    .map(|stage| SourceUseOut {
                         kind: "add",
                         stage: stage.as_deref(),
                     })
@@ -93,9 +100,14 @@ struct ImageOut<'a> {
     used_by: Vec<UseOut<'a>>,
 }
 
+/// Where an image is used; `by` and `dockerfile` are null for a Dockerfile's own lock.
 #[derive(Serialize)]
 struct UseOut<'a> {
     kind: &'static str,
+    /// The compose service or bake target.
+    by: Option<&'a str>,
+    /// The Dockerfile, relative to the lock's directory, as the lock records it.
+    dockerfile: Option<&'a str>,
     stage: Option<&'a str>,
 }
 
@@ -127,6 +139,8 @@ pub(super) fn render(locks: &[Locked]) -> String {
                             .iter()
                             .map(|u| UseOut {
                                 kind: u.kind.as_str(),
+                                by: u.by.as_deref(),
+                                dockerfile: u.dockerfile.as_deref(),
                                 stage: u.stage.as_deref(),
                             })
                             .collect(),

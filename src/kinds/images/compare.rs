@@ -12,8 +12,11 @@ use crate::console::Console;
 use crate::diagnostic::Failure;
 use crate::dockerfile::Analysis;
 use crate::lockfile::{Key, Lock};
-use crate::report::{Code, Finding};
+use crate::report::{Code, Finding, UsedBy};
 use crate::workspace::{Origin, Target};
+
+/// What findings about images say they are about.
+pub const KIND: &str = "image";
 
 /// A locked tag to ask the registry about with `--online`.
 pub struct DriftCheck {
@@ -22,6 +25,7 @@ pub struct DriftCheck {
     name: String,
     key: Key,
     locked: crate::reference::Digest,
+    sites: Vec<UsedBy>,
 }
 
 /// A tagged entry of a lock, for finding one tag locked to two digests across locks.
@@ -31,6 +35,7 @@ pub struct Locked {
     digest: crate::reference::Digest,
     lock: PathBuf,
     line: Option<usize>,
+    used_by: Vec<UsedBy>,
 }
 
 /// `lock-conflict`: a tag locked to a different digest than in an earlier lock (in path
@@ -45,18 +50,24 @@ pub fn conflicts(locked: &[Locked]) -> Vec<Finding> {
             None => {
                 first.insert(&l.reference, l);
             }
-            Some(f) if f.digest != l.digest => out.push(Finding::new(
-                Code::LockConflict,
-                &l.lock,
-                l.line,
-                format!(
-                    "`{}` is locked to {} here but to {} in {}",
-                    l.name,
-                    l.digest,
-                    f.digest,
-                    f.lock.display()
-                ),
-            )),
+            Some(f) if f.digest != l.digest => out.push(
+                Finding::new(
+                    Code::LockConflict,
+                    &l.lock,
+                    l.line,
+                    format!(
+                        "`{}` is locked to {} here but to {} in {}",
+                        l.name,
+                        l.digest,
+                        f.digest,
+                        f.lock.display()
+                    ),
+                )
+                .with_kind(KIND)
+                .about(&l.reference)
+                .pins(Some(l.digest.to_string()), None)
+                .used_by(l.used_by.clone()),
+            ),
             Some(_) => {}
         }
     }
@@ -74,44 +85,101 @@ pub fn compare(
     let lock_name = target.lock.display();
     for (key, want) in wanted {
         let at = want.path.as_ref().unwrap_or(&target.dockerfile);
+        let sites = sites(target, want);
         let Some(entry) = lock.images.get(key) else {
-            found.push(Finding::new(
-                Code::MissingLockEntry,
-                at,
-                Some(want.line),
-                format!("`{}` is not in {lock_name}", want.name),
-            ));
+            found.push(
+                Finding::new(
+                    Code::MissingLockEntry,
+                    at,
+                    Some(want.line),
+                    format!("`{}` is not in {lock_name}", want.name),
+                )
+                .with_kind(KIND)
+                .about(&key.reference)
+                .pins(None, want.pinned.as_ref().map(|(d, _)| d.to_string()))
+                .used_by(sites),
+            );
             continue;
         };
         let pins = want.pinned.iter().chain(&want.conflicts);
         for (digest, line) in pins {
             if digest != &entry.digest {
-                found.push(Finding::new(
-                    Code::DigestMismatch,
-                    at,
-                    Some(*line),
-                    format!(
-                        "`{}` is pinned to {digest} but {lock_name} has {}",
-                        want.name, entry.digest
-                    ),
-                ));
+                found.push(
+                    Finding::new(
+                        Code::DigestMismatch,
+                        at,
+                        Some(*line),
+                        format!(
+                            "`{}` is pinned to {digest} but {lock_name} has {}",
+                            want.name, entry.digest
+                        ),
+                    )
+                    .with_kind(KIND)
+                    .about(&key.reference)
+                    .pins(Some(entry.digest.to_string()), Some(digest.to_string()))
+                    .used_by(sites.clone()),
+                );
             }
         }
     }
     for (key, entry) in &lock.images {
         if !wanted.contains_key(key) {
-            found.push(Finding::new(
-                Code::StaleLockEntry,
-                &target.lock,
-                line_of(lock_text, key, &entry.digest),
-                format!(
-                    "`{}` is locked but {} does not use it",
-                    entry.name,
-                    target.dockerfile.display()
-                ),
-            ));
+            found.push(
+                Finding::new(
+                    Code::StaleLockEntry,
+                    &target.lock,
+                    line_of(lock_text, key, &entry.digest),
+                    format!(
+                        "`{}` is locked but {} does not use it",
+                        entry.name,
+                        target.dockerfile.display()
+                    ),
+                )
+                .with_kind(KIND)
+                .about(&key.reference)
+                .pins(Some(entry.digest.to_string()), None)
+                .used_by(recorded(target, &entry.used_by)),
+            );
         }
     }
+}
+
+/// Each use of `want`, in the file it is written in.
+fn sites(target: &Target, want: &Want) -> Vec<UsedBy> {
+    want.sites
+        .iter()
+        .map(|s| UsedBy {
+            dockerfile: Some(
+                s.dockerfile
+                    .clone()
+                    .unwrap_or_else(|| target.dockerfile.clone()),
+            ),
+            ..s.clone()
+        })
+        .collect()
+}
+
+/// The uses a lock entry records (without lines): its Dockerfile, relative to the lock,
+/// or the file the lock belongs to.
+pub fn recorded<'a>(
+    target: &Target,
+    uses: impl IntoIterator<Item = &'a crate::lockfile::Use>,
+) -> Vec<UsedBy> {
+    uses.into_iter()
+        .map(|u| UsedBy {
+            dockerfile: Some(match &u.dockerfile {
+                Some(d) => target
+                    .lock
+                    .parent()
+                    .unwrap_or(std::path::Path::new(""))
+                    .join(d),
+                None => target.dockerfile.clone(),
+            }),
+            line: None,
+            stage: u.stage.clone(),
+            by: u.by.clone(),
+        })
+        .collect()
 }
 
 /// The line of an entry's `reference:` in the lock text, for pointing at stale entries.
@@ -142,6 +210,7 @@ pub fn locked_tags(target: &Target, lock: &Lock, lock_text: &[u8]) -> Vec<Locked
             digest: entry.digest.clone(),
             lock: target.lock.clone(),
             line: line_of(lock_text, key, &entry.digest),
+            used_by: recorded(target, &entry.used_by),
         })
         .collect()
 }
@@ -161,7 +230,18 @@ pub fn unpinned(analysis: &Analysis, origins: &[Origin], found: &mut Vec<Finding
         } else {
             format!("`{}` is not pinned by digest", u.raw)
         };
-        found.push(Finding::new(Code::Unpinned, &o.path, Some(u.line), message));
+        let site = UsedBy {
+            dockerfile: Some(o.path.clone()),
+            line: Some(u.line),
+            stage: u.stage.clone(),
+            by: o.owner.clone(),
+        };
+        found.push(
+            Finding::new(Code::Unpinned, &o.path, Some(u.line), message)
+                .with_kind(KIND)
+                .about(Key::for_use(&u.image).reference)
+                .used_by(vec![site]),
+        );
     }
 }
 
@@ -179,6 +259,7 @@ pub fn drift_checks(target: &Target, lock: &Lock, wanted: &BTreeMap<Key, Want>) 
                 name: want.name.clone(),
                 key: key.clone(),
                 locked: entry.digest.clone(),
+                sites: sites(target, want),
             });
         }
     }
@@ -212,15 +293,21 @@ pub fn check_drift(
             continue;
         };
         if now.digest != c.locked {
-            findings.push(Finding::new(
-                Code::TagDrift,
-                &c.dockerfile,
-                Some(c.line),
-                format!(
-                    "`{}` moved: locked {}, registry has {}",
-                    c.name, c.locked, now.digest
-                ),
-            ));
+            findings.push(
+                Finding::new(
+                    Code::TagDrift,
+                    &c.dockerfile,
+                    Some(c.line),
+                    format!(
+                        "`{}` moved: locked {}, registry has {}",
+                        c.name, c.locked, now.digest
+                    ),
+                )
+                .with_kind(KIND)
+                .about(&c.key.reference)
+                .pins(Some(c.locked.to_string()), Some(now.digest.to_string()))
+                .used_by(c.sites.clone()),
+            );
         }
     }
     Ok(findings)

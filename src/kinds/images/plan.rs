@@ -26,6 +26,8 @@ pub struct Want {
     /// Further uses pinned to a different digest than `pinned`: a contradiction.
     pub conflicts: Vec<(Digest, usize)>,
     pub used_by: BTreeSet<Use>,
+    /// Every use, in order, for findings; a use in the target itself names no file.
+    pub sites: Vec<crate::report::UsedBy>,
 }
 
 /// Every key the Dockerfile uses, in key order.
@@ -56,6 +58,13 @@ pub fn wanted_from(
             pinned: None,
             conflicts: Vec::new(),
             used_by: BTreeSet::new(),
+            sites: Vec::new(),
+        });
+        want.sites.push(crate::report::UsedBy {
+            dockerfile: origin.map(|o| o.path.clone()),
+            line: Some(u.line),
+            stage: u.stage.clone(),
+            by: origin.and_then(|o| o.owner.clone()),
         });
         want.used_by.insert(Use {
             kind: u.kind,

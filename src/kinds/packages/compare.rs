@@ -6,7 +6,7 @@ use crate::lockfile::packages::PackagesEntry;
 use crate::lockfile::Lock;
 use crate::packages::installs::Action;
 use crate::packages::Manager;
-use crate::report::{Code, Finding};
+use crate::report::{Code, Finding, UsedBy};
 use crate::workspace::Target;
 
 /// What findings about packages say they are about.
@@ -31,26 +31,38 @@ pub fn compare(
         |code, line, message: String| Finding::new(code, file, line, message).with_kind(KIND);
     if require_pinned {
         for u in &scan.unpinned {
-            found.push(finding(
-                Code::Unpinned,
-                Some(u.line),
-                format!("{}; {}", u.message, u.help),
-            ));
+            found.push(
+                finding(
+                    Code::Unpinned,
+                    Some(u.line),
+                    format!("{}; {}", u.message, u.help),
+                )
+                .used_by(vec![UsedBy {
+                    dockerfile: Some(file.clone()),
+                    line: Some(u.line),
+                    stage: None,
+                    by: None,
+                }]),
+            );
         }
     }
     if lock.packages.is_empty() {
         if require_pinned {
             for plan in &scan.stages {
                 let names: Vec<&str> = plan.requests.keys().map(String::as_str).collect();
-                found.push(finding(
-                    Code::Unpinned,
-                    plan.lines.first().copied(),
-                    format!(
-                        "{} installs {} that no lock pins; run `dockerfile-lock generate --packages`",
-                        describe(plan),
-                        shown_list(&names)
-                    ),
-                ));
+                found.push(
+                    finding(
+                        Code::Unpinned,
+                        plan.lines.first().copied(),
+                        format!(
+                            "{} installs {} that no lock pins; run `dockerfile-lock generate --packages`",
+                            describe(plan),
+                            shown_list(&names)
+                        ),
+                    )
+                    .about(plan.key.manager.as_str())
+                    .used_by(stage_use(target, plan, plan.lines.first().copied())),
+                );
             }
         }
         return;
@@ -58,15 +70,19 @@ pub fn compare(
     for plan in &scan.stages {
         let Some(entry) = lock.packages.get(&plan.key) else {
             let names: Vec<&str> = plan.requests.keys().map(String::as_str).collect();
-            found.push(finding(
-                Code::MissingLockEntry,
-                plan.lines.first().copied(),
-                format!(
-                    "{} installs {}, which the lock does not have",
-                    describe(plan),
-                    shown_list(&names)
-                ),
-            ));
+            found.push(
+                finding(
+                    Code::MissingLockEntry,
+                    plan.lines.first().copied(),
+                    format!(
+                        "{} installs {}, which the lock does not have",
+                        describe(plan),
+                        shown_list(&names)
+                    ),
+                )
+                .about(plan.key.manager.as_str())
+                .used_by(stage_use(target, plan, plan.lines.first().copied())),
+            );
             continue;
         };
         for (name, request) in &plan.requests {
@@ -76,35 +92,46 @@ pub fn compare(
                     .iter()
                     .find(|c| c.command.packages.iter().any(|p| p.span == request.span))
                     .map(|c| c.line);
-                found.push(finding(
-                    Code::MissingLockEntry,
-                    line.or(plan.lines.first().copied()),
-                    format!("{} `{name}` is not in the lock", plan.key.manager.as_str()),
-                ));
+                let line = line.or(plan.lines.first().copied());
+                found.push(
+                    finding(
+                        Code::MissingLockEntry,
+                        line,
+                        format!("{} `{name}` is not in the lock", plan.key.manager.as_str()),
+                    )
+                    .about(package(plan, name))
+                    .pins(None, written_version(request))
+                    .used_by(stage_use(target, plan, line)),
+                );
             }
         }
         for p in &entry.packages {
             if !plan.requests.contains_key(&p.name) {
-                found.push(finding(
-                    Code::StaleLockEntry,
-                    plan.lines.first().copied(),
-                    format!(
-                        "the lock has {} `{}` for stage `{}`, which no command installs any more",
-                        plan.key.manager.as_str(),
-                        p.name,
-                        plan.key.stage
-                    ),
-                ));
+                found.push(
+                    finding(
+                        Code::StaleLockEntry,
+                        plan.lines.first().copied(),
+                        format!(
+                            "the lock has {} `{}` for stage `{}`, which no command installs any more",
+                            plan.key.manager.as_str(),
+                            p.name,
+                            plan.key.stage
+                        ),
+                    )
+                    .about(package(plan, &p.name))
+                    .pins(Some(p.version.clone()), None)
+                    .used_by(stage_use(target, plan, plan.lines.first().copied())),
+                );
             }
         }
         base_changed(target, lock, plan, entry, found);
-        unapplied(source, plan, entry, found, &finding);
+        unapplied(target, source, plan, entry, found, &finding);
     }
 }
 
 /// `stale-lock-entry` for each entry no stage of `scans` installs any more.
 pub fn stale_entries(target: &Target, lock: &Lock, scans: &[&Scan], found: &mut Vec<Finding>) {
-    for key in lock.packages.keys() {
+    for (key, entry) in &lock.packages {
         if !scans.iter().any(|s| s.stages.iter().any(|p| &p.key == key)) {
             let stage = match &key.dockerfile {
                 Some(d) => format!("stage `{}` of {d}", key.stage),
@@ -120,7 +147,22 @@ pub fn stale_entries(target: &Target, lock: &Lock, scans: &[&Scan], found: &mut 
                         key.manager.as_str(),
                     ),
                 )
-                .with_kind(KIND),
+                .with_kind(KIND)
+                .about(key.manager.as_str())
+                .pins(entry.snapshot.clone(), None)
+                .used_by(vec![UsedBy {
+                    dockerfile: Some(match &key.dockerfile {
+                        Some(d) => target
+                            .lock
+                            .parent()
+                            .unwrap_or(std::path::Path::new(""))
+                            .join(d),
+                        None => target.dockerfile.clone(),
+                    }),
+                    line: None,
+                    stage: Some(key.stage.clone()),
+                    by: None,
+                }]),
             );
         }
     }
@@ -141,20 +183,28 @@ fn base_changed(
             .unwrap_or(&image.digest)
             .clone()
     });
-    let message = match now {
-        _ if entry.base != plan.base.reference => format!(
-            "stage `{}` is built on {} now, but its {} packages were read from {}",
-            plan.key.stage,
-            plan.base.reference,
-            plan.key.manager.as_str(),
-            entry.base
+    let (message, locked, current) = match now {
+        _ if entry.base != plan.base.reference => (
+            format!(
+                "stage `{}` is built on {} now, but its {} packages were read from {}",
+                plan.key.stage,
+                plan.base.reference,
+                plan.key.manager.as_str(),
+                entry.base
+            ),
+            entry.base.clone(),
+            plan.base.reference.clone(),
         ),
-        Some(d) if d != entry.base_digest => format!(
-            "{} is locked to {d} now, but stage `{}`'s {} packages were read from {}",
-            entry.base,
-            plan.key.stage,
-            plan.key.manager.as_str(),
-            entry.base_digest
+        Some(d) if d != entry.base_digest => (
+            format!(
+                "{} is locked to {d} now, but stage `{}`'s {} packages were read from {}",
+                entry.base,
+                plan.key.stage,
+                plan.key.manager.as_str(),
+                entry.base_digest
+            ),
+            entry.base_digest.to_string(),
+            d.to_string(),
         ),
         _ => return,
     };
@@ -165,12 +215,16 @@ fn base_changed(
             plan.lines.first().copied(),
             message,
         )
-        .with_kind(KIND),
+        .with_kind(KIND)
+        .about(plan.key.manager.as_str())
+        .pins(Some(locked), Some(current))
+        .used_by(stage_use(target, plan, plan.lines.first().copied())),
     );
 }
 
 /// `package-lock-unapplied`: a command that does not apply what the lock pins.
 fn unapplied(
+    target: &Target,
     source: &[u8],
     plan: &StagePlan,
     entry: &PackagesEntry,
@@ -188,14 +242,22 @@ fn unapplied(
                     continue;
                 }
                 if !command_applies(source, &c.command, id) {
-                    found.push(finding(
-                        Code::PackageLockUnapplied,
-                        Some(c.line),
-                        format!(
-                            "`{}` does not apply the locked snapshot {id}: the build would install whatever the mirror serves",
-                            verb(c.command.action)
-                        ),
-                    ));
+                    found.push(
+                        finding(
+                            Code::PackageLockUnapplied,
+                            Some(c.line),
+                            format!(
+                                "`{}` does not apply the locked snapshot {id}: the build would install whatever the mirror serves",
+                                verb(c.command.action)
+                            ),
+                        )
+                        .about(plan.key.manager.as_str())
+                        .pins(
+                            Some(id.clone()),
+                            c.command.snapshot.as_ref().map(|(v, _)| v.clone()),
+                        )
+                        .used_by(stage_use(target, plan, Some(c.line))),
+                    );
                 }
             }
         }
@@ -206,14 +268,23 @@ fn unapplied(
                         continue;
                     };
                     if !pins_version(r, &locked.version) {
-                        found.push(finding(
-                            Code::PackageLockUnapplied,
-                            Some(c.line),
-                            format!(
-                                "`apk add {}` does not pin the locked version {}",
-                                r.name, locked.version
-                            ),
-                        ));
+                        found.push(
+                            finding(
+                                Code::PackageLockUnapplied,
+                                Some(c.line),
+                                format!(
+                                    "`apk add {}` does not pin the locked version {}",
+                                    r.name, locked.version
+                                ),
+                            )
+                            .about(package(plan, &r.name))
+                            .pins(Some(locked.version.clone()), written_version(r))
+                            .used_by(stage_use(
+                                target,
+                                plan,
+                                Some(c.line),
+                            )),
+                        );
                     }
                 }
             }
@@ -291,6 +362,30 @@ fn sources_applied(source: &[u8], plan: &StagePlan, entry: &PackagesEntry) -> bo
                 .as_deref()
                 .is_some_and(|u| stage_text.contains(u))
         })
+}
+
+/// `apt curl`: how findings name one package of a stage.
+fn package(plan: &StagePlan, name: &str) -> String {
+    format!("{} {name}", plan.key.manager.as_str())
+}
+
+/// The version a request pins exactly (`name=version`), if it does.
+fn written_version(request: &crate::packages::Request) -> Option<String> {
+    request
+        .version
+        .as_ref()
+        .filter(|v| v.op == "=")
+        .map(|v| v.version.clone())
+}
+
+/// The stage's use, at `line`, for a finding's `used-by`.
+pub fn stage_use(target: &Target, plan: &StagePlan, line: Option<usize>) -> Vec<UsedBy> {
+    vec![UsedBy {
+        dockerfile: Some(target.dockerfile.clone()),
+        line,
+        stage: Some(plan.key.stage.clone()),
+        by: None,
+    }]
 }
 
 fn verb(action: Action) -> &'static str {

@@ -328,8 +328,16 @@ pub fn check_drift(
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for c in checks {
-        let finding = |code, message: String| {
-            Finding::new(code, &c.dockerfile, c.line, message).with_kind(compare::KIND)
+        let finding = |code, message: String, name: &str| {
+            Finding::new(code, &c.dockerfile, c.line, message)
+                .with_kind(compare::KIND)
+                .about(format!("{} {name}", c.ask.key.manager.as_str()))
+                .used_by(vec![crate::report::UsedBy {
+                    dockerfile: Some(c.dockerfile.clone()),
+                    line: c.line,
+                    stage: Some(c.ask.key.stage.clone()),
+                    by: None,
+                }])
         };
         if c.ask.key.manager == Manager::Apk {
             // Is each locked version still served?
@@ -353,13 +361,17 @@ pub fn check_drift(
                     .flat_map(|(_, list)| list)
                     .any(|q| q.name == p.name && q.version == p.version);
                 if !served {
-                    found.push(finding(
-                        Code::PackageWithdrawn,
-                        format!(
-                            "apk `{}` {} is no longer in the image's repositories: the next build fails",
-                            p.name, p.version
-                        ),
-                    ));
+                    found.push(
+                        finding(
+                            Code::PackageWithdrawn,
+                            format!(
+                                "apk `{}` {} is no longer in the image's repositories: the next build fails",
+                                p.name, p.version
+                            ),
+                            &p.name,
+                        )
+                        .pins(Some(p.version.clone()), None),
+                    );
                 }
             }
         }
@@ -379,20 +391,24 @@ pub fn check_drift(
                 Manager::Apk => apk::compare_versions(&q.version, &p.version),
             } == std::cmp::Ordering::Greater;
             if newer {
-                found.push(finding(
-                    Code::PackageDrift,
-                    format!(
-                        "{} `{}` {} → {}{}",
-                        c.ask.key.manager.as_str(),
-                        p.name,
-                        p.version,
-                        q.version,
-                        now.snapshot
-                            .as_deref()
-                            .map(|s| format!(" (snapshot {s})"))
-                            .unwrap_or_default()
-                    ),
-                ));
+                found.push(
+                    finding(
+                        Code::PackageDrift,
+                        format!(
+                            "{} `{}` {} → {}{}",
+                            c.ask.key.manager.as_str(),
+                            p.name,
+                            p.version,
+                            q.version,
+                            now.snapshot
+                                .as_deref()
+                                .map(|s| format!(" (snapshot {s})"))
+                                .unwrap_or_default()
+                        ),
+                        &p.name,
+                    )
+                    .pins(Some(p.version.clone()), Some(q.version.clone())),
+                );
             }
         }
     }

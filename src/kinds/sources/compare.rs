@@ -10,7 +10,7 @@ use super::plan::{self, pin_agrees, Plan, WantSource};
 use crate::diagnostic::Failure;
 use crate::dockerfile::AddOrigin;
 use crate::lockfile::{Lock, SourcePin};
-use crate::report::{Code, Finding};
+use crate::report::{Code, Finding, UsedBy};
 use crate::sources::git::Ask;
 use crate::sources::pins::shown;
 use crate::sources::Kind;
@@ -26,6 +26,9 @@ pub struct DriftCheck {
     url: String,
     locked: SourcePin,
     plan: Plan,
+    /// The lock's key.
+    key: String,
+    sites: Vec<UsedBy>,
 }
 
 /// The offline findings for one Dockerfile's sources.
@@ -40,6 +43,7 @@ pub fn compare(
     let lock_name = target.lock.display();
     for (url, want) in wanted {
         let (path, by) = place(target, want);
+        let sites = sites(target, want);
         let Some(entry) = lock.sources.get(url) else {
             found.push(
                 Finding::new(
@@ -48,7 +52,10 @@ pub fn compare(
                     Some(want.line()),
                     format!("source `{}`{by} is not in {lock_name}", shown(url)),
                 )
-                .with_kind(KIND),
+                .with_kind(KIND)
+                .about(url)
+                .pins(None, want.pins.first().map(|(p, _)| p.clone()))
+                .used_by(sites.clone()),
             );
             if require_pinned && want.pins.is_empty() {
                 found.push(
@@ -61,7 +68,9 @@ pub fn compare(
                             shown(url)
                         ),
                     )
-                    .with_kind(KIND),
+                    .with_kind(KIND)
+                    .about(url)
+                    .used_by(sites),
                 );
             }
             continue;
@@ -81,7 +90,10 @@ pub fn compare(
                             shown(url)
                         ),
                     )
-                    .with_kind(KIND),
+                    .with_kind(KIND)
+                    .about(url)
+                    .pins(Some(entry.pin.shown()), None)
+                    .used_by(vec![site(target, &u.add)]),
                 );
             }
         }
@@ -98,12 +110,15 @@ pub fn compare(
                             entry.pin.shown()
                         ),
                     )
-                    .with_kind(KIND),
+                    .with_kind(KIND)
+                    .about(url)
+                    .pins(Some(entry.pin.shown()), Some(pin.clone()))
+                    .used_by(sites.clone()),
                 );
             }
         }
     }
-    for url in lock.sources.keys() {
+    for (url, entry) in &lock.sources {
         if !wanted.contains_key(url) {
             found.push(
                 Finding::new(
@@ -116,7 +131,21 @@ pub fn compare(
                         target.dockerfile.display()
                     ),
                 )
-                .with_kind(KIND),
+                .with_kind(KIND)
+                .about(url)
+                .pins(Some(entry.pin.shown()), None)
+                .used_by(
+                    entry
+                        .used_by
+                        .iter()
+                        .map(|stage| UsedBy {
+                            dockerfile: Some(target.dockerfile.clone()),
+                            line: None,
+                            stage: stage.clone(),
+                            by: None,
+                        })
+                        .collect(),
+                ),
             );
         }
     }
@@ -132,8 +161,23 @@ fn place<'a>(target: &'a Target, want: &'a WantSource) -> (&'a Path, String) {
 /// [`place`] for one use.
 fn place_use<'a>(target: &'a Target, origin: &'a Option<AddOrigin>) -> (&'a Path, String) {
     match origin {
-        Some(o) => (o.path.as_path(), format!(" (built by {})", o.build)),
+        Some(o) => (o.path.as_path(), format!(" (built by {})", o.build())),
         None => (target.dockerfile.as_path(), String::new()),
+    }
+}
+
+/// Each use of `want`, in the Dockerfile it is written in.
+fn sites(target: &Target, want: &WantSource) -> Vec<UsedBy> {
+    want.uses.iter().map(|add| site(target, add)).collect()
+}
+
+/// One use, in the Dockerfile it is written in.
+fn site(target: &Target, add: &crate::dockerfile::AddSource) -> UsedBy {
+    UsedBy {
+        dockerfile: Some(place_use(target, &add.origin).0.to_path_buf()),
+        line: Some(add.line),
+        stage: add.stage.clone(),
+        by: add.origin.as_ref().map(|o| o.owner.clone()),
     }
 }
 
@@ -179,6 +223,8 @@ pub fn drift_checks(
             url: format!("`{}`{by}", shown(url)),
             locked: entry.pin.clone(),
             plan,
+            key: url.clone(),
+            sites: sites(target, want),
         });
     }
     out
@@ -194,30 +240,40 @@ pub fn check_drift(checks: &[DriftCheck], timeout: Duration) -> Result<Vec<Findi
     let answers = plan::resolve([&plan], timeout)?;
     let mut findings = Vec::new();
     for c in checks {
-        let message = match (&c.plan, &c.locked) {
+        let (message, now) = match (&c.plan, &c.locked) {
             (Plan::Http(u), SourcePin::Http { checksum }) => match answers.http.get(u) {
-                Some(now) if now != checksum => format!(
-                    "source {} changed: locked {checksum}, the server now sends {now}",
-                    c.url
+                Some(now) if now != checksum => (
+                    format!(
+                        "source {} changed: locked {checksum}, the server now sends {now}",
+                        c.url
+                    ),
+                    now.to_string(),
                 ),
                 _ => continue,
             },
             (Plan::Git(a), SourcePin::Git { commit, .. }) => match answers.git.get(a) {
-                Some(now) if now != commit => format!(
-                    "source {} moved: locked {commit}, {} is now at {now}",
-                    c.url,
-                    if a.git_ref.is_empty() {
-                        "the default branch"
-                    } else {
-                        a.git_ref.as_str()
-                    }
+                Some(now) if now != commit => (
+                    format!(
+                        "source {} moved: locked {commit}, {} is now at {now}",
+                        c.url,
+                        if a.git_ref.is_empty() {
+                            "the default branch"
+                        } else {
+                            a.git_ref.as_str()
+                        }
+                    ),
+                    now.to_string(),
                 ),
                 _ => continue,
             },
             _ => continue,
         };
         findings.push(
-            Finding::new(Code::SourceDrift, &c.dockerfile, Some(c.line), message).with_kind(KIND),
+            Finding::new(Code::SourceDrift, &c.dockerfile, Some(c.line), message)
+                .with_kind(KIND)
+                .about(&c.key)
+                .pins(Some(c.locked.shown()), Some(now))
+                .used_by(c.sites.clone()),
         );
     }
     findings.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));

@@ -27,6 +27,8 @@ pub struct WantSource {
     pub unpinned: Vec<RemoteSource>,
     /// The lines of every use, in order.
     pub lines: Vec<usize>,
+    /// Every use, in order.
+    pub uses: Vec<crate::dockerfile::AddSource>,
     /// Resolved again by `update`, which moves the Dockerfile's pins rather than
     /// holding the new answer to them.
     pub refreshed: bool,
@@ -92,8 +94,10 @@ pub fn wanted(found: &[RemoteSource], lock: Option<&Lock>) -> BTreeMap<String, W
             pins: Vec::new(),
             unpinned: Vec::new(),
             lines: Vec::new(),
+            uses: Vec::new(),
             refreshed: false,
         });
+        want.uses.push(s.add.clone());
         want.used_by.insert(s.add.stage.clone());
         want.lines.push(s.add.line);
         if let Some(p) = &s.pinned {
