@@ -762,3 +762,34 @@ fn stages_on_one_base_read_its_indexes_once() {
     unique.dedup();
     assert_eq!(asked.len(), unique.len(), "asked twice: {asked:#?}");
 }
+
+#[test]
+fn an_apt_version_pinned_in_the_dockerfile_and_gone_from_the_archive_is_withdrawn() {
+    let w = World::new();
+    w.write(&format!(
+        "FROM {}/debian:trixie\nRUN apt-get update && apt-get install -y hello=1.0-1 hello-doc\n",
+        w.host
+    ));
+    let (out, err, code) = run(w.cmd().args(["generate", "--packages", "--snapshot", T1]));
+    assert_eq!(code, 0, "{out}{err}");
+    let (out, err, code) = run(w.cmd().args(["verify", "--online"]));
+    assert_eq!(code, 1, "only unapplied so far: {out}{err}");
+    assert!(!out.contains("package-withdrawn"), "{out}");
+    w.lab.set_live(T2);
+    let (out, err, code) = run(w.cmd().args(["verify", "--online", "--format", "json"]));
+    assert_eq!(code, 1, "{out}{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let withdrawn: Vec<&serde_json::Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "package-withdrawn")
+        .collect();
+    assert_eq!(withdrawn.len(), 1, "{out}");
+    assert_eq!(withdrawn[0]["reference"], "apt hello");
+    assert_eq!(withdrawn[0]["locked"], "1.0-1");
+    assert!(withdrawn[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("version 1.0-1 of hello is not in the archive"));
+}

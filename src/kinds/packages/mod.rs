@@ -239,6 +239,9 @@ pub struct DriftCheck {
     pub dockerfile: PathBuf,
     pub line: Option<usize>,
     pub ask: Ask,
+    /// apt packages the Dockerfile names with `=version`: the live archive must still
+    /// have that version.
+    pub pinned: Vec<crate::packages::Request>,
     pub entry: PackagesEntry,
     pub services: BTreeMap<String, String>,
 }
@@ -302,6 +305,15 @@ pub fn compare(
                 lines: stage.lines.clone(),
                 snapshot: Snapshot::Now(crate::packages::apt::snapshot_id_now()),
             },
+            pinned: stage
+                .requests
+                .values()
+                .filter(|r| {
+                    stage.key.manager == Manager::Apt
+                        && r.version.as_ref().is_some_and(|v| v.op == "=")
+                })
+                .cloned()
+                .collect(),
             entry: entry.clone(),
             services: services.clone(),
         });
@@ -373,6 +385,27 @@ pub fn check_drift(
                         .pins(Some(p.version.clone()), None),
                     );
                 }
+            }
+        }
+        for r in &c.pinned {
+            match session.served_live(&c.ask, r) {
+                Ok(None) => {}
+                Ok(Some(why)) => {
+                    let version = r.version.as_ref().map(|v| v.version.clone());
+                    found.push(
+                        finding(
+                            Code::PackageWithdrawn,
+                            format!(
+                                "apt `{}={}` is no longer in the image's archive ({why}): a build without the snapshot fails",
+                                r.name,
+                                version.as_deref().unwrap_or_default()
+                            ),
+                            &r.name,
+                        )
+                        .pins(version, None),
+                    );
+                }
+                Err(d) => errors.push(d),
             }
         }
         let now = match session.lock(&c.ask) {

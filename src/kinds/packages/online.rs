@@ -285,6 +285,32 @@ impl Session {
         Ok(())
     }
 
+    /// Whether the live archive of the image's own sources still has `request`'s version:
+    /// `None` when it does, else why not.
+    pub fn served_live(
+        &mut self,
+        ask: &Ask,
+        request: &Request,
+    ) -> Result<Option<String>, Diagnostic> {
+        let image = self.image(&ask.image, &ask.platform)?;
+        let files = &image.files;
+        let sources = apt::sources(files);
+        let arch = dpkg_arch(&ask.platform);
+        let installed = apt::installed(files);
+        let requests = [request.clone()];
+        match self.runtime.block_on(apt::lock_live(
+            &self.fetcher,
+            &sources,
+            &arch,
+            &requests,
+            &installed,
+        )) {
+            Ok(_) => Ok(None),
+            Err(e @ apt::Error::Choice { .. }) => Ok(Some(e.to_string())),
+            Err(e) => Err(Diagnostic::from(e)),
+        }
+    }
+
     /// Each repository of the image's `/etc/apk/repositories`, with its live index.
     pub fn apk_index(
         &mut self,
