@@ -140,6 +140,20 @@ fn verify_says_in_sync_on_a_terminal_and_is_quiet_when_asked() {
         "verified 1 Dockerfile, 2 images: in sync\n"
     );
     assert_eq!(on_a_terminal(dir.path(), "verify -q"), "");
+    // A compose file is counted as what it is, not as a Dockerfile.
+    write(
+        dir.path(),
+        "compose.yaml",
+        &format!("services:\n  web:\n    image: nginx@{}\n", digest(3)),
+    );
+    bin(dir.path())
+        .args(["generate", "compose.yaml"])
+        .assert()
+        .success();
+    assert_eq!(
+        on_a_terminal(dir.path(), "verify Dockerfile compose.yaml"),
+        "verified 1 Dockerfile, 1 compose file, 3 images: in sync\n"
+    );
     // Hooks and CI logs (no terminal) stay silent when all is well.
     bin(dir.path())
         .arg("verify")

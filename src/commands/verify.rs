@@ -61,7 +61,7 @@ pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
     };
     write_out(console, &text)?;
     let counts = result?;
-    if counts.dockerfiles == 0 && findings.is_empty() {
+    if counts.files.is_empty() && findings.is_empty() {
         // An org-wide CI template runs in repositories with nothing to lock: that passes.
         let root = args.scan.recursive.as_deref().unwrap_or(Path::new("."));
         console.info(&format!(
@@ -75,7 +75,7 @@ pub fn run(args: &VerifyArgs, console: &mut Console<'_>) -> Outcome {
         if args.format == ReportFormat::Text && console.err_is_tty {
             console.info(&format!(
                 "verified {}, {}: in sync",
-                plural(counts.dockerfiles, "Dockerfile"),
+                counted_files(&counts.files),
                 plural(counts.images, "image")
             ));
         }
@@ -137,8 +137,30 @@ fn plural(n: usize, noun: &str) -> String {
 
 /// How much a clean run checked, for the success line.
 struct Counts {
-    dockerfiles: usize,
+    /// Each file checked, by kind.
+    files: Vec<workspace::discover::FileKind>,
     images: usize,
+}
+
+/// "2 Dockerfiles, 1 compose file": what was checked, by kind, in a fixed order.
+fn counted_files(kinds: &[workspace::discover::FileKind]) -> String {
+    use workspace::discover::FileKind as K;
+    let names = [
+        (K::Dockerfile, "Dockerfile"),
+        (K::Compose, "compose file"),
+        (K::Bake, "bake file"),
+        (K::Devcontainer, "dev container"),
+        (K::Workflow, "workflow"),
+        (K::Action, "action"),
+    ];
+    names
+        .iter()
+        .filter_map(|(k, noun)| {
+            let n = kinds.iter().filter(|x| *x == k).count();
+            (n > 0).then(|| plural(n, noun))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Check every target, appending findings; the errors of all targets fail the run.
@@ -189,7 +211,10 @@ fn check_all(
         return Err(Failure(errors));
     }
     Ok(Counts {
-        dockerfiles: targets.len(),
+        files: targets
+            .iter()
+            .map(|t| workspace::discover::kind_of_path(&t.dockerfile))
+            .collect(),
         images,
     })
 }
