@@ -116,6 +116,23 @@ impl Digest {
     pub fn matches(&self, bytes: &[u8]) -> bool {
         self.algorithm.hash(bytes) == self.hex
     }
+
+    /// The algorithm and the first 12 hex digits (`sha256:0123456789ab`), as `docker`
+    /// shortens IDs: for text meant for a person, beside the full digest in JSON and locks.
+    pub fn short(&self) -> String {
+        format!(
+            "{}:{}",
+            self.algorithm.as_str(),
+            &self.hex[..12.min(self.hex.len())]
+        )
+    }
+}
+
+/// [`Digest::short`] for a string that is a digest; anything else unchanged.
+pub fn shortened(text: &str) -> String {
+    text.parse::<Digest>()
+        .map(|d| d.short())
+        .unwrap_or_else(|_| text.to_string())
 }
 
 impl fmt::Display for Digest {

@@ -63,7 +63,8 @@ fn generate_verify_drift_update_verify() {
         .code(1)
         .stdout(format!(
             "Dockerfile:4: tag-drift: `{host}/lib/app:1` moved: locked {}, registry has {}\n",
-            app.digest, moved.digest
+            short(&app.digest),
+            short(&moved.digest)
         ))
         .stderr(predicate::str::contains("dockerfile-lock update"));
     bin(root)
@@ -76,7 +77,8 @@ fn generate_verify_drift_update_verify() {
 
     bin(root).arg("update").assert().success().stdout(format!(
         "{host}/lib/app:1: {} → {}\n",
-        app.digest, moved.digest
+        short(&app.digest),
+        short(&moved.digest)
     ));
     assert!(text(root.join("Dockerfile.lock")).contains(&moved.digest));
     bin(root)
@@ -142,7 +144,8 @@ fn rewrite_then_update_moves_only_the_pinned_lines_named() {
         .success()
         .stdout(format!(
             "{host}/lib/app:1: {} → {}\n",
-            app.digest, app2.digest
+            short(&app.digest),
+            short(&app2.digest)
         ));
     assert_eq!(
         text(root.join("Dockerfile")),
@@ -157,7 +160,8 @@ fn rewrite_then_update_moves_only_the_pinned_lines_named() {
         .code(1)
         .stdout(format!(
             "Dockerfile:1: tag-drift: `{host}/lib/base:2` moved: locked {}, registry has {}\n",
-            base.digest, base2.digest
+            short(&base.digest),
+            short(&base2.digest)
         ));
     bin(root)
         .args(["update", "--image", "nothing:here"])
@@ -317,4 +321,9 @@ fn the_config_files_mirrors_apply_beneath_the_flag() {
         ])
         .assert()
         .code(2);
+}
+
+/// A digest as text output shows it: `sha256:` and 12 hex digits.
+fn short(digest: &str) -> &str {
+    &digest[..19]
 }

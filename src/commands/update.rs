@@ -133,7 +133,11 @@ pub fn run(args: &UpdateArgs, console: &mut Console<'_>) -> Outcome {
     if !json {
         let mut report = String::new();
         for (reference, old, new) in &moved {
-            report.push_str(&format!("{reference}: {old} → {new}\n"));
+            report.push_str(&format!(
+                "{reference}: {} → {}\n",
+                crate::reference::shortened(old),
+                crate::reference::shortened(new)
+            ));
         }
         write_out(console, &report)?;
     }

@@ -300,7 +300,9 @@ pub fn check_drift(
                     Some(c.line),
                     format!(
                         "`{}` moved: locked {}, registry has {}",
-                        c.name, c.locked, now.digest
+                        c.name,
+                        c.locked.short(),
+                        now.digest.short()
                     ),
                 )
                 .with_kind(KIND)
