@@ -6,7 +6,7 @@ use predicates::prelude::*;
 
 fn images() -> Command {
     let mut c = Command::cargo_bin("dockerfile-lock").unwrap();
-    c.arg("images").env_remove("NO_COLOR");
+    c.arg("images").env_remove("NO_COLOR").env_remove("COLUMNS");
     c
 }
 
@@ -31,6 +31,36 @@ LOCATION  KIND    STAGE  REFERENCE                                NORMALIZED
 "
     );
     assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn the_table_fits_80_columns_when_asked() {
+    let out = images()
+        .arg("-")
+        .env("COLUMNS", "80")
+        .write_stdin(SRC)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    // Golden: the widest row (with NORMALIZED) is 94 columns, so that column goes.
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "\
+LOCATION  KIND    STAGE  REFERENCE
+-:1       syntax  -      docker/dockerfile:1
+-:3       from    build  golang:1.22 (--platform=$BUILDPLATFORM)
+-:4       from    -      gcr.io/distroless/static
+"
+    );
+    // Wide enough: every column stays.
+    images()
+        .arg("-")
+        .env("COLUMNS", "120")
+        .write_stdin(SRC)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("NORMALIZED"));
 }
 
 #[test]

@@ -102,7 +102,14 @@ pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
     for w in warnings {
         console.warn(&paths::shown_at(w));
     }
-    list_output(console, args.format, &rows, table, "no external images")
+    let width = text_width();
+    list_output(
+        console,
+        args.format,
+        &rows,
+        |rows| fitted(rows, width),
+        "no external images",
+    )
 }
 
 fn row(file: &Path, u: &dockerfile::ImageUse) -> Row {
@@ -130,6 +137,56 @@ fn build_json(b: &project::BuildSettings) -> BuildJson {
 }
 
 /// A plain table: location, kind, stage, image as written, fully qualified image.
+/// How wide the table may be: `COLUMNS` when set, else 80 on a terminal; unbounded when
+/// stdout is a file or a pipe (JSON is for machines, but a pipe keeps every column).
+fn text_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    match std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok())
+    {
+        Some(n) if n > 0 => Some(n),
+        _ => std::io::stdout().is_terminal().then_some(80),
+    }
+}
+
+/// The table, without the NORMALIZED column when the whole table is wider than `width`
+/// (`--format json` always has it).
+fn fitted(rows: &[Row], width: Option<usize>) -> String {
+    let full = table(rows);
+    let Some(width) = width else {
+        return full;
+    };
+    if full.lines().all(|l| l.chars().count() <= width) {
+        return full;
+    }
+    let mut cells: Vec<[String; 4]> = vec![[
+        "LOCATION".into(),
+        "KIND".into(),
+        "STAGE".into(),
+        "REFERENCE".into(),
+    ]];
+    for r in rows {
+        let [location, kind, stage, reference, _] = cells_of(r);
+        cells.push([location, kind, stage, reference]);
+    }
+    columns(&cells)
+}
+
+fn cells_of(r: &Row) -> [String; 5] {
+    let mut reference = r.reference.clone();
+    if let Some(p) = &r.platform {
+        reference.push_str(&format!(" (--platform={p})"));
+    }
+    [
+        format!("{}:{}", r.file, r.line),
+        r.kind.to_string(),
+        r.stage.clone().unwrap_or_else(|| "-".into()),
+        reference,
+        r.normalized.clone(),
+    ]
+}
+
 fn table(rows: &[Row]) -> String {
     if rows.is_empty() {
         return String::new();
@@ -142,17 +199,7 @@ fn table(rows: &[Row]) -> String {
         "NORMALIZED".into(),
     ]];
     for r in rows {
-        let mut reference = r.reference.clone();
-        if let Some(p) = &r.platform {
-            reference.push_str(&format!(" (--platform={p})"));
-        }
-        cells.push([
-            format!("{}:{}", r.file, r.line),
-            r.kind.to_string(),
-            r.stage.clone().unwrap_or_else(|| "-".into()),
-            reference,
-            r.normalized.clone(),
-        ]);
+        cells.push(cells_of(r));
     }
     columns(&cells)
 }
@@ -160,6 +207,31 @@ fn table(rows: &[Row]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_too_wide_drops_the_normalized_column() {
+        let row = |line, reference: &str| Row {
+            file: "services/payments/api/Dockerfile".into(),
+            kind: "from",
+            line,
+            raw: reference.into(),
+            reference: reference.into(),
+            normalized: format!("docker.io/library/{reference}"),
+            stage: Some("build".into()),
+            platform: None,
+            owner: None,
+            build: None,
+        };
+        let rows = vec![
+            row(1, "golang:1.23-bookworm"),
+            row(9, "debian:bookworm-slim"),
+        ];
+        let narrow = fitted(&rows, Some(80));
+        assert!(narrow.lines().all(|l| l.chars().count() <= 80), "{narrow}");
+        assert!(!narrow.contains("NORMALIZED") && narrow.contains("golang:1.23-bookworm"));
+        assert_eq!(fitted(&rows, None), table(&rows));
+        assert_eq!(fitted(&rows, Some(200)), table(&rows));
+    }
 
     #[test]
     fn table_aligns_columns() {

@@ -12,6 +12,7 @@ pub fn bin(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("dockerfile-lock").expect("binary is built");
     cmd.current_dir(dir)
         .env("NO_COLOR", "1")
+        .env_remove("COLUMNS")
         .env_remove("DOCKERFILE_LOCK_REGISTRY_MIRRORS")
         .env_remove("DOCKERFILE_LOCK_INSECURE_REGISTRIES");
     cmd
