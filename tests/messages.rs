@@ -724,3 +724,34 @@ fn an_error_reached_through_two_projects_is_said_once() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.matches("unclosed bracket").count(), 1, "{stderr}");
 }
+
+#[test]
+fn a_dead_registry_is_one_error_naming_every_reference_in_file_order() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 9 on loopback refuses at once.
+    write(
+        dir.path(),
+        "Dockerfile",
+        "FROM 127.0.0.1:9/c:1 AS c\nFROM 127.0.0.1:9/a:1 AS a\nFROM 127.0.0.1:9/b:1\n\
+         COPY --from=a / /\nCOPY --from=c / /\n",
+    );
+    let out = bin(dir.path())
+        .arg("generate")
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
+    assert!(
+        err.starts_with(
+            "error: cannot resolve 3 images on 127.0.0.1:9: cannot connect to 127.0.0.1:9"
+        ),
+        "{err}"
+    );
+    let c = err.find("127.0.0.1:9/c:1 at Dockerfile:1").unwrap();
+    let a = err.find("127.0.0.1:9/a:1 at Dockerfile:2").unwrap();
+    let b = err.find("127.0.0.1:9/b:1 at Dockerfile:3").unwrap();
+    assert!(c < a && a < b, "{err}");
+    assert!(!dir.path().join("Dockerfile.lock").exists());
+}

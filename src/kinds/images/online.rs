@@ -87,22 +87,88 @@ pub fn resolve_all(
         console.debug(&rate_limit_line(&limit));
     }
     let mut answers = HashMap::new();
-    let mut errors = Vec::new();
+    let mut failed = Vec::new();
     for (image, result) in images.iter().zip(results) {
         match result {
             Ok(r) => {
                 console.debug(&format!("{image} → {}", r.digest));
                 answers.insert(image.clone(), r);
             }
-            // The client names the image in every error it returns.
-            Err(e) => errors.push(at_uses(Diagnostic::from(e), uses.get(image))),
+            Err(e) => failed.push((image, e)),
         }
     }
-    if errors.is_empty() {
+    if failed.is_empty() {
         Ok(answers)
     } else {
-        Err(Failure(errors))
+        Err(Failure(grouped(failed, uses)))
     }
+}
+
+/// The errors of failed references, in the order of their first use: one per reference,
+/// or one per registry and cause when several references failed alike (a registry that is
+/// down is said once, with every reference it held up as a note).
+fn grouped(failed: Vec<(&ImageRef, registry::Error)>, uses: &Uses) -> Vec<Diagnostic> {
+    let first_use = |image: &ImageRef| {
+        uses.get(image)
+            .and_then(|u| u.first().cloned())
+            .unwrap_or_default()
+    };
+    // (registry, cause, help) → the references, in first-use order.
+    let mut groups: Vec<(
+        (String, String, Option<String>),
+        Vec<(&ImageRef, registry::Error)>,
+    )> = Vec::new();
+    let mut failed = failed;
+    failed.sort_by_key(|(image, _)| first_use(image));
+    for (image, e) in failed {
+        // The client names the image in every error: `cannot resolve IMAGE: cause`.
+        let prefix = format!("cannot resolve {image}: ");
+        let cause = e
+            .message
+            .strip_prefix(&prefix)
+            .unwrap_or(&e.message)
+            .to_string();
+        let key = (e.registry.clone(), cause, e.help.clone());
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push((image, e)),
+            None => groups.push((key, vec![(image, e)])),
+        }
+    }
+    let mut out = Vec::new();
+    for ((registry, cause, help), members) in groups {
+        if members.len() == 1 {
+            let (image, e) = members.into_iter().next().expect("one member");
+            out.push(at_uses(Diagnostic::from(e), uses.get(image)));
+            continue;
+        }
+        let mut d = Diagnostic::new(format!(
+            "cannot resolve {} images on {registry}: {cause}",
+            members.len()
+        ));
+        d.help = help;
+        let (first, _) = &members[0];
+        if let Some((path, line)) = uses.get(*first).and_then(|u| u.first()) {
+            d = d.at(path, Some(*line));
+        }
+        for (image, _) in &members {
+            let at = uses
+                .get(*image)
+                .map(|u| {
+                    u.iter()
+                        .map(|(p, l)| format!("{}:{l}", p.display()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            d = d.with_note(if at.is_empty() {
+                format!("{image}")
+            } else {
+                format!("{image} at {at}")
+            });
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// Point a registry error at the first use of its reference, and note the others.
