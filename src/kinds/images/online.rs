@@ -104,6 +104,9 @@ pub fn resolve_all(
     }
 }
 
+/// What failed alike: the registry, the cause and its help.
+type Cause = (String, String, Option<String>);
+
 /// The errors of failed references, in the order of their first use: one per reference,
 /// or one per registry and cause when several references failed alike (a registry that is
 /// down is said once, with every reference it held up as a note).
@@ -114,10 +117,7 @@ fn grouped(failed: Vec<(&ImageRef, registry::Error)>, uses: &Uses) -> Vec<Diagno
             .unwrap_or_default()
     };
     // (registry, cause, help) → the references, in first-use order.
-    let mut groups: Vec<(
-        (String, String, Option<String>),
-        Vec<(&ImageRef, registry::Error)>,
-    )> = Vec::new();
+    let mut groups: Vec<(Cause, Vec<(&ImageRef, registry::Error)>)> = Vec::new();
     let mut failed = failed;
     failed.sort_by_key(|(image, _)| first_use(image));
     for (image, e) in failed {
