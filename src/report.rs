@@ -65,6 +65,37 @@ impl Code {
         Code::PackageWithdrawn,
     ];
 
+    /// What the finding means, one line (the README's and verify(1)'s findings table).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Code::MissingLockfile => "no lock beside the file",
+            Code::MissingLockEntry => "the file uses an image, source or package the lock lacks",
+            Code::StaleLockEntry => "the lock has an entry the file no longer uses",
+            Code::DigestMismatch => {
+                "a digest or checksum pinned in the file differs from the lock's"
+            }
+            Code::BuildArgsMismatch => "the --build-arg values given differ from those recorded",
+            Code::PlatformsMismatch => "the --platform values given differ from those recorded",
+            Code::Unpinned => {
+                "with --require-pinned: a literal reference, source or install no pin covers"
+            }
+            Code::TagDrift => "with --online: the registry moved a locked tag",
+            Code::SourceDrift => {
+                "with --online: a locked URL serves other bytes, or a git ref moved"
+            }
+            Code::OrphanLock => "with --recursive: a lock whose file is gone",
+            Code::LockConflict => "one tag locked to different digests in two locks",
+            Code::PackageLockUnapplied => {
+                "the lock pins an apt snapshot or apk version the RUN line does not apply"
+            }
+            Code::BaseChanged => {
+                "a stage's packages were read from another base image than the one locked"
+            }
+            Code::PackageDrift => "with --online: a newer version of a locked package is available",
+            Code::PackageWithdrawn => "with --online: a locked version is gone from the live index",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Code::MissingLockfile => "missing-lockfile",

@@ -195,3 +195,32 @@ _dockerfile-lock
         "verify's own --online is missing: {out}"
     );
 }
+
+#[test]
+fn every_verbs_page_has_examples_and_verify_lists_every_finding() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    for verb in [
+        "generate", "verify", "rewrite", "update", "export", "images", "sources", "packages",
+        "resolve",
+    ] {
+        let page = std::fs::read_to_string(dir.join(format!("dockerfile-lock-{verb}.1"))).unwrap();
+        let examples = page
+            .find(".SH EXAMPLES")
+            .unwrap_or_else(|| panic!("{verb}: no EXAMPLES"));
+        assert!(
+            page[examples..].contains(&format!("dockerfile\\-lock {verb}"))
+                || page[examples..].contains("dockerfile\\-lock export"),
+            "{verb}: the examples run something else"
+        );
+        assert!(examples < page.find(".SH VERSION").unwrap(), "{verb}");
+    }
+    let verify = std::fs::read_to_string(dir.join("dockerfile-lock-verify.1")).unwrap();
+    let findings = verify.find(".SH FINDINGS").expect("verify(1) has FINDINGS");
+    for code in dockerfile_lock::report::Code::ALL {
+        let roff = code.as_str().replace('-', "\\-");
+        assert!(
+            verify[findings..].contains(&format!("\\fB{roff}\\fR")),
+            "verify(1) does not list {code}"
+        );
+    }
+}

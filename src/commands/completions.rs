@@ -57,9 +57,102 @@ pub fn man_pages() -> Result<Vec<(String, Vec<u8>)>, std::io::Error> {
 }
 
 fn render(cmd: clap::Command) -> Result<Vec<u8>, std::io::Error> {
+    let verb = cmd
+        .get_name()
+        .strip_prefix(&format!("{BIN}-"))
+        .map(str::to_string);
     let mut buf = Vec::new();
     clap_mangen::Man::new(cmd).render(&mut buf)?;
-    Ok(buf)
+    let page = String::from_utf8_lossy(&buf).into_owned();
+    // EXAMPLES (and verify's FINDINGS) go before VERSION, where man pages keep them.
+    let mut extra = String::new();
+    if let Some(verb) = &verb {
+        if verb == "verify" {
+            extra.push_str(".SH FINDINGS\n");
+            for code in crate::report::Code::ALL {
+                extra.push_str(&format!(
+                    ".TP\n\\fB{}\\fR\n{}\n",
+                    roff_escape(code.as_str()),
+                    roff_escape(code.meaning())
+                ));
+            }
+        }
+        let examples = examples(verb);
+        if !examples.is_empty() {
+            extra.push_str(".SH EXAMPLES\n");
+            for (what, command) in examples {
+                extra.push_str(&format!(
+                    ".TP\n{}\n.nf\n{}\n.fi\n",
+                    roff_escape(what),
+                    roff_escape(command)
+                ));
+            }
+        }
+    }
+    let out = match page.find(".SH VERSION") {
+        Some(at) if !extra.is_empty() => format!("{}{extra}{}", &page[..at], &page[at..]),
+        _ => page,
+    };
+    Ok(out.into_bytes())
+}
+
+/// Text for roff: backslashes doubled, a leading `.` or `'` kept literal, `-` as a minus.
+fn roff_escape(text: &str) -> String {
+    let mut out = text.replace('\\', "\\e").replace('-', "\\-");
+    if out.starts_with('.') || out.starts_with('\'') {
+        out.insert_str(0, "\\&");
+    }
+    out
+}
+
+/// Each verb's EXAMPLES: what it does, then the command.
+fn examples(verb: &str) -> Vec<(&'static str, &'static str)> {
+    match verb {
+        "generate" => vec![
+            ("Lock the Dockerfile in the current directory", "dockerfile-lock generate"),
+            ("Lock every file of the repository, and what RUN installs", "dockerfile-lock generate --recursive --packages"),
+            ("Lock apt at the snapshot the base image records", "dockerfile-lock generate --packages --snapshot base"),
+            ("Show what would change, write nothing", "dockerfile-lock generate --check"),
+        ],
+        "verify" => vec![
+            ("The CI gate and pre-commit hook: offline, exit 1 on findings", "dockerfile-lock verify --recursive"),
+            ("Also ask upstream whether tags, sources and packages moved", "dockerfile-lock verify --recursive --online"),
+            ("Annotations on the pull request's lines", "dockerfile-lock verify --recursive --format github"),
+            ("Findings as data", "dockerfile-lock verify --format json | jq '.findings[] | {code, reference, locked, current}'"),
+        ],
+        "rewrite" => vec![
+            ("Pin FROM lines and ADD sources in place from the lock", "dockerfile-lock rewrite"),
+            ("Also apply the locked packages in RUN lines", "dockerfile-lock rewrite --packages"),
+            ("Show the diff, write nothing", "dockerfile-lock rewrite --check"),
+            ("Take the pins out again", "dockerfile-lock rewrite --unpin --packages"),
+        ],
+        "update" => vec![
+            ("Move every lock to what upstream serves now", "dockerfile-lock update --recursive"),
+            ("Move one tag everywhere it is locked", "dockerfile-lock update --recursive --image node:22"),
+            ("What would move, as JSON", "dockerfile-lock update --check --format json"),
+        ],
+        "export" => vec![
+            ("Build with the lock through a source policy", "EXPERIMENTAL_BUILDKIT_SOURCE_POLICY=policy.json docker buildx build .   # after: dockerfile-lock export --format source-policy > policy.json"),
+            ("Build with the lock through named contexts and build args", "docker buildx build $(dockerfile-lock export --format build-contexts) $(dockerfile-lock export --format build-args) ."),
+            ("A compose override pinning every service", "dockerfile-lock export --format compose compose.yaml > compose.lock.yaml && docker compose -f compose.yaml -f compose.lock.yaml build"),
+        ],
+        "images" => vec![
+            ("The images of the Dockerfile here", "dockerfile-lock images"),
+            ("Every image of the repository, as JSON", "dockerfile-lock images --recursive --format json"),
+        ],
+        "sources" => vec![
+            ("What ADD fetches in the repository", "dockerfile-lock sources --recursive"),
+        ],
+        "packages" => vec![
+            ("What RUN installs, and what the lock pins it to", "dockerfile-lock packages"),
+            ("The same for a compose project, as JSON", "dockerfile-lock packages compose.yaml --format json"),
+        ],
+        "resolve" => vec![
+            ("A tag's digest, as crane digest prints it", "dockerfile-lock resolve node:22"),
+            ("One platform's manifest digest", "dockerfile-lock resolve --platform linux/arm64 node:22"),
+        ],
+        _ => Vec::new(),
+    }
 }
 
 /// The main man page (roff), exactly as committed as `completions/dockerfile-lock.1`.
