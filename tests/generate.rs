@@ -228,3 +228,39 @@ fn a_new_lock_takes_the_digest_another_lock_of_the_repository_pins() {
         .assert()
         .success();
 }
+
+#[test]
+fn generate_recursive_removes_the_locks_whose_file_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("old")).unwrap();
+    fs::write(dir.path().join("Dockerfile"), pinned_dockerfile()).unwrap();
+    fs::write(dir.path().join("old/Dockerfile"), pinned_dockerfile()).unwrap();
+    bin(dir.path())
+        .args(["generate", "--recursive"])
+        .assert()
+        .success();
+    assert!(dir.path().join("old/Dockerfile.lock").exists());
+    fs::remove_file(dir.path().join("old/Dockerfile")).unwrap();
+    // --check says so and changes nothing.
+    bin(dir.path())
+        .args(["generate", "--recursive", "--check"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "would remove old/Dockerfile.lock: the file it locks is gone",
+        ));
+    assert!(dir.path().join("old/Dockerfile.lock").exists());
+    bin(dir.path())
+        .args(["generate", "--recursive"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "removed old/Dockerfile.lock: the file it locked is gone",
+        ));
+    assert!(!dir.path().join("old/Dockerfile.lock").exists());
+    assert!(dir.path().join("Dockerfile.lock").exists());
+    bin(dir.path())
+        .args(["verify", "--recursive"])
+        .assert()
+        .success();
+}

@@ -14,8 +14,10 @@ use crate::workspace;
 
 pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
     let env = workspace::env(&args.build)?;
-    let targets =
-        workspace::select(&args.files, &args.scan, args.lockfile.as_deref(), &env)?.targets;
+    let selection = workspace::select(&args.files, &args.scan, args.lockfile.as_deref(), &env)?;
+    // With --recursive: the locks whose file is gone, removed once the others are written.
+    let orphans = selection.orphans;
+    let targets = selection.targets;
     if targets.is_empty() {
         // An org-wide CI template runs in repositories with nothing to lock: that passes.
         let root = args.scan.recursive.as_deref().unwrap_or(Path::new("."));
@@ -93,7 +95,22 @@ pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
             .iter()
             .map(|(p, text, _)| (p.as_path(), text.as_bytes()))
             .collect();
-        return check_only(console, &files);
+        let status = check_only(console, &files)?;
+        for orphan in &orphans {
+            console.info(&format!(
+                "would remove {}: the file it locks is gone",
+                orphan.display()
+            ));
+        }
+        return Ok(if orphans.is_empty() {
+            status
+        } else {
+            Status::Findings
+        });
+    }
+    // Nothing is removed unless it can be: checked before anything is written.
+    for orphan in &orphans {
+        crate::boundary::check_write(orphan).map_err(|e| e.to_diagnostic())?;
     }
     // All or nothing: a failed write leaves every lock as it was.
     let files: Vec<(&std::path::Path, &[u8])> = writes
@@ -107,6 +124,14 @@ pub fn run(args: &GenerateArgs, console: &mut Console<'_>) -> Outcome {
         } else {
             console.info(&format!("{} is up to date", path.display()));
         }
+    }
+    for orphan in &orphans {
+        std::fs::remove_file(orphan)
+            .map_err(|e| Diagnostic::new(format!("cannot remove {}: {e}", orphan.display())))?;
+        console.info(&format!(
+            "removed {}: the file it locked is gone",
+            orphan.display()
+        ));
     }
     Ok(Status::Ok)
 }
