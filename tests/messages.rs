@@ -755,3 +755,31 @@ fn a_dead_registry_is_one_error_naming_every_reference_in_file_order() {
     assert!(c < a && a < b, "{err}");
     assert!(!dir.path().join("Dockerfile.lock").exists());
 }
+
+#[test]
+fn progress_on_a_terminal_counts_and_names_the_reference_answered() {
+    let reg = Registry::start(Auth::Anonymous);
+    reg.push_image("lib/app", "1", ImageKind::Schema2);
+    reg.push_image("lib/tool", "1", ImageKind::Schema2);
+    let host = reg.host();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Dockerfile",
+        &format!("FROM {host}/lib/app:1\nCOPY --from={host}/lib/tool:1 / /\n"),
+    );
+    let shown = on_a_terminal(dir.path(), "generate");
+    assert!(shown.contains("resolved 1/2: "), "{shown:?}");
+    assert!(shown.contains("resolved 2/2: "), "{shown:?}");
+    // The progress line is erased before the result is said.
+    assert!(
+        shown.ends_with("\r\x1b[Kwrote Dockerfile.lock (2 images)\n"),
+        "{shown:?}"
+    );
+    // Off a terminal there is no progress at all.
+    bin(dir.path())
+        .arg("generate")
+        .assert()
+        .success()
+        .stderr("Dockerfile.lock is up to date\n");
+}

@@ -246,6 +246,18 @@ impl Client {
         images: &[ImageRef],
         platforms: &[Platform],
     ) -> Vec<Result<Resolved, Error>> {
+        self.resolve_all_with(images, platforms, &|_, _, _| {})
+            .await
+    }
+
+    /// [`Client::resolve_all`], calling `done(n, of, image)` as each distinct reference is
+    /// answered (for a progress line).
+    pub async fn resolve_all_with(
+        &self,
+        images: &[ImageRef],
+        platforms: &[Platform],
+        done: &dyn Fn(usize, usize, &ImageRef),
+    ) -> Vec<Result<Resolved, Error>> {
         let mut unique: Vec<&ImageRef> = Vec::new();
         let mut index: HashMap<&ImageRef, usize> = HashMap::new();
         let slots: Vec<usize> = images
@@ -270,9 +282,18 @@ impl Client {
         for (host, repos) in by_host {
             self.inner.auth.plan(&host, repos);
         }
-        let results =
-            futures::future::join_all(unique.iter().map(|i| self.inner.resolve(i, platforms)))
-                .await;
+        let of = unique.len();
+        let answered = std::sync::atomic::AtomicUsize::new(0);
+        let results = futures::future::join_all(unique.iter().map(|i| {
+            let answered = &answered;
+            async move {
+                let r = self.inner.resolve(i, platforms).await;
+                let n = answered.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                done(n, of, i);
+                r
+            }
+        }))
+        .await;
         slots.into_iter().map(|s| results[s].clone()).collect()
     }
 }

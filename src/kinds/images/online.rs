@@ -78,7 +78,22 @@ pub fn resolve_all(
         let _ = write!(console.err, "resolving {n} image{s}…");
         let _ = console.err.flush();
     }
-    let results = runtime.block_on(client.resolve_all(images, platforms));
+    // On a terminal: how many are answered, and the last one, on one line rewritten.
+    let results = {
+        let err = std::cell::RefCell::new(&mut *console.err);
+        let show = |n: usize, of: usize, image: &ImageRef| {
+            if progress {
+                let mut line = format!("resolved {n}/{of}: {image}");
+                if line.chars().count() > 78 {
+                    line = line.chars().take(77).collect::<String>() + "…";
+                }
+                let mut err = err.borrow_mut();
+                let _ = write!(err, "\r\x1b[K{line}");
+                let _ = err.flush();
+            }
+        };
+        runtime.block_on(client.resolve_all_with(images, platforms, &show))
+    };
     if progress {
         // Erase the progress line so that what follows starts clean.
         let _ = write!(console.err, "\r\x1b[K");
