@@ -10,7 +10,8 @@ Exit codes:
   1  findings: verify found drift, `--check` would change a file
   2  error: usage, parse, I/O, registry or authentication";
 
-/// Lock the images a Dockerfile uses to registry digests.
+/// Lock what container builds fetch: image digests, ADD checksums and commits, apt
+/// snapshots and apk versions.
 #[derive(Debug, Parser)]
 #[command(name = "dockerfile-lock", version, about, after_help = EXIT_CODES)]
 pub struct Cli {
