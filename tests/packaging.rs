@@ -384,6 +384,13 @@ fn the_hooks_run_for_every_file_that_changes_a_build() {
             ".env",
             "svc/web.env",
             ".dockerfile-lock.toml",
+            ".devcontainer/devcontainer.json",
+            ".devcontainer/py/devcontainer.json",
+            ".devcontainer.json",
+            ".github/workflows/ci.yml",
+            ".github/workflows/release.yaml",
+            "action.yml",
+            "tools/setup/action.yaml",
         ] {
             assert!(runs(path), "{id} skips {path}");
         }
@@ -392,6 +399,8 @@ fn the_hooks_run_for_every_file_that_changes_a_build() {
             "Dockerfile.md",
             "src/main.rs",
             "docs/compose.md",
+            ".github/dependabot.yml",
+            "docs/devcontainer.md",
         ] {
             assert!(!runs(path), "{id} runs for {path}");
         }
