@@ -793,3 +793,50 @@ fn an_apt_version_pinned_in_the_dockerfile_and_gone_from_the_archive_is_withdraw
         .unwrap()
         .contains("version 1.0-1 of hello is not in the archive"));
 }
+
+#[test]
+fn a_bake_export_carries_the_snapshot_to_the_target_whose_dockerfile_declares_it() {
+    let w = World::new();
+    fs::create_dir_all(w.path().join("worker")).unwrap();
+    fs::write(
+        w.path().join("worker/Dockerfile"),
+        format!(
+            "FROM {}/debian:trixie\nARG APT_SNAPSHOT\nRUN apt-get update --snapshot ${{APT_SNAPSHOT}} && apt-get install --snapshot ${{APT_SNAPSHOT}} -y hello\n",
+            w.host
+        ),
+    )
+    .unwrap();
+    fs::write(
+        w.path().join("docker-bake.hcl"),
+        "group \"default\" {\n  targets = [\"worker\"]\n}\n\ntarget \"worker\" {\n  context = \"worker\"\n}\n",
+    )
+    .unwrap();
+    let (out, err, code) = run(w.cmd().args([
+        "generate",
+        "--packages",
+        "--snapshot",
+        T1,
+        "docker-bake.hcl",
+    ]));
+    assert_eq!(code, 0, "{out}{err}");
+    let (out, err, code) = run(w.cmd().args(["verify", "docker-bake.hcl"]));
+    assert_eq!(code, 0, "applied through the ARG: {out}{err}");
+    let (out, err, code) = run(w
+        .cmd()
+        .args(["export", "--format", "bake", "docker-bake.hcl"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let bake: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        bake["target"]["worker"]["args"]["APT_SNAPSHOT"], T1,
+        "{out}"
+    );
+    assert!(bake["target"]["default"].is_null(), "{out}");
+    assert!(
+        bake["target"]["worker"]["contexts"]
+            .as_object()
+            .unwrap()
+            .values()
+            .any(|v| v.as_str().unwrap().contains("/debian:trixie@sha256:")),
+        "{out}"
+    );
+}

@@ -190,19 +190,25 @@ fn is_compose(locked: &Locked) -> bool {
 
 /// The bake targets `locks` build, for `--format bake`: each gets the contexts (a
 /// Dockerfile's own lock has none, and gets a `default` target).
-fn bake_targets(locks: &[Locked]) -> BTreeSet<String> {
-    locks
-        .iter()
-        .filter(|l| {
-            l.target
-                .dockerfile
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("docker-bake"))
-        })
-        .flat_map(|l| l.lock.images.values())
-        .flat_map(|e| e.used_by.iter().filter_map(|u| u.by.clone()))
-        .collect()
+fn bake_targets(locks: &[Locked]) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for l in locks.iter().filter(|l| {
+        l.target
+            .dockerfile
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("docker-bake"))
+    }) {
+        for u in l.lock.images.values().flat_map(|e| &e.used_by) {
+            let Some(by) = &u.by else { continue };
+            let args = out.entry(by.clone()).or_default();
+            // The apt snapshot, through the target's Dockerfile's `ARG APT_SNAPSHOT`.
+            if let Some(d) = &u.dockerfile {
+                args.extend(dockerfile_build_args(&l.target.lock, d, &l.lock));
+            }
+        }
+    }
+    out
 }
 
 /// The text `format` gives for `locks`; a tag locked to two digests is an error.

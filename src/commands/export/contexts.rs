@@ -75,7 +75,7 @@ pub(super) fn render_args(pins: &BTreeMap<String, Pin>) -> String {
 /// `contexts` map is what `--build-context` would pass.
 pub(super) fn render_bake(
     pins: &BTreeMap<String, Pin>,
-    targets: &std::collections::BTreeSet<String>,
+    targets: &BTreeMap<String, BTreeMap<String, String>>,
 ) -> String {
     #[derive(Serialize)]
     struct Bake {
@@ -84,22 +84,27 @@ pub(super) fn render_bake(
     #[derive(Serialize)]
     struct Target {
         contexts: BTreeMap<String, String>,
+        /// Build args that apply the lock through the Dockerfile's own ARGs.
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        args: BTreeMap<String, String>,
     }
     // Bake merges a target of the same name from every file: the contexts join each real
     // target the locks name. A name no instruction asks for is never looked up.
-    let names: Vec<String> = if targets.is_empty() {
-        vec!["default".to_string()]
+    let default = BTreeMap::from([("default".to_string(), BTreeMap::new())]);
+    let targets = if targets.is_empty() {
+        &default
     } else {
-        targets.iter().cloned().collect()
+        targets
     };
     let bake = Bake {
-        target: names
-            .into_iter()
-            .map(|n| {
+        target: targets
+            .iter()
+            .map(|(n, args)| {
                 (
-                    n,
+                    n.clone(),
                     Target {
                         contexts: contexts(pins),
+                        args: args.clone(),
                     },
                 )
             })
@@ -136,12 +141,23 @@ mod tests {
                 lock: "docker-bake.hcl.lock".into(),
             },
         )]);
-        let targets = std::collections::BTreeSet::from(["api".to_string(), "web".to_string()]);
+        let targets = BTreeMap::from([
+            (
+                "api".to_string(),
+                BTreeMap::from([("APT_SNAPSHOT".to_string(), "20260101T000000Z".to_string())]),
+            ),
+            ("web".to_string(), BTreeMap::new()),
+        ]);
         let bake: serde_json::Value = serde_json::from_str(&render_bake(&pins, &targets)).unwrap();
         let want = format!("docker-image://docker.io/library/node:18@{d}");
         assert_eq!(bake["target"]["api"]["contexts"]["node:18"], want.as_str());
         assert_eq!(bake["target"]["web"]["contexts"]["node:18"], want.as_str());
         assert!(bake["target"]["default"].is_null());
+        assert_eq!(
+            bake["target"]["api"]["args"]["APT_SNAPSHOT"],
+            "20260101T000000Z"
+        );
+        assert!(bake["target"]["web"]["args"].is_null());
         let alone: serde_json::Value =
             serde_json::from_str(&render_bake(&pins, &Default::default())).unwrap();
         assert_eq!(
