@@ -142,7 +142,7 @@ fn refused_redirect(previous: &[Url], next: &Url) -> Option<String> {
     let secured = previous.iter().any(|u| u.scheme() == "https");
     if previous.len() > MAX_REDIRECTS {
         Some(format!("more than {MAX_REDIRECTS} redirects"))
-    } else if secured && next.scheme() != "https" && !is_loopback(next) {
+    } else if secured && next.scheme() != "https" && !crate::sources::http::is_loopback(next) {
         Some("an HTTPS download was redirected to plain HTTP, which is refused".into())
     } else if !next.username().is_empty() || next.password().is_some() {
         Some("a redirect named credentials, which are never sent".into())
@@ -175,24 +175,6 @@ fn is_metadata(url: &Url) -> bool {
             let h = bare.trim_end_matches('.').to_ascii_lowercase();
             h == "metadata.google.internal" || h == "metadata"
         }
-    }
-}
-
-/// `localhost`, `127.0.0.0/8` and `::1`.
-fn is_loopback(url: &Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    match host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<std::net::IpAddr>()
-    {
-        Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback(),
-        Ok(std::net::IpAddr::V6(ip)) => {
-            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
-        }
-        Err(_) => host.eq_ignore_ascii_case("localhost"),
     }
 }
 

@@ -145,7 +145,7 @@ fn error(url: &str, message: String, help: Option<String>) -> Error {
 }
 
 /// `localhost`, `127.0.0.0/8` and `::1` (also as `::ffff:127.x.y.z`).
-fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
     };
