@@ -335,3 +335,81 @@ fn a_tree_with_nothing_to_lock_passes() {
         assert!(err.starts_with("error: "), "{err}");
     }
 }
+
+#[test]
+fn a_subdirectory_scan_finds_the_compose_and_bake_files_above_it() {
+    let dir = monorepo();
+    let root = dir.path();
+    bin(root)
+        .args(["generate", "--recursive"])
+        .assert()
+        .success();
+    let locks = |root: &Path| {
+        let mut found: Vec<String> = walk(root)
+            .into_iter()
+            .filter(|p| p.ends_with(".lock"))
+            .collect();
+        found.sort();
+        found
+    };
+    let before = locks(root);
+    // Per-team CI: the services the root files build are covered there.
+    let out = bin(root)
+        .args(["verify", "--recursive", "services"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(out.stdout.is_empty(), "{out:?}");
+    // No redundant lock is written below: the root's locks are kept current.
+    bin(root)
+        .args(["generate", "--recursive", "services"])
+        .assert()
+        .success();
+    assert_eq!(locks(root), before);
+    // The same from inside the directory.
+    bin(&root.join("services"))
+        .args(["verify", "--recursive"])
+        .assert()
+        .success();
+    // A change in a service is found through the compose file above.
+    write(
+        root,
+        "services/web/Dockerfile",
+        &format!("FROM node:22@{}\n", digest(8)),
+    );
+    let out = bin(root)
+        .args(["verify", "--recursive", "services"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("services/web/Dockerfile:1"), "{stdout}");
+    assert!(!stdout.contains("missing-lockfile"), "{stdout}");
+}
+
+/// Every file below `root`, relative, `/`-separated.
+fn walk(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.file_name().is_some_and(|n| n == ".git") {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(
+                    p.strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
+            }
+        }
+    }
+    out
+}

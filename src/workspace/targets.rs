@@ -104,7 +104,7 @@ fn select_in(
                 .into());
         }
         return Ok(Scan {
-            targets: found.targets,
+            targets: through_projects_above(root, found.targets, env),
             orphans,
         });
     } else {
@@ -280,6 +280,81 @@ fn built_by(dockerfile: &Path, env: &Env) -> Option<PathBuf> {
         };
     }
     None
+}
+
+/// A scan of a directory below the repository's root: each Dockerfile there that a compose
+/// or bake file in a directory above builds is that file's (with its lock), as a scan from
+/// the root finds it, rather than a Dockerfile of its own that would get a redundant lock.
+fn through_projects_above(dir: &Path, targets: Vec<Target>, env: &Env) -> Vec<Target> {
+    let top = crate::boundary::work_tree_of(&dir.join(".dockerfile-lock-scan"));
+    let Ok(start) = std::fs::canonicalize(dir) else {
+        return targets;
+    };
+    if start == top || !top.join(".git").exists() {
+        return targets;
+    }
+    // The compose and bake files of each directory above, up to the root, and the
+    // Dockerfiles (canonical) they build.
+    let mut builds: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut above = start.parent().map(Path::to_path_buf);
+    while let Some(d) = above {
+        if !d.starts_with(&top) {
+            break;
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&d)
+            .map(|r| r.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        entries.sort();
+        for candidate in entries {
+            let Some(kind) = candidate
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(discover::kind_of)
+                .filter(|k| matches!(k, FileKind::Compose | FileKind::Bake))
+            else {
+                continue;
+            };
+            // One that cannot be read changes nothing here.
+            let Ok(p) = project::load(&candidate, kind, env) else {
+                continue;
+            };
+            for b in &p.builds {
+                if let crate::builds::DockerfileSource::Path(df) = &b.dockerfile {
+                    if let Ok(real) = std::fs::canonicalize(df) {
+                        builds.push((real, candidate.clone()));
+                    }
+                }
+            }
+        }
+        if d == top {
+            break;
+        }
+        above = d.parent().map(Path::to_path_buf);
+    }
+    if builds.is_empty() {
+        return targets;
+    }
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for t in targets {
+        let project = (discover::kind_of_path(&t.dockerfile) == FileKind::Dockerfile)
+            .then(|| std::fs::canonicalize(&t.dockerfile).ok())
+            .flatten()
+            .and_then(|real| builds.iter().find(|(df, _)| *df == real))
+            .map(|(_, p)| p.clone());
+        let t = match project {
+            // A Dockerfile with a lock of its own keeps it.
+            Some(p) if !t.lock.exists() => Target {
+                lock: lock_path(&p),
+                dockerfile: p,
+            },
+            _ => t,
+        };
+        if seen.insert(t.dockerfile.clone()) {
+            out.push(t);
+        }
+    }
+    out
 }
 
 /// Whether `dir` itself (not below it) holds a compose or bake file.
