@@ -360,7 +360,7 @@ fn sources_applied(source: &[u8], plan: &StagePlan, entry: &PackagesEntry) -> bo
         && entry.repositories.iter().all(|r| {
             r.snapshot_uri
                 .as_deref()
-                .is_some_and(|u| stage_text.contains(u))
+                .is_some_and(|u| stage_text.contains(&super::pins::written_uri(u)))
         })
 }
 
