@@ -93,6 +93,7 @@ pub fn read(path: &Path, source: &str) -> Result<Project, Error> {
                 reference: raw.to_string(),
                 image,
                 span: node.text_span(source),
+                variables: Vec::new(),
             });
         }
     }

@@ -194,6 +194,7 @@ impl<'a> Found<'a> {
             reference: reference.to_string(),
             image,
             span,
+            variables: Vec::new(),
         });
         Ok(())
     }

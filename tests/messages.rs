@@ -783,3 +783,88 @@ fn progress_on_a_terminal_counts_and_names_the_reference_answered() {
         .success()
         .stderr("Dockerfile.lock is up to date\n");
 }
+
+#[test]
+fn a_compose_value_from_variables_is_said_to_be_interpolated_not_built_from_args() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".env",
+        &format!("IMG=nginx:1.27@{}\n", digest(4)),
+    );
+    write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  web:\n    image: ${IMG}\n",
+    );
+    bin(dir.path())
+        .args(["generate", "compose.yaml"])
+        .assert()
+        .success();
+    let out = bin(dir.path())
+        .args(["rewrite", "compose.yaml"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("`${IMG}` is interpolated from variables and left as written"),
+        "{err}"
+    );
+    assert!(!err.contains("ARG"), "{err}");
+    assert!(!err.contains("already pinned"), "{err}");
+}
+
+#[test]
+fn images_says_where_each_interpolated_variable_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".env", "TAG=1.27\nOWNER=team\n");
+    write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  web:\n    image: ${REGISTRY:-docker.io}/${OWNER}/web:${TAG}${FLAVOR:-}\n  db:\n    image: postgres:16\n",
+    );
+    let out = bin(dir.path())
+        .args([
+            "images",
+            "--format",
+            "json",
+            "--env",
+            "OWNER=ops",
+            "compose.yaml",
+        ])
+        .env("REGISTRY", "ghcr.io")
+        .env_remove("TAG")
+        .env_remove("OWNER")
+        .env_remove("FLAVOR")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let web = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["owner"]["service"] == "web")
+        .unwrap();
+    assert_eq!(
+        web["variables"],
+        serde_json::json!({
+            "REGISTRY": "environment",
+            "OWNER": "--env",
+            "TAG": ".env",
+            "FLAVOR": "unset",
+        }),
+        "{web:#}"
+    );
+    assert_eq!(web["reference"], "ghcr.io/ops/web:1.27");
+    let db = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["owner"]["service"] == "db")
+        .unwrap();
+    assert!(db.get("variables").is_none(), "{db:#}");
+}

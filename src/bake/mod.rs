@@ -347,6 +347,7 @@ impl<'a> Evaluator<'_, 'a> {
                 reference: reference.to_string(),
                 image,
                 span,
+                variables: Vec::new(),
             });
         }
         let context = r.context.clone().unwrap_or_else(|| ".".into());

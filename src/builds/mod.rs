@@ -192,6 +192,9 @@ pub struct FileImage {
     /// The bytes of the value in `path`, when it is written literally on one line (no
     /// variables, no escapes): what `rewrite` replaces.
     pub span: Option<Range<usize>>,
+    /// Each variable the value is interpolated from, and where its value came from
+    /// (`--env`, `environment`, `.env`, or `unset` when a default or nothing applied).
+    pub variables: Vec<(String, &'static str)>,
 }
 
 /// Everything a compose or bake file (with its overrides) builds and runs.

@@ -33,6 +33,10 @@ struct Row {
     /// the output grow as their product); null for a service that builds nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
     build: Option<Option<BuildJson>>,
+    /// For a compose value built from variables: each variable, and where its value came
+    /// from (`--env`, `environment`, `.env`, or `unset`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    variables: BTreeMap<String, &'static str>,
 }
 
 /// A build's settings as `buildx bake --print` names them.
@@ -72,6 +76,7 @@ pub fn run(args: &ImagesArgs, console: &mut Console<'_>) -> Outcome {
                             continue;
                         }
                         let mut r = row(&file, u);
+                        r.variables = origin.variables.iter().cloned().collect();
                         if let (Some(word), Some(owner)) = (read.owner_word, &origin.owner) {
                             if described.insert(owner) {
                                 r.build = Some(origin.build.as_deref().map(build_json));
@@ -124,6 +129,7 @@ fn row(file: &Path, u: &dockerfile::ImageUse) -> Row {
         platform: u.platform.clone(),
         owner: None,
         build: None,
+        variables: BTreeMap::new(),
     }
 }
 
@@ -221,6 +227,7 @@ mod tests {
             platform: None,
             owner: None,
             build: None,
+            variables: BTreeMap::new(),
         };
         let rows = vec![
             row(1, "golang:1.23-bookworm"),
@@ -246,6 +253,7 @@ mod tests {
             platform: Some("$BUILDPLATFORM".into()),
             owner: None,
             build: None,
+            variables: BTreeMap::new(),
         }];
         assert_eq!(
             table(&rows),

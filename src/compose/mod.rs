@@ -282,6 +282,48 @@ impl Reader<'_> {
         Ok(text)
     }
 
+    /// Each variable `raw` names (`$NAME`, `${NAME…}`; `$$` is a literal `$`), once, with
+    /// where [`Reader::lookup`] finds its value.
+    fn provenance(&self, raw: &str) -> Vec<(String, &'static str)> {
+        let b = raw.as_bytes();
+        let mut out: Vec<(String, &'static str)> = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] != b'$' {
+                i += 1;
+                continue;
+            }
+            if b.get(i + 1) == Some(&b'$') {
+                i += 2;
+                continue;
+            }
+            let start = if b.get(i + 1) == Some(&b'{') {
+                i + 2
+            } else {
+                i + 1
+            };
+            let mut end = start;
+            while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
+                end += 1;
+            }
+            let name = &raw[start..end];
+            if !name.is_empty() && !out.iter().any(|(n, _)| n == name) {
+                let from = if self.env.overrides.contains_key(name) {
+                    "--env"
+                } else if self.env.process.contains_key(name) {
+                    "environment"
+                } else if self.dotenv.contains_key(name) {
+                    ".env"
+                } else {
+                    "unset"
+                };
+                out.push((name.to_string(), from));
+            }
+            i = end.max(i + 1);
+        }
+        out
+    }
+
     fn lookup(&self, name: &str) -> Option<String> {
         self.env
             .get(name)
@@ -353,6 +395,7 @@ impl Reader<'_> {
             .text_span(&layer.source)
             .filter(|_| !raw.contains('$'))
             .map(|r| r.start + prefix..r.end);
+        let variables = self.provenance(&raw);
         self.project.images.push(FileImage {
             owner: owner.to_string(),
             kind,
@@ -362,6 +405,7 @@ impl Reader<'_> {
             reference,
             image,
             span,
+            variables,
         });
         Ok(())
     }

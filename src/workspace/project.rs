@@ -29,6 +29,9 @@ pub struct Origin {
     /// What the owner's build gives BuildKit; none for a Dockerfile locked on its own or a
     /// service that builds nothing. Shared by every use of one build.
     pub build: Option<Arc<BuildSettings>>,
+    /// For a value in the compose file itself: each variable it is interpolated from, and
+    /// where that value came from (`--env`, `environment`, `.env`, `unset`).
+    pub variables: Vec<(String, &'static str)>,
 }
 
 /// The settings a build's Dockerfile is read under, as `buildx bake --print` shows them:
@@ -112,6 +115,7 @@ pub fn read_target(
             owner: None,
             dockerfile: None,
             build: None,
+            variables: Vec::new(),
         };
         analysis.images.len()
     ];
@@ -187,6 +191,7 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
             owner: Some(fi.owner.clone()),
             dockerfile: None,
             build,
+            variables: fi.variables.clone(),
         });
     }
     let mut built = Vec::new();
@@ -266,6 +271,7 @@ pub fn read(path: &Path, kind: FileKind, env: &Env) -> Result<Read, Diagnostic> 
                 owner: Some(b.owner.clone()),
                 dockerfile: dockerfile.clone(),
                 build: Some(Arc::clone(settings)),
+                variables: Vec::new(),
             });
         }
     }

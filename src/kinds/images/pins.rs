@@ -141,7 +141,10 @@ fn pin_edits(
         lock.images.get(key).map(|e| e.digest.clone())
     });
     for (u, skip) in &pinning.skipped {
+        // A compose, bake, dev container or workflow value is interpolated, not an ARG.
+        let in_a_file = matches!(u.kind, UseKind::Image | UseKind::Context);
         let why = match skip {
+            Skip::FromArgs if in_a_file => "is interpolated from variables and left as written (pinning it would defeat them); the lock still covers it",
             Skip::FromArgs => "is built from ARGs and left as written (pinning it would defeat --build-arg); the lock still covers it",
             Skip::NotLiteral => "is quoted or split across lines and is left as written; the lock still covers it",
         };
