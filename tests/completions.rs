@@ -200,8 +200,17 @@ _dockerfile-lock
 fn every_verbs_page_has_examples_and_verify_lists_every_finding() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
     for verb in [
-        "generate", "verify", "rewrite", "update", "export", "images", "sources", "packages",
+        "generate",
+        "verify",
+        "rewrite",
+        "update",
+        "export",
+        "images",
+        "sources",
+        "packages",
         "resolve",
+        "completions",
+        "man",
     ] {
         let page = std::fs::read_to_string(dir.join(format!("dockerfile-lock-{verb}.1"))).unwrap();
         let examples = page

@@ -69,7 +69,8 @@ fn digest_mismatch_in_every_format() {
         .assert()
         .code(1)
         .stdout(predicate::str::starts_with(format!(
-            "Dockerfile:1: digest-mismatch: `ghcr.io/acme/base:2.1` is pinned to {zero} but Dockerfile.lock has sha256:"
+            "Dockerfile:1: digest-mismatch: `ghcr.io/acme/base:2.1` is pinned to {} but Dockerfile.lock has sha256:",
+            &zero[..19]
         )));
     let out = bin(dir.path())
         .args(["verify", "--format", "json"])

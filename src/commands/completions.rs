@@ -151,6 +151,15 @@ fn examples(verb: &str) -> Vec<(&'static str, &'static str)> {
             ("A tag's digest, as crane digest prints it", "dockerfile-lock resolve node:22"),
             ("One platform's manifest digest", "dockerfile-lock resolve --platform linux/arm64 node:22"),
         ],
+        "completions" => vec![
+            ("bash (bash-completion 2 loads it on demand)", "dockerfile-lock completions bash > ~/.local/share/bash-completion/completions/dockerfile-lock"),
+            ("zsh: a directory in $fpath, before compinit runs", "dockerfile-lock completions zsh > ~/.zfunc/_dockerfile-lock"),
+            ("fish", "dockerfile-lock completions fish > ~/.config/fish/completions/dockerfile-lock.fish"),
+        ],
+        "man" => vec![
+            ("Read a page without installing it", "dockerfile-lock man verify | man -l -"),
+            ("Install every page", "dockerfile-lock man --out-dir ~/.local/share/man/man1"),
+        ],
         _ => Vec::new(),
     }
 }

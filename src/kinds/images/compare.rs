@@ -58,8 +58,8 @@ pub fn conflicts(locked: &[Locked]) -> Vec<Finding> {
                     format!(
                         "`{}` is locked to {} here but to {} in {}",
                         l.name,
-                        l.digest,
-                        f.digest,
+                        l.digest.short(),
+                        f.digest.short(),
                         f.lock.display()
                     ),
                 )
@@ -110,8 +110,10 @@ pub fn compare(
                         at,
                         Some(*line),
                         format!(
-                            "`{}` is pinned to {digest} but {lock_name} has {}",
-                            want.name, entry.digest
+                            "`{}` is pinned to {} but {lock_name} has {}",
+                            want.name,
+                            digest.short(),
+                            entry.digest.short()
                         ),
                     )
                     .with_kind(KIND)

@@ -360,7 +360,7 @@ fn sources_applied(source: &[u8], plan: &StagePlan, entry: &PackagesEntry) -> bo
         && entry.repositories.iter().all(|r| {
             r.snapshot_uri
                 .as_deref()
-                .is_some_and(|u| stage_text.contains(&super::pins::written_uri(u)))
+                .is_some_and(|u| stage_text.contains(&written_uri(u)))
         })
 }
 
@@ -409,4 +409,39 @@ fn shown_list(names: &[&str]) -> String {
         out.push(format!("and {} more", names.len() - SHOWN));
     }
     out.join(", ")
+}
+
+/// The snapshot URI as the image's sources get it. Debian's and Ubuntu's snapshot services
+/// are written with `http://`, as the images' own sources are: a slim image has no CA
+/// certificates for `https://`, and apt checks the archive's signature either way. (The
+/// lock is made over `https://`.)
+pub fn written_uri(uri: &str) -> String {
+    for host in ["snapshot.debian.org/", "snapshot.ubuntu.com/"] {
+        if let Some(rest) = uri.strip_prefix(&format!("https://{host}")) {
+            return format!("http://{host}{rest}");
+        }
+    }
+    uri.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_snapshot_services_are_written_over_plain_http() {
+        assert_eq!(
+            written_uri("https://snapshot.debian.org/archive/debian/20260101T000000Z/"),
+            "http://snapshot.debian.org/archive/debian/20260101T000000Z/"
+        );
+        assert_eq!(
+            written_uri("https://snapshot.ubuntu.com/ubuntu/20260101T000000Z/"),
+            "http://snapshot.ubuntu.com/ubuntu/20260101T000000Z/"
+        );
+        // A configured service is written as configured.
+        assert_eq!(
+            written_uri("https://apt.example.com/snap/debian/20260101T000000Z/"),
+            "https://apt.example.com/snap/debian/20260101T000000Z/"
+        );
+    }
 }

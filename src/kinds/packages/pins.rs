@@ -6,7 +6,7 @@
 //!   sources at the snapshot (`check-valid-until=no`: snapshots are older than a week);
 //! - apk: `name=version`.
 
-use super::compare::SNAPSHOT_ARG;
+use super::compare::{written_uri, SNAPSHOT_ARG};
 use super::plan::{Scan, StagePlan};
 use crate::diagnostic::Diagnostic;
 use crate::lockfile::packages::PackagesEntry;
@@ -234,19 +234,6 @@ pub fn sources_instruction(entry: &PackagesEntry) -> String {
     )
 }
 
-/// The snapshot URI as the image's sources get it. Debian's and Ubuntu's snapshot services
-/// are written with `http://`, as the images' own sources are: a slim image has no CA
-/// certificates for `https://`, and apt checks the archive's signature either way. (The
-/// lock is made over `https://`.)
-pub fn written_uri(uri: &str) -> String {
-    for host in ["snapshot.debian.org/", "snapshot.ubuntu.com/"] {
-        if let Some(rest) = uri.strip_prefix(&format!("https://{host}")) {
-            return format!("http://{host}{rest}");
-        }
-    }
-    uri.to_string()
-}
-
 /// The instruction [`sources_instruction`] inserted in the stage, from the newline before
 /// it to its end.
 fn inserted_line(source: &[u8], plan: &StagePlan) -> Option<std::ops::Range<usize>> {
@@ -276,27 +263,5 @@ fn remove_with_space(source: &[u8], span: std::ops::Range<usize>) -> Edit {
     Edit {
         range: start..span.end,
         text: String::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_public_snapshot_services_are_written_over_plain_http() {
-        assert_eq!(
-            written_uri("https://snapshot.debian.org/archive/debian/20260101T000000Z/"),
-            "http://snapshot.debian.org/archive/debian/20260101T000000Z/"
-        );
-        assert_eq!(
-            written_uri("https://snapshot.ubuntu.com/ubuntu/20260101T000000Z/"),
-            "http://snapshot.ubuntu.com/ubuntu/20260101T000000Z/"
-        );
-        // A configured service is written as configured.
-        assert_eq!(
-            written_uri("https://apt.example.com/snap/debian/20260101T000000Z/"),
-            "https://apt.example.com/snap/debian/20260101T000000Z/"
-        );
     }
 }
