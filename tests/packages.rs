@@ -352,6 +352,21 @@ fn verify_proves_the_build_applies_the_lock_and_rewrite_applies_it() {
     );
     assert!(err.contains("rewrite --packages"), "{err}");
 
+    // Without --packages, rewrite pins the images and says the package pins are left.
+    let (out, err, code) = run(w.cmd().args(["rewrite"]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("3 locked package pins are left as written")
+            && !err.contains("already pinned"),
+        "{err}"
+    );
+    let (_, err, _) = run(w.cmd().args(["rewrite"]));
+    assert!(
+        !err.contains("already pinned") && err.contains("left as written"),
+        "{err}"
+    );
+    std::fs::write(w.path().join("Dockerfile"), two_stage(&w.host, "trixie")).unwrap();
+
     // apt 3: `--snapshot ID` on update and install; apk: name=version. Nothing else moves.
     let (out, err, code) = run(w.cmd().args(["rewrite", "--packages"]));
     assert_eq!(code, 0, "{out}{err}");

@@ -369,10 +369,25 @@ pub fn edits(
     edits.extend(sources::edits(
         target, lock, source, analysis, unpin, notes,
     )?);
+    let mut package_notes = Vec::new();
+    let package_edits = if with_packages || !lock.packages.is_empty() {
+        packages::edits(target, lock, source, analysis, unpin, &mut package_notes)?
+    } else {
+        Vec::new()
+    };
     if with_packages {
-        edits.extend(packages::edits(
-            target, lock, source, analysis, unpin, notes,
-        )?);
+        edits.extend(package_edits);
+        notes.append(&mut package_notes);
+    } else if !unpin && !package_edits.is_empty() {
+        // Not "already pinned": the lock pins packages these lines do not apply yet.
+        notes.push(
+            Diagnostic::new(format!(
+                "{} locked package pin{} left as written: `rewrite` edits RUN lines only with --packages",
+                package_edits.len(),
+                if package_edits.len() == 1 { " is" } else { "s are" }
+            ))
+            .at(&target.dockerfile, None),
+        );
     }
     Ok(edits)
 }
