@@ -317,7 +317,10 @@ fn an_orphan_lock_symlinked_out_is_neither_removed_nor_followed() {
     refused(&run, "gone/Dockerfile.lock");
     assert_eq!(outside_state(&tree), before);
     assert!(tree.root().join("gone/Dockerfile.lock").is_symlink());
-    assert!(!tree.root().join("Dockerfile.lock").exists(), "written before the refusal");
+    assert!(
+        !tree.root().join("Dockerfile.lock").exists(),
+        "written before the refusal"
+    );
 }
 
 /// A new lock takes the digest other locks of the repository pin, but never from a lock
